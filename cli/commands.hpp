@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "resync/config.hpp"
+
+namespace resync::cli {
+
+/// Options every subcommand understands, parsed before the subcommand runs.
+struct GlobalOptions {
+  std::string config_path;  ///< --config; "" = the embedded default
+};
+
+/// The subcommand chosen on the command line sets this; main runs it after parsing.
+using Action = std::function<int()>;
+
+/// The configuration --config names, or the embedded default. Throws ConfigError.
+Config load_selected_config(const GlobalOptions& global);
+
+void add_current_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_config_command(CLI::App& app, const GlobalOptions& global, Action& action);
+
+}  // namespace resync::cli

@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: MIT
+# resync_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>])
+# A collector plugin: MODULE library, hidden visibility, no "lib" prefix, built into build/plugins/.
+function(resync_add_plugin name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(resync_plugin_${name} MODULE ${ARG_SOURCES})
+  set_target_properties(resync_plugin_${name} PROPERTIES
+    OUTPUT_NAME ${name} PREFIX ""
+    CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY ${RESYNC_PLUGIN_OUTPUT_DIR})
+  target_link_libraries(resync_plugin_${name} PRIVATE resync::plugin_sdk ${ARG_LIBRARIES})
+  install(TARGETS resync_plugin_${name} LIBRARY DESTINATION ${RESYNC_PLUGIN_INSTALL_DIR})
+  set_property(GLOBAL APPEND PROPERTY RESYNC_PLUGINS resync_plugin_${name})
+endfunction()
+
+# resync_add_test(<name> SOURCES <files...> [LIBRARIES <targets...>] [LABELS <labels...>])
+function(resync_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBRARIES} GTest::gtest_main GTest::gmock)
+  target_compile_definitions(${name} PRIVATE
+    RESYNC_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+    RESYNC_PLUGIN_BUILD_DIR="${RESYNC_PLUGIN_OUTPUT_DIR}"
+    RESYNC_BINARY="$<TARGET_FILE:resync-mon>")
+  add_test(NAME ${name} COMMAND ${name})
+  if(ARG_LABELS)
+    set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}")
+  endif()
+endfunction()

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resync/alert_engine.hpp"
+
+namespace resync {
+
+/// One entry of `collectors:`.
+struct CollectorConfig {
+  std::string plugin;                       ///< required
+  std::string name;                         ///< instance name; defaults to the plugin name
+  std::chrono::milliseconds timeout{0};     ///< deadline; resolved to min(2 s, interval) if unset
+  /// The plugin's own keys (everything but plugin/name/timeout), with ${ENV} substituted and
+  /// the host's "name", "interval_ms", "timeout_ms" and "window_ms" added: what create() gets.
+  std::string options_json;
+  std::string key_path;                ///< "collectors[1]", for error messages
+  int line = 0;                        ///< line of the entry in the file, 0 if unknown
+  std::map<std::string, int> key_lines;  ///< plugin key -> line, to place plugin errors
+};
+
+struct ServerConfig {
+  std::string bind = "127.0.0.1:8000";  ///< HOST:PORT
+  std::string auth_token;               ///< bearer token; "" = none
+  std::string auth_user;                ///< basic auth user; "" = none
+  std::string auth_password;
+  std::vector<std::string> allowed_origins;  ///< WebSocket origins; empty = same origin only
+  size_t max_ws_clients = 1024;
+  size_t threads = 0;  ///< HTTP worker threads; 0 = automatic
+};
+
+/// The whole configuration (SPEC section 9), validated.
+struct Config {
+  std::string source = "<embedded default>";  ///< file it came from, for messages
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds window{std::chrono::hours{2}};
+  std::string plugin_dir;  ///< "" = default search order
+  std::string state_file;  ///< "" = memory only
+  ServerConfig server;
+  std::vector<CollectorConfig> collectors;
+  std::vector<AlertRule> alerts = default_alert_rules();
+
+  /// Samples the window holds: window / interval.
+  size_t capacity() const { return static_cast<size_t>(window / interval); }
+  /// Every secret value of the configuration (passwords, tokens), so logs and responses can
+  /// be scrubbed of them.
+  std::vector<std::string> secrets;
+};
+
+enum class ConfigFormat { kYaml, kToml };
+
+/// Loads a YAML (.yaml, .yml) or TOML (.toml) file. Throws ConfigError whose one-line message
+/// names the file, the line where known, and the key: `resync.yaml:7: collectors[1].timeout:
+/// expected a duration like "5s", got "often"`.
+Config load_config(const std::string& path);
+
+/// Parses configuration text; `source` names it in error messages.
+Config parse_config(std::string_view text, ConfigFormat format, const std::string& source);
+
+/// The configuration used when no file is given: the system collector, default alerts.
+std::string_view default_config_text();
+Config default_config();
+
+/// Replaces every occurrence of each non-empty secret in `text` by "***".
+std::string redact(std::string text, const std::vector<std::string>& secrets);
+
+/// Formats "<source>:<line>: <key>: <message>" (the line part only when line > 0).
+std::string config_message(const std::string& source, int line, const std::string& key, const std::string& message);
+
+}  // namespace resync

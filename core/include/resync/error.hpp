@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace resync {
+
+/// Process exit codes, documented in `resync-mon --help` and README.md.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,      ///< unexpected runtime failure
+  kExitUsage = 2,        ///< bad command line
+  kExitConfig = 3,       ///< invalid configuration file
+  kExitPlugin = 4,       ///< a plugin could not be found, loaded or created
+  kExitBind = 5,         ///< the server could not bind its address (port in use, no permission)
+  kExitUnavailable = 6,  ///< a remote resync-mon (--url) or state file could not be read
+};
+
+/// Base of every resync-mon exception; carries the exit code `main` returns for it.
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& message, int exit_code) : std::runtime_error(message), exit_code_(exit_code) {}
+  int exit_code() const noexcept { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+/// Invalid configuration. The message names the file, the key and, where known, the line.
+class ConfigError : public Error {
+ public:
+  explicit ConfigError(const std::string& message) : Error(message, kExitConfig) {}
+};
+
+/// A plugin that cannot be found, loaded or created. The message names the .so file.
+class PluginLoadError : public Error {
+ public:
+  explicit PluginLoadError(const std::string& message) : Error(message, kExitPlugin) {}
+};
+
+/// The server could not bind its listening address.
+class BindError : public Error {
+ public:
+  explicit BindError(const std::string& message) : Error(message, kExitBind) {}
+};
+
+/// One collection failed. Caught by the sampler and recorded in the collector's health.
+class CollectError : public Error {
+ public:
+  explicit CollectError(const std::string& message) : Error(message, kExitFailure) {}
+};
+
+/// A remote resync-mon or a state file could not be read.
+class UnavailableError : public Error {
+ public:
+  explicit UnavailableError(const std::string& message) : Error(message, kExitUnavailable) {}
+};
+
+}  // namespace resync

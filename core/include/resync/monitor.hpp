@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "resync/alert_engine.hpp"
+#include "resync/config.hpp"
+#include "resync/plugin_host.hpp"
+#include "resync/ring_buffer.hpp"
+#include "resync/sampler.hpp"
+#include "resync/series.hpp"
+
+namespace resync {
+
+/// One collector instance as configured.
+struct InstanceInfo {
+  std::string name;
+  std::string plugin;
+  std::vector<std::string> series;  ///< what its plugin may emit
+};
+
+/// The running core of one resync-mon process: the plugins and collectors a configuration
+/// names, the series layout and store sized from them, the sampler and the alert engine.
+///
+/// Thread-safe: start()/stop() from the owning thread; the const accessors from any thread.
+/// Listeners run on the sampler thread after each sample's alerts are evaluated.
+class Monitor {
+ public:
+  using Listener = std::function<void(int64_t timestamp_ms)>;
+
+  /// Loads every plugin and creates every collector of `config` (nothing is sampled yet).
+  /// Throws PluginLoadError for a plugin that cannot be found or loaded and ConfigError for
+  /// options a plugin rejects, both naming the file and the key.
+  explicit Monitor(Config config);
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  void start();
+  void stop();
+  /// Takes one sample stamped `grid_ms` synchronously; not while started.
+  void sample_now(int64_t grid_ms);
+  /// Register before start().
+  void add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
+
+  const Config& config() const { return config_; }
+  const SeriesLayout& layout() const { return layout_; }
+  const RingBuffer& store() const { return *store_; }
+  const Sampler& sampler() const { return *sampler_; }
+  const AlertEngine& alerts() const { return *alerts_; }
+  const std::vector<InstanceInfo>& instances() const { return instances_; }
+  std::chrono::system_clock::time_point started_at() const { return started_at_; }
+
+ private:
+  void on_sample(int64_t timestamp_ms, const std::vector<double>& row);
+
+  Config config_;
+  std::vector<InstanceInfo> instances_;
+  SeriesLayout layout_;
+  std::unique_ptr<RingBuffer> store_;
+  std::unique_ptr<AlertEngine> alerts_;
+  std::unique_ptr<Sampler> sampler_;
+  std::vector<Listener> listeners_;
+  std::vector<double> previous_row_;
+  std::chrono::system_clock::time_point started_at_;
+};
+
+}  // namespace resync

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "resync/collector.hpp"
+#include "resync/ring_buffer.hpp"
+#include "resync/series.hpp"
+
+namespace resync {
+
+/// One configured collector instance handed to the Sampler.
+struct CollectorEntry {
+  std::string name;    ///< instance name, unique ("redis", "tws-prod")
+  std::string plugin;  ///< plugin name ("cache")
+  std::unique_ptr<Collector> collector;
+  std::chrono::milliseconds timeout{2000};  ///< deadline of one collect() call
+};
+
+/// Health of one collector instance, as /api/monitoring/health shows it.
+struct CollectorHealth {
+  std::string name;
+  std::string plugin;
+  bool up = false;                  ///< the last scheduled run succeeded within its deadline
+  std::string last_error;           ///< most recent failure, "" if it never failed
+  int64_t last_error_at_ms = 0;     ///< epoch ms of that failure, 0 if none
+  std::string status;               ///< the collector's own status text ("ok", "down: ...")
+  double duration_ms = 0;           ///< duration of the last finished run
+  uint32_t consecutive_failures = 0;
+  std::chrono::milliseconds effective_interval{0};  ///< grows while failing (backoff)
+  uint64_t runs = 0;                ///< runs started
+  uint64_t failures = 0;            ///< runs failed or overran
+  int64_t last_success_ms = 0;      ///< grid time of the last successful run, 0 if none
+};
+
+struct SamplerOptions {
+  std::chrono::milliseconds interval{5000};
+  /// Longest interval a failing collector backs off to; 0 = min(30 s, 8 * interval).
+  std::chrono::milliseconds max_backoff{0};
+  /// Values scrubbed ("***") from errors and statuses before they are stored or logged.
+  std::vector<std::string> secrets;
+};
+
+/// Takes one sample every `interval` on a fixed wall-clock grid (t0 + k * interval, t0 a
+/// multiple of the interval) and appends it to the store. Each tick runs every collector in
+/// parallel on a thread of its own under its deadline; a failing, hanging or slow collector
+/// gives NaN for its series, collector_up = 0 and a last_error, and never holds back the others
+/// beyond its own deadline. A collector still running from an earlier tick is not called again,
+/// missed ticks are never replayed, and a failing collector backs off (its interval doubles up
+/// to max_backoff; one success resets it).
+///
+/// Thread-safe: start()/stop() from one owning thread; health() and counters from any thread.
+/// sample_at() must not be called while the loop runs.
+class Sampler {
+ public:
+  /// Called on the sampler thread after each row is appended to the store.
+  using Listener = std::function<void(int64_t timestamp_ms, const std::vector<double>& row)>;
+
+  /// `layout` must hold, for every entry, (metric, entry.name) for each metric the entry may
+  /// emit plus collector_up and collector_duration_ms; `store` must be sized to `layout`.
+  /// Both must outlive the sampler.
+  Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout, RingBuffer& store,
+          SamplerOptions options);
+  ~Sampler();
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  /// Sets the listener; call before start().
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+
+  /// Starts the sampling loop; the first sample is taken at the next grid point.
+  void start();
+  /// Stops the loop and joins every thread, waiting for collections in flight to return.
+  void stop();
+
+  /// Takes one sample stamped `grid_ms` now, synchronously (for `resync-mon current` and tests).
+  void sample_at(int64_t grid_ms);
+
+  std::vector<CollectorHealth> health() const;
+  std::chrono::milliseconds interval() const { return options_.interval; }
+  /// Ticks skipped because the loop woke a whole interval or more late.
+  uint64_t ticks_skipped() const { return ticks_skipped_.load(); }
+  /// Collector runs started since construction.
+  uint64_t runs_started() const { return runs_started_.load(); }
+
+ private:
+  struct Worker;
+  void run_loop();
+  void work(Worker& w);
+
+  SamplerOptions options_;
+  const SeriesLayout& layout_;
+  RingBuffer& store_;
+  Listener listener_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  mutable std::mutex mutex_;  // guards every Worker's job/result/health state
+  std::condition_variable done_cv_;
+  uint64_t tick_ = 0;
+
+  std::mutex loop_mutex_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;
+  std::thread loop_;
+
+  std::atomic<uint64_t> ticks_skipped_{0};
+  std::atomic<uint64_t> runs_started_{0};
+
+  // Derived series of the `system` collector (SPEC section 4).
+  std::vector<size_t> availability_columns_, async_columns_;
+  std::vector<std::pair<uint32_t, uint32_t>> run_history_;  // (ok, total) per tick, ring
+  size_t run_history_head_ = 0;
+  uint64_t window_ok_ = 0, window_total_ = 0;
+};
+
+}  // namespace resync

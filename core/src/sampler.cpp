@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+#include "resync/sampler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "resync/catalog.hpp"
+#include "resync/config.hpp"
+#include "resync/log.hpp"
+#include "resync/util/duration.hpp"
+
+namespace resync {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_power_of_two(uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+// Collects emitted values into (column, value) pairs; anything outside the plugin's declared
+// series is dropped so a misbehaving plugin cannot write into another collector's columns.
+class BufferSink final : public SampleSink {
+ public:
+  BufferSink(const std::unordered_map<std::string, size_t>& columns, std::vector<std::pair<size_t, double>>& out)
+      : columns_(columns), out_(out) {}
+  void emit(std::string_view metric, double value) override {
+    auto it = columns_.find(std::string(metric));
+    if (it != columns_.end()) out_.emplace_back(it->second, value);
+  }
+
+ private:
+  const std::unordered_map<std::string, size_t>& columns_;
+  std::vector<std::pair<size_t, double>>& out_;
+};
+
+}  // namespace
+
+struct Sampler::Worker {
+  CollectorEntry entry;
+  std::unordered_map<std::string, size_t> columns;  // metric -> column, for this instance
+  size_t up_column = 0, duration_column = 0;
+  std::thread thread;
+  std::condition_variable job_cv;
+
+  // Guarded by Sampler::mutex_.
+  bool stop = false;
+  bool has_job = false;
+  bool busy = false;
+  uint64_t job_tick = 0;
+  uint64_t done_tick = 0;
+  bool ok = false;
+  std::string error;
+  std::string status;
+  double duration_ms = 0;
+  std::vector<std::pair<size_t, double>> values;
+  int64_t next_run_ms = 0;  // backoff: skip ticks before this grid time
+  CollectorHealth health;
+};
+
+Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout, RingBuffer& store,
+                 SamplerOptions options)
+    : options_(options), layout_(layout), store_(store) {
+  if (options_.max_backoff.count() <= 0) {
+    options_.max_backoff = std::min<std::chrono::milliseconds>(std::chrono::seconds{30}, 8 * options_.interval);
+  }
+  options_.max_backoff = std::max(options_.max_backoff, options_.interval);
+  for (CollectorEntry& e : entries) {
+    auto w = std::make_unique<Worker>();
+    for (size_t c = 0; c < layout.size(); ++c) {
+      const SeriesKey& key = layout.key(c);
+      if (key.instance != e.name) continue;
+      if (key.metric == kCollectorUp) w->up_column = c;
+      else if (key.metric == kCollectorDuration) w->duration_column = c;
+      else w->columns.emplace(key.metric, c);
+    }
+    if (e.plugin == "system") {
+      if (auto c = layout.find("system_availability", e.name)) availability_columns_.push_back(*c);
+      if (auto c = layout.find("async_operations_active", e.name)) async_columns_.push_back(*c);
+    }
+    w->health.name = e.name;
+    w->health.plugin = e.plugin;
+    w->health.effective_interval = options_.interval;
+    w->entry = std::move(e);
+    workers_.push_back(std::move(w));
+  }
+  run_history_.assign(store.capacity(), {0, 0});
+  for (auto& w : workers_) w->thread = std::thread([this, &w = *w] { work(w); });
+}
+
+Sampler::~Sampler() {
+  stop();
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& w : workers_) w->stop = true;
+  }
+  for (auto& w : workers_) {
+    w->job_cv.notify_all();
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+void Sampler::work(Worker& w) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    w.job_cv.wait(lock, [&w] { return w.stop || w.has_job; });
+    if (w.stop) return;
+    const uint64_t tick = w.job_tick;
+    w.has_job = false;
+    lock.unlock();
+
+    std::vector<std::pair<size_t, double>> values;
+    BufferSink sink(w.columns, values);
+    bool ok = true;
+    std::string error;
+    const auto started = SteadyClock::now();
+    try {
+      w.entry.collector->collect(sink);
+    } catch (const std::exception& e) {
+      ok = false;
+      error = e.what();
+    } catch (...) {
+      ok = false;
+      error = "unknown exception";
+    }
+    const double elapsed = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+    std::string status;
+    try {
+      status = w.entry.collector->status();
+    } catch (...) {
+    }
+
+    if (!options_.secrets.empty()) {
+      error = redact(std::move(error), options_.secrets);
+      status = redact(std::move(status), options_.secrets);
+    }
+    lock.lock();
+    w.busy = false;
+    w.done_tick = tick;
+    w.ok = ok;
+    w.error = std::move(error);
+    w.status = std::move(status);
+    w.duration_ms = elapsed;
+    w.values = std::move(values);
+    done_cv_.notify_all();
+  }
+}
+
+void Sampler::sample_at(int64_t grid_ms) {
+  enum class Outcome { kDispatched, kStillRunning, kBackoff };
+  std::vector<Outcome> outcome(workers_.size());
+  std::vector<double> row(layout_.size(), kNaN);
+  uint32_t ok_runs = 0, scheduled = 0;
+  std::vector<std::pair<LogLevel, std::string>> logs;  // written after the lock is released
+
+  std::unique_lock lock(mutex_);
+  const uint64_t tick = ++tick_;
+  const auto dispatched_at = SteadyClock::now();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Worker& w = *workers_[i];
+    if (w.busy) {
+      outcome[i] = Outcome::kStillRunning;
+    } else if (grid_ms < w.next_run_ms) {
+      outcome[i] = Outcome::kBackoff;
+    } else {
+      outcome[i] = Outcome::kDispatched;
+      w.busy = true;
+      w.has_job = true;
+      w.job_tick = tick;
+      ++w.health.runs;
+      runs_started_.fetch_add(1);
+      w.job_cv.notify_one();
+    }
+  }
+  // Wait for each dispatched collector until it answers or its own deadline passes.
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (outcome[i] != Outcome::kDispatched) continue;
+    Worker& w = *workers_[i];
+    done_cv_.wait_until(lock, dispatched_at + w.entry.timeout, [&w, tick] { return w.done_tick == tick; });
+  }
+
+  size_t in_flight = 0;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Worker& w = *workers_[i];
+    CollectorHealth& h = w.health;
+    if (w.busy) ++in_flight;
+    if (outcome[i] == Outcome::kBackoff) {
+      row[w.up_column] = 0;
+      continue;
+    }
+    if (outcome[i] == Outcome::kStillRunning) {
+      // Its overrun was already counted as a failure at the tick that started it.
+      row[w.up_column] = 0;
+      h.up = false;
+      continue;
+    }
+    ++scheduled;
+    bool ok;
+    std::string error;
+    if (w.done_tick == tick) {
+      ok = w.ok;
+      error = w.error;
+      h.status = w.status;
+      h.duration_ms = w.duration_ms;
+      row[w.duration_column] = w.duration_ms;
+      if (ok) {
+        for (const auto& [column, value] : w.values) row[column] = value;
+      }
+    } else {
+      ok = false;
+      error = "no result within its " + format_duration(w.entry.timeout) + " deadline; not called again until it returns";
+      row[w.duration_column] = std::chrono::duration<double, std::milli>(SteadyClock::now() - dispatched_at).count();
+    }
+    row[w.up_column] = ok ? 1 : 0;
+    h.up = ok;
+    if (ok) {
+      ++ok_runs;
+      if (h.consecutive_failures > 0) {
+        logs.emplace_back(LogLevel::kInfo, "collector " + w.entry.name + " recovered after " +
+                                               std::to_string(h.consecutive_failures) + " failed runs");
+      }
+      h.consecutive_failures = 0;
+      h.effective_interval = options_.interval;
+      h.last_success_ms = grid_ms;
+      w.next_run_ms = 0;
+    } else {
+      ++h.failures;
+      ++h.consecutive_failures;
+      h.last_error = error;
+      h.last_error_at_ms = wall_now_ms();
+      // Double the interval per consecutive failure, capped; compute in steps to avoid overflow.
+      auto backoff = options_.interval;
+      for (uint32_t k = 0; k < h.consecutive_failures && backoff < options_.max_backoff; ++k) backoff *= 2;
+      h.effective_interval = std::min(backoff, options_.max_backoff);
+      w.next_run_ms = grid_ms + h.effective_interval.count();
+      // Log the 1st, 2nd, 4th, 8th... failure of a streak: the log stays readable during an outage.
+      if (is_power_of_two(h.consecutive_failures)) {
+        logs.emplace_back(LogLevel::kWarning, "collector " + w.entry.name + " failed (" +
+                                                  std::to_string(h.consecutive_failures) +
+                                                  " in a row, next try in " +
+                                                  format_duration(h.effective_interval) + "): " + error);
+      }
+    }
+  }
+  lock.unlock();
+
+  // Share of successful collector runs over the window, unless the system collector probed a
+  // health_url itself and emitted its own figure.
+  if (!run_history_.empty()) {
+    auto& slot = run_history_[run_history_head_];
+    window_ok_ -= slot.first;
+    window_total_ -= slot.second;
+    slot = {ok_runs, scheduled};
+    window_ok_ += ok_runs;
+    window_total_ += scheduled;
+    run_history_head_ = (run_history_head_ + 1) % run_history_.size();
+  }
+  for (size_t c : availability_columns_) {
+    if (std::isnan(row[c]) && window_total_ > 0) row[c] = 100.0 * double(window_ok_) / double(window_total_);
+  }
+  for (size_t c : async_columns_) row[c] = double(in_flight);
+
+  for (const auto& [level, line] : logs) log(level, line);
+  store_.append(grid_ms, row);
+  if (listener_) listener_(grid_ms, row);
+}
+
+void Sampler::start() {
+  std::lock_guard lock(loop_mutex_);
+  if (loop_.joinable()) return;
+  stopping_ = false;
+  loop_ = std::thread([this] { run_loop(); });
+}
+
+void Sampler::stop() {
+  {
+    std::lock_guard lock(loop_mutex_);
+    stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+}
+
+void Sampler::run_loop() {
+  const int64_t interval_ms = options_.interval.count();
+  const int64_t wall_ms = wall_now_ms();
+  const auto steady_now = SteadyClock::now();
+  // Anchor the grid on the next wall-clock multiple of the interval, then count ticks on the
+  // steady clock: every tick is t0 + k * interval, so errors never accumulate into drift.
+  const int64_t t0_ms = (wall_ms / interval_ms + 1) * interval_ms;
+  const auto steady_t0 = steady_now + std::chrono::milliseconds(t0_ms - wall_ms);
+  int64_t k = 0;
+  for (;;) {
+    const auto target = steady_t0 + k * options_.interval;
+    {
+      std::unique_lock lock(loop_mutex_);
+      if (loop_cv_.wait_until(lock, target, [this] { return stopping_; })) return;
+    }
+    // Clamp to now instead of replaying missed ticks: after a stall we want one fresh sample,
+    // not a burst of them.
+    const auto late = SteadyClock::now() - target;
+    if (late >= options_.interval) {
+      const int64_t behind = late / options_.interval;
+      ticks_skipped_.fetch_add(static_cast<uint64_t>(behind));
+      k += behind;
+    }
+    sample_at(t0_ms + k * interval_ms);
+    ++k;
+  }
+}
+
+std::vector<CollectorHealth> Sampler::health() const {
+  std::lock_guard lock(mutex_);
+  std::vector<CollectorHealth> out;
+  out.reserve(workers_.size());
+  for (const auto& w : workers_) out.push_back(w->health);
+  return out;
+}
+
+}  // namespace resync

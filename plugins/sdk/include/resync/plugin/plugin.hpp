@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstring>
+#include <exception>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "resync/plugin/options.hpp"
+#include "resync/plugin_abi.h"
+
+/// C++ side of the plugin ABI for the bundled plugins: a collector is a class with a
+/// constructor taking Options& (throwing OptionError for a bad key), a collect(const Emitter&)
+/// that throws on failure, and an optional status(); RESYNC_DEFINE_PLUGIN turns it into the C
+/// descriptor with noexcept entry points.
+namespace resync::plugin {
+
+/// Hands values to the host during one collect() call.
+class Emitter {
+ public:
+  Emitter(resync_emit_fn emit, void* sink) : emit_(emit), sink_(sink) {}
+  void operator()(const char* metric, double value) const {
+    const resync_sample sample{metric, value};
+    emit_(sink_, &sample);
+  }
+
+ private:
+  resync_emit_fn emit_;
+  void* sink_;
+};
+
+/// Base of bundled collectors: keeps the status text the host shows next to the collector.
+class CollectorBase {
+ public:
+  virtual ~CollectorBase() = default;
+  /// Emits one sample; throws std::exception on failure (the message becomes last_error).
+  virtual void collect(const Emitter& emit) = 0;
+  const std::string& status() const { return status_; }
+
+ protected:
+  void set_status(std::string s) { status_ = std::move(s); }
+
+ private:
+  std::string status_;
+};
+
+namespace detail {
+
+inline void copy_message(char* dest, size_t len, const char* message) {
+  if (!dest || len == 0) return;
+  std::strncpy(dest, message, len - 1);
+  dest[len - 1] = '\0';
+}
+
+template <class T>
+struct Adapter {
+  struct Instance {
+    std::unique_ptr<T> impl;
+    std::string error;
+    std::string status;
+  };
+
+  static int create(const char* json, void** out, char* err, size_t err_len) noexcept {
+    try {
+      Options options(json ? json : "{}");
+      auto impl = std::make_unique<T>(options);
+      options.finish();
+      *out = new Instance{std::move(impl), {}, {}};
+      return RESYNC_OK;
+    } catch (const OptionError& e) {
+      copy_message(err, err_len, e.what());
+      return RESYNC_ERR_CONFIG;
+    } catch (const std::exception& e) {
+      copy_message(err, err_len, e.what());
+      return RESYNC_ERR_INTERNAL;
+    } catch (...) {
+      copy_message(err, err_len, "unknown exception in create()");
+      return RESYNC_ERR_INTERNAL;
+    }
+  }
+
+  static int collect(void* instance, resync_emit_fn emit, void* sink) noexcept {
+    auto* i = static_cast<Instance*>(instance);
+    try {
+      i->impl->collect(Emitter(emit, sink));
+      i->error.clear();
+      return RESYNC_OK;
+    } catch (const std::exception& e) {
+      i->error = e.what();
+      return RESYNC_ERR_COLLECT;
+    } catch (...) {
+      i->error = "unknown exception in collect()";
+      return RESYNC_ERR_INTERNAL;
+    }
+  }
+
+  static const char* last_error(void* instance) noexcept { return static_cast<Instance*>(instance)->error.c_str(); }
+
+  static const char* status(void* instance) noexcept {
+    auto* i = static_cast<Instance*>(instance);
+    try {
+      i->status = i->impl->status();
+    } catch (...) {
+      i->status.clear();
+    }
+    return i->status.c_str();
+  }
+
+  static void destroy(void* instance) noexcept { delete static_cast<Instance*>(instance); }
+};
+
+}  // namespace detail
+
+/// The descriptor of collector class T.
+template <class T, size_t N>
+constexpr resync_plugin_v1 make_table(const char* name, const char* description, const char* const (&series)[N]) {
+  return resync_plugin_v1{RESYNC_PLUGIN_ABI_VERSION,
+                          sizeof(resync_plugin_v1),
+                          name,
+                          description,
+                          series,
+                          static_cast<uint32_t>(N),
+                          0,
+                          &detail::Adapter<T>::create,
+                          &detail::Adapter<T>::collect,
+                          &detail::Adapter<T>::last_error,
+                          &detail::Adapter<T>::status,
+                          &detail::Adapter<T>::destroy};
+}
+
+}  // namespace resync::plugin
+
+/// Exports the entry point of a plugin whose collector class is `Type`. `series` is a static
+/// array of the series names it may emit.
+#define RESYNC_DEFINE_PLUGIN(Type, name, description, series)                                   \
+  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {       \
+    static const resync_plugin_v1 table = ::resync::plugin::make_table<Type>(name, description, series); \
+    return &table;                                                                              \
+  }

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// The `system` collector: host CPU, memory, load and uptime from /proc, the resync-mon
+// process' RSS, and optionally the availability of a health URL.
+#include <cmath>
+#include <deque>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "resync/plugin/http.hpp"
+#include "resync/plugin/plugin.hpp"
+
+namespace resync::plugin {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+const char* const kSeries[] = {"system_uptime",       "system_availability", "async_operations_active",
+                               "host_cpu_percent",    "host_memory_percent", "host_load1",
+                               "process_rss_bytes"};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The value of "Key:" in a /proc "Key: value unit" file, or NaN.
+double proc_field(const std::string& text, const std::string& key) {
+  const size_t at = text.find("\n" + key + ":") != std::string::npos ? text.find("\n" + key + ":") + 1
+                    : text.compare(0, key.size() + 1, key + ":") == 0 ? 0
+                                                                      : std::string::npos;
+  if (at == std::string::npos) return kNaN;
+  std::istringstream in(text.substr(at + key.size() + 1));
+  double v = kNaN;
+  in >> v;
+  return in ? v : kNaN;
+}
+
+class SystemCollector final : public CollectorBase {
+ public:
+  explicit SystemCollector(Options& o)
+      : proc_root_(o.get_string("proc_root", "/proc")),
+        health_url_(o.get_string("health_url")),
+        health_timeout_(o.get_duration("health_timeout", o.timeout() / 2)),
+        window_samples_(static_cast<size_t>(std::max<long long>(1, o.window() / o.interval()))) {
+    if (!health_url_.empty()) {
+      const std::string problem = check_url(health_url_);
+      if (!problem.empty()) throw OptionError("health_url", problem);
+    }
+    if (health_timeout_ >= o.timeout()) {
+      throw OptionError("health_timeout", "must be shorter than the collector's timeout");
+    }
+  }
+
+  void collect(const Emitter& emit) override {
+    emit("host_cpu_percent", cpu_percent());
+    const std::string meminfo = read_file(proc_root_ + "/meminfo");
+    const double total = proc_field(meminfo, "MemTotal");
+    const double available = proc_field(meminfo, "MemAvailable");
+    emit("host_memory_percent", total > 0 ? 100.0 * (total - available) / total : kNaN);
+    emit("host_load1", first_number(proc_root_ + "/loadavg"));
+    emit("system_uptime", first_number(proc_root_ + "/uptime"));
+    const double rss_kb = proc_field(read_file(proc_root_ + "/self/status"), "VmRSS");
+    emit("process_rss_bytes", rss_kb * 1024.0);
+    if (!health_url_.empty()) emit("system_availability", probe_health());
+  }
+
+ private:
+  double first_number(const std::string& path) const {
+    std::istringstream in(read_file(path));
+    double v = kNaN;
+    in >> v;
+    if (!in) throw std::runtime_error(path + ": no number at the start");
+    return v;
+  }
+
+  // Busy share of all CPU time since the previous collection; NaN on the first one.
+  double cpu_percent() {
+    std::istringstream in(read_file(proc_root_ + "/stat"));
+    std::string label;
+    in >> label;
+    if (label != "cpu") throw std::runtime_error(proc_root_ + "/stat: first line is not the cpu total");
+    double total = 0, idle = 0, v = 0;
+    for (int field = 0; field < 8 && in >> v; ++field) {  // user..steal; guest is already in user
+      total += v;
+      if (field == 3 || field == 4) idle += v;  // idle, iowait
+    }
+    const double d_total = total - last_total_, d_idle = idle - last_idle_;
+    const bool first = last_total_ == 0;
+    last_total_ = total;
+    last_idle_ = idle;
+    if (first || d_total <= 0) return kNaN;
+    return 100.0 * (d_total - d_idle) / d_total;
+  }
+
+  double probe_health() {
+    bool ok = false;
+    HttpOptions http;
+    http.timeout = health_timeout_;
+    try {
+      const HttpResponse r = http_get(health_url_, http);
+      ok = r.status >= 200 && r.status < 300;
+      set_status(ok ? "ok" : "health probe: HTTP " + std::to_string(r.status));
+    } catch (const std::exception& e) {
+      set_status(std::string("health probe: ") + e.what());
+    }
+    probes_.push_back(ok);
+    ok_count_ += ok;
+    if (probes_.size() > window_samples_) {
+      ok_count_ -= probes_.front();
+      probes_.pop_front();
+    }
+    return 100.0 * double(ok_count_) / double(probes_.size());
+  }
+
+  std::string proc_root_;
+  std::string health_url_;
+  std::chrono::milliseconds health_timeout_;
+  size_t window_samples_;
+  double last_total_ = 0, last_idle_ = 0;
+  std::deque<bool> probes_;
+  size_t ok_count_ = 0;
+};
+
+}  // namespace
+}  // namespace resync::plugin
+
+RESYNC_DEFINE_PLUGIN(resync::plugin::SystemCollector, "system",
+                     "Host CPU, memory, load and uptime from /proc; resync-mon's RSS; health URL availability",
+                     resync::plugin::kSeries)
