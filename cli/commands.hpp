@@ -24,5 +24,6 @@ Config load_selected_config(const GlobalOptions& global);
 void add_current_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_config_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace resync::cli

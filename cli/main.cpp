@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
 
   cli::Action action;
+  cli::add_serve_command(app, global, action);
   cli::add_current_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "resync/alert_engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -155,10 +156,15 @@ std::vector<Alert> AlertEngine::recent(size_t n) const {
 
 std::vector<Alert> AlertEngine::active() const {
   std::lock_guard lock(mutex_);
-  std::vector<Alert> out;
-  for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
-    if (it->second.active()) out.push_back(it->second);
+  // From the targets, not the history: an episode that outlasted the newest `keep` alerts has
+  // left the history but is still active.
+  std::vector<std::pair<size_t, const Alert*>> firing;
+  for (const Target& t : targets_) {
+    if (t.firing) firing.emplace_back(t.firing_id, &*t.firing);
   }
+  std::sort(firing.begin(), firing.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Alert> out;
+  for (const auto& [id, alert] : firing) out.push_back(*alert);
   return out;
 }
 

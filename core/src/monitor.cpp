@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "resync/monitor.hpp"
 
+#include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
@@ -46,12 +48,39 @@ Monitor::Monitor(Config config) : config_(std::move(config)), started_at_(std::c
     } catch (const PluginLoadError& e) {
       rethrow_create_error(config_, cc, redact(e.what(), config_.secrets));
     }
-    for (const std::string& metric : plugin->series()) layout_.add({metric, cc.name, cc.plugin});
-    layout_.add({std::string(kCollectorUp), cc.name, cc.plugin});
-    layout_.add({std::string(kCollectorDuration), cc.name, cc.plugin});
-    instances_.push_back({cc.name, cc.plugin, plugin->series()});
+    add_instance({cc.name, cc.plugin, plugin->series()});
     entries.push_back({cc.name, cc.plugin, std::move(collector), cc.timeout});
   }
+  finish(std::move(entries));
+}
+
+Monitor::Monitor(Config config, std::vector<InstanceInfo> instances, std::vector<std::unique_ptr<Collector>> collectors)
+    : config_(std::move(config)), started_at_(std::chrono::system_clock::now()) {
+  if (instances.size() != collectors.size()) {
+    throw std::invalid_argument("Monitor: " + std::to_string(instances.size()) + " instances but " +
+                                std::to_string(collectors.size()) + " collectors");
+  }
+  const auto timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds{2}, config_.interval);
+  std::vector<CollectorEntry> entries;
+  for (size_t i = 0; i < instances.size(); ++i) {
+    if (!collectors[i]) throw std::invalid_argument("Monitor: collector of instance " + instances[i].name + " is null");
+    for (const InstanceInfo& other : instances_) {
+      if (other.name == instances[i].name) throw std::invalid_argument("Monitor: instance name " + other.name + " used twice");
+    }
+    entries.push_back({instances[i].name, instances[i].plugin, std::move(collectors[i]), timeout});
+    add_instance(std::move(instances[i]));
+  }
+  finish(std::move(entries));
+}
+
+void Monitor::add_instance(InstanceInfo info) {
+  for (const std::string& metric : info.series) layout_.add({metric, info.name, info.plugin});
+  layout_.add({std::string(kCollectorUp), info.name, info.plugin});
+  layout_.add({std::string(kCollectorDuration), info.name, info.plugin});
+  instances_.push_back(std::move(info));
+}
+
+void Monitor::finish(std::vector<CollectorEntry> entries) {
   store_ = std::make_unique<RingBuffer>(layout_.size(), config_.capacity());
   alerts_ = std::make_unique<AlertEngine>(config_.alerts, layout_);
   SamplerOptions options;

@@ -15,7 +15,7 @@ RingBuffer::RingBuffer(size_t series_count, size_t capacity)
 }
 
 void RingBuffer::append(int64_t timestamp_ms, const double* values) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   timestamps_[head_] = timestamp_ms;
   for (size_t s = 0; s < series_count_; ++s) columns_[s * capacity_ + head_] = values[s];
   head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
@@ -24,12 +24,12 @@ void RingBuffer::append(int64_t timestamp_ms, const double* values) {
 }
 
 StoreSnapshot RingBuffer::snapshot(size_t max_rows) const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   return copy_newest(std::min(max_rows, size_));
 }
 
 StoreSnapshot RingBuffer::snapshot_since(int64_t since_ms) const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   // Timestamps grow monotonically from oldest to newest, so count back from the newest.
   size_t rows = 0;
   while (rows < size_) {
@@ -64,12 +64,12 @@ StoreSnapshot RingBuffer::copy_newest(size_t rows) const {
 }
 
 size_t RingBuffer::size() const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   return size_;
 }
 
 uint64_t RingBuffer::appended() const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   return appended_;
 }
 

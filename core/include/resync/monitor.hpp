@@ -37,6 +37,11 @@ class Monitor {
   /// Throws PluginLoadError for a plugin that cannot be found or loaded and ConfigError for
   /// options a plugin rejects, both naming the file and the key.
   explicit Monitor(Config config);
+  /// Builds the core around collectors the caller created instead of plugins (benchmarks, tests,
+  /// embedding): `collectors[i]` runs as `instances[i]`, whose `series` list sizes the store, under
+  /// the default deadline of min(2 s, interval). `config.collectors` is not used. Throws
+  /// std::invalid_argument when the lists differ in length, a collector is null or a name repeats.
+  Monitor(Config config, std::vector<InstanceInfo> instances, std::vector<std::unique_ptr<Collector>> collectors);
   ~Monitor();
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
@@ -57,6 +62,8 @@ class Monitor {
   std::chrono::system_clock::time_point started_at() const { return started_at_; }
 
  private:
+  void add_instance(InstanceInfo info);
+  void finish(std::vector<CollectorEntry> entries);  // layout_ complete: store, alerts, sampler
   void on_sample(int64_t timestamp_ms, const std::vector<double>& row);
 
   Config config_;

@@ -3,7 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <shared_mutex>
+#include <mutex>
 #include <vector>
 
 namespace resync {
@@ -56,7 +56,10 @@ class RingBuffer {
 
   const size_t series_count_;
   const size_t capacity_;
-  mutable std::shared_mutex mutex_;
+  // A plain mutex, not a shared_mutex: glibc's rwlock prefers readers, so a steady stream of
+  // readers (HTTP requests) starved the sampler's append for seconds; a copy under the lock
+  // takes microseconds.
+  mutable std::mutex mutex_;
   std::vector<int64_t> timestamps_;  // capacity_
   std::vector<double> columns_;      // series_count_ * capacity_, column-major
   size_t head_ = 0;                  // slot of the next append

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "resync/plugin/http.hpp"
 
+#include <Poco/Buffer.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
@@ -14,6 +15,8 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <istream>
@@ -34,12 +37,98 @@ Poco::Timespan to_timespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(std::max<long long>(ms.count(), 1)) * 1000);
 }
 
+// Sets how long the next read may wait. Poco's TLS socket, when a read times out, polls once
+// more for the same time before giving up, so a TLS read gets half of what is left: the two waits
+// together end at the deadline.
+void set_read_timeout(Poco::Net::HTTPClientSession& session, std::chrono::milliseconds left) {
+  session.socket().setReceiveTimeout(to_timespan(session.secure() ? left / 2 : left));
+}
+
 // The URL as shown in messages: without user info, so credentials never reach a log line.
 std::string display_url(const Poco::URI& uri) {
   Poco::URI shown(uri);
   shown.setUserInfo("");
   return shown.toString();
 }
+
+// Poco 1.11 ends a chunked body silently when the connection drops before the last chunk, which
+// would hand a cut-off scrape to a parser as if it were whole. So chunked bodies are decoded
+// here, strictly, from the bytes Poco has buffered after the header and then from the socket.
+class ChunkedBodyReader {
+ public:
+  ChunkedBodyReader(Poco::Net::HTTPClientSession& session, Clock::time_point deadline, const std::string& what,
+                    const HttpOptions& options)
+      : session_(session), deadline_(deadline), what_(what), options_(options) {
+    Poco::Buffer<char> buffered(0);
+    session_.drainBuffer(buffered);
+    pending_.assign(buffered.begin(), buffered.size());
+  }
+
+  void read(std::string& body) {
+    for (;;) {
+      const std::string size_line = line();
+      size_t size = 0;
+      size_t digits = 0;
+      for (char c : size_line) {
+        const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                      : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+                      : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
+                                                                  : -1;
+        if (v < 0) break;
+        if (++digits > 15) throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk size too large");
+        size = size * 16 + static_cast<size_t>(v);
+      }
+      if (digits == 0) throw HttpError(HttpError::Kind::kProtocol, what_ + ": invalid chunk size line");
+      if (size == 0) break;
+      if (body.size() + size > options_.max_body_bytes) {
+        throw HttpError(HttpError::Kind::kTooLarge, what_ + ": response larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+      }
+      while (size > 0) {
+        if (at_ == pending_.size()) refill();
+        const size_t n = std::min(size, pending_.size() - at_);
+        body.append(pending_, at_, n);
+        at_ += n;
+        size -= n;
+      }
+      if (!line().empty()) throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk not followed by CRLF");
+    }
+    for (std::string trailer = line(); !trailer.empty(); trailer = line()) {
+    }
+  }
+
+ private:
+  void refill() {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    if (left.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what_ + ": timed out after " + std::to_string(options_.timeout.count()) + " ms");
+    set_read_timeout(session_, left);
+    char buffer[16384];
+    const int n = session_.socket().receiveBytes(buffer, sizeof buffer);
+    if (n <= 0) throw HttpError(HttpError::Kind::kProtocol, what_ + ": connection closed before the end of the chunked body");
+    pending_.erase(0, at_);
+    at_ = 0;
+    pending_.append(buffer, static_cast<size_t>(n));
+  }
+
+  std::string line() {
+    std::string text;
+    for (;;) {
+      if (at_ == pending_.size()) refill();
+      const char c = pending_[at_++];
+      if (c == '\n') break;
+      if (text.size() > 4096) throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk header line too long");
+      text += c;
+    }
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    return text;
+  }
+
+  Poco::Net::HTTPClientSession& session_;
+  Clock::time_point deadline_;
+  const std::string& what_;
+  const HttpOptions& options_;
+  std::string pending_;
+  size_t at_ = 0;
+};
 
 }  // namespace
 
@@ -73,7 +162,10 @@ HttpResponse http_get(const std::string& url, const HttpOptions& options) {
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
-  session->setTimeout(to_timespan(options.timeout));
+  // A TLS handshake runs under the connect timeout and, like any TLS read, may wait it twice (see
+  // set_read_timeout): a third of the budget for connecting keeps connect plus handshake in it.
+  const auto connect_timeout = uri.getScheme() == "https" ? options.timeout / 3 : options.timeout;
+  session->setTimeout(to_timespan(connect_timeout), to_timespan(options.timeout), to_timespan(options.timeout));
   session->setKeepAlive(false);
 
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, uri.getPathAndQuery(),
@@ -89,22 +181,39 @@ HttpResponse http_get(const std::string& url, const HttpOptions& options) {
   HttpResponse out;
   try {
     session->sendRequest(request);
+    // Connecting and sending each had the whole timeout; waiting for the status line gets only
+    // what is left, so a server that is slow at every step still ends at the deadline.
+    const auto left_for_response = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left_for_response.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+    set_read_timeout(*session, left_for_response);
     Poco::Net::HTTPResponse response;
     std::istream& body = session->receiveResponse(response);
     out.status = static_cast<int>(response.getStatus());
     out.reason = response.getReason();
+    if (response.getChunkedTransferEncoding()) {
+      ChunkedBodyReader(*session, deadline, what, options).read(out.body);
+    }
+    // Poco's stream buffers report a timeout or reset by throwing, which std::istream would
+    // swallow into badbit (and the body would look complete): let it reach the handlers below.
+    body.exceptions(std::ios::badbit);
     char buffer[16384];
-    while (body) {
+    while (!response.getChunkedTransferEncoding()) {
       // Poco's timeout is per socket operation; a server dripping bytes must still stop at
-      // the deadline of the whole request.
+      // the deadline of the whole request, so each turn makes at most one socket read: peek()
+      // refills the stream's buffer once, readsome() takes what that brought.
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
-      session->socket().setReceiveTimeout(to_timespan(left));
-      body.read(buffer, sizeof buffer);
-      out.body.append(buffer, static_cast<size_t>(body.gcount()));
+      set_read_timeout(*session, left);
+      if (body.peek() == std::char_traits<char>::eof()) break;
+      out.body.append(buffer, static_cast<size_t>(body.readsome(buffer, sizeof buffer)));
       if (out.body.size() > options.max_body_bytes) {
         throw HttpError(HttpError::Kind::kTooLarge, what + ": response larger than " + std::to_string(options.max_body_bytes) + " bytes");
       }
+    }
+    // Poco ends a fixed-length body silently at EOF too: a short body is a dropped connection.
+    if (response.hasContentLength() && static_cast<Poco::UInt64>(out.body.size()) < static_cast<Poco::UInt64>(response.getContentLength64())) {
+      throw HttpError(HttpError::Kind::kProtocol, what + ": connection closed after " + std::to_string(out.body.size()) + " of " +
+                                                      std::to_string(response.getContentLength64()) + " bytes");
     }
   } catch (const HttpError&) {
     throw;

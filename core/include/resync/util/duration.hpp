@@ -23,7 +23,8 @@ inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view 
       dot = dot || text[i] == '.';
       ++i;
     }
-    if (i == start) return std::nullopt;
+    // A lone "." is no number (and std::stod would throw on it).
+    if (i == start || (i == start + 1 && dot)) return std::nullopt;
     const double number = std::stod(std::string(text.substr(start, i - start)));
     size_t unit_start = i;
     while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
@@ -37,7 +38,8 @@ inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view 
     else return std::nullopt;
     total_ms += number * scale;
   }
-  if (!(total_ms >= 1) || !std::isfinite(total_ms)) return std::nullopt;
+  // Past 2^63 ms the conversion below would overflow.
+  if (!(total_ms >= 1) || !(total_ms < 9223372036854775808.0)) return std::nullopt;
   return std::chrono::milliseconds{static_cast<long long>(std::llround(total_ms))};
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +27,9 @@ struct PromParseResult {
   std::vector<PromSample> samples;
   size_t skipped_lines = 0;  ///< malformed lines that were skipped
   std::string first_error;   ///< "line N: why" for the first skipped line, "" if none
+  /// Family name -> type ("counter", "gauge", "histogram", ...) from "# TYPE" lines, so a
+  /// collector can tell a declared family with no samples yet from a misspelt name.
+  std::map<std::string, std::string, std::less<>> types;
 };
 
 /// Parses text exposition as real exporters print it (SPEC section 4): comments and HELP/TYPE
@@ -32,5 +37,18 @@ struct PromParseResult {
 /// newline, optional timestamps, escaped label values (\\, \", \n), CRLF line ends. A malformed
 /// line is skipped and counted, never fatal.
 PromParseResult parse_prometheus_text(std::string_view text);
+
+/// Parses a sample value or an "le"/"quantile" label as Prometheus does (Go's ParseFloat):
+/// "1", "1.0", "1e3", "NaN", "+Inf", "-Inf"; nullopt unless the whole text is a number.
+std::optional<double> parse_prometheus_float(std::string_view text);
+
+/// The name under which metric `wanted` appears in `result`: `wanted` itself when a sample or a
+/// TYPE line has it, else the same name with "_total" added or removed, because exporters
+/// disagree about that suffix on counters; nullopt when neither appears.
+std::optional<std::string> resolve_metric_name(const PromParseResult& result, std::string_view wanted);
+
+/// Sum of the values of every sample of metric `wanted` (resolved as above) across all its
+/// label sets, NaN samples ignored; nullopt when no sample has the name.
+std::optional<double> sum_samples(const PromParseResult& result, std::string_view wanted);
 
 }  // namespace resync::plugin

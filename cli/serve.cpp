@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "resync/error.hpp"
+#include "resync/log.hpp"
+#include "resync/monitor.hpp"
+#include "resync/server/http_server.hpp"
+#include "resync/server/views.hpp"
+
+namespace resync::cli {
+namespace {
+
+struct ServeOptions {
+  std::string bind;  ///< "" = server.bind of the configuration
+  bool prefill = false;
+};
+
+// Benchmarks need a full window, and waiting 2 h for one is not an option: take one real sample
+// per past grid point of the window, oldest first, before the sampler starts.
+void prefill_window(Monitor& monitor) {
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t interval = monitor.config().interval.count();
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t newest = now / interval * interval;
+  const auto samples = static_cast<int64_t>(monitor.store().capacity());
+  for (int64_t k = samples - 1; k >= 0; --k) monitor.sample_now(newest - k * interval);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  log_info("--bench-prefill: " + std::to_string(samples) + " samples in " + std::to_string(took.count()) + " ms");
+}
+
+int serve(const GlobalOptions& global, const ServeOptions& options) {
+  // Every thread started from here on inherits the blocked set, so only sigwait() below sees
+  // SIGINT and SIGTERM and shutdown runs on this thread, in order.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Config config = load_selected_config(global);
+  if (!options.bind.empty()) config.server.bind = options.bind;
+  Monitor monitor(std::move(config));
+  if (options.prefill) prefill_window(monitor);
+  server::HttpServer http(monitor, server::HttpServerOptions::from_config(monitor.config().server));
+  http.start();
+  monitor.start();
+  std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(), http.base_url().c_str());
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+  http.stop();
+  monitor.stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto* cmd = app.add_subcommand("serve",
+                                 "Sample in the background and serve the live dashboard (/monitoring), the JSON API "
+                                 "(/api/monitoring/...), WebSocket pushes and Prometheus /metrics");
+  auto options = std::make_shared<ServeOptions>();
+  cmd->add_option("--bind", options->bind,
+                  "HOST:PORT to listen on (default: server.bind of the configuration, 127.0.0.1:8000); "
+                  "port 0 picks a free port")
+      ->check([](const std::string& text) {
+        try {
+          server::parse_bind(text, "--bind");
+          return std::string();
+        } catch (const ConfigError& e) {
+          return std::string(e.what());
+        }
+      });
+  cmd->add_flag("--bench-prefill", options->prefill,
+                "For benchmarks only: before serving, fill the whole window with real samples stamped at past "
+                "grid points, so /history is full at once")
+      ->group("Benchmarking");
+  cmd->callback([&global, &action, options] {
+    action = [&global, options] { return serve(global, *options); };
+  });
+}
+
+}  // namespace resync::cli

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+// The `agents` collector: agent and LLM usage counters of a Resync service, read from its
+// Prometheus /metrics (source: prometheus) or from any JSON document by JSON pointer (source:
+// json).
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resync/plugin/http.hpp"
+#include "resync/plugin/plugin.hpp"
+#include "resync/plugin/prom_text.hpp"
+
+namespace resync::plugin {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+const char* const kSeries[] = {"agents_active", "agents_created",  "agents_failed",
+                               "llm_requests",  "llm_tokens_used", "llm_errors"};
+
+// SPEC section 4: what a Resync service calls these series on its /metrics.
+const std::map<std::string, std::string> kDefaultMetrics = {
+    {"agents_active", "resync_agent_active_count"},
+    {"agents_created", "resync_agent_initializations"},
+    {"agents_failed", "resync_agent_creation_failures"},
+    {"llm_requests", "resync_llm_requests"},
+    {"llm_tokens_used", "resync_llm_tokens"},
+    {"llm_errors", "resync_llm_errors"}};
+
+bool is_series(const std::string& name) {
+  for (const char* s : kSeries) {
+    if (name == s) return true;
+  }
+  return false;
+}
+
+std::string series_list() {
+  std::string list;
+  for (const char* s : kSeries) list += (list.empty() ? "" : ", ") + std::string(s);
+  return list;
+}
+
+// The reference tokens of an RFC 6901 pointer, unescaped; nullopt when it is not one.
+std::optional<std::vector<std::string>> split_pointer(const std::string& pointer) {
+  std::vector<std::string> tokens;
+  if (pointer.empty()) return tokens;
+  if (pointer.front() != '/') return std::nullopt;
+  size_t at = 1;
+  for (;;) {
+    const size_t slash = pointer.find('/', at);
+    const std::string raw =
+        pointer.substr(at, slash == std::string::npos ? std::string::npos : slash - at);
+    std::string token;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '~') {
+        token += raw[i];
+        continue;
+      }
+      // "~1" is "/" and "~0" is "~"; any other "~" is not a valid pointer.
+      if (i + 1 >= raw.size() || (raw[i + 1] != '0' && raw[i + 1] != '1')) return std::nullopt;
+      token += raw[++i] == '1' ? '/' : '~';
+    }
+    tokens.push_back(std::move(token));
+    if (slash == std::string::npos) return tokens;
+    at = slash + 1;
+  }
+}
+
+// The number at `tokens` in `root`, or a reason why there is none.
+double resolve_number(const Poco::Dynamic::Var& root, const std::vector<std::string>& tokens,
+                      std::string& why) {
+  Poco::Dynamic::Var at = root;
+  for (const std::string& token : tokens) {
+    if (at.type() == typeid(Poco::JSON::Object::Ptr)) {
+      const auto object = at.extract<Poco::JSON::Object::Ptr>();
+      if (!object || !object->has(token)) {
+        why = "no member \"" + token + "\"";
+        return kNaN;
+      }
+      at = object->get(token);
+    } else if (at.type() == typeid(Poco::JSON::Array::Ptr)) {
+      const auto array = at.extract<Poco::JSON::Array::Ptr>();
+      const bool index = !token.empty() &&
+                         token.find_first_not_of("0123456789") == std::string::npos &&
+                         (token == "0" || token.front() != '0') && token.size() < 10;
+      if (!array || !index || std::stoul(token) >= array->size()) {
+        why = "no element \"" + token + "\"";
+        return kNaN;
+      }
+      at = array->get(static_cast<unsigned>(std::stoul(token)));
+    } else {
+      why = "\"" + token + "\" looked up in a value that is neither an object nor an array";
+      return kNaN;
+    }
+  }
+  if (at.isEmpty()) {
+    why = "null";
+    return kNaN;
+  }
+  if (at.isBoolean()) return at.convert<bool>() ? 1.0 : 0.0;
+  if (at.isNumeric()) return at.convert<double>();
+  if (at.isString()) {
+    const std::optional<double> v = parse_prometheus_float(at.convert<std::string>());
+    if (v) return *v;
+  }
+  why = "not a number";
+  return kNaN;
+}
+
+class AgentsCollector final : public CollectorBase {
+ public:
+  explicit AgentsCollector(Options& o) {
+    source_ = o.get_choice("source", "prometheus", {"prometheus", "json"});
+    url_ = o.require_string("url");
+    const std::string problem = check_url(url_);
+    if (!problem.empty()) throw OptionError("url", problem);
+    Poco::URI shown(url_);
+    shown.setUserInfo("");
+    shown_ = shown.toString();
+    http_.timeout = o.timeout() * 9 / 10;  // the rest of the deadline is for parsing and emitting
+    http_.bearer_token = o.get_string("token");
+
+    if (source_ == "prometheus") {
+      metrics_ = kDefaultMetrics;
+      for (const auto& [series, metric] : o.get_string_map("metrics")) {
+        if (!is_series(series))
+          throw OptionError("metrics." + series,
+                            "unknown series; expected one of " + series_list());
+        if (metric.empty()) throw OptionError("metrics." + series, "must name a metric");
+        metrics_[series] = metric;
+      }
+    } else {
+      const std::map<std::string, std::string> pointers = o.get_string_map("pointers");
+      if (pointers.empty()) {
+        throw OptionError(
+            "pointers",
+            "missing; map each series to a JSON pointer, e.g. {agents_active: /agents/active}");
+      }
+      for (const auto& [series, pointer] : pointers) {
+        if (!is_series(series))
+          throw OptionError("pointers." + series,
+                            "unknown series; expected one of " + series_list());
+        std::optional<std::vector<std::string>> tokens = split_pointer(pointer);
+        if (!tokens) {
+          throw OptionError(
+              "pointers." + series,
+              "\"" + pointer + "\" is not a JSON pointer (RFC 6901), e.g. /agents/active");
+        }
+        pointers_.emplace_back(series, std::move(*tokens));
+      }
+    }
+  }
+
+  void collect(const Emitter& emit) override {
+    try {
+      const HttpResponse response = http_get(url_, http_);
+      if (response.status < 200 || response.status > 299) {
+        throw std::runtime_error("GET " + shown_ + ": HTTP " + std::to_string(response.status) +
+                                 " " + response.reason);
+      }
+      std::vector<std::string> missing;
+      if (source_ == "prometheus") {
+        collect_prometheus(response.body, emit, missing);
+      } else {
+        collect_json(response.body, emit, missing);
+      }
+      std::string status = "ok";
+      if (!missing.empty()) {
+        status += "; no value for";
+        for (size_t i = 0; i < missing.size(); ++i) status += (i ? ", " : " ") + missing[i];
+      }
+      set_status(std::move(status));
+    } catch (const std::exception& e) {
+      set_status(std::string("down: ") + e.what());
+      throw;
+    }
+  }
+
+ private:
+  void collect_prometheus(const std::string& body, const Emitter& emit,
+                          std::vector<std::string>& missing) {
+    const PromParseResult scrape = parse_prometheus_text(body);
+    if (scrape.samples.empty() && scrape.skipped_lines > 0) {
+      throw std::runtime_error("GET " + shown_ + ": not Prometheus text format (" +
+                               scrape.first_error + ")");
+    }
+    for (const auto& [series, metric] : metrics_) {
+      const std::optional<double> sum = sum_samples(scrape, metric);
+      if (!sum) missing.push_back(series + " (" + metric + ")");
+      emit(series.c_str(), sum ? *sum : kNaN);
+    }
+  }
+
+  void collect_json(const std::string& body, const Emitter& emit,
+                    std::vector<std::string>& missing) {
+    Poco::Dynamic::Var root;
+    try {
+      Poco::JSON::Parser parser;
+      root = parser.parse(body);
+    } catch (const Poco::Exception& e) {
+      throw std::runtime_error("GET " + shown_ + ": not JSON: " + e.displayText());
+    }
+    for (const auto& [series, tokens] : pointers_) {
+      std::string why;
+      const double v = resolve_number(root, tokens, why);
+      if (!why.empty()) missing.push_back(series + " (" + why + ")");
+      emit(series.c_str(), v);
+    }
+  }
+
+  std::string source_;
+  std::string url_;
+  std::string shown_;
+  HttpOptions http_;
+  std::map<std::string, std::string> metrics_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> pointers_;
+};
+
+}  // namespace
+}  // namespace resync::plugin
+
+RESYNC_DEFINE_PLUGIN(
+    resync::plugin::AgentsCollector, "agents",
+    "Resync agents and LLM usage from Prometheus /metrics or a JSON document (JSON pointers)",
+    resync::plugin::kSeries)

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+// The `tws` collector: reachability, latency and job states of an HCL Workload Automation (TWS)
+// engine through its REST API V2 over HTTPS (SPEC section 4). A target that is down or refuses
+// our credentials is data (tws_connected = 0 with the reason as status), not a collector failure.
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "resync/plugin/http.hpp"
+#include "resync/plugin/plugin.hpp"
+
+namespace resync::plugin {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr unsigned kDefaultPort = 31116;
+constexpr const char* kDefaultPlanFilter = "/@/@#/@/@.@";
+constexpr const char* kInfoPath = "/twsd/api/v2/engine/info";
+constexpr const char* kJobCountPath = "/twsd/api/v2/plan/job/count";
+// A job count answer is a handful of status names; more than this is not one.
+constexpr size_t kMaxJobCountBody = 1024 * 1024;
+
+const char* const kSeries[] = {"tws_connected",    "tws_latency_ms",   "tws_requests_success",
+                               "tws_requests_failed", "tws_jobs_error", "tws_jobs_running",
+                               "tws_jobs_waiting", "tws_jobs_done"};
+
+enum class Bucket { kError, kRunning, kWaiting, kDone };
+
+// SPEC section 4 names internal job states. The engine may also group by the external status
+// (the plan's "status" as opposed to "internalStatus"), so those names map to the same buckets,
+// and ABENDP, the spelling of HCL's documentation, counts as ABENP.
+std::optional<Bucket> bucket_of(std::string status) {
+  std::transform(status.begin(), status.end(), status.begin(), [](unsigned char c) { return std::toupper(c); });
+  static const std::map<std::string, Bucket> kBuckets = {
+      {"ABEND", Bucket::kError},   {"ABENP", Bucket::kError},   {"ABENDP", Bucket::kError},
+      {"FAIL", Bucket::kError},    {"ERROR", Bucket::kError},   {"STUCK", Bucket::kError},
+      {"EXEC", Bucket::kRunning},  {"STARTED", Bucket::kRunning}, {"RUNNING", Bucket::kRunning},
+      {"HOLD", Bucket::kWaiting},  {"READY", Bucket::kWaiting}, {"WAIT", Bucket::kWaiting},
+      {"INTRO", Bucket::kWaiting}, {"PEND", Bucket::kWaiting},  {"HELD", Bucket::kWaiting},
+      {"WAITING", Bucket::kWaiting}, {"SUCC", Bucket::kDone},   {"SUCCP", Bucket::kDone},
+      {"SUCCESSFUL", Bucket::kDone}};
+  const auto it = kBuckets.find(status);
+  if (it == kBuckets.end()) return std::nullopt;
+  return it->second;
+}
+
+struct JobBuckets {
+  double error = 0, running = 0, waiting = 0, done = 0;
+  void add(const std::string& status, double count) {
+    const auto b = bucket_of(status);
+    if (!b) return;
+    switch (*b) {
+      case Bucket::kError: error += count; break;
+      case Bucket::kRunning: running += count; break;
+      case Bucket::kWaiting: waiting += count; break;
+      case Bucket::kDone: done += count; break;
+    }
+  }
+};
+
+double as_count(const Poco::Dynamic::Var& v, const std::string& what) {
+  try {
+    if (v.isNumeric()) {
+      const double d = v.convert<double>();
+      if (d >= 0 && std::isfinite(d)) return d;
+    } else if (v.isString()) {
+      const std::string s = v.convert<std::string>();
+      size_t used = 0;
+      const double d = std::stod(s, &used);
+      if (used == s.size() && d >= 0) return d;
+    }
+  } catch (const std::exception&) {
+  }
+  throw std::runtime_error(what + " is not a count");
+}
+
+// Reads `groupedCount` from a plan/job/count answer grouped by status. Accepted shapes (the
+// REST API's schema names the field but not its layout, so both plausible layouts are read):
+//   {"count": 7, "groupedCount": {"SUCC": 4, "ABEND": 1, "EXEC": 2}}
+//   {"count": 7, "groupedCount": [{"status": "SUCC", "count": 4}, ...]}
+// where an array entry names its group by "status", "key", "value", "name" or "group".
+// Throws std::runtime_error saying what is wrong.
+JobBuckets parse_job_count(const std::string& body) {
+  Poco::Dynamic::Var root;
+  try {
+    Poco::JSON::Parser parser;
+    root = parser.parse(body);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("not JSON (" + e.message() + ")");
+  }
+  Poco::JSON::Object::Ptr object;
+  try {
+    object = root.extract<Poco::JSON::Object::Ptr>();
+  } catch (const std::exception&) {
+  }
+  if (!object) throw std::runtime_error("expected a JSON object");
+  if (!object->has("groupedCount")) throw std::runtime_error("no groupedCount field");
+  JobBuckets buckets;
+  if (Poco::JSON::Object::Ptr groups = object->getObject("groupedCount")) {
+    for (const auto& [status, count] : *groups) buckets.add(status, as_count(count, "groupedCount." + status));
+    return buckets;
+  }
+  Poco::JSON::Array::Ptr groups = object->getArray("groupedCount");
+  if (!groups) throw std::runtime_error("groupedCount is neither an object nor an array");
+  for (size_t i = 0; i < groups->size(); ++i) {
+    Poco::JSON::Object::Ptr entry = groups->getObject(static_cast<unsigned>(i));
+    const std::string where = "groupedCount[" + std::to_string(i) + "]";
+    if (!entry) throw std::runtime_error(where + " is not an object");
+    std::optional<std::string> status;
+    for (const char* key : {"status", "key", "value", "name", "group"}) {
+      if (entry->has(key) && !entry->isNull(key)) {
+        status = entry->get(key).toString();
+        break;
+      }
+    }
+    if (!status) throw std::runtime_error(where + " names no status");
+    if (!entry->has("count")) throw std::runtime_error(where + " has no count");
+    buckets.add(*status, as_count(entry->get("count"), where + ".count"));
+  }
+  return buckets;
+}
+
+// Percent-encodes a query value, keeping the characters a plan filter is written with.
+std::string encode_query_value(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '@' || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
+// The message of an HttpError without its "GET <url>: " prefix (and "TLS: ", which the status
+// line says already).
+std::string reason_of(const HttpError& e) {
+  std::string why = e.what();
+  const size_t sep = why.find(": ");
+  if (sep != std::string::npos) why = why.substr(sep + 2);
+  if (why.compare(0, 5, "TLS: ") == 0) why = why.substr(5);
+  return why;
+}
+
+class TwsCollector final : public CollectorBase {
+ public:
+  explicit TwsCollector(Options& o) {
+    const std::string url = o.require_string("url");
+    const std::string problem = check_url(url);
+    if (!problem.empty()) throw OptionError("url", problem);
+    const Poco::URI uri(url);
+    if (!uri.getUserInfo().empty()) throw OptionError("url", "put credentials in user and password, not in the URL");
+    if (!uri.getRawQuery().empty() || !uri.getFragment().empty()) {
+      throw OptionError("url", "expected the engine's base URL like \"https://tws.example:31116\", without ?query or #fragment");
+    }
+    const std::string host = uri.getHost().find(':') == std::string::npos ? uri.getHost() : "[" + uri.getHost() + "]";
+    const unsigned port = uri.getSpecifiedPort() == 0 ? kDefaultPort : uri.getSpecifiedPort();
+    std::string path = uri.getPath();
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    base_url_ = uri.getScheme() + "://" + host + ":" + std::to_string(port) + path;
+
+    const std::string user = o.get_string("user");
+    const std::string password = o.get_string("password");
+    const std::string api_key = o.get_string("api_key");
+    if (!api_key.empty() && (!user.empty() || !password.empty())) {
+      throw OptionError("api_key", "set either api_key or user and password, not both");
+    }
+    if (!user.empty() && password.empty()) throw OptionError("password", "missing; `user` needs a password");
+    if (user.empty() && !password.empty()) throw OptionError("user", "missing; `password` needs a user");
+    http_.basic_user = user;
+    http_.basic_password = password;
+    // HCL WA API keys are JWTs presented as bearer tokens.
+    http_.bearer_token = api_key;
+
+    http_.ca_file = o.get_string("ca_file");
+    if (!http_.ca_file.empty() && !std::ifstream(http_.ca_file)) {
+      throw OptionError("ca_file", "cannot read \"" + http_.ca_file + "\"");
+    }
+    http_.insecure = o.get_bool("insecure", false);
+    if (http_.insecure && !http_.ca_file.empty()) {
+      throw OptionError("insecure", "true skips verification, so ca_file would be ignored; set one of them");
+    }
+    http_.headers.emplace_back("Accept", "application/json");
+
+    jobs_ = o.get_bool("jobs", true);
+    const std::string plan_filter = o.get_string("plan_filter", kDefaultPlanFilter);
+    if (plan_filter.empty()) throw OptionError("plan_filter", "must not be empty");
+    job_count_url_ = base_url_ + kJobCountPath + "?plan_filter=" + encode_query_value(plan_filter) +
+                     "&grouping_filters=status";
+    budget_ = std::max(milliseconds{1}, o.timeout() * 8 / 10);
+
+    if (http_.insecure) {
+      const std::string name = o.name().empty() ? "tws" : o.name();
+      log_warning("tws collector '" + name + "': TLS certificate verification is off (insecure: true) for " + base_url_);
+    }
+  }
+
+  void collect(const Emitter& emit) override {
+    const auto deadline = Clock::now() + budget_;
+    http_.timeout = budget_;
+    std::string status;
+    bool connected = false;
+    double latency = kNaN;
+    try {
+      const HttpResponse r = http_get(base_url_ + kInfoPath, http_);
+      latency = r.elapsed_ms;
+      connected = r.status >= 200 && r.status <= 299;
+      if (r.status == 401 || r.status == 403) {
+        status = "unauthorized (HTTP " + std::to_string(r.status) + ")";
+      } else if (!connected) {
+        status = "error: HTTP " + std::to_string(r.status) + (r.reason.empty() ? "" : " " + r.reason);
+      }
+    } catch (const HttpError& e) {
+      switch (e.kind()) {
+        case HttpError::Kind::kTimeout: status = "timeout after " + std::to_string(budget_.count()) + " ms"; break;
+        case HttpError::Kind::kConnect: status = "down: " + reason_of(e); break;
+        case HttpError::Kind::kTls: status = "tls: " + reason_of(e); break;
+        default: status = "error: " + reason_of(e); break;
+      }
+    }
+    ++(connected ? successes_ : failures_);
+    emit("tws_connected", connected ? 1 : 0);
+    emit("tws_latency_ms", latency);
+    emit("tws_requests_success", static_cast<double>(successes_));
+    emit("tws_requests_failed", static_cast<double>(failures_));
+
+    JobBuckets jobs;
+    bool have_jobs = false;
+    if (connected && jobs_) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        status = "connected; jobs: no time left within " + std::to_string(budget_.count()) + " ms";
+      } else {
+        try {
+          HttpOptions http = http_;
+          http.timeout = left;
+          http.max_body_bytes = kMaxJobCountBody;
+          const HttpResponse r = http_get(job_count_url_, http);
+          if (r.status < 200 || r.status > 299) {
+            status = "connected; jobs: HTTP " + std::to_string(r.status) + (r.reason.empty() ? "" : " " + r.reason);
+          } else {
+            jobs = parse_job_count(r.body);
+            have_jobs = true;
+          }
+        } catch (const HttpError& e) {
+          status = "connected; jobs: " + reason_of(e);
+        } catch (const std::runtime_error& e) {
+          status = std::string("connected; jobs: bad answer: ") + e.what();
+        }
+      }
+    }
+    emit("tws_jobs_error", have_jobs ? jobs.error : kNaN);
+    emit("tws_jobs_running", have_jobs ? jobs.running : kNaN);
+    emit("tws_jobs_waiting", have_jobs ? jobs.waiting : kNaN);
+    emit("tws_jobs_done", have_jobs ? jobs.done : kNaN);
+    set_status(status.empty() ? "ok" : status);
+  }
+
+ private:
+  std::string base_url_;
+  std::string job_count_url_;
+  HttpOptions http_;
+  bool jobs_ = true;
+  milliseconds budget_{1600};
+  uint64_t successes_ = 0, failures_ = 0;
+};
+
+}  // namespace
+}  // namespace resync::plugin
+
+RESYNC_DEFINE_PLUGIN(resync::plugin::TwsCollector, "tws",
+                     "HCL Workload Automation engine: reachability, latency and job states (REST API V2)",
+                     resync::plugin::kSeries)

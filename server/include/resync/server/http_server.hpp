@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resync/config.hpp"
+#include "resync/monitor.hpp"
+
+namespace resync::server {
+
+/// Policies and limits of HttpServer. from_config() takes the `server:` section; the rest are
+/// defaults an operator rarely needs to change (tests shorten the WebSocket timers).
+struct HttpServerOptions {
+  std::string bind = "127.0.0.1:8000";  ///< HOST:PORT; port 0 picks a free port
+  std::string auth_token;               ///< bearer token; "" = none
+  std::string auth_user;                ///< basic auth; "" = none
+  std::string auth_password;
+  std::vector<std::string> allowed_origins;  ///< WebSocket Origins; empty = same origin only; "*" = any
+  size_t max_ws_clients = 1024;              ///< 0 refuses every WebSocket
+  size_t threads = 0;                        ///< HTTP worker threads; 0 = kDefaultThreads
+
+  size_t max_uri_length = 4096;    ///< longer request targets get 414
+  size_t max_header_bytes = 16384; ///< larger request headers (names + values) get 431
+  size_t max_body_bytes = 65536;   ///< larger request bodies get 413
+
+  std::chrono::milliseconds ws_ping_interval{20000};  ///< a client silent this long is pinged
+  std::chrono::milliseconds ws_idle_timeout{60000};   ///< a client silent this long is dropped
+  size_t ws_max_queued_frames = 8;  ///< frames waiting for a client; one more drops it
+  int ws_send_buffer_bytes = 65536; ///< kernel send buffer of each WebSocket (SO_SNDBUF)
+
+  static constexpr size_t kDefaultThreads = 64;
+
+  /// Copies bind, auth, allowed_origins, max_ws_clients and threads.
+  static HttpServerOptions from_config(const ServerConfig& config);
+};
+
+/// HOST and PORT of a "HOST:PORT" bind address ("[::1]:8000" for IPv6).
+struct BindAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+/// Throws ConfigError naming `what` (e.g. "--bind") when `text` is not HOST:PORT.
+BindAddress parse_bind(std::string_view text, std::string_view what = "server.bind");
+
+/// `resync-mon serve`'s HTTP and WebSocket server (SPEC section 7) over a Monitor.
+///
+/// /api/monitoring/current, /history (whole window) and /metrics are rendered once per sample
+/// on the sampler thread and served as shared immutable bytes; /alerts, /api/monitoring/health
+/// and /history?minutes=N for a partial window are rendered per request. WebSocket clients are
+/// handed to one broadcaster thread after the upgrade, so they hold no HTTP worker.
+///
+/// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
+class HttpServer {
+ public:
+  /// Registers a listener on `monitor`, so construct it before monitor.start(). The listener
+  /// keeps the server's shared state alive, so the server may be destroyed before the monitor.
+  HttpServer(Monitor& monitor, HttpServerOptions options);
+  /// Calls stop().
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Binds, renders the first documents and starts accepting. Throws BindError ("cannot bind
+  /// 127.0.0.1:8000: address already in use") and ConfigError for a malformed bind address.
+  void start();
+  /// Sends CLOSE (1001) to every WebSocket client, stops accepting, aborts open connections
+  /// and joins every thread. Idempotent.
+  void stop();
+
+  /// The bound port (the real one when 0 was asked for); 0 before start().
+  uint16_t port() const;
+  /// "http://HOST:PORT", HOST as bound.
+  std::string base_url() const;
+  /// WebSocket clients connected now.
+  size_t websocket_clients() const;
+  /// WebSocket clients dropped because their send queue overflowed or they went silent.
+  uint64_t websocket_clients_dropped() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Policy helpers, exposed for tests.
+namespace detail {
+/// Compares in time that depends only on `expected`'s length, not on where they differ.
+bool constant_time_equals(std::string_view given, std::string_view expected);
+/// Whether a WebSocket handshake with this Origin may proceed; see HttpServerOptions.
+/// An empty Origin (non-browser client) is allowed.
+bool origin_allowed(std::string_view origin, std::string_view host_header, const std::vector<std::string>& allowed);
+/// Rows of /history?minutes=`text`: minutes * 60 s / interval. Throws std::invalid_argument
+/// with the message served in the 400 when `text` is not an integer in 1..max_minutes.
+size_t history_rows(std::string_view text, int64_t max_minutes, std::chrono::milliseconds interval);
+/// {"error": message, "status": status}
+std::string error_json(int status, std::string_view message);
+}  // namespace detail
+
+}  // namespace resync::server

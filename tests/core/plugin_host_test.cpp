@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+#include "resync/plugin_host.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "resync/error.hpp"
+#include "test_support.hpp"
+
+namespace resync {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ElementsAre;
+
+std::string fixture(const std::string& name) { return std::string(RESYNC_FIXTURE_DIR) + "/" + name + ".so"; }
+
+// The message of the PluginLoadError that loading `path` throws, or "" if it loads.
+std::string load_error(const std::string& path) {
+  try {
+    Plugin::load(path);
+  } catch (const PluginLoadError& e) {
+    EXPECT_EQ(e.exit_code(), kExitPlugin);
+    return e.what();
+  }
+  return "";
+}
+
+class MapSink final : public SampleSink {
+ public:
+  void emit(std::string_view metric, double value) override { values[std::string(metric)] = value; }
+  std::map<std::string, double> values;
+};
+
+TEST(PluginHostTest, LoadsTheFixtureAndReadsItsDescriptor) {
+  const auto plugin = Plugin::load(fixture("fixture"));
+  EXPECT_EQ(plugin->name(), "fixture");
+  EXPECT_EQ(plugin->abi_version(), RESYNC_PLUGIN_ABI_VERSION);
+  EXPECT_EQ(plugin->path(), fixture("fixture"));
+  EXPECT_EQ(plugin->description(), "Test fixture: fails, hangs or emits as its options say");
+  EXPECT_THAT(plugin->series(), ElementsAre("fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1",
+                                            "fixture_s2", "fixture_s3", "fixture_s4", "fixture_s5", "fixture_s6",
+                                            "fixture_s7"));
+}
+
+TEST(PluginHostTest, RefusesAnotherAbiVersionNamingTheFile) {
+  const std::string path = fixture("fixture_abi2");
+  EXPECT_EQ(load_error(path), path + ": built for plugin ABI version 2, this resync-mon needs version 1");
+}
+
+TEST(PluginHostTest, RefusesAMissingEntrySymbolNamingTheFile) {
+  const std::string path = fixture("fixture_no_entry");
+  EXPECT_EQ(load_error(path), path + ": missing symbol resync_plugin_entry; not a resync-mon plugin");
+}
+
+TEST(PluginHostTest, RefusesANullCallbackNamingTheFile) {
+  const std::string path = fixture("fixture_null_callback");
+  EXPECT_EQ(load_error(path), path + ": descriptor of plugin 'fixture_null_callback' has a null callback");
+}
+
+TEST(PluginHostTest, RefusesAFileThatIsNotASharedLibraryNamingTheFile) {
+  test::TempDir dir;
+  const std::string path = dir.file("bogus.so");
+  test::write_file(path, "This is a text file that only pretends to be a plugin by its name.\n"
+                         "dlopen must refuse it, and the host must say which file it was.\n");
+  EXPECT_EQ(load_error(path), path + ": cannot load shared library: " + path + ": invalid ELF header");
+}
+
+TEST(PluginHostTest, RefusesAMissingFileNamingIt) {
+  test::TempDir dir;
+  const std::string path = dir.file("absent.so");
+  EXPECT_EQ(load_error(path), path + ": cannot load shared library: " + path +
+                                  ": cannot open shared object file: No such file or directory");
+}
+
+TEST(PluginHostTest, LoadsByNameFromTheFirstDirectoryThatHasIt) {
+  test::TempDir empty;
+  const PluginHost host({empty.path(), RESYNC_FIXTURE_DIR});
+  const auto plugin = host.load("fixture");
+  EXPECT_EQ(plugin->path(), fixture("fixture"));
+}
+
+TEST(PluginHostTest, MissingPluginListsTheDirectoriesSearched) {
+  test::TempDir a, b;
+  const PluginHost host({a.path(), b.path()});
+  try {
+    host.load("nope");
+    FAIL() << "loaded a plugin that does not exist";
+  } catch (const PluginLoadError& e) {
+    EXPECT_EQ(std::string(e.what()), "no plugin 'nope' (looked for nope.so in " + a.path() + ", " + b.path() + ")");
+  }
+}
+
+TEST(PluginHostTest, RefusesAFileWhoseNameDiffersFromThePluginName) {
+  test::TempDir dir;
+  fs::copy_file(fixture("fixture"), dir.file("other.so"));
+  const PluginHost host({dir.path()});
+  try {
+    host.load("other");
+    FAIL() << "loaded a plugin under another name";
+  } catch (const PluginLoadError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.file("other.so") + ": declares plugin name 'fixture', expected 'other'");
+  }
+}
+
+TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
+  test::TempDir dir;
+  fs::copy_file(fixture("fixture"), dir.file("fixture.so"));
+  fs::copy_file(fixture("fixture_abi2"), dir.file("fixture_abi2.so"));
+  test::write_file(dir.file("bogus.so"), "not a library, just text long enough to be read as a header\n");
+  test::write_file(dir.file("readme.txt"), "ignored: not a .so\n");
+  const PluginHost host({dir.path(), RESYNC_FIXTURE_DIR});
+  const auto found = host.discover();
+  std::vector<std::string> paths;
+  for (const auto& f : found) paths.push_back(f.path);
+  // The temp folder first, by name; then the fixture folder less the names already found.
+  EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"), dir.file("fixture_abi2.so"),
+                                 fixture("fixture_no_entry"), fixture("fixture_null_callback")));
+  ASSERT_EQ(found.size(), 5u);
+  EXPECT_EQ(found[0].plugin, nullptr);
+  EXPECT_THAT(found[0].error, testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
+  ASSERT_NE(found[1].plugin, nullptr);
+  EXPECT_EQ(found[1].plugin->name(), "fixture");
+  EXPECT_EQ(found[2].error, dir.file("fixture_abi2.so") + ": built for plugin ABI version 2, this resync-mon needs version 1");
+  EXPECT_EQ(found[3].plugin, nullptr);
+  EXPECT_EQ(found[4].plugin, nullptr);
+}
+
+TEST(PluginHostTest, DefaultSearchOrder) {
+  EXPECT_THAT(PluginHost::default_search_dirs("/opt/plugins"), ElementsAre("/opt/plugins"));
+  const fs::path exe = fs::read_symlink("/proc/self/exe").parent_path();
+  const auto dirs = PluginHost::default_search_dirs("");
+  ASSERT_GE(dirs.size(), 3u);
+  EXPECT_EQ(dirs[0], (exe / "plugins").string());
+  EXPECT_EQ(dirs[1], (exe.parent_path() / "lib" / "resync-mon" / "plugins").string());
+  EXPECT_THAT(dirs.back(), testing::EndsWith("/lib/resync-mon/plugins"));
+}
+
+TEST(PluginCollectorTest, CollectsThroughTheCTable) {
+  const auto plugin = Plugin::load(fixture("fixture"));
+  PluginCollector collector(plugin, R"({"name":"f","interval_ms":1000,"timeout_ms":500,"samples":2})");
+  MapSink sink;
+  collector.collect(sink);
+  EXPECT_EQ(sink.values.at("fixture_calls"), 1);
+  EXPECT_EQ(sink.values.at("fixture_s0"), 100);
+  EXPECT_EQ(sink.values.at("fixture_s1"), 101);
+  EXPECT_EQ(sink.values.count("fixture_s2"), 0u);
+  EXPECT_EQ(collector.status(), "ok");
+  collector.collect(sink);
+  EXPECT_EQ(sink.values.at("fixture_calls"), 2);
+}
+
+TEST(PluginCollectorTest, TwoInstancesKeepTheirOwnState) {
+  const auto plugin = Plugin::load(fixture("fixture"));
+  PluginCollector a(plugin, "{}"), b(plugin, "{}");
+  MapSink sink_a, sink_b;
+  a.collect(sink_a);
+  a.collect(sink_a);
+  b.collect(sink_b);
+  EXPECT_EQ(sink_a.values.at("fixture_calls"), 2);
+  EXPECT_EQ(sink_b.values.at("fixture_calls"), 1);
+}
+
+TEST(PluginCollectorTest, CollectFailureBecomesCollectErrorWithThePluginsMessage) {
+  const auto plugin = Plugin::load(fixture("fixture"));
+  PluginCollector collector(plugin, R"({"fail_first":1})");
+  MapSink sink;
+  try {
+    collector.collect(sink);
+    FAIL() << "collect() should have failed";
+  } catch (const CollectError& e) {
+    EXPECT_EQ(std::string(e.what()), "fixture: failing as configured (call 1)");
+  }
+  EXPECT_EQ(collector.status(), "failing");
+  EXPECT_TRUE(sink.values.empty());
+  EXPECT_NO_THROW(collector.collect(sink));
+  EXPECT_EQ(sink.values.at("fixture_calls"), 2);
+}
+
+TEST(PluginCollectorTest, CreateErrorNamesTheKey) {
+  const auto plugin = Plugin::load(fixture("fixture"));
+  auto create_error = [&](const std::string& json) -> std::string {
+    try {
+      PluginCollector collector(plugin, json);
+    } catch (const PluginLoadError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(create_error(R"({"samples":9})"), "samples: expected a whole number from 0 to 8, got 9");
+  EXPECT_EQ(create_error(R"({"fail":"sometimes"})"), "fail: expected true or false, got \"sometimes\"");
+  EXPECT_EQ(create_error(R"({"sleeep_ms":5})"),
+            "sleeep_ms: unknown key; expected one of plugin, name, timeout, fail, fail_first, samples, "
+            "sleep_first, sleep_ms, trace_file");
+  EXPECT_THAT(create_error("[1,2]"), testing::StartsWith("(options): not a JSON object"));
+}
+
+}  // namespace
+}  // namespace resync

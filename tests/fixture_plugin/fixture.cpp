@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// Test-only collector driven by its options: fails, hangs or emits on request, so the sampler's
+// isolation, deadlines and backoff can be exercised through the real loader. Compile definitions
+// turn the same source into the broken plugins the host must refuse:
+//   FIXTURE_ABI_VERSION=<n>  descriptor claims another ABI version
+//   FIXTURE_NULL_CALLBACK    descriptor has a null collect()
+//   FIXTURE_NO_ENTRY         the entry symbol is not exported at all
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "resync/plugin/plugin.hpp"
+
+#ifndef FIXTURE_NAME
+#define FIXTURE_NAME "fixture"
+#endif
+#ifndef FIXTURE_ABI_VERSION
+#define FIXTURE_ABI_VERSION RESYNC_PLUGIN_ABI_VERSION
+#endif
+
+namespace resync::plugin {
+namespace {
+
+constexpr int kMaxSamples = 8;
+
+const char* const kSeries[] = {"fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1",
+                               "fixture_s2",    "fixture_s3",      "fixture_s4", "fixture_s5",
+                               "fixture_s6",    "fixture_s7"};
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int whole(Options& o, const char* key, int max) {
+  const double v = o.get_number(key, 0);
+  if (v < 0 || v > max || v != static_cast<int>(v)) {
+    char got[32];
+    std::snprintf(got, sizeof got, "%g", v);
+    throw OptionError(key, "expected a whole number from 0 to " + std::to_string(max) + ", got " + got);
+  }
+  return static_cast<int>(v);
+}
+
+class FixtureCollector final : public CollectorBase {
+ public:
+  explicit FixtureCollector(Options& o)
+      : fail_first_(whole(o, "fail_first", 1000000)),
+        fail_always_(o.get_bool("fail", false)),
+        sleep_ms_(whole(o, "sleep_ms", 60000)),
+        sleep_first_(whole(o, "sleep_first", 1000000)),
+        samples_(whole(o, "samples", kMaxSamples)),
+        trace_file_(o.get_string("trace_file")) {}
+
+  void collect(const Emitter& emit) override {
+    const int call = ++calls_;
+    const int64_t started = wall_ms();
+    trace("begin", call, started);
+    // The trace's "end" line is written even when this call fails, so tests can check that two
+    // calls on one instance never overlap.
+    struct EndLine {
+      FixtureCollector& self;
+      int call;
+      ~EndLine() { self.trace("end", call, wall_ms()); }
+    } end_line{*this, call};
+
+    if (sleep_ms_ > 0 && (sleep_first_ == 0 || call <= sleep_first_)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{sleep_ms_});
+    }
+    if (fail_always_ || call <= fail_first_) {
+      set_status("failing");
+      throw std::runtime_error("fixture: failing as configured (call " + std::to_string(call) + ")");
+    }
+    set_status("ok");
+    emit("fixture_calls", call);
+    emit("fixture_wall_ms", static_cast<double>(started));
+    for (int i = 0; i < samples_; ++i) emit(kSeries[2 + i], call * 100.0 + i);
+  }
+
+ private:
+  void trace(const char* what, int call, int64_t at) const {
+    if (trace_file_.empty()) return;
+    std::ofstream out(trace_file_, std::ios::app);
+    out << what << ' ' << call << ' ' << at << '\n';
+  }
+
+  int fail_first_;
+  bool fail_always_;
+  int sleep_ms_;
+  int sleep_first_;
+  int samples_;
+  std::string trace_file_;
+  int calls_ = 0;
+};
+
+}  // namespace
+}  // namespace resync::plugin
+
+#ifndef FIXTURE_NO_ENTRY
+extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {
+  using Adapter = resync::plugin::detail::Adapter<resync::plugin::FixtureCollector>;
+  static const resync_plugin_v1 table{
+      FIXTURE_ABI_VERSION,
+      sizeof(resync_plugin_v1),
+      FIXTURE_NAME,
+      "Test fixture: fails, hangs or emits as its options say",
+      resync::plugin::kSeries,
+      static_cast<uint32_t>(std::size(resync::plugin::kSeries)),
+      0,
+      &Adapter::create,
+#ifdef FIXTURE_NULL_CALLBACK
+      nullptr,
+#else
+      &Adapter::collect,
+#endif
+      &Adapter::last_error,
+      &Adapter::status,
+      &Adapter::destroy};
+  return &table;
+}
+#else
+// A shared library that exports something, just not the entry point.
+extern "C" RESYNC_PLUGIN_EXPORT int resync_fixture_not_a_plugin() { return 42; }
+#endif

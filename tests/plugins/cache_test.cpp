@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: MIT
+// The cache plugin through the real loader, against a real redis-server started per test on a
+// free loopback port, a fake "redis" that misbehaves, and a Prometheus text endpoint.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/ThreadPool.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "resync/catalog.hpp"
+#include "resync/config.hpp"
+#include "resync/error.hpp"
+#include "resync/monitor.hpp"
+#include "resync/plugin_host.hpp"
+#include "test_support.hpp"
+
+namespace resync {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::HasSubstr;
+using testing::StartsWith;
+
+const std::shared_ptr<const Plugin>& cache_plugin() {
+  static const auto plugin = Plugin::load(test::plugin_build_dir() + "/cache.so");
+  return plugin;
+}
+
+// The values of one collection, by series name.
+class Values final : public SampleSink {
+ public:
+  void emit(std::string_view metric, double value) override { values_[std::string(metric)] = value; }
+  double operator[](const std::string& metric) const {
+    const auto it = values_.find(metric);
+    return it == values_.end() ? std::nan("") : it->second;
+  }
+  size_t size() const { return values_.size(); }
+
+ private:
+  std::map<std::string, double> values_;
+};
+
+Values collect(PluginCollector& collector) {
+  Values v;
+  collector.collect(v);
+  return v;
+}
+
+// The CollectError message of a collection expected to fail, and how long it took.
+struct Failure {
+  std::string message;
+  milliseconds took{0};
+};
+Failure collect_failure(PluginCollector& collector) {
+  Values v;
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    collector.collect(v);
+  } catch (const CollectError& e) {
+    return {e.what(), std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started)};
+  }
+  ADD_FAILURE() << "collect() succeeded, expected a failure";
+  return {};
+}
+
+// A redis-server of the Debian package on 127.0.0.1:`port`, without persistence.
+class RedisServer {
+ public:
+  explicit RedisServer(std::vector<std::string> extra_args = {}, uint16_t port = 0)
+      : port_(port ? port : test::free_port()), extra_(std::move(extra_args)) {
+    start();
+  }
+
+  uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  void start() {
+    if (!test::find_program("redis-server")) {
+      throw std::runtime_error("redis-server not found in PATH; install it with scripts/deps --test");
+    }
+    std::vector<std::string> argv{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                  "--save", "", "--appendonly", "no", "--dir", dir_.path()};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
+    process_ = std::make_unique<test::Process>(argv, dir_.file("redis.log"));
+    if (!test::wait_for_port(port_, std::chrono::seconds{10})) {
+      throw std::runtime_error("redis-server did not listen on port " + std::to_string(port_) + "; log: " +
+                               test::read_file(dir_.file("redis.log")));
+    }
+  }
+  void stop() { process_.reset(); }
+
+ private:
+  uint16_t port_;
+  std::vector<std::string> extra_;
+  test::TempDir dir_{"resync-redis"};
+  std::unique_ptr<test::Process> process_;
+};
+
+// Just enough of a RESP client to make traffic and to check what the collector reports.
+class RedisClient {
+ public:
+  explicit RedisClient(uint16_t port) : socket_(Poco::Net::SocketAddress("127.0.0.1", port)) {
+    socket_.setReceiveTimeout(Poco::Timespan(5, 0));
+  }
+
+  /// Sends one command; returns the reply as text ("OK", "42", the bulk string, "(nil)"), or
+  /// "-ERR ..." for an error reply.
+  std::string call(const std::vector<std::string>& args) {
+    std::string out = "*" + std::to_string(args.size()) + "\r\n";
+    for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    socket_.sendBytes(out.data(), static_cast<int>(out.size()));
+    const std::string line = read_line();
+    switch (line.at(0)) {
+      case '+':
+      case ':':
+        return line.substr(1);
+      case '-':
+        return line;
+      case '$': {
+        const long n = std::stol(line.substr(1));
+        if (n < 0) return "(nil)";
+        while (buffer_.size() < static_cast<size_t>(n) + 2) fill();
+        std::string s = buffer_.substr(0, static_cast<size_t>(n));
+        buffer_.erase(0, static_cast<size_t>(n) + 2);
+        return s;
+      }
+      default:
+        throw std::runtime_error("unexpected reply " + line);
+    }
+  }
+  long long integer(const std::vector<std::string>& args) { return std::stoll(call(args)); }
+
+ private:
+  void fill() {
+    char chunk[4096];
+    const int n = socket_.receiveBytes(chunk, sizeof chunk);
+    if (n <= 0) throw std::runtime_error("redis closed the test connection");
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+  std::string read_line() {
+    size_t end;
+    while ((end = buffer_.find("\r\n")) == std::string::npos) fill();
+    std::string line = buffer_.substr(0, end);
+    buffer_.erase(0, end + 2);
+    return line;
+  }
+
+  Poco::Net::StreamSocket socket_;
+  std::string buffer_;
+};
+
+void lookups(RedisClient& client, int hits, int misses) {
+  for (int i = 0; i < hits; ++i) ASSERT_NE(client.call({"GET", "key:" + std::to_string(i % 10)}), "(nil)");
+  for (int i = 0; i < misses; ++i) ASSERT_EQ(client.call({"GET", "missing:" + std::to_string(i)}), "(nil)");
+}
+
+std::string redis_config(const std::string& address, const std::string& extra = "", int timeout_ms = 1000) {
+  return R"({"source": "redis", "address": ")" + address + R"(", "timeout_ms": )" + std::to_string(timeout_ms) +
+         (extra.empty() ? "" : ", " + extra) + "}";
+}
+
+// A TCP server on 127.0.0.1 that accepts connections and then misbehaves as told.
+class FakeRedis {
+ public:
+  explicit FakeRedis(std::string answer, bool close_after = false)
+      : server_(Poco::Net::SocketAddress("127.0.0.1", 0)), answer_(std::move(answer)), close_after_(close_after) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~FakeRedis() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(server_.address().port()); }
+
+ private:
+  void run() {
+    std::vector<Poco::Net::StreamSocket> clients;  // kept open: a silent server holds the line
+    while (!stop_) {
+      if (!server_.poll(Poco::Timespan(0, 20'000), Poco::Net::Socket::SELECT_READ)) continue;
+      Poco::Net::StreamSocket client = server_.acceptConnection();
+      if (!answer_.empty()) {
+        // Wait for the command first, as Redis does.
+        char buf[1024];
+        client.setReceiveTimeout(Poco::Timespan(2, 0));
+        try {
+          client.receiveBytes(buf, sizeof buf);
+          client.sendBytes(answer_.data(), static_cast<int>(answer_.size()));
+        } catch (const Poco::Exception&) {
+        }
+      }
+      if (close_after_) {
+        client.close();
+      } else {
+        clients.push_back(client);
+      }
+    }
+  }
+
+  Poco::Net::ServerSocket server_;
+  std::string answer_;
+  bool close_after_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(CacheTest, ReportsCountersAndHitRatioOverTheInterval) {
+  RedisServer redis;
+  RedisClient client(redis.port());
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(client.call({"SET", "key:" + std::to_string(i), "v"}), "OK");
+  PluginCollector collector(cache_plugin(), redis_config(redis.address()));
+
+  Values first = collect(collector);
+  EXPECT_EQ(first["cache_hits"], 0);
+  EXPECT_EQ(first["cache_misses"], 0);
+  EXPECT_EQ(first["cache_size"], 10);
+  EXPECT_EQ(first["cache_evictions"], 0);
+  EXPECT_TRUE(std::isnan(first["cache_hit_ratio"])) << "no lookups yet, so no ratio";
+  EXPECT_EQ(collector.status(), "ok");
+
+  lookups(client, 30, 10);
+  Values second = collect(collector);
+  EXPECT_EQ(second["cache_hits"], 30);
+  EXPECT_EQ(second["cache_misses"], 10);
+  EXPECT_DOUBLE_EQ(second["cache_hit_ratio"], 100.0 * 30 / 40);
+
+  // The ratio is over the interval: 5 hits and 15 misses give 25 %, though the totals give 58 %.
+  lookups(client, 5, 15);
+  Values third = collect(collector);
+  EXPECT_EQ(third["cache_hits"], 35);
+  EXPECT_EQ(third["cache_misses"], 25);
+  EXPECT_DOUBLE_EQ(third["cache_hit_ratio"], 25.0);
+
+  Values idle = collect(collector);
+  EXPECT_TRUE(std::isnan(idle["cache_hit_ratio"])) << "an interval without lookups has no ratio";
+  EXPECT_EQ(idle["cache_hits"], 35);
+}
+
+TEST(CacheTest, FirstCollectionUsesTheCumulativeRatio) {
+  RedisServer redis;
+  RedisClient client(redis.port());
+  for (int i = 0; i < 10; ++i) client.call({"SET", "key:" + std::to_string(i), "v"});
+  lookups(client, 6, 2);
+  PluginCollector collector(cache_plugin(), redis_config(redis.address()));
+  EXPECT_DOUBLE_EQ(collect(collector)["cache_hit_ratio"], 75.0);
+}
+
+TEST(CacheTest, CountsEvictionsUnderMaxmemory) {
+  RedisServer redis({"--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru"});
+  RedisClient client(redis.port());
+  PluginCollector collector(cache_plugin(), redis_config(redis.address()));
+  EXPECT_EQ(collect(collector)["cache_evictions"], 0);
+
+  const std::string value(1024, 'x');
+  constexpr int kKeys = 4000;  // about 4 MB of values into a 2 MB cache
+  for (int i = 0; i < kKeys; ++i) ASSERT_EQ(client.call({"SET", "big:" + std::to_string(i), value}), "OK");
+  // Redis may evict a few more keys before each command while it is over the limit, INFO and
+  // DBSIZE included; once it is under, every key written is either held or counted as evicted.
+  collect(collector);
+  const Values v = collect(collector);
+  EXPECT_GT(v["cache_evictions"], 0);
+  EXPECT_EQ(v["cache_evictions"] + v["cache_size"], kKeys);
+  EXPECT_EQ(v["cache_size"], client.integer({"DBSIZE"}));
+  EXPECT_LT(v["cache_size"], kKeys);
+}
+
+TEST(CacheTest, SelectsTheConfiguredDatabase) {
+  RedisServer redis;
+  RedisClient client(redis.port());
+  for (int i = 0; i < 5; ++i) client.call({"SET", "db0:" + std::to_string(i), "v"});
+  client.call({"SELECT", "3"});
+  for (int i = 0; i < 3; ++i) client.call({"SET", "db3:" + std::to_string(i), "v"});
+  PluginCollector db3(cache_plugin(), redis_config(redis.address(), R"("database": 3)"));
+  PluginCollector db0(cache_plugin(), redis_config(redis.address()));
+  EXPECT_EQ(collect(db3)["cache_size"], 3);
+  EXPECT_EQ(collect(db0)["cache_size"], 5);
+}
+
+TEST(CacheTest, AuthenticatesWithPasswordAndReportsAuthErrors) {
+  RedisServer redis({"--requirepass", "s3cret-pw"});
+  PluginCollector good(cache_plugin(), redis_config(redis.address(), R"("password": "s3cret-pw")"));
+  EXPECT_EQ(collect(good)["cache_size"], 0);
+  EXPECT_EQ(good.status(), "ok");
+
+  PluginCollector none(cache_plugin(), redis_config(redis.address()));
+  const Failure noauth = collect_failure(none);
+  EXPECT_THAT(noauth.message, StartsWith("redis " + redis.address() + ": "));
+  EXPECT_THAT(noauth.message, HasSubstr("NOAUTH"));
+  EXPECT_THAT(none.status(), StartsWith("unauthorized: "));
+
+  PluginCollector wrong(cache_plugin(), redis_config(redis.address(), R"("password": "not-it")"));
+  const Failure wrongpass = collect_failure(wrong);
+  EXPECT_THAT(wrongpass.message, HasSubstr("AUTH: WRONGPASS"));
+  EXPECT_THAT(wrongpass.message, testing::Not(HasSubstr("not-it"))) << "the password never reaches a message";
+  EXPECT_THAT(wrong.status(), StartsWith("unauthorized: "));
+}
+
+TEST(CacheTest, AuthenticatesAnAclUser) {
+  RedisServer redis;
+  RedisClient admin(redis.port());
+  ASSERT_EQ(admin.call({"ACL", "SETUSER", "monitor", "on", ">mon-pw", "+info", "+dbsize", "+select"}), "OK");
+  ASSERT_EQ(admin.call({"ACL", "SETUSER", "nodbsize", "on", ">other-pw", "+info"}), "OK");
+  admin.call({"SET", "k", "v"});
+
+  PluginCollector monitor(cache_plugin(), redis_config(redis.address(), R"("user": "monitor", "password": "mon-pw")"));
+  EXPECT_EQ(collect(monitor)["cache_size"], 1);
+
+  PluginCollector limited(cache_plugin(), redis_config(redis.address(), R"("user": "nodbsize", "password": "other-pw")"));
+  EXPECT_THAT(collect_failure(limited).message, HasSubstr("DBSIZE: NOPERM"));
+
+  PluginCollector wrong(cache_plugin(), redis_config(redis.address(), R"("user": "monitor", "password": "nope")"));
+  EXPECT_THAT(collect_failure(wrong).message, HasSubstr("WRONGPASS"));
+}
+
+TEST(CacheTest, DownRedisFailsClearlyAndRecoversOnTheSameInstance) {
+  RedisServer redis;
+  RedisClient(redis.port()).call({"SET", "a", "1"});
+  PluginCollector collector(cache_plugin(), redis_config(redis.address()));
+  EXPECT_EQ(collect(collector)["cache_size"], 1);
+
+  redis.stop();
+  const Failure down = collect_failure(collector);
+  EXPECT_EQ(down.message, "redis " + redis.address() + ": connection refused");
+  EXPECT_EQ(collector.status(), "down: connection refused");
+  EXPECT_EQ(collect_failure(collector).message, down.message) << "stays down, no crash on repeat";
+
+  redis.start();
+  RedisClient client(redis.port());
+  client.call({"SET", "b", "2"});
+  client.call({"SET", "c", "3"});
+  client.call({"GET", "b"});
+  const Values back = collect(collector);
+  EXPECT_EQ(back["cache_size"], 2) << "a fresh redis-server, read by the same collector instance";
+  EXPECT_EQ(back["cache_hits"], 1);
+  EXPECT_EQ(collector.status(), "ok");
+}
+
+TEST(CacheTest, RestartBetweenCollectionsIsInvisible) {
+  RedisServer redis;
+  PluginCollector collector(cache_plugin(), redis_config(redis.address()));
+  EXPECT_EQ(collect(collector)["cache_size"], 0);
+  redis.stop();
+  redis.start();
+  RedisClient(redis.port()).call({"SET", "x", "1"});
+  // The kept connection died with the old process; one retry on a fresh one reads the new one.
+  EXPECT_EQ(collect(collector)["cache_size"], 1);
+}
+
+TEST(CacheTest, SilentServerTimesOutWithinTheDeadline) {
+  FakeRedis silent("");
+  PluginCollector collector(cache_plugin(), redis_config(silent.address(), "", 300));
+  const Failure f = collect_failure(collector);
+  EXPECT_LT(f.took, milliseconds{300}) << "collect() must return within the host's deadline";
+  EXPECT_GE(f.took, milliseconds{200});
+  EXPECT_THAT(f.message, StartsWith("redis " + silent.address() + ": "));
+  EXPECT_THAT(f.message, HasSubstr("timeout after 240 ms"));
+  EXPECT_EQ(collector.status(), "down: timeout after 240 ms");
+}
+
+TEST(CacheTest, GarbageAndTruncatedRepliesAreClearErrors) {
+  FakeRedis http("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+  PluginCollector not_redis(cache_plugin(), redis_config(http.address()));
+  EXPECT_THAT(collect_failure(not_redis).message, HasSubstr("bad reply: not a RESP reply: \"HTTP/1.1 400 Bad Request\""));
+  EXPECT_THAT(not_redis.status(), StartsWith("error: bad reply"));
+
+  FakeRedis truncated("$2000\r\nrs\r\n# Stats\r\nkeyspace_hits:1", /*close_after=*/true);
+  PluginCollector cut(cache_plugin(), redis_config(truncated.address()));
+  EXPECT_THAT(collect_failure(cut).message, HasSubstr("connection closed by redis"));
+
+  FakeRedis huge("$999999999999\r\n");
+  PluginCollector big(cache_plugin(), redis_config(huge.address()));
+  EXPECT_THAT(collect_failure(big).message, HasSubstr("too large"));
+}
+
+TEST(CacheTest, RejectsBadOptionsNamingTheKey) {
+  auto create_error = [](const std::string& json) -> std::string {
+    try {
+      PluginCollector c(cache_plugin(), json);
+    } catch (const PluginLoadError& e) {
+      return e.what();
+    }
+    return "(created)";
+  };
+  EXPECT_THAT(create_error(R"({"source": "redis", "adress": "127.0.0.1:6379"})"), StartsWith("adress: unknown key"));
+  EXPECT_THAT(create_error(R"({"source": "memcached"})"), StartsWith("source: expected one of redis, prometheus"));
+  EXPECT_THAT(create_error(R"({"address": "localhost"})"), StartsWith("address: expected host:port"));
+  EXPECT_THAT(create_error(R"({"address": "127.0.0.1:99999"})"), StartsWith("address: expected host:port"));
+  EXPECT_THAT(create_error(R"({"address": ":6379"})"), HasSubstr("no host"));
+  EXPECT_THAT(create_error(R"({"database": -1})"), StartsWith("database: "));
+  EXPECT_THAT(create_error(R"({"database": "two"})"), StartsWith("database: expected a number"));
+  EXPECT_THAT(create_error(R"({"user": "monitor"})"), StartsWith("password: missing"));
+  EXPECT_THAT(create_error(R"({"source": "prometheus"})"), StartsWith("url: missing"));
+  EXPECT_THAT(create_error(R"({"source": "prometheus", "url": "redis://x"})"), StartsWith("url: expected an http"));
+  EXPECT_THAT(create_error(R"({"source": "prometheus", "url": "http://x", "address": "a:1"})"),
+              StartsWith("address: unknown key"))
+      << "redis keys are not accepted for the prometheus source";
+  EXPECT_EQ(create_error(R"({"source": "redis"})"), "(created)") << "address defaults to 127.0.0.1:6379";
+}
+
+TEST(CacheTest, MonitorKeepsOtherCollectorsCompleteWhileRedisIsDown) {
+  RedisServer redis;
+  const std::string yaml = "interval: 300ms\nwindow: 1m\nplugin_dir: " + test::plugin_build_dir() +
+                           "\ncollectors:\n"
+                           "  - {plugin: system}\n"
+                           "  - {plugin: cache, name: redis, source: redis, address: \"" + redis.address() +
+                           "\", timeout: 250ms}\n";
+  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "cache_test.yaml"));
+  const SeriesLayout& layout = monitor.layout();
+  const size_t redis_up = *layout.find(kCollectorUp, "redis");
+  const size_t system_up = *layout.find(kCollectorUp, "system");
+  const size_t size = *layout.find("cache_size", "redis");
+  const size_t hits = *layout.find("cache_hits", "redis");
+  std::vector<size_t> system_columns;
+  for (const char* m : {"host_memory_percent", "host_load1", "system_uptime", "process_rss_bytes"}) {
+    system_columns.push_back(*layout.find(m, "system"));
+  }
+
+  std::mutex mutex;
+  std::vector<int64_t> seen;
+  monitor.add_listener([&](int64_t t) {
+    std::lock_guard lock(mutex);
+    seen.push_back(t);
+  });
+  auto wait_rows = [&](size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+    while (monitor.store().size() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds{20});
+    }
+    ASSERT_GE(monitor.store().size(), n) << "the sampler fell behind";
+  };
+
+  monitor.start();
+  wait_rows(3);
+  const size_t up_rows = monitor.store().size();
+  redis.stop();
+  wait_rows(up_rows + 6);
+  const size_t down_end = monitor.store().size();
+  redis.start();
+  // Backoff caps at 8 intervals (2.4 s); the series must come back without restarting anything.
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    std::this_thread::sleep_for(milliseconds{100});
+    const StoreSnapshot s = monitor.store().snapshot(1);
+    back = s.rows == 1 && s.at(redis_up, 0) == 1 && !std::isnan(s.at(size, 0));
+  }
+  monitor.stop();
+  EXPECT_TRUE(back) << "cache series did not come back after redis-server restarted";
+
+  const StoreSnapshot s = monitor.store().snapshot();
+  ASSERT_GE(s.rows, down_end);
+  for (size_t row = 0; row < s.rows; ++row) {
+    EXPECT_EQ(s.at(system_up, row), 1) << "row " << row;
+    for (size_t c : system_columns) EXPECT_FALSE(std::isnan(s.at(c, row))) << layout.key(c).metric << " row " << row;
+    if (row > 0) {
+      EXPECT_EQ(s.timestamps_ms[row] - s.timestamps_ms[row - 1], 300) << "a sample was late or lost";
+    }
+  }
+  // Rows taken well after the stop (the first one may still have raced it) show the cache as down.
+  size_t down_rows = 0;
+  for (size_t row = up_rows + 1; row < down_end; ++row) {
+    EXPECT_EQ(s.at(redis_up, row), 0) << "row " << row;
+    EXPECT_TRUE(std::isnan(s.at(size, row))) << "row " << row;
+    EXPECT_TRUE(std::isnan(s.at(hits, row))) << "row " << row;
+    ++down_rows;
+  }
+  EXPECT_GE(down_rows, 4u);
+  for (size_t row = 0; row < up_rows; ++row) EXPECT_EQ(s.at(redis_up, row), 1) << "row " << row;
+
+  bool found = false;
+  for (const CollectorHealth& h : monitor.sampler().health()) {
+    if (h.name != "redis") continue;
+    found = true;
+    EXPECT_EQ(h.last_error, "redis " + redis.address() + ": connection refused");
+    EXPECT_EQ(h.status, "ok") << "status after recovery";
+  }
+  EXPECT_TRUE(found);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen.size(), s.rows) << "a listener call per sample";
+}
+
+// A Prometheus text endpoint whose body the test sets, requiring a bearer token.
+class PromEndpoint {
+ public:
+  PromEndpoint() : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)), pool_(1, 4, 1) {
+    auto params = new Poco::Net::HTTPServerParams;
+    params->setKeepAlive(false);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), pool_, socket_, params);
+    server_->start();
+  }
+  ~PromEndpoint() {
+    server_->stopAll(true);
+    pool_.joinAll();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/metrics"; }
+  void set_body(std::string body) {
+    std::lock_guard lock(mutex_);
+    body_ = std::move(body);
+  }
+
+ private:
+  class Handler final : public Poco::Net::HTTPRequestHandler {
+   public:
+    explicit Handler(PromEndpoint& e) : e_(e) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) override {
+      if (req.get("Authorization", "") != "Bearer scrape-token") {
+        res.setStatus(Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED);
+        res.send() << "unauthorized\n";
+        return;
+      }
+      std::lock_guard lock(e_.mutex_);
+      res.setContentType("text/plain; version=0.0.4");
+      res.send() << e_.body_;
+    }
+
+   private:
+    PromEndpoint& e_;
+  };
+  class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+   public:
+    explicit Factory(PromEndpoint& e) : e_(e) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+      return new Handler(e_);
+    }
+
+   private:
+    PromEndpoint& e_;
+  };
+
+  Poco::Net::ServerSocket socket_;
+  Poco::ThreadPool pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::mutex mutex_;
+  std::string body_;
+};
+
+TEST(CacheTest, ReadsAPrometheusEndpoint) {
+  PromEndpoint endpoint;
+  // Resync-style text: counters without _total on one instance, with _total on another shard,
+  // no final newline.
+  auto text = [](int hits, int misses) {
+    return "# HELP resync_cache_hits Cache hits\n# TYPE resync_cache_hits counter\n"
+           "resync_cache_hits{cache=\"a\"} " + std::to_string(hits - 10) + "\n"
+           "resync_cache_hits{cache=\"b\"} 10\n"
+           "# TYPE resync_cache_misses counter\nresync_cache_misses " + std::to_string(misses) + "\n"
+           "# TYPE resync_cache_size gauge\nresync_cache_size 1234\n"
+           "# TYPE resync_cache_evictions counter\nresync_cache_evictions_total 7";
+  };
+  endpoint.set_body(text(90, 10));
+  auto config = [&endpoint](const std::string& extra) {
+    return R"({"source": "prometheus", "url": ")" + endpoint.url() + R"(", "timeout_ms": 1000)" + extra + "}";
+  };
+  PluginCollector collector(cache_plugin(), config(R"(, "token": "scrape-token")"));
+  const Values first = collect(collector);
+  EXPECT_EQ(first["cache_hits"], 90);
+  EXPECT_EQ(first["cache_misses"], 10);
+  EXPECT_EQ(first["cache_size"], 1234);
+  EXPECT_EQ(first["cache_evictions"], 7) << "found under its _total name";
+  EXPECT_DOUBLE_EQ(first["cache_hit_ratio"], 90.0);
+
+  endpoint.set_body(text(120, 40));  // +30 hits, +30 misses in the interval
+  EXPECT_DOUBLE_EQ(collect(collector)["cache_hit_ratio"], 50.0);
+
+  endpoint.set_body(text(15, 5));  // the service restarted: counters began again
+  const Values reset = collect(collector);
+  EXPECT_DOUBLE_EQ(reset["cache_hit_ratio"], 75.0) << "a reset counts from zero, never negative";
+
+  endpoint.set_body("# nothing about caches here\nup 1\n");
+  EXPECT_THAT(collect_failure(collector).message, HasSubstr("none of resync_cache_hits"));
+
+  PluginCollector no_token(cache_plugin(), config(""));
+  EXPECT_THAT(collect_failure(no_token).message, HasSubstr("HTTP 401"));
+  EXPECT_EQ(no_token.status(), "error: HTTP 401");
+
+  PluginCollector renamed(cache_plugin(),
+                          config(R"(, "token": "scrape-token", "hits_metric": "up", "misses_metric": "nope")"));
+  const Values r = collect(renamed);
+  EXPECT_EQ(r["cache_hits"], 1);
+  EXPECT_TRUE(std::isnan(r["cache_misses"]));
+}
+
+}  // namespace
+}  // namespace resync

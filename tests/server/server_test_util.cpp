@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#include "server_test_util.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+#include "test_support.hpp"
+
+namespace resync::test {
+
+Config test_config(const std::string& interval, const std::string& window, const std::string& extra) {
+  const std::string text = "interval: " + interval + "\nwindow: " + window + "\nplugin_dir: \"" + plugin_build_dir() +
+                           "\"\ncollectors:\n  - plugin: system\n" + extra;
+  return parse_config(text, ConfigFormat::kYaml, "test.yaml");
+}
+
+namespace {
+server::HttpServerOptions on_loopback(server::HttpServerOptions options) {
+  if (options.bind == server::HttpServerOptions{}.bind) options.bind = "127.0.0.1:0";
+  return options;
+}
+}  // namespace
+
+TestServer::TestServer(Config config, server::HttpServerOptions options)
+    : monitor(std::move(config)), http(monitor, on_loopback(std::move(options))) {}
+
+TestServer::~TestServer() {
+  monitor.stop();
+  http.stop();
+}
+
+void TestServer::start(bool sample) {
+  http.start();
+  if (sample) monitor.start();
+}
+
+std::string TestServer::url(const std::string& path) const { return http.base_url() + path; }
+
+Poco::JSON::Object::Ptr parse_object(const std::string& json) {
+  Poco::JSON::Parser parser;
+  return parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+void expect_keys(const Poco::JSON::Object::Ptr& object, const std::vector<std::string>& keys,
+                 const std::string& where) {
+  ASSERT_TRUE(object) << where << " is not an object";
+  for (const std::string& k : keys) EXPECT_TRUE(object->has(k)) << where << "." << k << " is missing";
+}
+
+double number_at(const std::string& json, const std::string& object, const std::string& key) {
+  auto root = parse_object(json);
+  auto inner = object.empty() ? root : root->getObject(object);
+  return inner->getValue<double>(key);
+}
+
+WsClient::WsClient(uint16_t port, const std::vector<std::pair<std::string, std::string>>& headers)
+    : session("127.0.0.1", port) {
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/api/monitoring/ws",
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [k, v] : headers) request.set(k, v);
+  Poco::Net::HTTPResponse response;
+  socket = std::make_unique<Poco::Net::WebSocket>(session, request, response);
+}
+
+std::optional<WsClient::Frame> WsClient::receive(std::chrono::milliseconds timeout, bool answer_pings) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    socket->setReceiveTimeout(Poco::Timespan(left.count()));
+    Poco::Buffer<char> buffer(0);
+    Frame frame;
+    try {
+      socket->receiveFrame(buffer, frame.flags);
+    } catch (const Poco::TimeoutException&) {
+      return std::nullopt;
+    }
+    frame.payload.assign(buffer.begin(), buffer.size());
+    if (answer_pings && frame.opcode() == Poco::Net::WebSocket::FRAME_OP_PING) {
+      socket->sendFrame(frame.payload.data(), static_cast<int>(frame.payload.size()),
+                        Poco::Net::WebSocket::FRAME_FLAG_FIN | Poco::Net::WebSocket::FRAME_OP_PONG);
+      continue;
+    }
+    return frame;
+  }
+}
+
+RawWsClient::RawWsClient(uint16_t port, int receive_buffer) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd_ < 0) throw std::runtime_error("socket failed");
+  // Set before connect() so the advertised window is small from the start.
+  if (receive_buffer > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+  const std::string request = "GET /api/monitoring/ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                              "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  if (send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    throw std::runtime_error("send failed");
+  }
+  // Read the response head byte by byte, so no frame byte is consumed.
+  std::string head;
+  char c;
+  while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+    if (recv(fd_, &c, 1, 0) != 1) throw std::runtime_error("handshake: connection closed after: " + head);
+    head += c;
+  }
+  if (head.rfind("HTTP/1.1 101", 0) != 0) throw std::runtime_error("handshake refused: " + head);
+}
+
+RawWsClient::~RawWsClient() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool RawWsClient::closed_by_server() {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) continue;
+    if (n == 0) return true;
+    return errno != EAGAIN && errno != EWOULDBLOCK;
+  }
+}
+
+}  // namespace resync::test

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/WebSocket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resync/config.hpp"
+#include "resync/monitor.hpp"
+#include "resync/server/http_server.hpp"
+
+/// Helpers shared by the server tests: an in-process server over a real Monitor (real `system`
+/// plugin, real sockets on 127.0.0.1), WebSocket clients and JSON access.
+namespace resync::test {
+
+/// A configuration of the `system` collector from the build tree; `extra` is appended YAML.
+Config test_config(const std::string& interval, const std::string& window, const std::string& extra = "");
+
+/// A Monitor plus an HttpServer bound to 127.0.0.1:0. Neither is started by the constructor.
+struct TestServer {
+  explicit TestServer(Config config, server::HttpServerOptions options = {});
+  ~TestServer();
+  /// Starts the server, then (when `sample`) the monitor's sampler.
+  void start(bool sample = true);
+  std::string url(const std::string& path) const;
+
+  Monitor monitor;
+  server::HttpServer http;
+};
+
+Poco::JSON::Object::Ptr parse_object(const std::string& json);
+/// Fails the current test (ADD_FAILURE) naming `where.key` for each key missing from `object`.
+void expect_keys(const Poco::JSON::Object::Ptr& object, const std::vector<std::string>& keys, const std::string& where);
+
+/// A WebSocket client on Poco's client implementation (answers nothing by itself).
+struct WsClient {
+  /// Connects to ws://127.0.0.1:port/api/monitoring/ws with optional extra request headers.
+  explicit WsClient(uint16_t port, const std::vector<std::pair<std::string, std::string>>& headers = {});
+  /// Next frame's payload and flags; nullopt on timeout. PINGs are answered and skipped when
+  /// `answer_pings`.
+  struct Frame {
+    std::string payload;
+    int flags = 0;
+    int opcode() const { return flags & Poco::Net::WebSocket::FRAME_OP_BITMASK; }
+  };
+  std::optional<Frame> receive(std::chrono::milliseconds timeout, bool answer_pings = true);
+
+  Poco::Net::HTTPClientSession session;
+  std::unique_ptr<Poco::Net::WebSocket> socket;
+};
+
+/// A WebSocket client on a raw socket with a tiny receive buffer, for clients that never read.
+/// Throws std::runtime_error if the handshake does not answer 101.
+class RawWsClient {
+ public:
+  explicit RawWsClient(uint16_t port, int receive_buffer = 0);
+  ~RawWsClient();
+  int fd() const { return fd_; }
+  /// True once the server closed the connection (EOF or reset on a non-blocking read, after
+  /// draining whatever arrived).
+  bool closed_by_server();
+
+ private:
+  int fd_ = -1;
+};
+
+/// A value of /current as a number (for correlation_ids and similar).
+double number_at(const std::string& json, const std::string& object, const std::string& key);
+
+}  // namespace resync::test

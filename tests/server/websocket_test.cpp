@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <Poco/Net/NetException.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "server_test_util.hpp"
+#include "test_support.hpp"
+
+namespace resync {
+namespace {
+
+using namespace std::chrono_literals;
+using Poco::Net::WebSocket;
+using test::RawWsClient;
+using test::TestServer;
+using test::WsClient;
+
+const std::map<std::string, std::string> kUpgrade{{"Connection", "Upgrade"},
+                                                  {"Upgrade", "websocket"},
+                                                  {"Sec-WebSocket-Version", "13"},
+                                                  {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+
+template <class Predicate>
+bool eventually(Predicate p, std::chrono::milliseconds timeout = 3s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return p();
+}
+
+double correlation_ids(const std::string& document) { return test::number_at(document, "system", "correlation_ids"); }
+
+TEST(WebSocketTest, SendsCurrentOnConnectThenOnePushPerSample) {
+  TestServer s(test::test_config("200ms", "1m"));
+  s.start();
+  WsClient client(s.http.port());
+  const auto first = client.receive(150ms);
+  ASSERT_TRUE(first) << "no document on connect";
+  EXPECT_EQ(first->opcode(), WebSocket::FRAME_OP_TEXT);
+  test::expect_keys(test::parse_object(first->payload), {"status", "api", "host", "collectors"}, "push");
+
+  const uint64_t before = s.monitor.store().appended();
+  std::vector<double> ids{correlation_ids(first->payload)};
+  const auto until = std::chrono::steady_clock::now() + 1100ms;
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto f = client.receive(300ms)) ids.push_back(correlation_ids(f->payload));
+  }
+  const uint64_t samples = s.monitor.store().appended() - before;
+  ASSERT_GE(samples, 4u);
+  // Every sample is pushed once: no duplicates, none skipped beyond the one racing the deadline.
+  EXPECT_GE(ids.size() - 1, samples - 1);
+  EXPECT_LE(ids.size() - 1, samples + 1);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "a document was pushed twice";
+}
+
+TEST(WebSocketTest, AnswersPingAndClose) {
+  TestServer s(test::test_config("10s", "1m"));
+  s.start(false);
+  WsClient client(s.http.port());
+  ASSERT_TRUE(client.receive(500ms));
+  client.socket->sendFrame("hi", 2, WebSocket::FRAME_FLAG_FIN | WebSocket::FRAME_OP_PING);
+  auto pong = client.receive(1s, false);
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode(), WebSocket::FRAME_OP_PONG);
+  EXPECT_EQ(pong->payload, "hi");
+  client.socket->shutdown(WebSocket::WS_NORMAL_CLOSE);
+  auto close = client.receive(1s);
+  ASSERT_TRUE(close);
+  EXPECT_EQ(close->opcode(), WebSocket::FRAME_OP_CLOSE);
+  ASSERT_EQ(close->payload.size(), 2u);
+  EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) | static_cast<unsigned char>(close->payload[1]), 1000);
+  EXPECT_TRUE(eventually([&] { return s.http.websocket_clients() == 0; }));
+}
+
+TEST(WebSocketTest, RefusesClientsPastTheLimitWith503) {
+  server::HttpServerOptions o;
+  o.max_ws_clients = 2;
+  TestServer s(test::test_config("10s", "1m"), o);
+  s.start(false);
+  auto a = std::make_unique<WsClient>(s.http.port());
+  WsClient b(s.http.port());
+  ASSERT_TRUE(eventually([&] { return s.http.websocket_clients() == 2; }));
+  const auto refused = test::http_get(s.url("/api/monitoring/ws"), kUpgrade);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.body, R"j({"error":"too many WebSocket clients (limit 2)","status":503})j");
+  // A slot is free again once a client leaves.
+  a.reset();
+  ASSERT_TRUE(eventually([&] { return s.http.websocket_clients() == 1; }));
+  WsClient c(s.http.port());
+  EXPECT_TRUE(c.receive(500ms));
+}
+
+TEST(WebSocketTest, ChecksOrigin) {
+  TestServer s(test::test_config("10s", "1m"));
+  s.start(false);
+  const std::string host = "127.0.0.1:" + std::to_string(s.http.port());
+  auto evil = kUpgrade;
+  evil["Origin"] = "http://evil.example";
+  const auto refused = test::http_get(s.url("/api/monitoring/ws"), evil);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(refused.body, testing::HasSubstr("WebSocket origin not allowed: http://evil.example"));
+  WsClient same(s.http.port(), {{"Origin", "http://" + host}});
+  EXPECT_TRUE(same.receive(500ms));
+  EXPECT_EQ(test::http_get(s.url("/api/monitoring/ws")).status, 400);
+
+  server::HttpServerOptions o;
+  o.allowed_origins = {"https://ops.example"};
+  TestServer listed(test::test_config("10s", "1m"), o);
+  listed.start(false);
+  WsClient ops(listed.http.port(), {{"Origin", "https://ops.example"}});
+  EXPECT_TRUE(ops.receive(500ms));
+  auto same_origin = kUpgrade;
+  same_origin["Origin"] = "http://127.0.0.1:" + std::to_string(listed.http.port());
+  EXPECT_EQ(test::http_get(listed.url("/api/monitoring/ws"), same_origin).status, 403);
+}
+
+TEST(WebSocketTest, PingsSilentClientsAndDropsUnresponsiveOnes) {
+  server::HttpServerOptions o;
+  o.ws_ping_interval = 100ms;
+  o.ws_idle_timeout = 400ms;
+  TestServer s(test::test_config("10s", "1m"), o);
+  s.start(false);
+  WsClient alive(s.http.port());
+  RawWsClient mute(s.http.port());
+  ASSERT_TRUE(eventually([&] { return s.http.websocket_clients() == 2; }));
+  // `alive` answers the pings it reads; `mute` never answers.
+  const auto until = std::chrono::steady_clock::now() + 900ms;
+  int frames = 0;
+  while (std::chrono::steady_clock::now() < until) frames += alive.receive(100ms).has_value();
+  EXPECT_TRUE(eventually([&] { return s.http.websocket_clients() == 1; }, 1s));
+  EXPECT_EQ(s.http.websocket_clients_dropped(), 1u);
+  EXPECT_TRUE(mute.closed_by_server());
+  EXPECT_GE(frames, 1);  // the document sent on connect
+}
+
+TEST(WebSocketTest, SlowClientIsDroppedWithoutDelayingOthers) {
+  server::HttpServerOptions o;
+  o.ws_max_queued_frames = 2;
+  o.ws_send_buffer_bytes = 4096;
+  TestServer s(test::test_config("100ms", "1m"), o);
+  s.start();
+  RawWsClient slow(s.http.port(), 2048);  // never reads
+  constexpr int kFast = 3;
+  std::vector<std::unique_ptr<WsClient>> fast;
+  for (int i = 0; i < kFast; ++i) fast.push_back(std::make_unique<WsClient>(s.http.port()));
+  ASSERT_TRUE(eventually([&] { return s.http.websocket_clients() == kFast + 1; }));
+
+  std::atomic<bool> done{false};
+  std::vector<std::vector<std::chrono::steady_clock::time_point>> arrivals(kFast);
+  std::vector<std::thread> readers;
+  for (int i = 0; i < kFast; ++i) {
+    readers.emplace_back([&, i] {
+      while (!done) {
+        if (fast[i]->receive(100ms)) arrivals[i].push_back(std::chrono::steady_clock::now());
+      }
+    });
+  }
+  const uint64_t before = s.monitor.store().appended();
+  const bool dropped = eventually([&] { return s.http.websocket_clients_dropped() >= 1; }, 6s);
+  std::this_thread::sleep_for(300ms);
+  done = true;
+  for (auto& t : readers) t.join();
+  const uint64_t samples = s.monitor.store().appended() - before;
+
+  EXPECT_TRUE(dropped) << "the client that never reads was not dropped";
+  EXPECT_EQ(s.http.websocket_clients(), static_cast<size_t>(kFast));
+  EXPECT_TRUE(slow.closed_by_server());
+  for (int i = 0; i < kFast; ++i) {
+    EXPECT_GE(arrivals[i].size() + 1, samples) << "fast client " << i << " missed pushes";
+    std::chrono::steady_clock::duration worst{};
+    for (size_t k = 1; k < arrivals[i].size(); ++k) worst = std::max(worst, arrivals[i][k] - arrivals[i][k - 1]);
+    // Pushes keep their 100 ms rhythm while the slow client's queue fills up.
+    EXPECT_LT(worst, 250ms) << "fast client " << i;
+  }
+}
+
+TEST(WebSocketTest, StopSendsCloseGoingAway) {
+  TestServer s(test::test_config("10s", "1m"));
+  s.start(false);
+  WsClient client(s.http.port());
+  ASSERT_TRUE(client.receive(500ms));
+  const auto started = std::chrono::steady_clock::now();
+  s.http.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+  auto close = client.receive(1s);
+  ASSERT_TRUE(close);
+  EXPECT_EQ(close->opcode(), WebSocket::FRAME_OP_CLOSE);
+  ASSERT_GE(close->payload.size(), 2u);
+  EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) | static_cast<unsigned char>(close->payload[1]), 1001);
+}
+
+}  // namespace
+}  // namespace resync
