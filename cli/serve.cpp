@@ -27,8 +27,9 @@ struct ServeOptions {
 void prefill_window(Monitor& monitor) {
   const auto started = std::chrono::steady_clock::now();
   const int64_t interval = monitor.config().interval.count();
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   const int64_t newest = now / interval * interval;
   const auto samples = static_cast<int64_t>(monitor.store().capacity());
   for (int64_t k = samples - 1; k >= 0; --k) monitor.sample_now(newest - k * interval);
@@ -86,9 +87,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& actio
                 "For benchmarks only: before serving, fill the whole window with real samples stamped at past "
                 "grid points, so /history is full at once")
       ->group("Benchmarking");
-  cmd->callback([&global, &action, options] {
-    action = [&global, options] { return serve(global, *options); };
-  });
+  cmd->callback([&global, &action, options] { action = [&global, options] { return serve(global, *options); }; });
 }
 
 }  // namespace resync::cli

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The `cache` collector: lookups, misses, evictions and key count of a cache, read from Redis over
 // RESP (INFO stats, DBSIZE) or scraped from a Prometheus text endpoint (SPEC section 4).
-#include <sys/socket.h>
-
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Timespan.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -33,7 +32,8 @@ using std::chrono::milliseconds;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const char* const kSeries[] = {"cache_hits", "cache_misses", "cache_hit_ratio", "cache_size", "cache_evictions"};
+const char* const kSeries[] = {"cache_hits", "cache_misses", "cache_hit_ratio", "cache_size",
+                               "cache_evictions"};
 
 // Network I/O gets 80% of the host's deadline: the rest covers thread wake-up and emitting, so a
 // silent target makes collect() fail on its own with a precise message instead of being
@@ -45,7 +45,8 @@ std::string ms_text(milliseconds ms) { return std::to_string(ms.count()) + " ms"
 // A failed read of the cache: `what` becomes last_error, `status` the collector's status line.
 class SourceError : public std::runtime_error {
  public:
-  SourceError(const std::string& what, std::string status) : std::runtime_error(what), status_(std::move(status)) {}
+  SourceError(const std::string& what, std::string status)
+      : std::runtime_error(what), status_(std::move(status)) {}
   const std::string& status() const { return status_; }
 
  private:
@@ -79,7 +80,7 @@ class RedisError : public std::runtime_error {
 };
 
 struct Reply {
-  char type = 0;     // '+' simple string, '-' error, ':' integer, '$' bulk, '*' array
+  char type = 0;      // '+' simple string, '-' error, ':' integer, '$' bulk, '*' array
   bool null = false;  // "$-1" or "*-1"
   std::string text;
   long long integer = 0;
@@ -129,7 +130,8 @@ class RespConnection {
   }
 
   /// Sends every command in one write, then reads one reply per command.
-  std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands, Clock::time_point deadline) {
+  std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands,
+                              Clock::time_point deadline) {
     std::string out;
     for (const auto& args : commands) {
       out += "*" + std::to_string(args.size()) + "\r\n";
@@ -145,12 +147,14 @@ class RespConnection {
 
  private:
   static Poco::Timespan to_timespan(milliseconds ms) {
-    return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(std::max<long long>(ms.count(), 1)) * 1000);
+    return Poco::Timespan(
+        static_cast<Poco::Timespan::TimeDiff>(std::max<long long>(ms.count(), 1)) * 1000);
   }
 
   static milliseconds remaining(Clock::time_point deadline, const char* during) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) throw RedisError(RedisError::Kind::kTimeout, std::string("timed out during ") + during);
+    if (left.count() <= 0)
+      throw RedisError(RedisError::Kind::kTimeout, std::string("timed out during ") + during);
     return left;
   }
 
@@ -161,7 +165,8 @@ class RespConnection {
         socket_.setSendTimeout(to_timespan(remaining(deadline, "send")));
         // MSG_NOSIGNAL: writing to a connection Redis already closed must be an error here, not a
         // SIGPIPE that ends the whole resync-mon process.
-        const int n = socket_.sendBytes(data.data() + sent, static_cast<int>(data.size() - sent), MSG_NOSIGNAL);
+        const int n = socket_.sendBytes(data.data() + sent, static_cast<int>(data.size() - sent),
+                                        MSG_NOSIGNAL);
         if (n <= 0) throw RedisError(RedisError::Kind::kClosed, "connection closed by redis");
         sent += static_cast<size_t>(n);
       }
@@ -203,21 +208,25 @@ class RespConnection {
         pos_ = end + 2;
         return line;
       }
-      if (buffer_.size() - pos_ > kMaxLine) throw RedisError(RedisError::Kind::kProtocol, "reply line longer than 64 KiB");
+      if (buffer_.size() - pos_ > kMaxLine)
+        throw RedisError(RedisError::Kind::kProtocol, "reply line longer than 64 KiB");
       fill(deadline);
     }
   }
 
   std::string read_exact(size_t n, Clock::time_point deadline) {
     while (buffer_.size() - pos_ < n + 2) fill(deadline);
-    if (buffer_.compare(pos_ + n, 2, "\r\n") != 0) throw RedisError(RedisError::Kind::kProtocol, "bulk string not ended by CRLF");
+    if (buffer_.compare(pos_ + n, 2, "\r\n") != 0)
+      throw RedisError(RedisError::Kind::kProtocol, "bulk string not ended by CRLF");
     std::string s = buffer_.substr(pos_, n);
     pos_ += n + 2;
     return s;
   }
 
   static long long parse_integer(const std::string& s, const char* what) {
-    if (s.empty() || s.size() > 20) throw RedisError(RedisError::Kind::kProtocol, std::string("bad ") + what + " \"" + s.substr(0, 40) + "\"");
+    if (s.empty() || s.size() > 20)
+      throw RedisError(RedisError::Kind::kProtocol,
+                       std::string("bad ") + what + " \"" + s.substr(0, 40) + "\"");
     size_t used = 0;
     long long v = 0;
     try {
@@ -225,7 +234,9 @@ class RespConnection {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != s.size()) throw RedisError(RedisError::Kind::kProtocol, std::string("bad ") + what + " \"" + s.substr(0, 40) + "\"");
+    if (used != s.size())
+      throw RedisError(RedisError::Kind::kProtocol,
+                       std::string("bad ") + what + " \"" + s.substr(0, 40) + "\"");
     return v;
   }
 
@@ -249,7 +260,9 @@ class RespConnection {
           r.null = true;
           return r;
         }
-        if (n > kMaxBulk) throw RedisError(RedisError::Kind::kProtocol, "bulk reply of " + std::to_string(n) + " bytes is too large");
+        if (n > kMaxBulk)
+          throw RedisError(RedisError::Kind::kProtocol,
+                           "bulk reply of " + std::to_string(n) + " bytes is too large");
         r.text = read_exact(static_cast<size_t>(n), deadline);
         return r;
       }
@@ -259,7 +272,8 @@ class RespConnection {
           r.null = true;
           return r;
         }
-        if (n > kMaxElements || depth >= kMaxDepth) throw RedisError(RedisError::Kind::kProtocol, "array reply too large or too deep");
+        if (n > kMaxElements || depth >= kMaxDepth)
+          throw RedisError(RedisError::Kind::kProtocol, "array reply too large or too deep");
         for (long long i = 0; i < n; ++i) r.elements.push_back(read_reply(deadline, depth + 1));
         return r;
       }
@@ -285,7 +299,8 @@ std::optional<double> info_field(std::string_view info, std::string_view key) {
     if (end == std::string_view::npos) end = info.size();
     std::string_view line = info.substr(at, end - at);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 && line[key.size()] == ':') {
+    if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 &&
+        line[key.size()] == ':') {
       const std::string value(line.substr(key.size() + 1));
       try {
         size_t used = 0;
@@ -308,13 +323,15 @@ struct HostPort {
 // "host:port", "[v6]:port"; throws OptionError("address", ...).
 HostPort parse_address(const std::string& text) {
   auto bad = [&text](const std::string& why) {
-    return OptionError("address", "expected host:port like \"127.0.0.1:6379\", got \"" + text + "\" (" + why + ")");
+    return OptionError("address", "expected host:port like \"127.0.0.1:6379\", got \"" + text +
+                                      "\" (" + why + ")");
   };
   HostPort hp;
   std::string port;
   if (!text.empty() && text.front() == '[') {
     const size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') throw bad("no port");
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw bad("no port");
     hp.host = text.substr(1, close - 1);
     port = text.substr(close + 2);
   } else {
@@ -325,7 +342,8 @@ HostPort parse_address(const std::string& text) {
     if (hp.host.find(':') != std::string::npos) throw bad("write an IPv6 address in brackets");
   }
   if (hp.host.empty()) throw bad("no host");
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     throw bad("port is not a number");
   }
   const int p = std::stoi(port);
@@ -342,7 +360,8 @@ class RedisSource final : public Source {
         user_(o.get_string("user")),
         budget_(budget) {
     address_ = parse_address(address_text_);
-    if (!user_.empty() && password_.empty()) throw OptionError("password", "missing; `user` needs a password");
+    if (!user_.empty() && password_.empty())
+      throw OptionError("password", "missing; `user` needs a password");
     const bool has_database = o.has("database");
     const double db = o.get_number("database", 0);
     if (has_database) {
@@ -362,7 +381,8 @@ class RedisSource final : public Source {
       connection_.close();
       // A kept connection that Redis dropped while we were idle (restart, `timeout` setting,
       // CLIENT KILL) says nothing about Redis now: try once on a fresh one within the same budget.
-      const bool stale = reused && (e.kind() == RedisError::Kind::kClosed || e.kind() == RedisError::Kind::kNetwork);
+      const bool stale = reused && (e.kind() == RedisError::Kind::kClosed ||
+                                    e.kind() == RedisError::Kind::kNetwork);
       if (!stale || Clock::now() >= deadline) throw wrap(e);
       try {
         return exchange(deadline);
@@ -389,10 +409,12 @@ class RedisSource final : public Source {
       case K::kNetwork:
         return SourceError(prefix() + e.what(), std::string("down: ") + e.what());
       case K::kProtocol:
-        return SourceError(prefix() + "bad reply: " + e.what(), std::string("error: bad reply: ") + e.what());
+        return SourceError(prefix() + "bad reply: " + e.what(),
+                           std::string("error: bad reply: ") + e.what());
       case K::kReply: {
         const std::string text = e.what();
-        const bool auth = text.find("NOAUTH") != std::string::npos || text.find("WRONGPASS") != std::string::npos ||
+        const bool auth = text.find("NOAUTH") != std::string::npos ||
+                          text.find("WRONGPASS") != std::string::npos ||
                           text.find("NOPERM") != std::string::npos || text.find("AUTH") == 0;
         return SourceError(prefix() + text, (auth ? "unauthorized: " : "error: ") + text);
       }
@@ -401,7 +423,8 @@ class RedisSource final : public Source {
   }
 
   static const Reply& expect_ok(const Reply& r, const char* command) {
-    if (r.type == '-') throw RedisError(RedisError::Kind::kReply, std::string(command) + ": " + r.text);
+    if (r.type == '-')
+      throw RedisError(RedisError::Kind::kReply, std::string(command) + ": " + r.text);
     return r;
   }
 
@@ -411,7 +434,8 @@ class RedisSource final : public Source {
       try {
         address = Poco::Net::SocketAddress(address_.host, address_.port);
       } catch (const Poco::Exception& e) {
-        throw RedisError(RedisError::Kind::kNetwork, "cannot resolve " + address_.host + ": " + e.message());
+        throw RedisError(RedisError::Kind::kNetwork,
+                         "cannot resolve " + address_.host + ": " + e.message());
       }
       connection_.open(address, deadline);
       std::vector<std::vector<std::string>> setup;
@@ -430,13 +454,17 @@ class RedisSource final : public Source {
     const auto replies = connection_.pipeline({{"INFO", "stats"}, {"DBSIZE"}}, deadline);
     const Reply& info = expect_ok(replies[0], "INFO stats");
     const Reply& dbsize = expect_ok(replies[1], "DBSIZE");
-    if (info.type != '$' || info.null) throw RedisError(RedisError::Kind::kProtocol, "INFO stats did not return text");
-    if (dbsize.type != ':') throw RedisError(RedisError::Kind::kProtocol, "DBSIZE did not return an integer");
+    if (info.type != '$' || info.null)
+      throw RedisError(RedisError::Kind::kProtocol, "INFO stats did not return text");
+    if (dbsize.type != ':')
+      throw RedisError(RedisError::Kind::kProtocol, "DBSIZE did not return an integer");
     Readings r;
     const auto hits = info_field(info.text, "keyspace_hits");
     const auto misses = info_field(info.text, "keyspace_misses");
     const auto evicted = info_field(info.text, "evicted_keys");
-    if (!hits || !misses) throw RedisError(RedisError::Kind::kProtocol, "INFO stats has no keyspace_hits/keyspace_misses");
+    if (!hits || !misses)
+      throw RedisError(RedisError::Kind::kProtocol,
+                       "INFO stats has no keyspace_hits/keyspace_misses");
     r.hits = *hits;
     r.misses = *misses;
     r.evictions = evicted ? *evicted : kNaN;
@@ -469,7 +497,8 @@ class PrometheusSource final : public Source {
     http_.insecure = o.get_bool("insecure", false);
     http_.headers.emplace_back("Accept", "text/plain;version=0.0.4;q=0.9,*/*;q=0.1");
     if (http_.insecure) {
-      log_warning("cache collector '" + o.name() + "': TLS certificate verification is off (insecure: true) for " + url_);
+      log_warning("cache collector '" + o.name() +
+                  "': TLS certificate verification is off (insecure: true) for " + url_);
     }
   }
 
@@ -481,8 +510,9 @@ class PrometheusSource final : public Source {
       throw SourceError(e.what(), status_of(e));
     }
     if (response.status < 200 || response.status > 299) {
-      throw SourceError("GET " + url_ + ": HTTP " + std::to_string(response.status) + " " + response.reason,
-                        "error: HTTP " + std::to_string(response.status));
+      throw SourceError(
+          "GET " + url_ + ": HTTP " + std::to_string(response.status) + " " + response.reason,
+          "error: HTTP " + std::to_string(response.status));
     }
     const PromParseResult parsed = parse_prometheus_text(response.body);
     Readings r;
@@ -490,10 +520,13 @@ class PrometheusSource final : public Source {
     r.misses = total(parsed, misses_metric_);
     r.size = total(parsed, size_metric_);
     r.evictions = total(parsed, evictions_metric_);
-    if (std::isnan(r.hits) && std::isnan(r.misses) && std::isnan(r.size) && std::isnan(r.evictions)) {
-      std::string why = "GET " + url_ + ": none of " + hits_metric_ + ", " + misses_metric_ + ", " + size_metric_ +
-                        ", " + evictions_metric_ + " in the response";
-      if (!parsed.first_error.empty()) why += " (" + std::to_string(parsed.skipped_lines) + " malformed lines; " + parsed.first_error + ")";
+    if (std::isnan(r.hits) && std::isnan(r.misses) && std::isnan(r.size) &&
+        std::isnan(r.evictions)) {
+      std::string why = "GET " + url_ + ": none of " + hits_metric_ + ", " + misses_metric_ + ", " +
+                        size_metric_ + ", " + evictions_metric_ + " in the response";
+      if (!parsed.first_error.empty())
+        why += " (" + std::to_string(parsed.skipped_lines) + " malformed lines; " +
+               parsed.first_error + ")";
       throw SourceError(why, "error: cache series missing");
     }
     return r;
@@ -505,10 +538,14 @@ class PrometheusSource final : public Source {
     const size_t sep = why.find(": ");
     if (sep != std::string::npos) why = why.substr(sep + 2);
     switch (e.kind()) {
-      case HttpError::Kind::kTimeout: return "down: " + why;
-      case HttpError::Kind::kConnect: return "down: " + why;
-      case HttpError::Kind::kTls: return "tls: " + why;
-      default: return "error: " + why;
+      case HttpError::Kind::kTimeout:
+        return "down: " + why;
+      case HttpError::Kind::kConnect:
+        return "down: " + why;
+      case HttpError::Kind::kTls:
+        return "tls: " + why;
+      default:
+        return "error: " + why;
     }
   }
 
@@ -558,7 +595,8 @@ class CacheCollector final : public CollectorBase {
     // so it falls back to the ratio since the cache started.
     const std::optional<double> hits = hits_.update(r.hits);
     const std::optional<double> misses = misses_.update(r.misses);
-    emit("cache_hit_ratio", hits && misses ? hit_ratio(*hits, *misses) : hit_ratio(r.hits, r.misses));
+    emit("cache_hit_ratio",
+         hits && misses ? hit_ratio(*hits, *misses) : hit_ratio(r.hits, r.misses));
     set_status("ok");
   }
 
@@ -570,6 +608,7 @@ class CacheCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN(resync::plugin::CacheCollector, "cache",
-                     "Cache hits, misses, hit ratio, size and evictions from Redis (RESP) or a Prometheus endpoint",
-                     resync::plugin::kSeries)
+RESYNC_DEFINE_PLUGIN(
+    resync::plugin::CacheCollector, "cache",
+    "Cache hits, misses, hit ratio, size and evictions from Redis (RESP) or a Prometheus endpoint",
+    resync::plugin::kSeries)

@@ -36,9 +36,9 @@ constexpr const char* kJobCountPath = "/twsd/api/v2/plan/job/count";
 // A job count answer is a handful of status names; more than this is not one.
 constexpr size_t kMaxJobCountBody = 1024 * 1024;
 
-const char* const kSeries[] = {"tws_connected",    "tws_latency_ms",   "tws_requests_success",
+const char* const kSeries[] = {"tws_connected",       "tws_latency_ms", "tws_requests_success",
                                "tws_requests_failed", "tws_jobs_error", "tws_jobs_running",
-                               "tws_jobs_waiting", "tws_jobs_done"};
+                               "tws_jobs_waiting",    "tws_jobs_done"};
 
 enum class Bucket { kError, kRunning, kWaiting, kDone };
 
@@ -46,14 +46,15 @@ enum class Bucket { kError, kRunning, kWaiting, kDone };
 // (the plan's "status" as opposed to "internalStatus"), so those names map to the same buckets,
 // and ABENDP, the spelling of HCL's documentation, counts as ABENP.
 std::optional<Bucket> bucket_of(std::string status) {
-  std::transform(status.begin(), status.end(), status.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(status.begin(), status.end(), status.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   static const std::map<std::string, Bucket> kBuckets = {
-      {"ABEND", Bucket::kError},   {"ABENP", Bucket::kError},   {"ABENDP", Bucket::kError},
-      {"FAIL", Bucket::kError},    {"ERROR", Bucket::kError},   {"STUCK", Bucket::kError},
-      {"EXEC", Bucket::kRunning},  {"STARTED", Bucket::kRunning}, {"RUNNING", Bucket::kRunning},
-      {"HOLD", Bucket::kWaiting},  {"READY", Bucket::kWaiting}, {"WAIT", Bucket::kWaiting},
-      {"INTRO", Bucket::kWaiting}, {"PEND", Bucket::kWaiting},  {"HELD", Bucket::kWaiting},
-      {"WAITING", Bucket::kWaiting}, {"SUCC", Bucket::kDone},   {"SUCCP", Bucket::kDone},
+      {"ABEND", Bucket::kError},     {"ABENP", Bucket::kError},     {"ABENDP", Bucket::kError},
+      {"FAIL", Bucket::kError},      {"ERROR", Bucket::kError},     {"STUCK", Bucket::kError},
+      {"EXEC", Bucket::kRunning},    {"STARTED", Bucket::kRunning}, {"RUNNING", Bucket::kRunning},
+      {"HOLD", Bucket::kWaiting},    {"READY", Bucket::kWaiting},   {"WAIT", Bucket::kWaiting},
+      {"INTRO", Bucket::kWaiting},   {"PEND", Bucket::kWaiting},    {"HELD", Bucket::kWaiting},
+      {"WAITING", Bucket::kWaiting}, {"SUCC", Bucket::kDone},       {"SUCCP", Bucket::kDone},
       {"SUCCESSFUL", Bucket::kDone}};
   const auto it = kBuckets.find(status);
   if (it == kBuckets.end()) return std::nullopt;
@@ -66,10 +67,18 @@ struct JobBuckets {
     const auto b = bucket_of(status);
     if (!b) return;
     switch (*b) {
-      case Bucket::kError: error += count; break;
-      case Bucket::kRunning: running += count; break;
-      case Bucket::kWaiting: waiting += count; break;
-      case Bucket::kDone: done += count; break;
+      case Bucket::kError:
+        error += count;
+        break;
+      case Bucket::kRunning:
+        running += count;
+        break;
+      case Bucket::kWaiting:
+        waiting += count;
+        break;
+      case Bucket::kDone:
+        done += count;
+        break;
     }
   }
 };
@@ -100,6 +109,8 @@ JobBuckets parse_job_count(const std::string& body) {
   Poco::Dynamic::Var root;
   try {
     Poco::JSON::Parser parser;
+    // The answer is two levels deep; a deeper one is not a job count and must not recurse far.
+    parser.setDepth(16);
     root = parser.parse(body);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("not JSON (" + e.message() + ")");
@@ -113,7 +124,8 @@ JobBuckets parse_job_count(const std::string& body) {
   if (!object->has("groupedCount")) throw std::runtime_error("no groupedCount field");
   JobBuckets buckets;
   if (Poco::JSON::Object::Ptr groups = object->getObject("groupedCount")) {
-    for (const auto& [status, count] : *groups) buckets.add(status, as_count(count, "groupedCount." + status));
+    for (const auto& [status, count] : *groups)
+      buckets.add(status, as_count(count, "groupedCount." + status));
     return buckets;
   }
   Poco::JSON::Array::Ptr groups = object->getArray("groupedCount");
@@ -140,7 +152,8 @@ JobBuckets parse_job_count(const std::string& body) {
 std::string encode_query_value(const std::string& value) {
   std::string out;
   for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '@' || c == ':') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '@' ||
+        c == ':') {
       out += static_cast<char>(c);
     } else {
       char hex[4];
@@ -168,11 +181,15 @@ class TwsCollector final : public CollectorBase {
     const std::string problem = check_url(url);
     if (!problem.empty()) throw OptionError("url", problem);
     const Poco::URI uri(url);
-    if (!uri.getUserInfo().empty()) throw OptionError("url", "put credentials in user and password, not in the URL");
+    if (!uri.getUserInfo().empty())
+      throw OptionError("url", "put credentials in user and password, not in the URL");
     if (!uri.getRawQuery().empty() || !uri.getFragment().empty()) {
-      throw OptionError("url", "expected the engine's base URL like \"https://tws.example:31116\", without ?query or #fragment");
+      throw OptionError("url",
+                        "expected the engine's base URL like \"https://tws.example:31116\", "
+                        "without ?query or #fragment");
     }
-    const std::string host = uri.getHost().find(':') == std::string::npos ? uri.getHost() : "[" + uri.getHost() + "]";
+    const std::string host =
+        uri.getHost().find(':') == std::string::npos ? uri.getHost() : "[" + uri.getHost() + "]";
     const unsigned port = uri.getSpecifiedPort() == 0 ? kDefaultPort : uri.getSpecifiedPort();
     std::string path = uri.getPath();
     while (!path.empty() && path.back() == '/') path.pop_back();
@@ -184,8 +201,10 @@ class TwsCollector final : public CollectorBase {
     if (!api_key.empty() && (!user.empty() || !password.empty())) {
       throw OptionError("api_key", "set either api_key or user and password, not both");
     }
-    if (!user.empty() && password.empty()) throw OptionError("password", "missing; `user` needs a password");
-    if (user.empty() && !password.empty()) throw OptionError("user", "missing; `password` needs a user");
+    if (!user.empty() && password.empty())
+      throw OptionError("password", "missing; `user` needs a password");
+    if (user.empty() && !password.empty())
+      throw OptionError("user", "missing; `password` needs a user");
     http_.basic_user = user;
     http_.basic_password = password;
     // HCL WA API keys are JWTs presented as bearer tokens.
@@ -197,7 +216,8 @@ class TwsCollector final : public CollectorBase {
     }
     http_.insecure = o.get_bool("insecure", false);
     if (http_.insecure && !http_.ca_file.empty()) {
-      throw OptionError("insecure", "true skips verification, so ca_file would be ignored; set one of them");
+      throw OptionError("insecure",
+                        "true skips verification, so ca_file would be ignored; set one of them");
     }
     http_.headers.emplace_back("Accept", "application/json");
 
@@ -210,7 +230,8 @@ class TwsCollector final : public CollectorBase {
 
     if (http_.insecure) {
       const std::string name = o.name().empty() ? "tws" : o.name();
-      log_warning("tws collector '" + name + "': TLS certificate verification is off (insecure: true) for " + base_url_);
+      log_warning("tws collector '" + name +
+                  "': TLS certificate verification is off (insecure: true) for " + base_url_);
     }
   }
 
@@ -227,14 +248,23 @@ class TwsCollector final : public CollectorBase {
       if (r.status == 401 || r.status == 403) {
         status = "unauthorized (HTTP " + std::to_string(r.status) + ")";
       } else if (!connected) {
-        status = "error: HTTP " + std::to_string(r.status) + (r.reason.empty() ? "" : " " + r.reason);
+        status =
+            "error: HTTP " + std::to_string(r.status) + (r.reason.empty() ? "" : " " + r.reason);
       }
     } catch (const HttpError& e) {
       switch (e.kind()) {
-        case HttpError::Kind::kTimeout: status = "timeout after " + std::to_string(budget_.count()) + " ms"; break;
-        case HttpError::Kind::kConnect: status = "down: " + reason_of(e); break;
-        case HttpError::Kind::kTls: status = "tls: " + reason_of(e); break;
-        default: status = "error: " + reason_of(e); break;
+        case HttpError::Kind::kTimeout:
+          status = "timeout after " + std::to_string(budget_.count()) + " ms";
+          break;
+        case HttpError::Kind::kConnect:
+          status = "down: " + reason_of(e);
+          break;
+        case HttpError::Kind::kTls:
+          status = "tls: " + reason_of(e);
+          break;
+        default:
+          status = "error: " + reason_of(e);
+          break;
       }
     }
     ++(connected ? successes_ : failures_);
@@ -256,14 +286,15 @@ class TwsCollector final : public CollectorBase {
           http.max_body_bytes = kMaxJobCountBody;
           const HttpResponse r = http_get(job_count_url_, http);
           if (r.status < 200 || r.status > 299) {
-            status = "connected; jobs: HTTP " + std::to_string(r.status) + (r.reason.empty() ? "" : " " + r.reason);
+            status = "connected; jobs: HTTP " + std::to_string(r.status) +
+                     (r.reason.empty() ? "" : " " + r.reason);
           } else {
             jobs = parse_job_count(r.body);
             have_jobs = true;
           }
         } catch (const HttpError& e) {
           status = "connected; jobs: " + reason_of(e);
-        } catch (const std::runtime_error& e) {
+        } catch (const std::exception& e) {
           status = std::string("connected; jobs: bad answer: ") + e.what();
         }
       }
@@ -287,6 +318,7 @@ class TwsCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN(resync::plugin::TwsCollector, "tws",
-                     "HCL Workload Automation engine: reachability, latency and job states (REST API V2)",
-                     resync::plugin::kSeries)
+RESYNC_DEFINE_PLUGIN(
+    resync::plugin::TwsCollector, "tws",
+    "HCL Workload Automation engine: reachability, latency and job states (REST API V2)",
+    resync::plugin::kSeries)

@@ -7,11 +7,15 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/WebSocket.h>
 #include <Poco/ThreadPool.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -128,6 +132,63 @@ void send_bytes(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, c
   response.sendBuffer(data, size);
 }
 
+// Documents this large also live in a memfd and go out with sendfile(2), as nginx sends a
+// static file: one copy less per request, which is what large bodies cost.
+constexpr size_t kSendfileMinBytes = 16 * 1024;
+
+// One rendered document, shared by every request that serves it until the next sample.
+struct Document {
+  explicit Document(std::string text) : bytes(std::move(text)) {
+    if (bytes.size() < kSendfileMinBytes) return;
+    fd = memfd_create("resync-document", MFD_CLOEXEC);
+    size_t done = 0;
+    while (fd >= 0 && done < bytes.size()) {
+      const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) {
+        close(fd);
+        fd = -1;  // fall back to writing from memory
+      } else {
+        done += static_cast<size_t>(n);
+      }
+    }
+  }
+  ~Document() {
+    if (fd >= 0) close(fd);
+  }
+  Document(const Document&) = delete;
+  Document& operator=(const Document&) = delete;
+
+  const std::string bytes;
+  int fd = -1;
+};
+
+void send_document(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& content_type,
+                   const Document& document) {
+  if (document.fd < 0) {
+    return send_bytes(response, HTTPResponse::HTTP_OK, content_type, kNoStore, document.bytes.data(),
+                      document.bytes.size());
+  }
+  response.setContentType(content_type);
+  response.set(kCacheControl, kNoStore);
+  response.set(kContentTypeOptions, kNoSniff);
+  response.setContentLength64(static_cast<Poco::Int64>(document.bytes.size()));
+  response.send().flush();  // the head only; for HEAD that is all
+  if (request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD) return;
+  // The same socket Poco's WebSocket takes from the request; the session is ours until we return.
+  const int socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().impl()->sockfd();
+  off_t offset = 0;
+  const auto size = static_cast<off_t>(document.bytes.size());
+  while (offset < size) {
+    const ssize_t n = sendfile(socket, document.fd, &offset, static_cast<size_t>(size - offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // A send timeout or a gone client: the body is cut short, so the connection must not be reused.
+      response.setKeepAlive(false);
+      return;
+    }
+  }
+}
+
 void send_json(HTTPServerResponse& response, const std::string& body,
                HTTPResponse::HTTPStatus status = HTTPResponse::HTTP_OK) {
   send_bytes(response, status, kJson, kNoStore, body.data(), body.size());
@@ -171,11 +232,11 @@ size_t history_rows(std::string_view text, int64_t max_minutes, std::chrono::mil
   int64_t minutes = 0;
   const bool digits = !text.empty() && text.size() <= 9 &&
                       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::from_chars(text.data(), text.data() + text.size(), minutes).ec != std::errc() ||
-      minutes < 1 || minutes > max_minutes) {
+  if (!digits || std::from_chars(text.data(), text.data() + text.size(), minutes).ec != std::errc() || minutes < 1 ||
+      minutes > max_minutes) {
     const std::string shown(text.substr(0, 32));
-    throw std::invalid_argument("minutes: expected an integer from 1 to " + std::to_string(max_minutes) +
-                                ", got \"" + shown + (text.size() > 32 ? "...\"" : "\""));
+    throw std::invalid_argument("minutes: expected an integer from 1 to " + std::to_string(max_minutes) + ", got \"" +
+                                shown + (text.size() > 32 ? "...\"" : "\""));
   }
   return static_cast<size_t>(std::max<int64_t>(1, minutes * 60000 / std::max<int64_t>(1, interval.count())));
 }
@@ -203,8 +264,8 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
 
 BindAddress parse_bind(std::string_view text, std::string_view what) {
   const auto fail = [&] {
-    throw ConfigError(std::string(what) + ": expected HOST:PORT like \"127.0.0.1:8000\", got \"" +
-                      std::string(text) + "\"");
+    throw ConfigError(std::string(what) + ": expected HOST:PORT like \"127.0.0.1:8000\", got \"" + std::string(text) +
+                      "\"");
   };
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) fail();
@@ -220,8 +281,7 @@ struct HttpServer::Impl {
   Impl(const Monitor& m, HttpServerOptions o)
       : monitor(m),
         options(std::move(o)),
-        window_minutes(std::max<int64_t>(
-            1, (m.config().window.count() + 59999) / 60000)),
+        window_minutes(std::max<int64_t>(1, (m.config().window.count() + 59999) / 60000)),
         ws(detail::WsBroadcaster::Options{options.max_ws_clients, options.ws_ping_interval, options.ws_idle_timeout,
                                           options.ws_max_queued_frames, options.ws_send_buffer_bytes, 65536}) {
     if (!options.auth_token.empty()) {
@@ -242,7 +302,7 @@ struct HttpServer::Impl {
   void handle(HTTPServerRequest& request, HTTPServerResponse& response);
   bool authorized(const HTTPServerRequest& request) const;
   bool consume_body(HTTPServerRequest& request) const;
-  void serve_history(std::string_view query, HTTPServerResponse& response);
+  void serve_history(std::string_view query, HTTPServerRequest& request, HTTPServerResponse& response);
   void serve_websocket(HTTPServerRequest& request, HTTPServerResponse& response);
   void serve_asset(std::string_view path, HTTPServerResponse& response);
 
@@ -253,7 +313,7 @@ struct HttpServer::Impl {
   detail::WsBroadcaster ws;
 
   std::mutex documents_mutex;  // guards the three pointers, never held while rendering or sending
-  std::shared_ptr<const std::string> current, history, metrics;
+  std::shared_ptr<const Document> current, history, metrics;
 
   std::mutex lifecycle_mutex;
   bool started = false, stopped = false;
@@ -295,10 +355,10 @@ class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 }  // namespace
 
 void HttpServer::Impl::publish() {
-  auto c = std::make_shared<const std::string>(render_current(monitor, wall_ms()));
-  auto h = std::make_shared<const std::string>(render_history(monitor));
-  auto m = std::make_shared<const std::string>(render_prometheus(monitor));
-  ws.publish(*c);
+  auto c = std::make_shared<const Document>(render_current(monitor, wall_ms()));
+  auto h = std::make_shared<const Document>(render_history(monitor));
+  auto m = std::make_shared<const Document>(render_prometheus(monitor));
+  ws.publish(c->bytes);
   {
     std::lock_guard lock(documents_mutex);
     current.swap(c);
@@ -417,20 +477,18 @@ void HttpServer::Impl::handle(HTTPServerRequest& request, HTTPServerResponse& re
   if (!known) return send_error(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + std::string(path));
   if (!get) {
     response.set(kAllow, kAllowGet);
-    return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED,
-                      "method " + method + " not allowed; use GET");
+    return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method " + method + " not allowed; use GET");
   }
 
   if (path == kCurrentPath || path == kMetricsPath) {
-    std::shared_ptr<const std::string> body;
+    std::shared_ptr<const Document> body;
     {
       std::lock_guard lock(documents_mutex);
       body = path == kCurrentPath ? current : metrics;
     }
-    return send_bytes(response, HTTPResponse::HTTP_OK, path == kCurrentPath ? kJson : kPrometheus, kNoStore,
-                      body->data(), body->size());
+    return send_document(request, response, path == kCurrentPath ? kJson : kPrometheus, *body);
   }
-  if (path == kHistoryPath) return serve_history(query, response);
+  if (path == kHistoryPath) return serve_history(query, request, response);
   if (path == kAlertsPath) return send_json(response, render_alerts(monitor));
   if (path == kHealthPath) return send_json(response, render_health(monitor));
   if (path == kLivenessPath) {
@@ -440,7 +498,7 @@ void HttpServer::Impl::handle(HTTPServerRequest& request, HTTPServerResponse& re
   return serve_asset(path, response);
 }
 
-void HttpServer::Impl::serve_history(std::string_view query, HTTPServerResponse& response) {
+void HttpServer::Impl::serve_history(std::string_view query, HTTPServerRequest& request, HTTPServerResponse& response) {
   std::optional<std::string_view> minutes;
   while (!query.empty()) {
     const size_t amp = query.find('&');
@@ -461,12 +519,12 @@ void HttpServer::Impl::serve_history(std::string_view query, HTTPServerResponse&
     }
   }
   if (rows >= monitor.store().capacity()) {
-    std::shared_ptr<const std::string> body;
+    std::shared_ptr<const Document> body;
     {
       std::lock_guard lock(documents_mutex);
       body = history;
     }
-    return send_bytes(response, HTTPResponse::HTTP_OK, kJson, kNoStore, body->data(), body->size());
+    return send_document(request, response, kJson, *body);
   }
   send_json(response, render_history(monitor, rows));
 }

@@ -169,7 +169,7 @@ bool WsBroadcaster::flush(Client& c) {
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       break;
     } else {
-      drop(c.fd, "send failed");
+      drop(c.fd, errno == EPIPE || errno == ECONNRESET ? nullptr : "send failed");
       return false;
     }
   }
@@ -217,7 +217,7 @@ bool WsBroadcaster::on_readable(Client& c) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-    drop(c.fd, "receive failed");
+    drop(c.fd, errno == ECONNRESET ? nullptr : "receive failed");  // a reset is just a rude goodbye
     return false;
   }
   c.last_heard = Clock::now();
@@ -269,8 +269,8 @@ void WsBroadcaster::run() {
   epoll_event events[kMaxEvents];
   uint64_t sent_seq = 0;
   std::shared_ptr<const std::string> latest;
-  const auto sweep_every = std::clamp<Clock::duration>(
-      std::min(options_.ping_interval, options_.idle_timeout) / 4, std::chrono::milliseconds{10}, std::chrono::seconds{1});
+  const auto sweep_every = std::clamp<Clock::duration>(std::min(options_.ping_interval, options_.idle_timeout) / 4,
+                                                       std::chrono::milliseconds{10}, std::chrono::seconds{1});
   auto next_sweep = Clock::now() + sweep_every;
   const auto ping_frame = std::make_shared<const std::string>(make_ws_frame(kWsPing, ""));
 

@@ -150,7 +150,11 @@ TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
   }
   std::vector<double> row(kSeries);
   const auto started = std::chrono::steady_clock::now();
-  for (int64_t t = 1; t <= kRows; ++t) {
+  // At least kRows appends, and on until the readers have taken 30 snapshots between them, so
+  // reading and writing really overlap however the threads are scheduled.
+  int64_t t = 0;
+  while (t < kRows || (snapshots.load() < 30 && std::chrono::steady_clock::now() - started < std::chrono::seconds{5})) {
+    ++t;
     std::fill(row.begin(), row.end(), double(t));
     ring.append(t, row);
   }
@@ -159,7 +163,7 @@ TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
   for (auto& r : readers) r.join();
 
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_GT(snapshots.load(), 3u);
+  EXPECT_GE(snapshots.load(), 30u);
   // Readers that never pause must not starve the writer: the sampler appends on a deadline.
   // Each append waits at most for the copies in progress (microseconds each).
   EXPECT_LT(writer_took, std::chrono::seconds{3})
@@ -167,8 +171,8 @@ TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
       << " appends";
   const StoreSnapshot last = ring.snapshot();
   EXPECT_EQ(last.rows, 240u);
-  EXPECT_EQ(last.timestamps_ms.back(), kRows);
-  EXPECT_EQ(last.timestamps_ms.front(), kRows - 239);
+  EXPECT_EQ(last.timestamps_ms.back(), t);
+  EXPECT_EQ(last.timestamps_ms.front(), t - 239);
 }
 
 // Meant for the ThreadSanitizer build: every reader entry point, from many threads at once,
@@ -176,12 +180,14 @@ TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
 TEST(RingBufferConcurrencyTest, StressManyReadersSmallBuffer) {
   constexpr size_t kSeries = 6;
   RingBuffer ring(kSeries, 7);
+  std::atomic<int> running{0};
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
   std::vector<std::thread> readers;
   for (int i = 0; i < 6; ++i) {
     readers.emplace_back([&, i] {
       uint64_t last_appended = 0;
+      running.fetch_add(1);
       while (!done.load()) {
         const StoreSnapshot snap = (i % 2) ? ring.snapshot(size_t(i)) : ring.snapshot_since(int64_t(ring.appended()) - 3);
         check_whole_rows(snap, failures);
@@ -198,11 +204,18 @@ TEST(RingBufferConcurrencyTest, StressManyReadersSmallBuffer) {
   for (int64_t t = 1; t <= 50000; ++t) {
     std::fill(row.begin(), row.end(), double(t));
     ring.append(t, row);
+    if (t == 25000) {
+      // Half way, make sure every reader is running before the writer goes on.
+      while (running.load() < 6 && std::chrono::steady_clock::now() - started < std::chrono::seconds{5}) {
+        std::this_thread::yield();
+      }
+    }
   }
   const auto writer_took = std::chrono::steady_clock::now() - started;
   done = true;
   for (auto& r : readers) r.join();
   EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(running.load(), 6);
   EXPECT_LT(writer_took, std::chrono::seconds{3})
       << std::chrono::duration_cast<std::chrono::milliseconds>(writer_took).count() << " ms: readers starve the writer";
   EXPECT_EQ(ring.appended(), 50000u);

@@ -402,6 +402,24 @@ TEST(AccessLogLineTest, RequestTimeIsNaNWhenTheLineHasNone) {
   EXPECT_EQ(common_timed->request_time, 0.5);
 }
 
+// Every line of a log written by the real nginx (tests/data/api/README.md says how).
+TEST(AccessLogLineTest, ParsesEveryLineOfARealNginxLog) {
+  std::istringstream log(test::read_file(test::test_data_dir() + "/api/nginx_access.log"));
+  std::vector<int> statuses;
+  std::vector<double> times;
+  std::string line;
+  while (std::getline(log, line)) {
+    const auto e = plugin::api::parse_access_log_line(line);
+    ASSERT_TRUE(e.has_value()) << line;
+    statuses.push_back(e->status);
+    times.push_back(e->request_time);
+  }
+  EXPECT_THAT(statuses,
+              testing::ElementsAre(200, 200, 200, 503, 404, 200, 200, 504, 401, 404, 400, 404));
+  EXPECT_THAT(times, testing::Each(testing::AnyOf(0.0, 0.201)));
+  EXPECT_EQ(times[7], 0.201);
+}
+
 TEST(AccessLogLineTest, RejectsLinesInOtherFormats) {
   for (const char* line :
        {"", "just some text", "h - - [t] \"GET / HTTP/1.1 200 5 0.1",

@@ -29,7 +29,8 @@ constexpr const char* kJobCountPath = "/twsd/api/v2/plan/job/count";
 // A stalled request is released at the latest after this, so a forgotten stall cannot hang a test.
 constexpr auto kMaxStall = std::chrono::seconds{10};
 
-void run_openssl(const std::vector<std::string>& args, const std::string& dir, const std::string& step) {
+void run_openssl(const std::vector<std::string>& args, const std::string& dir,
+                 const std::string& step) {
   if (!find_program("openssl")) {
     throw std::runtime_error("openssl not found in PATH; install it with scripts/deps --test");
   }
@@ -44,8 +45,8 @@ void run_openssl(const std::vector<std::string>& args, const std::string& dir, c
       output = read_file(log);
     } catch (...) {
     }
-    throw std::runtime_error("openssl " + step + " failed (exit " + (code ? std::to_string(*code) : "timeout") +
-                             "): " + output);
+    throw std::runtime_error("openssl " + step + " failed (exit " +
+                             (code ? std::to_string(*code) : "timeout") + "): " + output);
   }
 }
 
@@ -55,20 +56,21 @@ TestPki make_test_pki(const std::string& dir) {
   TestPki pki{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key"};
   const std::string ca_key = dir + "/ca.key", csr = dir + "/server.csr", ext = dir + "/server.ext";
   // EC keys: generating them takes milliseconds where RSA keys take a noticeable share of a second.
-  run_openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca_key,
-               "-out", pki.ca_cert, "-days", "2", "-subj", "/CN=resync-mon test CA", "-addext",
-               "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"},
+  run_openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+               "-nodes", "-keyout", ca_key, "-out", pki.ca_cert, "-days", "2", "-subj",
+               "/CN=resync-mon test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+               "keyUsage=critical,keyCertSign,cRLSign"},
               dir, "CA certificate");
-  run_openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", pki.server_key,
-               "-out", csr, "-subj", "/CN=127.0.0.1"},
+  run_openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+               "-keyout", pki.server_key, "-out", csr, "-subj", "/CN=127.0.0.1"},
               dir, "server key");
   write_file(ext,
              "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
              "basicConstraints=CA:FALSE\n"
              "keyUsage=digitalSignature,keyEncipherment\n"
              "extendedKeyUsage=serverAuth\n");
-  run_openssl({"x509", "-req", "-in", csr, "-CA", pki.ca_cert, "-CAkey", ca_key, "-CAcreateserial", "-out",
-               pki.server_cert, "-days", "2", "-extfile", ext},
+  run_openssl({"x509", "-req", "-in", csr, "-CA", pki.ca_cert, "-CAkey", ca_key, "-CAcreateserial",
+               "-out", pki.server_cert, "-days", "2", "-extfile", ext},
               dir, "server certificate");
   return pki;
 }
@@ -98,7 +100,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(std::shared_ptr<TwsFixture::State> state) : state_(std::move(state)) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
     const Poco::URI uri(request.getURI());
     const std::string path = uri.getPath();
     TwsMode mode;
@@ -107,7 +110,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       ++state_->requests[path];
       if (path == kJobCountPath) state_->last_job_count_uri = request.getURI();
       if (state_->mode == TwsMode::kStall) {
-        state_->changed.wait_for(lock, kMaxStall, [this] { return state_->stopping || state_->mode != TwsMode::kStall; });
+        state_->changed.wait_for(lock, kMaxStall, [this] {
+          return state_->stopping || state_->mode != TwsMode::kStall;
+        });
         if (state_->stopping) return;
       }
       mode = state_->mode;
@@ -115,15 +120,18 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     response.setKeepAlive(false);
     switch (mode) {
       case TwsMode::kUnauthorized:
-        return send_json(response, Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED, read_data("unauthorized.json"));
+        return send_json(response, Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED,
+                         read_data("unauthorized.json"));
       case TwsMode::kForbidden:
-        return send_json(response, Poco::Net::HTTPResponse::HTTP_FORBIDDEN, read_data("forbidden.json"));
+        return send_json(response, Poco::Net::HTTPResponse::HTTP_FORBIDDEN,
+                         read_data("forbidden.json"));
       default:
         break;
     }
     if (!authorized(request)) {
       response.set("WWW-Authenticate", "Basic realm=\"defaultRealm\"");
-      return send_json(response, Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED, read_data("unauthorized.json"));
+      return send_json(response, Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED,
+                       read_data("unauthorized.json"));
     }
     std::string body;
     if (path == kInfoPath) {
@@ -133,12 +141,14 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       const auto params = uri.getQueryParameters();
       std::map<std::string, std::string> query(params.begin(), params.end());
       if (query["plan_filter"].empty() || query["grouping_filters"] != "status") {
-        return send_json(response, Poco::Net::HTTPResponse::HTTP_BAD_REQUEST, read_data("bad_request.json"));
+        return send_json(response, Poco::Net::HTTPResponse::HTTP_BAD_REQUEST,
+                         read_data("bad_request.json"));
       }
       std::lock_guard lock(state_->mutex);
       body = read_data(state_->job_count_file);
     } else {
-      return send_json(response, Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "{\"message\":\"not found\"}");
+      return send_json(response, Poco::Net::HTTPResponse::HTTP_NOT_FOUND,
+                       "{\"message\":\"not found\"}");
     }
     if (mode == TwsMode::kCloseMidResponse) {
       response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
@@ -154,14 +164,18 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
-  static std::string read_data(const std::string& file) { return read_file(test_data_dir() + "/tws/" + file); }
+  static std::string read_data(const std::string& file) {
+    return read_file(test_data_dir() + "/tws/" + file);
+  }
 
   bool authorized(const Poco::Net::HTTPServerRequest& request) const {
     if (!request.has("Authorization")) return false;
-    if (!state_->api_key.empty()) return request.get("Authorization") == "Bearer " + state_->api_key;
+    if (!state_->api_key.empty())
+      return request.get("Authorization") == "Bearer " + state_->api_key;
     try {
       const Poco::Net::HTTPBasicCredentials credentials(request);
-      return credentials.getUsername() == state_->user && credentials.getPassword() == state_->password;
+      return credentials.getUsername() == state_->user &&
+             credentials.getPassword() == state_->password;
     } catch (const Poco::Exception&) {
       return false;
     }
@@ -173,7 +187,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(std::shared_ptr<TwsFixture::State> state) : state_(std::move(state)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler(state_);
   }
 
@@ -183,7 +198,8 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-TwsFixture::TwsFixture(const TestPki& pki, std::string user, std::string password, std::string api_key, uint16_t port)
+TwsFixture::TwsFixture(const TestPki& pki, std::string user, std::string password,
+                       std::string api_key, uint16_t port)
     : state_(std::make_shared<State>()), pki_(pki), port_(port) {
   Poco::Net::initializeSSL();
   state_->user = std::move(user);
@@ -218,8 +234,9 @@ void TwsFixture::start() {
     std::lock_guard lock(state_->mutex);
     state_->stopping = false;
   }
-  Poco::Net::Context::Ptr context(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, pki_.server_key,
-                                                         pki_.server_cert, "", Poco::Net::Context::VERIFY_NONE));
+  Poco::Net::Context::Ptr context(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE,
+                                                         pki_.server_key, pki_.server_cert, "",
+                                                         Poco::Net::Context::VERIFY_NONE));
   Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_), 64, context);
   port_ = socket.address().port();
   // An idle time of 1 s keeps stop() near a second (BUILD-NOTES: the default is 10 s).

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The tws plugin through the real loader against an HTTPS fixture of the HCL Workload
 // Automation REST API V2 whose certificate comes from a CA the test makes with openssl.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -48,7 +47,9 @@ const test::TestPki& pki() {
 
 class Values final : public SampleSink {
  public:
-  void emit(std::string_view metric, double value) override { values_[std::string(metric)] = value; }
+  void emit(std::string_view metric, double value) override {
+    values_[std::string(metric)] = value;
+  }
   double operator[](const std::string& metric) const {
     const auto it = values_.find(metric);
     return it == values_.end() ? -12345 : it->second;  // absent differs from NaN
@@ -74,17 +75,19 @@ Timed collect(PluginCollector& collector) {
 }
 
 std::string config(const std::string& url, const std::string& extra, int timeout_ms = 2000) {
-  return R"({"url": ")" + url + R"(", "timeout_ms": )" + std::to_string(timeout_ms) + (extra.empty() ? "" : ", " + extra) + "}";
+  return R"({"url": ")" + url + R"(", "timeout_ms": )" + std::to_string(timeout_ms) +
+         (extra.empty() ? "" : ", " + extra) + "}";
 }
 
 std::string trusted(const std::string& extra = "") {
-  std::string s = R"("user": ")" + std::string(kUser) + R"(", "password": ")" + kPassword + R"(", "ca_file": ")" +
-                  pki().ca_cert + "\"";
+  std::string s = R"("user": ")" + std::string(kUser) + R"(", "password": ")" + kPassword +
+                  R"(", "ca_file": ")" + pki().ca_cert + "\"";
   return extra.empty() ? s : s + ", " + extra;
 }
 
 void expect_no_jobs(const Values& v) {
-  for (const char* m : {"tws_jobs_error", "tws_jobs_running", "tws_jobs_waiting", "tws_jobs_done"}) {
+  for (const char* m :
+       {"tws_jobs_error", "tws_jobs_running", "tws_jobs_waiting", "tws_jobs_done"}) {
     EXPECT_TRUE(std::isnan(v[m])) << m;
   }
 }
@@ -94,7 +97,7 @@ TEST(TwsTest, ConnectedEngineGivesLatencyCountsAndJobBuckets) {
   PluginCollector collector(tws_plugin(), config(engine.url(), trusted()));
   const Timed t = collect(collector);
   EXPECT_EQ(t.values.size(), 8u);
-  EXPECT_EQ(t.values["tws_connected"], 1);
+  EXPECT_EQ(t.values["tws_connected"], 1) << collector.status();
   EXPECT_GT(t.values["tws_latency_ms"], 0);
   EXPECT_LE(t.values["tws_latency_ms"], static_cast<double>(t.took.count()) + 1);
   EXPECT_EQ(t.values["tws_requests_success"], 1);
@@ -110,25 +113,29 @@ TEST(TwsTest, ConnectedEngineGivesLatencyCountsAndJobBuckets) {
             "/twsd/api/v2/plan/job/count?plan_filter=/@/@%23/@/@.@&grouping_filters=status");
   EXPECT_EQ(engine.requests("/twsd/api/v2/engine/info"), 1);
 
-  EXPECT_EQ(collect(collector).values["tws_requests_success"], 2) << "cumulative since the collector started";
+  EXPECT_EQ(collect(collector).values["tws_requests_success"], 2)
+      << "cumulative since the collector started";
 }
 
 TEST(TwsTest, ReadsGroupedCountAsAListToo) {
   TwsFixture engine(pki(), kUser, kPassword);
   engine.set_job_count_file("plan_job_count_array.json");
-  PluginCollector collector(tws_plugin(), config(engine.url(), trusted(R"("plan_filter": "MDM#@.@")")));
+  PluginCollector collector(tws_plugin(),
+                            config(engine.url(), trusted(R"("plan_filter": "MDM#@.@")")));
   const Values v = collect(collector).values;
   EXPECT_EQ(v["tws_jobs_error"], 7);
   EXPECT_EQ(v["tws_jobs_running"], 5);
   EXPECT_EQ(v["tws_jobs_waiting"], 15);
   EXPECT_EQ(v["tws_jobs_done"], 33);
-  EXPECT_EQ(engine.last_job_count_uri(), "/twsd/api/v2/plan/job/count?plan_filter=MDM%23@.@&grouping_filters=status");
+  EXPECT_EQ(engine.last_job_count_uri(),
+            "/twsd/api/v2/plan/job/count?plan_filter=MDM%23@.@&grouping_filters=status");
 }
 
 TEST(TwsTest, UnauthorizedIsReportedAndTheCollectorStaysUp) {
   TwsFixture engine(pki(), kUser, kPassword);
-  PluginCollector wrong(tws_plugin(), config(engine.url(), R"("user": "wauser", "password": "wrong", "ca_file": ")" +
-                                                               pki().ca_cert + "\""));
+  PluginCollector wrong(
+      tws_plugin(), config(engine.url(), R"("user": "wauser", "password": "wrong", "ca_file": ")" +
+                                             pki().ca_cert + "\""));
   const Values v = collect(wrong).values;
   EXPECT_EQ(v["tws_connected"], 0);
   EXPECT_EQ(v["tws_requests_failed"], 1);
@@ -136,22 +143,24 @@ TEST(TwsTest, UnauthorizedIsReportedAndTheCollectorStaysUp) {
   EXPECT_GT(v["tws_latency_ms"], 0) << "the engine answered, so the round trip is known";
   expect_no_jobs(v);
   EXPECT_EQ(wrong.status(), "unauthorized (HTTP 401)");
-  EXPECT_EQ(engine.requests("/twsd/api/v2/plan/job/count"), 0) << "no job query without a successful probe";
+  EXPECT_EQ(engine.requests("/twsd/api/v2/plan/job/count"), 0)
+      << "no job query without a successful probe";
 
   PluginCollector right(tws_plugin(), config(engine.url(), trusted()));
   engine.set_mode(TwsMode::kForbidden);
   EXPECT_EQ(collect(right).values["tws_connected"], 0);
   EXPECT_EQ(right.status(), "unauthorized (HTTP 403)");
   engine.set_mode(TwsMode::kNormal);
-  EXPECT_EQ(collect(right).values["tws_connected"], 1);
+  EXPECT_EQ(collect(right).values["tws_connected"], 1) << right.status();
   EXPECT_EQ(right.status(), "ok");
 }
 
 TEST(TwsTest, ApiKeyIsSentAsABearerToken) {
   TwsFixture engine(pki(), "", "", "eyJhbGciOiJSUzI1NiJ9.test.key");
   const std::string ca = R"("ca_file": ")" + pki().ca_cert + "\"";
-  PluginCollector keyed(tws_plugin(), config(engine.url(), R"("api_key": "eyJhbGciOiJSUzI1NiJ9.test.key", )" + ca));
-  EXPECT_EQ(collect(keyed).values["tws_connected"], 1);
+  PluginCollector keyed(
+      tws_plugin(), config(engine.url(), R"("api_key": "eyJhbGciOiJSUzI1NiJ9.test.key", )" + ca));
+  EXPECT_EQ(collect(keyed).values["tws_connected"], 1) << keyed.status();
   PluginCollector stale(tws_plugin(), config(engine.url(), R"("api_key": "expired", )" + ca));
   EXPECT_EQ(collect(stale).values["tws_connected"], 0);
   EXPECT_EQ(stale.status(), "unauthorized (HTTP 401)");
@@ -163,7 +172,8 @@ TEST(TwsTest, StalledEngineIsATimeoutWithinTheDeadline) {
   engine.set_mode(TwsMode::kStall);
   const Timed t = collect(collector);
   EXPECT_LT(t.took.count(), 500) << "collect() must return within the host's deadline";
-  EXPECT_GE(t.took.count(), 300) << "a timeout well before the budget would cut legitimate answers off";
+  EXPECT_GE(t.took.count(), 300)
+      << "a timeout well before the budget would cut legitimate answers off";
   EXPECT_EQ(t.values["tws_connected"], 0);
   EXPECT_TRUE(std::isnan(t.values["tws_latency_ms"]));
   EXPECT_EQ(t.values["tws_requests_failed"], 1);
@@ -186,7 +196,7 @@ TEST(TwsTest, SilentTlsHandshakeIsATimeoutWithinTheDeadline) {
 TEST(TwsTest, DownEngineIsDataAndComesBack) {
   TwsFixture engine(pki(), kUser, kPassword);
   PluginCollector collector(tws_plugin(), config(engine.url(), trusted()));
-  EXPECT_EQ(collect(collector).values["tws_connected"], 1);
+  EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
   engine.stop();
   const Values down = collect(collector).values;
   EXPECT_EQ(down["tws_connected"], 0);
@@ -195,18 +205,20 @@ TEST(TwsTest, DownEngineIsDataAndComesBack) {
   expect_no_jobs(down);
   EXPECT_EQ(collector.status(), "down: connection refused");
   engine.start();
-  EXPECT_EQ(collect(collector).values["tws_connected"], 1);
+  EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
   EXPECT_EQ(collector.status(), "ok");
 }
 
 TEST(TwsTest, UntrustedCertificateIsATlsError) {
   TwsFixture engine(pki(), kUser, kPassword);
-  PluginCollector collector(tws_plugin(), config(engine.url(), R"("user": "wauser", "password": "wa-pass-1")"));
+  PluginCollector collector(tws_plugin(),
+                            config(engine.url(), R"("user": "wauser", "password": "wa-pass-1")"));
   const Values v = collect(collector).values;
   EXPECT_EQ(v["tws_connected"], 0);
   EXPECT_THAT(collector.status(), StartsWith("tls: "));
   EXPECT_THAT(collector.status(), HasSubstr("certificate"));
-  EXPECT_EQ(engine.requests("/twsd/api/v2/engine/info"), 0) << "no request may pass an unverified connection";
+  EXPECT_EQ(engine.requests("/twsd/api/v2/engine/info"), 0)
+      << "no request may pass an unverified connection";
 }
 
 TEST(TwsTest, InsecureSkipsVerificationAndWarnsOnce) {
@@ -214,13 +226,18 @@ TEST(TwsTest, InsecureSkipsVerificationAndWarnsOnce) {
   testing::internal::CaptureStderr();
   std::string log;
   {
-    PluginCollector collector(tws_plugin(), config(engine.url(), R"("user": "wauser", "password": "wa-pass-1", "insecure": true, "name": "tws-prod")"));
-    EXPECT_EQ(collect(collector).values["tws_connected"], 1);
-    EXPECT_EQ(collect(collector).values["tws_connected"], 1);
+    PluginCollector collector(
+        tws_plugin(),
+        config(
+            engine.url(),
+            R"("user": "wauser", "password": "wa-pass-1", "insecure": true, "name": "tws-prod")"));
+    EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
+    EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
     log = testing::internal::GetCapturedStderr();
   }
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
-  EXPECT_THAT(log, HasSubstr("warning tws collector 'tws-prod': TLS certificate verification is off (insecure: true)"));
+  EXPECT_THAT(log, HasSubstr("warning tws collector 'tws-prod': TLS certificate verification is "
+                             "off (insecure: true)"));
   EXPECT_THAT(log, testing::Not(HasSubstr("wa-pass-1")));
 }
 
@@ -233,10 +250,21 @@ TEST(TwsTest, GarbageOrTruncatedAnswersKeepTheCollectorUp) {
   expect_no_jobs(v);
   EXPECT_THAT(collector.status(), StartsWith("connected; jobs: bad answer: not JSON"));
 
+  engine.set_job_count_file("plan_job_count_deep.json");
+  v = collect(collector).values;
+  expect_no_jobs(v);
+  EXPECT_THAT(collector.status(), StartsWith("connected; jobs: bad answer: not JSON"));
+
+  engine.set_job_count_file("plan_job_count_bad_count.json");
+  v = collect(collector).values;
+  expect_no_jobs(v);
+  EXPECT_EQ(collector.status(), "connected; jobs: bad answer: groupedCount.ABEND is not a count");
+
   engine.set_job_count_file("plan_job_count.json");
   engine.set_mode(TwsMode::kCloseMidResponse);
   v = collect(collector).values;
-  EXPECT_EQ(v["tws_connected"], 0) << "a cut-off engine/info answer is no proof of a working engine";
+  EXPECT_EQ(v["tws_connected"], 0)
+      << "a cut-off engine/info answer is no proof of a working engine";
   expect_no_jobs(v);
   EXPECT_THAT(collector.status(), StartsWith("error: connection closed after "));
 
@@ -254,25 +282,33 @@ TEST(TwsTest, RejectsBadOptionsNamingTheKey) {
     return "(created)";
   };
   EXPECT_THAT(create_error(R"({"user": "u", "password": "p"})"), StartsWith("url: missing"));
-  EXPECT_THAT(create_error(R"({"url": "ftp://tws:31116"})"), StartsWith("url: expected an http:// or https:// URL"));
-  EXPECT_THAT(create_error(R"({"url": "https://u:p@tws"})"), StartsWith("url: put credentials in user and password"));
-  EXPECT_THAT(create_error(R"({"url": "https://tws", "user": "u"})"), StartsWith("password: missing"));
-  EXPECT_THAT(create_error(R"({"url": "https://tws", "password": "p"})"), StartsWith("user: missing"));
-  EXPECT_THAT(create_error(R"({"url": "https://tws", "user": "u", "password": "p", "api_key": "k"})"),
-              StartsWith("api_key: set either"));
+  EXPECT_THAT(create_error(R"({"url": "ftp://tws:31116"})"),
+              StartsWith("url: expected an http:// or https:// URL"));
+  EXPECT_THAT(create_error(R"({"url": "https://u:p@tws"})"),
+              StartsWith("url: put credentials in user and password"));
+  EXPECT_THAT(create_error(R"({"url": "https://tws", "user": "u"})"),
+              StartsWith("password: missing"));
+  EXPECT_THAT(create_error(R"({"url": "https://tws", "password": "p"})"),
+              StartsWith("user: missing"));
+  EXPECT_THAT(
+      create_error(R"({"url": "https://tws", "user": "u", "password": "p", "api_key": "k"})"),
+      StartsWith("api_key: set either"));
   EXPECT_THAT(create_error(R"({"url": "https://tws", "ca_file": "/nonexistent/ca.pem"})"),
               StartsWith("ca_file: cannot read \"/nonexistent/ca.pem\""));
-  EXPECT_THAT(create_error(R"({"url": "https://tws", "insecure": "yes"})"), StartsWith("insecure: expected true or false"));
-  EXPECT_THAT(create_error(R"({"url": "https://tws", "pasword": "p"})"), StartsWith("pasword: unknown key"));
+  EXPECT_THAT(create_error(R"({"url": "https://tws", "insecure": "yes"})"),
+              StartsWith("insecure: expected true or false"));
+  EXPECT_THAT(create_error(R"({"url": "https://tws", "pasword": "p"})"),
+              StartsWith("pasword: unknown key"));
   EXPECT_EQ(create_error(R"({"url": "https://tws.example"})"), "(created)");
 }
 
 TEST(TwsTest, MonitorKeepsTheCollectorUpWhileTheEngineIsDown) {
   TwsFixture engine(pki(), kUser, kPassword);
-  const std::string yaml = "interval: 1s\nplugin_dir: " + test::plugin_build_dir() +
-                           "\ncollectors:\n  - {plugin: tws, name: tws-prod, url: \"" + engine.url() +
-                           "\", user: wauser, password: \"${RESYNC_TEST_TWS_PASSWORD}\", ca_file: \"" + pki().ca_cert +
-                           "\", timeout: 800ms}\n";
+  const std::string yaml =
+      "interval: 1s\nplugin_dir: " + test::plugin_build_dir() +
+      "\ncollectors:\n  - {plugin: tws, name: tws-prod, url: \"" + engine.url() +
+      "\", user: wauser, password: \"${RESYNC_TEST_TWS_PASSWORD}\", ca_file: \"" + pki().ca_cert +
+      "\", timeout: 800ms}\n";
   setenv("RESYNC_TEST_TWS_PASSWORD", kPassword, 1);
   Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "tws_test.yaml"));
   const size_t up = *monitor.layout().find(kCollectorUp, "tws-prod");

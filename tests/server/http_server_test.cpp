@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "resync/server/http_server.hpp"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <Poco/JSON/Array.h>
 
 #include <chrono>
 #include <set>
@@ -161,8 +163,8 @@ TEST(HttpServerTest, HistoryHasEveryFieldAndHonoursMinutes) {
   auto doc = parse_object(r.body);
   test::expect_keys(doc, {"timestamps", "epoch", "api", "cache", "agents", "tws", "sample_count", "interval_seconds"},
                     "history");
-  test::expect_keys(doc->getObject("api"),
-                    {"requests_per_sec", "error_rate", "response_time_p50", "response_time_p95"}, "api");
+  test::expect_keys(doc->getObject("api"), {"requests_per_sec", "error_rate", "response_time_p50", "response_time_p95"},
+                    "api");
   test::expect_keys(doc->getObject("cache"), {"hit_ratio", "operations"}, "cache");
   test::expect_keys(doc->getObject("agents"), {"active", "created"}, "agents");
   test::expect_keys(doc->getObject("tws"), {"latency", "connected"}, "tws");
@@ -173,9 +175,37 @@ TEST(HttpServerTest, HistoryHasEveryFieldAndHonoursMinutes) {
   EXPECT_EQ(doc->getValue<double>("interval_seconds"), 1.0);
 
   EXPECT_EQ(parse_object(http_get(s.url("/api/monitoring/history?minutes=1")).body)->getValue<int>("sample_count"), 60);
-  EXPECT_EQ(parse_object(http_get(s.url("/api/monitoring/history?minutes=2")).body)->getValue<int>("sample_count"), 120);
+  EXPECT_EQ(parse_object(http_get(s.url("/api/monitoring/history?minutes=2")).body)->getValue<int>("sample_count"),
+            120);
   EXPECT_EQ(http_get(s.url("/api/monitoring/history?minutes=3")).body, r.body);
   EXPECT_EQ(http_get(s.url("/api/monitoring/history?x=1&minutes=3")).body, r.body);
+}
+
+TEST(HttpServerTest, LargeDocumentsKeepTheConnectionUsable) {
+  TestServer s(test::test_config("1s", "10m"));
+  prefill(s.monitor, 600);
+  s.start(false);
+  // Over 16 KiB, so it goes out with sendfile(2); then a second request on the same connection.
+  Poco::Net::HTTPClientSession session("127.0.0.1", s.http.port());
+  session.setKeepAlive(true);
+  for (const char* path :
+       {"/api/monitoring/history", "/api/monitoring/current", "/api/monitoring/history?minutes=10"}) {
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    const std::string body(std::istreambuf_iterator<char>(in), {});
+    ASSERT_EQ(response.getStatus(), 200) << path;
+    EXPECT_EQ(static_cast<size_t>(response.getContentLength64()), body.size()) << path;
+    auto doc = parse_object(body);
+    if (std::string(path) != "/api/monitoring/current") {
+      EXPECT_GT(body.size(), 16u * 1024) << path;
+      EXPECT_EQ(doc->getValue<int>("sample_count"), 600) << path;
+    }
+  }
+  const auto head = http_request("HEAD", s.url("/api/monitoring/history"));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
 }
 
 TEST(HttpServerTest, BadMinutesGet400Json) {

@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "server_test_util.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
-
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <stdexcept>
@@ -77,7 +75,8 @@ WsClient::WsClient(uint16_t port, const std::vector<std::pair<std::string, std::
 std::optional<WsClient::Frame> WsClient::receive(std::chrono::milliseconds timeout, bool answer_pings) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     socket->setReceiveTimeout(Poco::Timespan(left.count()));
     Poco::Buffer<char> buffer(0);
@@ -97,29 +96,79 @@ std::optional<WsClient::Frame> WsClient::receive(std::chrono::milliseconds timeo
   }
 }
 
-RawWsClient::RawWsClient(uint16_t port, int receive_buffer) {
-  fd_ = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd_ < 0) throw std::runtime_error("socket failed");
+namespace {
+
+int connect_loopback(uint16_t port, int receive_buffer) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
   // Set before connect() so the advertised window is small from the start.
-  if (receive_buffer > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  if (receive_buffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
-  const std::string request = "GET /api/monitoring/ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                              "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
-  if (send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw std::runtime_error("connect failed");
+  }
+  return fd;
+}
+
+void send_all(int fd, const std::string& data) {
+  if (send(fd, data.data(), data.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(data.size())) {
     throw std::runtime_error("send failed");
   }
-  // Read the response head byte by byte, so no frame byte is consumed.
+}
+
+// The response head, read byte by byte so that nothing after it is consumed.
+std::string read_head(int fd) {
   std::string head;
   char c;
   while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
-    if (recv(fd_, &c, 1, 0) != 1) throw std::runtime_error("handshake: connection closed after: " + head);
+    if (recv(fd, &c, 1, 0) != 1) throw std::runtime_error("connection closed after: " + head);
     head += c;
   }
+  return head;
+}
+
+}  // namespace
+
+std::string upgrade_request(uint16_t port, const std::string& extra) {
+  return "GET /api/monitoring/ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+         "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+         extra + "\r\n";
+}
+
+RawHttpResult raw_http(uint16_t port, const std::string& request) {
+  const int fd = connect_loopback(port, 0);
+  RawHttpResult result;
+  try {
+    send_all(fd, request);
+    const std::string head = read_head(fd);
+    result.status = std::stoi(head.substr(9, 3));
+    size_t length = 0;
+    const size_t at = head.find("Content-Length: ");
+    if (at != std::string::npos) length = std::stoul(head.substr(at + 16));
+    result.body.resize(length);
+    size_t got = 0;
+    while (got < length) {
+      const ssize_t n = recv(fd, result.body.data() + got, length - got, 0);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    result.body.resize(got);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  close(fd);
+  return result;
+}
+
+RawWsClient::RawWsClient(uint16_t port, int receive_buffer) : fd_(connect_loopback(port, receive_buffer)) {
+  send_all(fd_, upgrade_request(port));
+  const std::string head = read_head(fd_);
   if (head.rfind("HTTP/1.1 101", 0) != 0) throw std::runtime_error("handshake refused: " + head);
 }
 

@@ -71,6 +71,17 @@ class RawWsClient {
   int fd_ = -1;
 };
 
+/// Sends `request` (a whole HTTP/1.1 request head) on a fresh connection and returns the status
+/// and the body of the answer, read up to its Content-Length. For requests Poco's client would
+/// rewrite (its Connection header always follows keep-alive).
+struct RawHttpResult {
+  int status = 0;
+  std::string body;
+};
+RawHttpResult raw_http(uint16_t port, const std::string& request);
+/// A WebSocket upgrade request head for /api/monitoring/ws with `extra` header lines.
+std::string upgrade_request(uint16_t port, const std::string& extra = "");
+
 /// A value of /current as a number (for correlation_ids and similar).
 double number_at(const std::string& json, const std::string& object, const std::string& key);
 

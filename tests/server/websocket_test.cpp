@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <Poco/Net/NetException.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <Poco/Net/NetException.h>
 
 #include <algorithm>
 #include <atomic>
@@ -21,11 +20,6 @@ using Poco::Net::WebSocket;
 using test::RawWsClient;
 using test::TestServer;
 using test::WsClient;
-
-const std::map<std::string, std::string> kUpgrade{{"Connection", "Upgrade"},
-                                                  {"Upgrade", "websocket"},
-                                                  {"Sec-WebSocket-Version", "13"},
-                                                  {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
 
 template <class Predicate>
 bool eventually(Predicate p, std::chrono::milliseconds timeout = 3s) {
@@ -90,7 +84,7 @@ TEST(WebSocketTest, RefusesClientsPastTheLimitWith503) {
   auto a = std::make_unique<WsClient>(s.http.port());
   WsClient b(s.http.port());
   ASSERT_TRUE(eventually([&] { return s.http.websocket_clients() == 2; }));
-  const auto refused = test::http_get(s.url("/api/monitoring/ws"), kUpgrade);
+  const auto refused = test::raw_http(s.http.port(), test::upgrade_request(s.http.port()));
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.body, R"j({"error":"too many WebSocket clients (limit 2)","status":503})j");
   // A slot is free again once a client leaves.
@@ -104,9 +98,8 @@ TEST(WebSocketTest, ChecksOrigin) {
   TestServer s(test::test_config("10s", "1m"));
   s.start(false);
   const std::string host = "127.0.0.1:" + std::to_string(s.http.port());
-  auto evil = kUpgrade;
-  evil["Origin"] = "http://evil.example";
-  const auto refused = test::http_get(s.url("/api/monitoring/ws"), evil);
+  const auto refused =
+      test::raw_http(s.http.port(), test::upgrade_request(s.http.port(), "Origin: http://evil.example\r\n"));
   EXPECT_EQ(refused.status, 403);
   EXPECT_THAT(refused.body, testing::HasSubstr("WebSocket origin not allowed: http://evil.example"));
   WsClient same(s.http.port(), {{"Origin", "http://" + host}});
@@ -119,9 +112,8 @@ TEST(WebSocketTest, ChecksOrigin) {
   listed.start(false);
   WsClient ops(listed.http.port(), {{"Origin", "https://ops.example"}});
   EXPECT_TRUE(ops.receive(500ms));
-  auto same_origin = kUpgrade;
-  same_origin["Origin"] = "http://127.0.0.1:" + std::to_string(listed.http.port());
-  EXPECT_EQ(test::http_get(listed.url("/api/monitoring/ws"), same_origin).status, 403);
+  const std::string same_origin = "Origin: http://127.0.0.1:" + std::to_string(listed.http.port()) + "\r\n";
+  EXPECT_EQ(test::raw_http(listed.http.port(), test::upgrade_request(listed.http.port(), same_origin)).status, 403);
 }
 
 TEST(WebSocketTest, PingsSilentClientsAndDropsUnresponsiveOnes) {
