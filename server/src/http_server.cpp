@@ -15,12 +15,16 @@
 #include <Poco/ThreadPool.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -57,6 +61,7 @@ const std::string kHost = "Host";
 const std::string kAllow = "Allow";
 const std::string kAllowGet = "GET, HEAD";
 const std::string kEmpty;
+const std::string kDate = "Date";
 const std::string kReason431 = "Request Header Fields Too Large";  // Poco 1.11 has no name for it
 const std::string kLivenessBody = R"({"status":"ok"})";
 
@@ -136,58 +141,97 @@ void send_bytes(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, c
 // static file: one copy less per request, which is what large bodies cost.
 constexpr size_t kSendfileMinBytes = 16 * 1024;
 
-// One rendered document, shared by every request that serves it until the next sample.
-struct Document {
-  explicit Document(std::string text) : bytes(std::move(text)) {
-    if (bytes.size() < kSendfileMinBytes) return;
-    fd = memfd_create("resync-document", MFD_CLOEXEC);
-    size_t done = 0;
-    while (fd >= 0 && done < bytes.size()) {
-      const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-      if (n <= 0) {
-        close(fd);
-        fd = -1;  // fall back to writing from memory
-      } else {
-        done += static_cast<size_t>(n);
-      }
-    }
+// One rendered document, shared by every request that serves it until the next sample, stored
+// as it goes on the wire: the constant header lines, then the body. A request adds only the status
+// line, Date and Connection, and costs one writev (plus a sendfile for large bodies).
+class Document {
+ public:
+  Document(const std::string& content_type, std::string_view body) {
+    wire_ = "Content-Type: " + content_type + "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n" +
+            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    head_size_ = wire_.size();
+    wire_.append(body);
+    if (body.size() >= kSendfileMinBytes) fd_ = to_memfd(body);
   }
   ~Document() {
-    if (fd >= 0) close(fd);
+    if (fd_ >= 0) close(fd_);
   }
   Document(const Document&) = delete;
   Document& operator=(const Document&) = delete;
 
-  const std::string bytes;
-  int fd = -1;
-};
+  std::string_view body() const { return std::string_view(wire_).substr(head_size_); }
 
-void send_document(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& content_type,
-                   const Document& document) {
-  if (document.fd < 0) {
-    return send_bytes(response, HTTPResponse::HTTP_OK, content_type, kNoStore, document.bytes.data(),
-                      document.bytes.size());
-  }
-  response.setContentType(content_type);
-  response.set(kCacheControl, kNoStore);
-  response.set(kContentTypeOptions, kNoSniff);
-  response.setContentLength64(static_cast<Poco::Int64>(document.bytes.size()));
-  response.send().flush();  // the head only; for HEAD that is all
-  if (request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD) return;
-  // The same socket Poco's WebSocket takes from the request; the session is ours until we return.
-  const int socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().impl()->sockfd();
-  off_t offset = 0;
-  const auto size = static_cast<off_t>(document.bytes.size());
-  while (offset < size) {
-    const ssize_t n = sendfile(socket, document.fd, &offset, static_cast<size_t>(size - offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      // A send timeout or a gone client: the body is cut short, so the connection must not be reused.
-      response.setKeepAlive(false);
-      return;
+  /// Writes the whole response on the request's socket, bypassing Poco's response writer (which
+  /// formats every header per request and writes head and body separately).
+  void send(HTTPServerRequest& request, HTTPServerResponse& response) const {
+    // The socket Poco's WebSocket also takes from the request; the session is ours until we return.
+    const int socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().impl()->sockfd();
+    const bool head_only = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
+    const bool use_sendfile = fd_ >= 0 && !head_only;
+    // Poco has already set Date, the version and keep-alive on `response` from the request.
+    char status_line[160];
+    const int length = std::snprintf(status_line, sizeof status_line, "%s 200 OK\r\nDate: %s\r\nConnection: %s\r\n",
+                                     request.getVersion().c_str(), response.get(kDate, kEmpty).c_str(),
+                                     response.getKeepAlive() ? "Keep-Alive" : "Close");
+    if (length <= 0 || static_cast<size_t>(length) >= sizeof status_line) {
+      throw std::runtime_error("status line too long");
     }
+    iovec parts[2] = {{status_line, static_cast<size_t>(length)},
+                      {const_cast<char*>(wire_.data()), head_only || use_sendfile ? head_size_ : wire_.size()}};
+    bool ok = write_all(socket, parts, use_sendfile);
+    off_t offset = 0;
+    const auto size = static_cast<off_t>(wire_.size() - head_size_);
+    while (ok && use_sendfile && offset < size) {
+      const ssize_t n = sendfile(socket, fd_, &offset, static_cast<size_t>(size - offset));
+      ok = n > 0 || (n < 0 && errno == EINTR);
+    }
+    // A send timeout or a gone client cut the response short: the connection must not carry more.
+    if (!ok) response.setKeepAlive(false);
   }
-}
+
+ private:
+  static int to_memfd(std::string_view body) {
+    int fd = memfd_create("resync-document", MFD_CLOEXEC);
+    for (size_t done = 0; fd >= 0 && done < body.size();) {
+      const ssize_t n = write(fd, body.data() + done, body.size() - done);
+      if (n <= 0) {
+        close(fd);
+        fd = -1;  // served from memory instead
+      } else {
+        done += static_cast<size_t>(n);
+      }
+    }
+    return fd;
+  }
+
+  static bool write_all(int socket, iovec* parts, bool more) {
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = 2;
+    size_t left = parts[0].iov_len + parts[1].iov_len;
+    while (left > 0) {
+      const ssize_t n = sendmsg(socket, &message, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      left -= static_cast<size_t>(n);
+      for (size_t skip = static_cast<size_t>(n); skip > 0;) {  // drop what was written
+        const size_t take = std::min(skip, message.msg_iov->iov_len);
+        message.msg_iov->iov_base = static_cast<char*>(message.msg_iov->iov_base) + take;
+        message.msg_iov->iov_len -= take;
+        skip -= take;
+        if (message.msg_iov->iov_len == 0 && message.msg_iovlen > 1) {
+          ++message.msg_iov;
+          --message.msg_iovlen;
+        }
+      }
+    }
+    return true;
+  }
+
+  std::string wire_;
+  size_t head_size_ = 0;
+  int fd_ = -1;
+};
 
 void send_json(HTTPServerResponse& response, const std::string& body,
                HTTPResponse::HTTPStatus status = HTTPResponse::HTTP_OK) {
@@ -355,10 +399,10 @@ class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 }  // namespace
 
 void HttpServer::Impl::publish() {
-  auto c = std::make_shared<const Document>(render_current(monitor, wall_ms()));
-  auto h = std::make_shared<const Document>(render_history(monitor));
-  auto m = std::make_shared<const Document>(render_prometheus(monitor));
-  ws.publish(c->bytes);
+  auto c = std::make_shared<const Document>(kJson, render_current(monitor, wall_ms()));
+  auto h = std::make_shared<const Document>(kJson, render_history(monitor));
+  auto m = std::make_shared<const Document>(kPrometheus, render_prometheus(monitor));
+  ws.publish(c->body());
   {
     std::lock_guard lock(documents_mutex);
     current.swap(c);
@@ -486,7 +530,7 @@ void HttpServer::Impl::handle(HTTPServerRequest& request, HTTPServerResponse& re
       std::lock_guard lock(documents_mutex);
       body = path == kCurrentPath ? current : metrics;
     }
-    return send_document(request, response, path == kCurrentPath ? kJson : kPrometheus, *body);
+    return body->send(request, response);
   }
   if (path == kHistoryPath) return serve_history(query, request, response);
   if (path == kAlertsPath) return send_json(response, render_alerts(monitor));
@@ -524,7 +568,7 @@ void HttpServer::Impl::serve_history(std::string_view query, HTTPServerRequest& 
       std::lock_guard lock(documents_mutex);
       body = history;
     }
-    return send_document(request, response, kJson, *body);
+    return body->send(request, response);
   }
   send_json(response, render_history(monitor, rows));
 }
@@ -545,8 +589,7 @@ void HttpServer::Impl::serve_websocket(HTTPServerRequest& request, HTTPServerRes
   try {
     // Answers 101 and detaches the socket from this HTTP session, so this thread goes back to
     // the pool as soon as the broadcaster has it.
-    Poco::Net::WebSocket socket(request, response);
-    ws.add(std::move(socket));
+    ws.add(std::make_unique<Poco::Net::WebSocket>(request, response));
   } catch (const Poco::Exception& e) {
     ws.release();
     if (!response.sent()) send_error(response, HTTPResponse::HTTP_BAD_REQUEST, "WebSocket handshake: " + e.message());

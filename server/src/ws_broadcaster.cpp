@@ -52,9 +52,10 @@ std::string make_ws_frame(uint8_t opcode, std::string_view payload) {
 }
 
 struct WsBroadcaster::Client {
-  explicit Client(Poco::Net::WebSocket s) : socket(std::move(s)), fd(static_cast<int>(socket.impl()->sockfd())) {}
+  explicit Client(std::unique_ptr<Poco::Net::WebSocket> s)
+      : socket(std::move(s)), fd(static_cast<int>(socket->impl()->sockfd())) {}
 
-  Poco::Net::WebSocket socket;  // owns the descriptor; all I/O below goes through fd directly
+  std::unique_ptr<Poco::Net::WebSocket> socket;  // owns the descriptor; all I/O below uses fd directly
   int fd = -1;
   std::string peer;
   std::deque<std::shared_ptr<const std::string>> queue;
@@ -109,7 +110,7 @@ bool WsBroadcaster::try_reserve() {
 
 void WsBroadcaster::release() { slots_.fetch_sub(1); }
 
-void WsBroadcaster::add(Poco::Net::WebSocket socket) {
+void WsBroadcaster::add(std::unique_ptr<Poco::Net::WebSocket> socket) {
   {
     std::lock_guard lock(mutex_);
     incoming_.push_back(std::move(socket));
@@ -291,7 +292,7 @@ void WsBroadcaster::run() {
       if ((e & EPOLLOUT) && !flush(c)) continue;
     }
 
-    std::vector<Poco::Net::WebSocket> incoming;
+    std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming;
     uint64_t seq;
     {
       std::lock_guard lock(mutex_);
@@ -300,12 +301,12 @@ void WsBroadcaster::run() {
       latest = latest_;
     }
     const auto now = Clock::now();
-    for (Poco::Net::WebSocket& socket : incoming) {
-      auto c = std::make_unique<Client>(socket);
+    for (std::unique_ptr<Poco::Net::WebSocket>& socket : incoming) {
+      auto c = std::make_unique<Client>(std::move(socket));
       c->last_heard = c->last_ping = now;
       c->events = EPOLLIN | EPOLLRDHUP;
       try {
-        c->peer = socket.peerAddress().toString();
+        c->peer = c->socket->peerAddress().toString();
       } catch (const Poco::Exception&) {
         c->peer = "?";
       }

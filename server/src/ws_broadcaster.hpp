@@ -53,7 +53,8 @@ class WsBroadcaster {
   /// Gives back a reservation that did not become a client.
   void release();
   /// Takes over an upgraded socket (consuming a reservation) and sends it the latest document.
-  void add(Poco::Net::WebSocket socket);
+  /// Taken by unique_ptr so the caller keeps no reference (Poco sockets are reference-counted).
+  void add(std::unique_ptr<Poco::Net::WebSocket> socket);
   /// Pushes `document` as a text frame to every client; also what add() sends first.
   void publish(std::string_view document);
 
@@ -82,7 +83,7 @@ class WsBroadcaster {
   std::atomic<uint64_t> dropped_{0};
 
   std::mutex mutex_;  // guards the hand-over fields below
-  std::vector<Poco::Net::WebSocket> incoming_;
+  std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming_;
   std::shared_ptr<const std::string> latest_;
   uint64_t latest_seq_ = 0;
 

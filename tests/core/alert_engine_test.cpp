@@ -119,8 +119,8 @@ TEST(AlertEngineTest, SeverityChangeResolvesAndFiresANewEpisode) {
 
 TEST(AlertEngineTest, ForDurationDelaysFiring) {
   const SeriesLayout layout = api_layout();
-  std::vector<AlertRule> rules{{"error_rate", {{Severity::kWarning, Comparison::kAbove, 5}}, std::nullopt,
-                                std::chrono::seconds{30}}};
+  std::vector<AlertRule> rules{
+      {"error_rate", {{Severity::kWarning, Comparison::kAbove, 5}}, std::nullopt, std::chrono::seconds{30}}};
   Feed feed(rules, layout);
   EXPECT_TRUE(feed.push(0, {9, 0}).empty());
   EXPECT_TRUE(feed.push(10000, {9, 0}).empty());
@@ -141,8 +141,9 @@ TEST(AlertEngineTest, ForDurationDelaysFiring) {
 
 TEST(AlertEngineTest, NaNNeverFires) {
   const SeriesLayout layout = api_layout();
-  std::vector<AlertRule> rules{{"error_rate", {{Severity::kWarning, Comparison::kBelow, 50}}, std::nullopt, {}},
-                               {"response_time_p95", {{Severity::kCritical, Comparison::kEquals, 0}}, std::nullopt, {}}};
+  std::vector<AlertRule> rules{
+      {"error_rate", {{Severity::kWarning, Comparison::kBelow, 50}}, std::nullopt, {}},
+      {"response_time_p95", {{Severity::kCritical, Comparison::kEquals, 0}}, std::nullopt, {}}};
   Feed feed(rules, layout);
   for (int t = 0; t < 5; ++t) EXPECT_TRUE(feed.push(t * 1000, {kNaN, kNaN}).empty());
   EXPECT_TRUE(feed.engine.recent().empty());
@@ -196,8 +197,8 @@ TEST(AlertEngineTest, GuardWithMinIncreaseFromConfig) {
   SeriesLayout layout;
   layout.add({"error_rate", "api", "api"});
   layout.add({"requests_total", "api", "api"});
-  std::vector<AlertRule> rules{{"error_rate", {{Severity::kWarning, Comparison::kAbove, 5}},
-                                AlertGuard{{"requests_total"}, 10}, {}}};
+  std::vector<AlertRule> rules{
+      {"error_rate", {{Severity::kWarning, Comparison::kAbove, 5}}, AlertGuard{{"requests_total"}, 10}, {}}};
   Feed feed(rules, layout);
   EXPECT_TRUE(feed.push(1000, {50, 100}).empty());
   EXPECT_TRUE(feed.push(2000, {50, 105}).empty());

@@ -87,7 +87,8 @@ TEST(CliTest, PluginsRefusesAnotherAbiVersionNamingTheFile) {
   EXPECT_EQ(r.code, 4);
   const std::string dir = RESYNC_FIXTURE_DIR;
   EXPECT_THAT(r.out, HasSubstr("fixture    1    " + dir + "/fixture.so\n"));
-  EXPECT_THAT(r.out, HasSubstr("error: " + dir + "/fixture_abi2.so: built for plugin ABI version 2, this resync-mon "
+  EXPECT_THAT(r.out, HasSubstr("error: " + dir +
+                               "/fixture_abi2.so: built for plugin ABI version 2, this resync-mon "
                                "needs version 1\n"));
   EXPECT_THAT(r.out, HasSubstr("error: " + dir + "/fixture_no_entry.so: missing symbol resync_plugin_entry"));
 }
@@ -95,8 +96,9 @@ TEST(CliTest, PluginsRefusesAnotherAbiVersionNamingTheFile) {
 TEST(CliTest, ConfigCheckGoodFile) {
   const RunResult r = run({"config", "check", config("local.yaml")});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, config("local.yaml") +
-                       ": ok; interval 200ms, window 1m (300 samples), 1 collector(s): system (system); 4 alert rule(s)\n");
+  EXPECT_EQ(r.out,
+            config("local.yaml") +
+                ": ok; interval 200ms, window 1m (300 samples), 1 collector(s): system (system); 4 alert rule(s)\n");
   EXPECT_EQ(r.err, "");
 }
 

@@ -130,8 +130,9 @@ TEST_F(ConfigTest, EnvironmentSubstitution) {
       "  - plugin: cache\n"
       "    url: \"https://${RESYNC_TEST_REGION}.example/${RESYNC_TEST_UNSET:-x}/${RESYNC_TEST_UNSET:-}\"\n",
       ConfigFormat::kYaml, "test.yaml");
-  EXPECT_EQ(canonical_json(c.collectors[0].options_json),
-            R"({"interval_ms":5000,"name":"cache","timeout_ms":2000,"url":"https://us-east.example/x/","window_ms":7200000})");
+  EXPECT_EQ(
+      canonical_json(c.collectors[0].options_json),
+      R"({"interval_ms":5000,"name":"cache","timeout_ms":2000,"url":"https://us-east.example/x/","window_ms":7200000})");
 }
 
 TEST_F(ConfigTest, UnsetEnvironmentVariableIsAnError) {
@@ -143,7 +144,8 @@ TEST_F(ConfigTest, UnsetEnvironmentVariableIsAnError) {
             "(write ${RESYNC_TEST_UNSET:-} to allow empty)");
   EXPECT_EQ(yaml_error("plugin_dir: \"${RESYNC_TEST_UNSET\"\n"),
             "test.yaml:1: plugin_dir: unterminated ${ in \"${RESYNC_TEST_UNSET\"");
-  EXPECT_EQ(yaml_error("plugin_dir: \"${1BAD}\"\n"), "test.yaml:1: plugin_dir: invalid environment variable name \"1BAD\"");
+  EXPECT_EQ(yaml_error("plugin_dir: \"${1BAD}\"\n"),
+            "test.yaml:1: plugin_dir: invalid environment variable name \"1BAD\"");
 }
 
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
@@ -153,8 +155,9 @@ TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
             "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, state_file, server, "
             "collectors, alerts");
-  EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
-            "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, max_ws_clients, threads");
+  EXPECT_EQ(
+      yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
+      "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, max_ws_clients, threads");
   EXPECT_EQ(yaml_error("alerts:\n  - metric: error_rate\n    above: {warning: 5, severe: 10}\n"),
             "test.yaml:3: alerts[0].above.severe: unknown key; expected one of warning, critical");
 }
@@ -262,7 +265,8 @@ TEST_F(ConfigTest, EmptyFileMeansDefaultsWithoutCollectors) {
 
 TEST_F(ConfigTest, ScalarTypesReachThePluginAsJsonTypes) {
   const Config c = parse_config(
-      "collectors:\n  - plugin: x\n    a: 12\n    b: \"12\"\n    c: true\n    d: 'true'\n    e: ~\n    f: -1.5e3\n    g: 1.2.3\n",
+      "collectors:\n  - plugin: x\n    a: 12\n    b: \"12\"\n    c: true\n    d: 'true'\n    e: ~\n    f: -1.5e3\n    "
+      "g: 1.2.3\n",
       ConfigFormat::kYaml, "t");
   EXPECT_EQ(canonical_json(c.collectors[0].options_json),
             R"({"a":12,"b":"12","c":true,"d":"true","e":null,"f":-1500,"g":"1.2.3","interval_ms":5000,"name":"x",)"
@@ -322,17 +326,19 @@ TEST_F(MonitorConfigTest, PluginOptionErrorNamesFileLineAndKey) {
             file_ + ":6: collectors[0].samples: expected a whole number from 0 to 8, got 9");
   EXPECT_EQ(code, kExitConfig);
   EXPECT_EQ(monitor_error(head + "  - plugin: fixture\n  - plugin: fixture\n    name: f2\n    sleeep_ms: 5\n", &code),
-            file_ + ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, fail, "
-                    "fail_first, samples, sleep_first, sleep_ms, trace_file");
+            file_ +
+                ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, fail, "
+                "fail_first, samples, sleep_first, sleep_ms, trace_file");
   EXPECT_EQ(code, kExitConfig);
 }
 
 TEST_F(MonitorConfigTest, SecretsNeverAppearInPluginErrors) {
   int code = 0;
   setenv("RESYNC_TEST_SECRET_TRACE", "hunter2", 1);
-  const std::string error = monitor_error(std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
-                                              "\ncollectors:\n  - plugin: fixture\n    password: \"${RESYNC_TEST_SECRET_TRACE}\"\n",
-                                          &code);
+  const std::string error =
+      monitor_error(std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
+                        "\ncollectors:\n  - plugin: fixture\n    password: \"${RESYNC_TEST_SECRET_TRACE}\"\n",
+                    &code);
   unsetenv("RESYNC_TEST_SECRET_TRACE");
   EXPECT_THAT(error, testing::StartsWith(file_ + ":4: collectors[0].password: unknown key"));
   EXPECT_THAT(error, testing::Not(testing::HasSubstr("hunter2")));

@@ -72,9 +72,8 @@ TEST(JsonWriterTest, WritesCommasAndNesting) {
   w.end_array();
   w.key("raw").raw(R"({"pre":[1,2]})");
   w.end_object();
-  EXPECT_EQ(out,
-            R"({"s":"x","n":1.5,"i":7,"b":true,"empty":{},"list":[-3,18446744073709551615,null,null,)"
-            R"({"k":false},[]],"raw":{"pre":[1,2]}})");
+  EXPECT_EQ(out, R"({"s":"x","n":1.5,"i":7,"b":true,"empty":{},"list":[-3,18446744073709551615,null,null,)"
+                 R"({"k":false},[]],"raw":{"pre":[1,2]}})");
   Poco::JSON::Parser parser;
   EXPECT_NO_THROW(parser.parse(out));
 }

@@ -22,9 +22,8 @@ std::unique_ptr<Collector> emitting(std::string metric, double value) {
 }
 
 std::unique_ptr<Collector> failing() {
-  return std::make_unique<ScriptedCollector>([](SampleSink&, int call) {
-    throw CollectError("down since call " + std::to_string(call));
-  });
+  return std::make_unique<ScriptedCollector>(
+      [](SampleSink&, int call) { throw CollectError("down since call " + std::to_string(call)); });
 }
 
 TEST(MonitorTest, ReadyCollectorsShapeLayoutAndStore) {
@@ -36,10 +35,10 @@ TEST(MonitorTest, ReadyCollectorsShapeLayoutAndStore) {
                   std::move(collectors));
   std::vector<std::string> columns;
   for (const SeriesKey& k : monitor.layout().keys()) columns.push_back(k.metric + "/" + k.instance + "/" + k.plugin);
-  EXPECT_THAT(columns, testing::ElementsAre("host_load1/system/system", "system_availability/system/system",
-                                            "collector_up/system/system", "collector_duration_ms/system/system",
-                                            "error_rate/api/api", "collector_up/api/api",
-                                            "collector_duration_ms/api/api"));
+  EXPECT_THAT(columns,
+              testing::ElementsAre("host_load1/system/system", "system_availability/system/system",
+                                   "collector_up/system/system", "collector_duration_ms/system/system",
+                                   "error_rate/api/api", "collector_up/api/api", "collector_duration_ms/api/api"));
   EXPECT_EQ(monitor.store().capacity(), 60u);
   EXPECT_EQ(monitor.store().series_count(), 7u);
   ASSERT_EQ(monitor.instances().size(), 2u);
@@ -93,9 +92,8 @@ TEST(MonitorTest, AvailabilityIsTheShareOfSuccessfulRunsOverTheWindow) {
 
 TEST(MonitorTest, AlertsAreEvaluatedBeforeListenersRun) {
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(std::make_unique<ScriptedCollector>([](SampleSink& s, int call) {
-    s.emit("error_rate", call == 2 ? 12 : 1);
-  }));
+  collectors.push_back(
+      std::make_unique<ScriptedCollector>([](SampleSink& s, int call) { s.emit("error_rate", call == 2 ? 12 : 1); }));
   Monitor monitor(config("interval: 1s\n"), {{"api", "api", {"error_rate"}}}, std::move(collectors));
   std::vector<size_t> active_seen;
   monitor.add_listener([&](int64_t) { active_seen.push_back(monitor.alerts().active().size()); });
@@ -115,9 +113,8 @@ TEST(MonitorTest, SecretsAreScrubbedFromCollectorErrors) {
   Config c = config("interval: 1s\ncollectors:\n  - {plugin: x, password: \"${RESYNC_TEST_MONITOR_PW}\"}\n");
   unsetenv("RESYNC_TEST_MONITOR_PW");
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(std::make_unique<ScriptedCollector>([](SampleSink&, int) {
-    throw CollectError("login as admin:pa55word refused");
-  }));
+  collectors.push_back(std::make_unique<ScriptedCollector>(
+      [](SampleSink&, int) { throw CollectError("login as admin:pa55word refused"); }));
   Monitor monitor(std::move(c), {{"x", "x", {}}}, std::move(collectors));
   monitor.sample_now(1000);
   EXPECT_EQ(monitor.sampler().health()[0].last_error, "login as admin:*** refused");

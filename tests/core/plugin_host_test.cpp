@@ -41,9 +41,9 @@ TEST(PluginHostTest, LoadsTheFixtureAndReadsItsDescriptor) {
   EXPECT_EQ(plugin->abi_version(), RESYNC_PLUGIN_ABI_VERSION);
   EXPECT_EQ(plugin->path(), fixture("fixture"));
   EXPECT_EQ(plugin->description(), "Test fixture: fails, hangs or emits as its options say");
-  EXPECT_THAT(plugin->series(), ElementsAre("fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1",
-                                            "fixture_s2", "fixture_s3", "fixture_s4", "fixture_s5", "fixture_s6",
-                                            "fixture_s7"));
+  EXPECT_THAT(plugin->series(),
+              ElementsAre("fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1", "fixture_s2", "fixture_s3",
+                          "fixture_s4", "fixture_s5", "fixture_s6", "fixture_s7"));
 }
 
 TEST(PluginHostTest, RefusesAnotherAbiVersionNamingTheFile) {
@@ -64,8 +64,9 @@ TEST(PluginHostTest, RefusesANullCallbackNamingTheFile) {
 TEST(PluginHostTest, RefusesAFileThatIsNotASharedLibraryNamingTheFile) {
   test::TempDir dir;
   const std::string path = dir.file("bogus.so");
-  test::write_file(path, "This is a text file that only pretends to be a plugin by its name.\n"
-                         "dlopen must refuse it, and the host must say which file it was.\n");
+  test::write_file(path,
+                   "This is a text file that only pretends to be a plugin by its name.\n"
+                   "dlopen must refuse it, and the host must say which file it was.\n");
   EXPECT_EQ(load_error(path), path + ": cannot load shared library: " + path + ": invalid ELF header");
 }
 
@@ -124,7 +125,8 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   EXPECT_THAT(found[0].error, testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
   ASSERT_NE(found[1].plugin, nullptr);
   EXPECT_EQ(found[1].plugin->name(), "fixture");
-  EXPECT_EQ(found[2].error, dir.file("fixture_abi2.so") + ": built for plugin ABI version 2, this resync-mon needs version 1");
+  EXPECT_EQ(found[2].error,
+            dir.file("fixture_abi2.so") + ": built for plugin ABI version 2, this resync-mon needs version 1");
   EXPECT_EQ(found[3].plugin, nullptr);
   EXPECT_EQ(found[4].plugin, nullptr);
 }

@@ -30,9 +30,7 @@ std::vector<double> column(const StoreSnapshot& snap, size_t series) {
   return {snap.column(series), snap.column(series) + snap.rows};
 }
 
-TEST(RingBufferTest, RejectsZeroCapacity) {
-  EXPECT_THROW(RingBuffer(3, 0), std::invalid_argument);
-}
+TEST(RingBufferTest, RejectsZeroCapacity) { EXPECT_THROW(RingBuffer(3, 0), std::invalid_argument); }
 
 TEST(RingBufferTest, SnapshotIsOldestFirstBeforeWrapping) {
   RingBuffer ring(2, 5);
@@ -189,7 +187,8 @@ TEST(RingBufferConcurrencyTest, StressManyReadersSmallBuffer) {
       uint64_t last_appended = 0;
       running.fetch_add(1);
       while (!done.load()) {
-        const StoreSnapshot snap = (i % 2) ? ring.snapshot(size_t(i)) : ring.snapshot_since(int64_t(ring.appended()) - 3);
+        const StoreSnapshot snap =
+            (i % 2) ? ring.snapshot(size_t(i)) : ring.snapshot_since(int64_t(ring.appended()) - 3);
         check_whole_rows(snap, failures);
         // appended() only grows, as seen by any one reader.
         const uint64_t appended = ring.appended();

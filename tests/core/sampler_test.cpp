@@ -175,8 +175,9 @@ TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
 }
 
 TEST(SamplerTest, FailingCollectorGivesNaNAndLeavesTheOthersAlone) {
-  auto monitor = fixture_monitor("1s", "  - {plugin: fixture, name: good, samples: 2}\n"
-                                       "  - {plugin: fixture, name: bad, fail: true, samples: 2}\n");
+  auto monitor = fixture_monitor("1s",
+                                 "  - {plugin: fixture, name: good, samples: 2}\n"
+                                 "  - {plugin: fixture, name: bad, fail: true, samples: 2}\n");
   monitor->sample_now(1000);
   const StoreSnapshot snap = monitor->store().snapshot();
   ASSERT_EQ(snap.rows, 1u);
@@ -207,9 +208,12 @@ TEST(SamplerTest, FailingCollectorGivesNaNAndLeavesTheOthersAlone) {
 TEST(SamplerTest, HangingCollectorTimesOutAndIsNotCalledAgainWhileRunning) {
   test::TempDir dir;
   const std::string trace = dir.file("hang.trace");
-  auto monitor = fixture_monitor("200ms", "  - {plugin: fixture, name: hang, timeout: 60ms, sleep_ms: 400, "
-                                          "sleep_first: 1, trace_file: \"" + trace + "\"}\n"
-                                          "  - {plugin: fixture, name: good, timeout: 150ms}\n");
+  auto monitor = fixture_monitor("200ms",
+                                 "  - {plugin: fixture, name: hang, timeout: 60ms, sleep_ms: 400, "
+                                 "sleep_first: 1, trace_file: \"" +
+                                     trace +
+                                     "\"}\n"
+                                     "  - {plugin: fixture, name: good, timeout: 150ms}\n");
   const auto started = Clock::now();
   const int64_t started_wall = wall_ms();
   monitor->sample_now(10'000);
@@ -255,9 +259,12 @@ TEST(SamplerTest, HangingCollectorTimesOutAndIsNotCalledAgainWhileRunning) {
 TEST(SamplerTest, HangingCollectorDoesNotDelayOthersOnTheGrid) {
   test::TempDir dir;
   const std::string trace = dir.file("hang.trace");
-  auto monitor = fixture_monitor("100ms", "  - {plugin: fixture, name: hang, timeout: 40ms, sleep_ms: 250, "
-                                          "trace_file: \"" + trace + "\"}\n"
-                                          "  - {plugin: fixture, name: good, timeout: 90ms}\n");
+  auto monitor = fixture_monitor("100ms",
+                                 "  - {plugin: fixture, name: hang, timeout: 40ms, sleep_ms: 250, "
+                                 "trace_file: \"" +
+                                     trace +
+                                     "\"}\n"
+                                     "  - {plugin: fixture, name: good, timeout: 90ms}\n");
   Recorder recorder(*monitor);
   monitor->start();
   ASSERT_TRUE(recorder.wait_for(12, 10s));

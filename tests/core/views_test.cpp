@@ -56,7 +56,8 @@ void expect_current_shape(const Object::Ptr& doc) {
                                      "response_time_p50", "response_time_p95", "response_time_avg", "trend"}));
   EXPECT_THAT(keys(doc->getObject("cache")),
               testing::IsSupersetOf({"hit_ratio", "hits", "misses", "size", "evictions", "trend"}));
-  EXPECT_THAT(keys(doc->getObject("agents")), testing::IsSupersetOf({"active", "created_total", "failed_total", "trend"}));
+  EXPECT_THAT(keys(doc->getObject("agents")),
+              testing::IsSupersetOf({"active", "created_total", "failed_total", "trend"}));
   EXPECT_THAT(keys(doc->getObject("llm")), testing::IsSupersetOf({"requests", "tokens_used", "errors"}));
   EXPECT_THAT(keys(doc->getObject("tws")), testing::IsSupersetOf({"connected", "latency_ms", "requests_success",
                                                                   "requests_failed", "status", "jobs"}));
@@ -103,8 +104,8 @@ TEST(ViewsTest, CurrentShowsTheNewestSampleTrendsAlertsAndCollectors) {
   Monitor monitor(config("interval: 1m\nwindow: 1h\n"), std::move(ready.instances), std::move(ready.collectors));
   const int64_t t0 = 1'700'000'000'000;
   for (int i = 0; i < 6; ++i) monitor.sample_now(t0 + i * 60'000);
-  const int64_t started = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              monitor.started_at().time_since_epoch()).count();
+  const int64_t started =
+      std::chrono::duration_cast<std::chrono::milliseconds>(monitor.started_at().time_since_epoch()).count();
   const auto doc = parse_object(server::render_current(monitor, started + 3'900'000));
   expect_current_shape(doc);
 
@@ -134,8 +135,8 @@ TEST(ViewsTest, CurrentShowsTheNewestSampleTrendsAlertsAndCollectors) {
   const auto alerts = doc->getArray("alerts");
   ASSERT_EQ(alerts->size(), 1u);
   const auto alert = alerts->getObject(0);
-  EXPECT_THAT(keys(alert), testing::IsSupersetOf({"type", "severity", "message", "timestamp", "started_at",
-                                                  "resolved_at"}));
+  EXPECT_THAT(keys(alert),
+              testing::IsSupersetOf({"type", "severity", "message", "timestamp", "started_at", "resolved_at"}));
   EXPECT_EQ(alert->getValue<std::string>("type"), "error_rate");
   EXPECT_EQ(alert->getValue<std::string>("severity"), "critical");
   EXPECT_TRUE(alert->isNull("resolved_at"));
@@ -244,13 +245,12 @@ TEST(PrometheusTextTest, HelpTypeValuesNaNAndLabelEscaping) {
     s.emit("tws_latency_ms", 250);
     s.emit("tws_requests_success", 42);
   }));
-  collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink& s, int) {
-    s.emit("tws_latency_ms", std::nan(""));
-  }));
-  Monitor monitor(config("interval: 5s\n"),
-                  {{"prod", "tws", {"tws_latency_ms", "tws_requests_success"}},
-                   {"q\"uo\\te\nnl", "tws", {"tws_latency_ms"}}},
-                  std::move(collectors));
+  collectors.push_back(
+      std::make_unique<test::ScriptedCollector>([](SampleSink& s, int) { s.emit("tws_latency_ms", std::nan("")); }));
+  Monitor monitor(
+      config("interval: 5s\n"),
+      {{"prod", "tws", {"tws_latency_ms", "tws_requests_success"}}, {"q\"uo\\te\nnl", "tws", {"tws_latency_ms"}}},
+      std::move(collectors));
   monitor.sample_now(5000);
   const std::string text = server::render_prometheus(monitor);
   const auto lines = lines_of(text);
@@ -308,8 +308,9 @@ TEST(ViewsConcurrencyTest, RenderWhileSampling) {
   for (int i = 0; i < 2; ++i) {
     readers.emplace_back([&] {
       while (!done.load()) {
-        const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch()).count();
+        const int64_t now =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         try {
           parse_object(server::render_current(monitor, now));
           parse_object(server::render_history(monitor));

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -26,13 +27,11 @@ namespace {
 
 constexpr int kMaxSamples = 8;
 
-const char* const kSeries[] = {"fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1",
-                               "fixture_s2",    "fixture_s3",      "fixture_s4", "fixture_s5",
-                               "fixture_s6",    "fixture_s7"};
+const char* const kSeries[] = {"fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1", "fixture_s2",
+                               "fixture_s3",    "fixture_s4",      "fixture_s5", "fixture_s6", "fixture_s7"};
 
 int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -103,23 +102,23 @@ class FixtureCollector final : public CollectorBase {
 #ifndef FIXTURE_NO_ENTRY
 extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {
   using Adapter = resync::plugin::detail::Adapter<resync::plugin::FixtureCollector>;
-  static const resync_plugin_v1 table{
-      FIXTURE_ABI_VERSION,
-      sizeof(resync_plugin_v1),
-      FIXTURE_NAME,
-      "Test fixture: fails, hangs or emits as its options say",
-      resync::plugin::kSeries,
-      static_cast<uint32_t>(std::size(resync::plugin::kSeries)),
-      0,
-      &Adapter::create,
 #ifdef FIXTURE_NULL_CALLBACK
-      nullptr,
+  constexpr decltype(&Adapter::collect) collect = nullptr;
 #else
-      &Adapter::collect,
+  constexpr decltype(&Adapter::collect) collect = &Adapter::collect;
 #endif
-      &Adapter::last_error,
-      &Adapter::status,
-      &Adapter::destroy};
+  static const resync_plugin_v1 table{FIXTURE_ABI_VERSION,
+                                      sizeof(resync_plugin_v1),
+                                      FIXTURE_NAME,
+                                      "Test fixture: fails, hangs or emits as its options say",
+                                      resync::plugin::kSeries,
+                                      static_cast<uint32_t>(std::size(resync::plugin::kSeries)),
+                                      0,
+                                      &Adapter::create,
+                                      collect,
+                                      &Adapter::last_error,
+                                      &Adapter::status,
+                                      &Adapter::destroy};
   return &table;
 }
 #else

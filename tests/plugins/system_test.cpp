@@ -31,7 +31,9 @@ class ProcCopy {
   ProcCopy() { fs::copy(test::test_data_dir() + "/proc", dir_.path(), fs::copy_options::recursive); }
   const std::string& root() const { return dir_.path(); }
   std::string options() const { return R"({"name":"system","proc_root":")" + root() + R"("})"; }
-  void use_later_stat() const { fs::copy_file(root() + "/stat.later", root() + "/stat", fs::copy_options::overwrite_existing); }
+  void use_later_stat() const {
+    fs::copy_file(root() + "/stat.later", root() + "/stat", fs::copy_options::overwrite_existing);
+  }
 
  private:
   test::TempDir dir_{"resync-proc"};
@@ -41,9 +43,9 @@ TEST(SystemPluginTest, DescriptorListsTheSpecSeries) {
   const auto plugin = system_plugin();
   EXPECT_EQ(plugin->name(), "system");
   EXPECT_EQ(plugin->abi_version(), 1u);
-  EXPECT_THAT(plugin->series(), testing::ElementsAre("system_uptime", "system_availability", "async_operations_active",
-                                                     "host_cpu_percent", "host_memory_percent", "host_load1",
-                                                     "process_rss_bytes"));
+  EXPECT_THAT(plugin->series(),
+              testing::ElementsAre("system_uptime", "system_availability", "async_operations_active",
+                                   "host_cpu_percent", "host_memory_percent", "host_load1", "process_rss_bytes"));
 }
 
 TEST(SystemPluginTest, ReadsCapturedProcFiles) {
@@ -127,7 +129,8 @@ TEST(SystemPluginTest, RejectsBadOptionsByKey) {
             "proc_rot: unknown key; expected one of plugin, name, timeout, health_timeout, health_url, proc_root");
   EXPECT_EQ(create_error(R"({"timeout_ms":1000,"health_timeout":"2s"})"),
             "health_timeout: must be shorter than the collector's timeout");
-  EXPECT_EQ(create_error(R"({"health_timeout":"soon"})"), "health_timeout: expected a duration like \"5s\", got \"soon\"");
+  EXPECT_EQ(create_error(R"({"health_timeout":"soon"})"),
+            "health_timeout: expected a duration like \"5s\", got \"soon\"");
   EXPECT_THAT(create_error(R"({"health_url":"ftp://x"})"), testing::StartsWith("health_url: "));
 }
 
