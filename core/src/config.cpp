@@ -306,6 +306,11 @@ class Loader {
       const Node* plugin = e.find("plugin");
       if (!plugin) fail(e.line, path + ".plugin", "missing; every collector names its plugin");
       cc.plugin = string(*plugin, path + ".plugin");
+      // The name becomes a file name in the plugin folder: keep it from leaving that folder.
+      static const std::regex kPluginName("[a-z0-9_]+");
+      if (!std::regex_match(cc.plugin, kPluginName)) {
+        fail(plugin->line, path + ".plugin", "expected a plugin name like \"cache\" ([a-z0-9_]+), got \"" + cc.plugin + "\"");
+      }
       cc.name = cc.plugin;
       if (const Node* v = e.find("name")) {
         cc.name = string(*v, path + ".name");

@@ -32,10 +32,14 @@ void write_value(std::ostream& out, double v) {
 void write_label_value(std::ostream& out, const std::string& v) {
   out << '"';
   for (char c : v) {
-    if (c == '\\') out << "\\\\";
-    else if (c == '"') out << "\\\"";
-    else if (c == '\n') out << "\\n";
-    else out << c;
+    if (c == '\\')
+      out << "\\\\";
+    else if (c == '"')
+      out << "\\\"";
+    else if (c == '\n')
+      out << "\\n";
+    else
+      out << c;
   }
   out << '"';
 }
@@ -44,9 +48,12 @@ void write_label_value(std::ostream& out, const std::string& v) {
 std::string escape_help(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }

@@ -64,8 +64,10 @@ void write_alert(JsonWriter& w, const Alert& a) {
   w.field("timestamp", iso8601(a.timestamp_ms));
   w.field("started_at", iso8601(a.started_at_ms));
   w.key("resolved_at");
-  if (a.resolved_at_ms) w.value(iso8601(*a.resolved_at_ms));
-  else w.null();
+  if (a.resolved_at_ms)
+    w.value(iso8601(*a.resolved_at_ms));
+  else
+    w.null();
   w.field("instance", a.instance);
   w.field("value", a.value);
   w.field("active", a.active());
@@ -117,8 +119,8 @@ std::string render_current(const Monitor& monitor, int64_t now_ms) {
     for (const CollectorHealth& h : health) status = h.up ? status : "degraded";
     for (const Alert& a : active) status = a.severity == Severity::kCritical ? "degraded" : status;
   }
-  const int64_t started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 monitor.started_at().time_since_epoch()).count();
+  const int64_t started_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(monitor.started_at().time_since_epoch()).count();
   const int64_t uptime_s = (now_ms - started_ms) / 1000;
   const int64_t last_ms = snap.empty() ? 0 : snap.timestamps_ms.back();
 
@@ -172,8 +174,10 @@ std::string render_current(const Monitor& monitor, int64_t now_ms) {
   w.field("latency_ms", now.value("tws_latency_ms"));
   w.field("requests_success", now.value("tws_requests_success"));
   w.field("requests_failed", now.value("tws_requests_failed"));
-  w.field("status", !tws ? std::string("not configured") : !tws->up && !tws->last_error.empty() ? tws->last_error
-                    : tws->status.empty() ? std::string(snap.empty() ? "initializing" : "unknown") : tws->status);
+  w.field("status", !tws                                   ? std::string("not configured")
+                    : !tws->up && !tws->last_error.empty() ? tws->last_error
+                    : tws->status.empty()                  ? std::string(snap.empty() ? "initializing" : "unknown")
+                                                           : tws->status);
   w.key("jobs").begin_object();
   w.field("error", now.value("tws_jobs_error"));
   w.field("running", now.value("tws_jobs_running"));
@@ -225,8 +229,10 @@ std::string render_history(const Monitor& monitor, size_t max_rows) {
     w.key(key).begin_array();
     auto column = layout.find_first(metric);
     for (size_t r = 0; r < snap.rows; ++r) {
-      if (column) w.value(snap.at(*column, r));
-      else w.value(int64_t{0});
+      if (column)
+        w.value(snap.at(*column, r));
+      else
+        w.value(int64_t{0});
     }
     w.end_array();
   };
@@ -326,8 +332,10 @@ std::string render_health(const Monitor& monitor) {
     w.field("up", h.up);
     w.field("last_error", h.last_error);
     w.key("last_error_at");
-    if (h.last_error_at_ms) w.value(iso8601(h.last_error_at_ms));
-    else w.null();
+    if (h.last_error_at_ms)
+      w.value(iso8601(h.last_error_at_ms));
+    else
+      w.null();
     w.field("status", h.status);
     w.field("duration_ms", h.duration_ms);
     w.field("consecutive_failures", static_cast<uint64_t>(h.consecutive_failures));
