@@ -80,7 +80,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& actio
           server::parse_bind(text, "--bind");
           return std::string();
         } catch (const ConfigError& e) {
-          return std::string(e.what());
+          const std::string message = e.what();  // CLI11 names the option itself
+          return message.substr(message.find(": ") + 2);
         }
       });
   cmd->add_flag("--bench-prefill", options->prefill,

@@ -20,18 +20,10 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 std::string config(const std::string& fields, int timeout_ms = 2000) {
-  return "{\"name\":\"agents\",\"interval_ms\":5000,\"timeout_ms\":" + std::to_string(timeout_ms) +
-         "," + fields + "}";
+  return test::plugin_options("agents", fields, timeout_ms);
 }
 
-std::string create_error(const std::string& json) {
-  try {
-    PluginCollector c(test::load_built_plugin("agents"), json);
-  } catch (const PluginLoadError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string create_error(const std::string& json) { return test::create_error("agents", json); }
 
 TEST(AgentsPluginTest, RejectsBadOptionsNamingTheKey) {
   EXPECT_EQ(create_error(config("\"source\":\"prometheus\"")),

@@ -565,18 +565,10 @@ TEST(LogFollowerTest, StopsAtTheDeadlineAndResumes) {
 // ---- the plugin, through the real loader ----------------------------------------------------
 
 std::string config(const std::string& fields, int timeout_ms = 2000) {
-  return "{\"name\":\"api\",\"interval_ms\":5000,\"timeout_ms\":" + std::to_string(timeout_ms) +
-         "," + fields + "}";
+  return test::plugin_options("api", fields, timeout_ms);
 }
 
-std::string create_error(const std::string& json) {
-  try {
-    PluginCollector c(test::load_built_plugin("api"), json);
-  } catch (const PluginLoadError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string create_error(const std::string& json) { return test::create_error("api", json); }
 
 TEST(ApiPluginTest, RejectsBadOptionsNamingTheKey) {
   EXPECT_EQ(create_error(config("\"source\":\"prometheus\"")),

@@ -28,6 +28,7 @@
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
 #include "resync/plugin_host.hpp"
+#include "http_targets.hpp"
 #include "redis_server.hpp"
 #include "test_support.hpp"
 
@@ -35,38 +36,16 @@ namespace resync {
 namespace {
 
 using test::RedisClient;
+using test::Values;
 using test::RedisServer;
 
 using std::chrono::milliseconds;
 using testing::HasSubstr;
 using testing::StartsWith;
 
-const std::shared_ptr<const Plugin>& cache_plugin() {
-  static const auto plugin = Plugin::load(test::plugin_build_dir() + "/cache.so");
-  return plugin;
-}
+std::shared_ptr<const Plugin> cache_plugin() { return test::load_built_plugin("cache"); }
 
-// The values of one collection, by series name.
-class Values final : public SampleSink {
- public:
-  void emit(std::string_view metric, double value) override {
-    values_[std::string(metric)] = value;
-  }
-  double operator[](const std::string& metric) const {
-    const auto it = values_.find(metric);
-    return it == values_.end() ? std::nan("") : it->second;
-  }
-  size_t size() const { return values_.size(); }
-
- private:
-  std::map<std::string, double> values_;
-};
-
-Values collect(PluginCollector& collector) {
-  Values v;
-  collector.collect(v);
-  return v;
-}
+Values collect(PluginCollector& collector) { return test::collect_once(collector); }
 
 // The CollectError message of a collection expected to fail, and how long it took.
 struct Failure {
@@ -153,29 +132,29 @@ TEST(CacheTest, ReportsCountersAndHitRatioOverTheInterval) {
   PluginCollector collector(cache_plugin(), redis_config(redis.address()));
 
   Values first = collect(collector);
-  EXPECT_EQ(first["cache_hits"], 0);
-  EXPECT_EQ(first["cache_misses"], 0);
-  EXPECT_EQ(first["cache_size"], 10);
-  EXPECT_EQ(first["cache_evictions"], 0);
-  EXPECT_TRUE(std::isnan(first["cache_hit_ratio"])) << "no lookups yet, so no ratio";
+  EXPECT_EQ(first.at("cache_hits"), 0);
+  EXPECT_EQ(first.at("cache_misses"), 0);
+  EXPECT_EQ(first.at("cache_size"), 10);
+  EXPECT_EQ(first.at("cache_evictions"), 0);
+  EXPECT_TRUE(std::isnan(first.at("cache_hit_ratio"))) << "no lookups yet, so no ratio";
   EXPECT_EQ(collector.status(), "ok");
 
   lookups(client, 30, 10);
   Values second = collect(collector);
-  EXPECT_EQ(second["cache_hits"], 30);
-  EXPECT_EQ(second["cache_misses"], 10);
-  EXPECT_DOUBLE_EQ(second["cache_hit_ratio"], 100.0 * 30 / 40);
+  EXPECT_EQ(second.at("cache_hits"), 30);
+  EXPECT_EQ(second.at("cache_misses"), 10);
+  EXPECT_DOUBLE_EQ(second.at("cache_hit_ratio"), 100.0 * 30 / 40);
 
   // The ratio is over the interval: 5 hits and 15 misses give 25 %, though the totals give 58 %.
   lookups(client, 5, 15);
   Values third = collect(collector);
-  EXPECT_EQ(third["cache_hits"], 35);
-  EXPECT_EQ(third["cache_misses"], 25);
-  EXPECT_DOUBLE_EQ(third["cache_hit_ratio"], 25.0);
+  EXPECT_EQ(third.at("cache_hits"), 35);
+  EXPECT_EQ(third.at("cache_misses"), 25);
+  EXPECT_DOUBLE_EQ(third.at("cache_hit_ratio"), 25.0);
 
   Values idle = collect(collector);
-  EXPECT_TRUE(std::isnan(idle["cache_hit_ratio"])) << "an interval without lookups has no ratio";
-  EXPECT_EQ(idle["cache_hits"], 35);
+  EXPECT_TRUE(std::isnan(idle.at("cache_hit_ratio"))) << "an interval without lookups has no ratio";
+  EXPECT_EQ(idle.at("cache_hits"), 35);
 }
 
 TEST(CacheTest, FirstCollectionUsesTheCumulativeRatio) {
@@ -184,14 +163,14 @@ TEST(CacheTest, FirstCollectionUsesTheCumulativeRatio) {
   for (int i = 0; i < 10; ++i) client.call({"SET", "key:" + std::to_string(i), "v"});
   lookups(client, 6, 2);
   PluginCollector collector(cache_plugin(), redis_config(redis.address()));
-  EXPECT_DOUBLE_EQ(collect(collector)["cache_hit_ratio"], 75.0);
+  EXPECT_DOUBLE_EQ(collect(collector).at("cache_hit_ratio"), 75.0);
 }
 
 TEST(CacheTest, CountsEvictionsUnderMaxmemory) {
   RedisServer redis({"--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru"});
   RedisClient client(redis.port());
   PluginCollector collector(cache_plugin(), redis_config(redis.address()));
-  EXPECT_EQ(collect(collector)["cache_evictions"], 0);
+  EXPECT_EQ(collect(collector).at("cache_evictions"), 0);
 
   const std::string value(1024, 'x');
   constexpr int kKeys = 4000;  // about 4 MB of values into a 2 MB cache
@@ -201,10 +180,10 @@ TEST(CacheTest, CountsEvictionsUnderMaxmemory) {
   // DBSIZE included; once it is under, every key written is either held or counted as evicted.
   collect(collector);
   const Values v = collect(collector);
-  EXPECT_GT(v["cache_evictions"], 0);
-  EXPECT_EQ(v["cache_evictions"] + v["cache_size"], kKeys);
-  EXPECT_EQ(v["cache_size"], client.integer({"DBSIZE"}));
-  EXPECT_LT(v["cache_size"], kKeys);
+  EXPECT_GT(v.at("cache_evictions"), 0);
+  EXPECT_EQ(v.at("cache_evictions") + v.at("cache_size"), kKeys);
+  EXPECT_EQ(v.at("cache_size"), client.integer({"DBSIZE"}));
+  EXPECT_LT(v.at("cache_size"), kKeys);
 }
 
 TEST(CacheTest, SelectsTheConfiguredDatabase) {
@@ -215,14 +194,14 @@ TEST(CacheTest, SelectsTheConfiguredDatabase) {
   for (int i = 0; i < 3; ++i) client.call({"SET", "db3:" + std::to_string(i), "v"});
   PluginCollector db3(cache_plugin(), redis_config(redis.address(), R"("database": 3)"));
   PluginCollector db0(cache_plugin(), redis_config(redis.address()));
-  EXPECT_EQ(collect(db3)["cache_size"], 3);
-  EXPECT_EQ(collect(db0)["cache_size"], 5);
+  EXPECT_EQ(collect(db3).at("cache_size"), 3);
+  EXPECT_EQ(collect(db0).at("cache_size"), 5);
 }
 
 TEST(CacheTest, AuthenticatesWithPasswordAndReportsAuthErrors) {
   RedisServer redis({"--requirepass", "s3cret-pw"});
   PluginCollector good(cache_plugin(), redis_config(redis.address(), R"("password": "s3cret-pw")"));
-  EXPECT_EQ(collect(good)["cache_size"], 0);
+  EXPECT_EQ(collect(good).at("cache_size"), 0);
   EXPECT_EQ(good.status(), "ok");
 
   PluginCollector none(cache_plugin(), redis_config(redis.address()));
@@ -250,7 +229,7 @@ TEST(CacheTest, AuthenticatesAnAclUser) {
 
   PluginCollector monitor(
       cache_plugin(), redis_config(redis.address(), R"("user": "monitor", "password": "mon-pw")"));
-  EXPECT_EQ(collect(monitor)["cache_size"], 1);
+  EXPECT_EQ(collect(monitor).at("cache_size"), 1);
 
   PluginCollector limited(
       cache_plugin(),
@@ -266,7 +245,7 @@ TEST(CacheTest, DownRedisFailsClearlyAndRecoversOnTheSameInstance) {
   RedisServer redis;
   RedisClient(redis.port()).call({"SET", "a", "1"});
   PluginCollector collector(cache_plugin(), redis_config(redis.address()));
-  EXPECT_EQ(collect(collector)["cache_size"], 1);
+  EXPECT_EQ(collect(collector).at("cache_size"), 1);
 
   redis.stop();
   const Failure down = collect_failure(collector);
@@ -280,20 +259,20 @@ TEST(CacheTest, DownRedisFailsClearlyAndRecoversOnTheSameInstance) {
   client.call({"SET", "c", "3"});
   client.call({"GET", "b"});
   const Values back = collect(collector);
-  EXPECT_EQ(back["cache_size"], 2) << "a fresh redis-server, read by the same collector instance";
-  EXPECT_EQ(back["cache_hits"], 1);
+  EXPECT_EQ(back.at("cache_size"), 2) << "a fresh redis-server, read by the same collector instance";
+  EXPECT_EQ(back.at("cache_hits"), 1);
   EXPECT_EQ(collector.status(), "ok");
 }
 
 TEST(CacheTest, RestartBetweenCollectionsIsInvisible) {
   RedisServer redis;
   PluginCollector collector(cache_plugin(), redis_config(redis.address()));
-  EXPECT_EQ(collect(collector)["cache_size"], 0);
+  EXPECT_EQ(collect(collector).at("cache_size"), 0);
   redis.stop();
   redis.start();
   RedisClient(redis.port()).call({"SET", "x", "1"});
   // The kept connection died with the old process; one retry on a fresh one reads the new one.
-  EXPECT_EQ(collect(collector)["cache_size"], 1);
+  EXPECT_EQ(collect(collector).at("cache_size"), 1);
 }
 
 TEST(CacheTest, SilentServerTimesOutWithinTheDeadline) {
@@ -324,14 +303,7 @@ TEST(CacheTest, GarbageAndTruncatedRepliesAreClearErrors) {
 }
 
 TEST(CacheTest, RejectsBadOptionsNamingTheKey) {
-  auto create_error = [](const std::string& json) -> std::string {
-    try {
-      PluginCollector c(cache_plugin(), json);
-    } catch (const PluginLoadError& e) {
-      return e.what();
-    }
-    return "(created)";
-  };
+  auto create_error = [](const std::string& json) { return test::create_error("cache", json); };
   EXPECT_THAT(create_error(R"({"source": "redis", "adress": "127.0.0.1:6379"})"),
               StartsWith("adress: unknown key"));
   EXPECT_THAT(create_error(R"({"source": "memcached"})"),
@@ -350,7 +322,7 @@ TEST(CacheTest, RejectsBadOptionsNamingTheKey) {
   EXPECT_THAT(create_error(R"({"source": "prometheus", "url": "http://x", "address": "a:1"})"),
               StartsWith("address: unknown key"))
       << "redis keys are not accepted for the prometheus source";
-  EXPECT_EQ(create_error(R"({"source": "redis"})"), "(created)")
+  EXPECT_EQ(create_error(R"({"source": "redis"})"), "")
       << "address defaults to 127.0.0.1:6379";
 }
 
@@ -527,18 +499,18 @@ TEST(CacheTest, ReadsAPrometheusEndpoint) {
   };
   PluginCollector collector(cache_plugin(), config(R"(, "token": "scrape-token")"));
   const Values first = collect(collector);
-  EXPECT_EQ(first["cache_hits"], 90);
-  EXPECT_EQ(first["cache_misses"], 10);
-  EXPECT_EQ(first["cache_size"], 1234);
-  EXPECT_EQ(first["cache_evictions"], 7) << "found under its _total name";
-  EXPECT_DOUBLE_EQ(first["cache_hit_ratio"], 90.0);
+  EXPECT_EQ(first.at("cache_hits"), 90);
+  EXPECT_EQ(first.at("cache_misses"), 10);
+  EXPECT_EQ(first.at("cache_size"), 1234);
+  EXPECT_EQ(first.at("cache_evictions"), 7) << "found under its _total name";
+  EXPECT_DOUBLE_EQ(first.at("cache_hit_ratio"), 90.0);
 
   endpoint.set_body(text(120, 40));  // +30 hits, +30 misses in the interval
-  EXPECT_DOUBLE_EQ(collect(collector)["cache_hit_ratio"], 50.0);
+  EXPECT_DOUBLE_EQ(collect(collector).at("cache_hit_ratio"), 50.0);
 
   endpoint.set_body(text(15, 5));  // the service restarted: counters began again
   const Values reset = collect(collector);
-  EXPECT_DOUBLE_EQ(reset["cache_hit_ratio"], 75.0) << "a reset counts from zero, never negative";
+  EXPECT_DOUBLE_EQ(reset.at("cache_hit_ratio"), 75.0) << "a reset counts from zero, never negative";
 
   endpoint.set_body("# nothing about caches here\nup 1\n");
   EXPECT_THAT(collect_failure(collector).message, HasSubstr("none of resync_cache_hits"));
@@ -551,8 +523,8 @@ TEST(CacheTest, ReadsAPrometheusEndpoint) {
       cache_plugin(),
       config(R"(, "token": "scrape-token", "hits_metric": "up", "misses_metric": "nope")"));
   const Values r = collect(renamed);
-  EXPECT_EQ(r["cache_hits"], 1);
-  EXPECT_TRUE(std::isnan(r["cache_misses"]));
+  EXPECT_EQ(r.at("cache_hits"), 1);
+  EXPECT_TRUE(std::isnan(r.at("cache_misses")));
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "resync/error.hpp"
+
 namespace resync::test {
 namespace {
 
@@ -191,6 +193,20 @@ std::string json_string(const std::string& text) {
 
 std::shared_ptr<const Plugin> load_built_plugin(const std::string& name) {
   return Plugin::load(plugin_build_dir() + "/" + name + ".so");
+}
+
+std::string plugin_options(const std::string& name, const std::string& fields, int timeout_ms) {
+  return "{\"name\":\"" + name + "\",\"interval_ms\":5000,\"timeout_ms\":" + std::to_string(timeout_ms) + "," +
+         fields + "}";
+}
+
+std::string create_error(const std::string& plugin, const std::string& json) {
+  try {
+    PluginCollector c(load_built_plugin(plugin), json);
+  } catch (const PluginLoadError& e) {
+    return e.what();
+  }
+  return "";
 }
 
 Values collect_once(Collector& collector) {

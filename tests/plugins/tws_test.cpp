@@ -18,11 +18,14 @@
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
 #include "resync/plugin_host.hpp"
+#include "http_targets.hpp"
 #include "test_support.hpp"
 #include "tws_fixture.hpp"
 
 namespace resync {
 namespace {
+
+using test::Values;
 
 using std::chrono::milliseconds;
 using test::TwsFixture;
@@ -33,10 +36,7 @@ using testing::StartsWith;
 constexpr const char* kUser = "wauser";
 constexpr const char* kPassword = "wa-pass-1";
 
-const std::shared_ptr<const Plugin>& tws_plugin() {
-  static const auto plugin = Plugin::load(test::plugin_build_dir() + "/tws.so");
-  return plugin;
-}
+std::shared_ptr<const Plugin> tws_plugin() { return test::load_built_plugin("tws"); }
 
 // One PKI for the whole test program: openssl runs three times, not three times per test.
 const test::TestPki& pki() {
@@ -44,21 +44,6 @@ const test::TestPki& pki() {
   static const test::TestPki files = test::make_test_pki(dir.path());
   return files;
 }
-
-class Values final : public SampleSink {
- public:
-  void emit(std::string_view metric, double value) override {
-    values_[std::string(metric)] = value;
-  }
-  double operator[](const std::string& metric) const {
-    const auto it = values_.find(metric);
-    return it == values_.end() ? -12345 : it->second;  // absent differs from NaN
-  }
-  size_t size() const { return values_.size(); }
-
- private:
-  std::map<std::string, double> values_;
-};
 
 struct Timed {
   Values values;
@@ -88,7 +73,7 @@ std::string trusted(const std::string& extra = "") {
 void expect_no_jobs(const Values& v) {
   for (const char* m :
        {"tws_jobs_error", "tws_jobs_running", "tws_jobs_waiting", "tws_jobs_done"}) {
-    EXPECT_TRUE(std::isnan(v[m])) << m;
+    EXPECT_TRUE(std::isnan(v.at(m))) << m;
   }
 }
 
@@ -96,24 +81,24 @@ TEST(TwsTest, ConnectedEngineGivesLatencyCountsAndJobBuckets) {
   TwsFixture engine(pki(), kUser, kPassword);
   PluginCollector collector(tws_plugin(), config(engine.url(), trusted()));
   const Timed t = collect(collector);
-  EXPECT_EQ(t.values.size(), 8u);
-  EXPECT_EQ(t.values["tws_connected"], 1) << collector.status();
-  EXPECT_GT(t.values["tws_latency_ms"], 0);
-  EXPECT_LE(t.values["tws_latency_ms"], static_cast<double>(t.took.count()) + 1);
-  EXPECT_EQ(t.values["tws_requests_success"], 1);
-  EXPECT_EQ(t.values["tws_requests_failed"], 0);
+  EXPECT_EQ(t.values.values.size(), 8u);
+  EXPECT_EQ(t.values.at("tws_connected"), 1) << collector.status();
+  EXPECT_GT(t.values.at("tws_latency_ms"), 0);
+  EXPECT_LE(t.values.at("tws_latency_ms"), static_cast<double>(t.took.count()) + 1);
+  EXPECT_EQ(t.values.at("tws_requests_success"), 1);
+  EXPECT_EQ(t.values.at("tws_requests_failed"), 0);
   // tests/data/tws/plan_job_count.json: ABEND 3 ABENP 1 FAIL 1 ERROR 1 STUCK 1 | EXEC 4 STARTED 1 |
   // HOLD 5 READY 6 WAIT 2 INTRO 1 PEND 1 | SUCC 31 SUCCP 2; SUSP and CANCL are in no bucket.
-  EXPECT_EQ(t.values["tws_jobs_error"], 7);
-  EXPECT_EQ(t.values["tws_jobs_running"], 5);
-  EXPECT_EQ(t.values["tws_jobs_waiting"], 15);
-  EXPECT_EQ(t.values["tws_jobs_done"], 33);
+  EXPECT_EQ(t.values.at("tws_jobs_error"), 7);
+  EXPECT_EQ(t.values.at("tws_jobs_running"), 5);
+  EXPECT_EQ(t.values.at("tws_jobs_waiting"), 15);
+  EXPECT_EQ(t.values.at("tws_jobs_done"), 33);
   EXPECT_EQ(collector.status(), "ok");
   EXPECT_EQ(engine.last_job_count_uri(),
             "/twsd/api/v2/plan/job/count?plan_filter=/@/@%23/@/@.@&grouping_filters=status");
   EXPECT_EQ(engine.requests("/twsd/api/v2/engine/info"), 1);
 
-  EXPECT_EQ(collect(collector).values["tws_requests_success"], 2)
+  EXPECT_EQ(collect(collector).values.at("tws_requests_success"), 2)
       << "cumulative since the collector started";
 }
 
@@ -123,10 +108,10 @@ TEST(TwsTest, ReadsGroupedCountAsAListToo) {
   PluginCollector collector(tws_plugin(),
                             config(engine.url(), trusted(R"("plan_filter": "MDM#@.@")")));
   const Values v = collect(collector).values;
-  EXPECT_EQ(v["tws_jobs_error"], 7);
-  EXPECT_EQ(v["tws_jobs_running"], 5);
-  EXPECT_EQ(v["tws_jobs_waiting"], 15);
-  EXPECT_EQ(v["tws_jobs_done"], 33);
+  EXPECT_EQ(v.at("tws_jobs_error"), 7);
+  EXPECT_EQ(v.at("tws_jobs_running"), 5);
+  EXPECT_EQ(v.at("tws_jobs_waiting"), 15);
+  EXPECT_EQ(v.at("tws_jobs_done"), 33);
   EXPECT_EQ(engine.last_job_count_uri(),
             "/twsd/api/v2/plan/job/count?plan_filter=MDM%23@.@&grouping_filters=status");
 }
@@ -137,10 +122,10 @@ TEST(TwsTest, UnauthorizedIsReportedAndTheCollectorStaysUp) {
       tws_plugin(), config(engine.url(), R"("user": "wauser", "password": "wrong", "ca_file": ")" +
                                              pki().ca_cert + "\""));
   const Values v = collect(wrong).values;
-  EXPECT_EQ(v["tws_connected"], 0);
-  EXPECT_EQ(v["tws_requests_failed"], 1);
-  EXPECT_EQ(v["tws_requests_success"], 0);
-  EXPECT_GT(v["tws_latency_ms"], 0) << "the engine answered, so the round trip is known";
+  EXPECT_EQ(v.at("tws_connected"), 0);
+  EXPECT_EQ(v.at("tws_requests_failed"), 1);
+  EXPECT_EQ(v.at("tws_requests_success"), 0);
+  EXPECT_GT(v.at("tws_latency_ms"), 0) << "the engine answered, so the round trip is known";
   expect_no_jobs(v);
   EXPECT_EQ(wrong.status(), "unauthorized (HTTP 401)");
   EXPECT_EQ(engine.requests("/twsd/api/v2/plan/job/count"), 0)
@@ -148,10 +133,10 @@ TEST(TwsTest, UnauthorizedIsReportedAndTheCollectorStaysUp) {
 
   PluginCollector right(tws_plugin(), config(engine.url(), trusted()));
   engine.set_mode(TwsMode::kForbidden);
-  EXPECT_EQ(collect(right).values["tws_connected"], 0);
+  EXPECT_EQ(collect(right).values.at("tws_connected"), 0);
   EXPECT_EQ(right.status(), "unauthorized (HTTP 403)");
   engine.set_mode(TwsMode::kNormal);
-  EXPECT_EQ(collect(right).values["tws_connected"], 1) << right.status();
+  EXPECT_EQ(collect(right).values.at("tws_connected"), 1) << right.status();
   EXPECT_EQ(right.status(), "ok");
 }
 
@@ -160,9 +145,9 @@ TEST(TwsTest, ApiKeyIsSentAsABearerToken) {
   const std::string ca = R"("ca_file": ")" + pki().ca_cert + "\"";
   PluginCollector keyed(
       tws_plugin(), config(engine.url(), R"("api_key": "eyJhbGciOiJSUzI1NiJ9.test.key", )" + ca));
-  EXPECT_EQ(collect(keyed).values["tws_connected"], 1) << keyed.status();
+  EXPECT_EQ(collect(keyed).values.at("tws_connected"), 1) << keyed.status();
   PluginCollector stale(tws_plugin(), config(engine.url(), R"("api_key": "expired", )" + ca));
-  EXPECT_EQ(collect(stale).values["tws_connected"], 0);
+  EXPECT_EQ(collect(stale).values.at("tws_connected"), 0);
   EXPECT_EQ(stale.status(), "unauthorized (HTTP 401)");
 }
 
@@ -174,12 +159,12 @@ TEST(TwsTest, StalledEngineIsATimeoutWithinTheDeadline) {
   EXPECT_LT(t.took.count(), 500) << "collect() must return within the host's deadline";
   EXPECT_GE(t.took.count(), 300)
       << "a timeout well before the budget would cut legitimate answers off";
-  EXPECT_EQ(t.values["tws_connected"], 0);
-  EXPECT_TRUE(std::isnan(t.values["tws_latency_ms"]));
-  EXPECT_EQ(t.values["tws_requests_failed"], 1);
+  EXPECT_EQ(t.values.at("tws_connected"), 0);
+  EXPECT_TRUE(std::isnan(t.values.at("tws_latency_ms")));
+  EXPECT_EQ(t.values.at("tws_requests_failed"), 1);
   EXPECT_EQ(collector.status(), "timeout after 400 ms");
   engine.set_mode(TwsMode::kNormal);
-  EXPECT_EQ(collect(collector).values["tws_connected"], 1) << "recovers on the same instance";
+  EXPECT_EQ(collect(collector).values.at("tws_connected"), 1) << "recovers on the same instance";
 }
 
 TEST(TwsTest, SilentTlsHandshakeIsATimeoutWithinTheDeadline) {
@@ -189,23 +174,23 @@ TEST(TwsTest, SilentTlsHandshakeIsATimeoutWithinTheDeadline) {
   PluginCollector collector(tws_plugin(), config(url, trusted(), 500));
   const Timed t = collect(collector);
   EXPECT_LT(t.took.count(), 500) << "collect() must return within the host's deadline";
-  EXPECT_EQ(t.values["tws_connected"], 0);
+  EXPECT_EQ(t.values.at("tws_connected"), 0);
   EXPECT_EQ(collector.status(), "timeout after 400 ms");
 }
 
 TEST(TwsTest, DownEngineIsDataAndComesBack) {
   TwsFixture engine(pki(), kUser, kPassword);
   PluginCollector collector(tws_plugin(), config(engine.url(), trusted()));
-  EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
+  EXPECT_EQ(collect(collector).values.at("tws_connected"), 1) << collector.status();
   engine.stop();
   const Values down = collect(collector).values;
-  EXPECT_EQ(down["tws_connected"], 0);
-  EXPECT_EQ(down["tws_requests_success"], 1);
-  EXPECT_EQ(down["tws_requests_failed"], 1);
+  EXPECT_EQ(down.at("tws_connected"), 0);
+  EXPECT_EQ(down.at("tws_requests_success"), 1);
+  EXPECT_EQ(down.at("tws_requests_failed"), 1);
   expect_no_jobs(down);
   EXPECT_EQ(collector.status(), "down: connection refused");
   engine.start();
-  EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
+  EXPECT_EQ(collect(collector).values.at("tws_connected"), 1) << collector.status();
   EXPECT_EQ(collector.status(), "ok");
 }
 
@@ -214,7 +199,7 @@ TEST(TwsTest, UntrustedCertificateIsATlsError) {
   PluginCollector collector(tws_plugin(),
                             config(engine.url(), R"("user": "wauser", "password": "wa-pass-1")"));
   const Values v = collect(collector).values;
-  EXPECT_EQ(v["tws_connected"], 0);
+  EXPECT_EQ(v.at("tws_connected"), 0);
   EXPECT_THAT(collector.status(), StartsWith("tls: "));
   EXPECT_THAT(collector.status(), HasSubstr("certificate"));
   EXPECT_EQ(engine.requests("/twsd/api/v2/engine/info"), 0)
@@ -231,8 +216,8 @@ TEST(TwsTest, InsecureSkipsVerificationAndWarnsOnce) {
         config(
             engine.url(),
             R"("user": "wauser", "password": "wa-pass-1", "insecure": true, "name": "tws-prod")"));
-    EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
-    EXPECT_EQ(collect(collector).values["tws_connected"], 1) << collector.status();
+    EXPECT_EQ(collect(collector).values.at("tws_connected"), 1) << collector.status();
+    EXPECT_EQ(collect(collector).values.at("tws_connected"), 1) << collector.status();
     log = testing::internal::GetCapturedStderr();
   }
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
@@ -246,7 +231,7 @@ TEST(TwsTest, GarbageOrTruncatedAnswersKeepTheCollectorUp) {
   PluginCollector collector(tws_plugin(), config(engine.url(), trusted()));
   engine.set_job_count_file("plan_job_count_garbage.json");
   Values v = collect(collector).values;
-  EXPECT_EQ(v["tws_connected"], 1);
+  EXPECT_EQ(v.at("tws_connected"), 1);
   expect_no_jobs(v);
   EXPECT_THAT(collector.status(), StartsWith("connected; jobs: bad answer: not JSON"));
 
@@ -263,13 +248,13 @@ TEST(TwsTest, GarbageOrTruncatedAnswersKeepTheCollectorUp) {
   engine.set_job_count_file("plan_job_count.json");
   engine.set_mode(TwsMode::kCloseMidResponse);
   v = collect(collector).values;
-  EXPECT_EQ(v["tws_connected"], 0)
+  EXPECT_EQ(v.at("tws_connected"), 0)
       << "a cut-off engine/info answer is no proof of a working engine";
   expect_no_jobs(v);
   EXPECT_THAT(collector.status(), StartsWith("error: connection closed after "));
 
   engine.set_mode(TwsMode::kNormal);
-  EXPECT_EQ(collect(collector).values["tws_jobs_done"], 33);
+  EXPECT_EQ(collect(collector).values.at("tws_jobs_done"), 33);
 }
 
 TEST(TwsTest, RejectsBadOptionsNamingTheKey) {
