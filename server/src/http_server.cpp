@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "resync/server/http_server.hpp"
 
-#include <sys/mman.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
 #include <Poco/Base64Encoder.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -19,6 +13,11 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/WebSocket.h>
 #include <Poco/ThreadPool.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -32,6 +31,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "listen_socket.hpp"
 #include "resync/assets.hpp"
 #include "resync/error.hpp"
 #include "resync/json_writer.hpp"
@@ -417,7 +417,7 @@ void HttpServer::Impl::start() {
   std::lock_guard lock(lifecycle_mutex);
   if (started) return;
   const BindAddress bind = parse_bind(options.bind);
-  Poco::Net::ServerSocket socket;
+  detail::ListenSocket socket;
   try {
     // SO_REUSEADDR so a restart binds despite TIME_WAIT, but never SO_REUSEPORT (Poco's two-argument
     // bind sets both), which would let a second server share the port silently.

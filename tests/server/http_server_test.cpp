@@ -208,6 +208,23 @@ TEST(HttpServerTest, LargeDocumentsKeepTheConnectionUsable) {
   EXPECT_TRUE(head.body.empty());
 }
 
+TEST(HttpServerTest, AnswersPipelinedRequestsInOrder) {
+  TestServer s(test::test_config("1s", "10m"));
+  prefill(s.monitor, 600);
+  s.start(false);
+  std::string requests;
+  for (const char* path : {"/health", "/api/monitoring/history", "/metrics", "/api/monitoring/current"}) {
+    requests += std::string("GET ") + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  }
+  const auto answers = test::raw_http(s.http.port(), requests, 4);
+  ASSERT_EQ(answers.size(), 4u);
+  for (const auto& a : answers) EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(answers[0].body, R"({"status":"ok"})");
+  EXPECT_EQ(parse_object(answers[1].body)->getValue<int>("sample_count"), 600);
+  EXPECT_THAT(answers[2].body, testing::HasSubstr("# TYPE resync_mon_collector_up gauge"));
+  EXPECT_EQ(answers[3].body, http_get(s.url("/api/monitoring/current")).body);
+}
+
 TEST(HttpServerTest, BadMinutesGet400Json) {
   TestServer s(test::test_config("1s", "2h"));
   s.start(false);

@@ -140,31 +140,37 @@ std::string upgrade_request(uint16_t port, const std::string& extra) {
          extra + "\r\n";
 }
 
-RawHttpResult raw_http(uint16_t port, const std::string& request) {
+std::vector<RawHttpResult> raw_http(uint16_t port, const std::string& requests, size_t responses) {
   const int fd = connect_loopback(port, 0);
-  RawHttpResult result;
+  std::vector<RawHttpResult> results;
   try {
-    send_all(fd, request);
-    const std::string head = read_head(fd);
-    result.status = std::stoi(head.substr(9, 3));
-    size_t length = 0;
-    const size_t at = head.find("Content-Length: ");
-    if (at != std::string::npos) length = std::stoul(head.substr(at + 16));
-    result.body.resize(length);
-    size_t got = 0;
-    while (got < length) {
-      const ssize_t n = recv(fd, result.body.data() + got, length - got, 0);
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
+    send_all(fd, requests);
+    while (results.size() < responses) {
+      RawHttpResult result;
+      const std::string head = read_head(fd);
+      result.status = std::stoi(head.substr(9, 3));
+      size_t length = 0;
+      const size_t at = head.find("Content-Length: ");
+      if (at != std::string::npos) length = std::stoul(head.substr(at + 16));
+      result.body.resize(length);
+      size_t got = 0;
+      while (got < length) {
+        const ssize_t n = recv(fd, result.body.data() + got, length - got, 0);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+      result.body.resize(got);
+      results.push_back(std::move(result));
     }
-    result.body.resize(got);
   } catch (...) {
     close(fd);
     throw;
   }
   close(fd);
-  return result;
+  return results;
 }
+
+RawHttpResult raw_http(uint16_t port, const std::string& request) { return raw_http(port, request, 1).front(); }
 
 RawWsClient::RawWsClient(uint16_t port, int receive_buffer) : fd_(connect_loopback(port, receive_buffer)) {
   send_all(fd_, upgrade_request(port));

@@ -79,6 +79,8 @@ struct RawHttpResult {
   std::string body;
 };
 RawHttpResult raw_http(uint16_t port, const std::string& request);
+/// Sends `requests` (several request heads at once: pipelining) and reads `responses` answers.
+std::vector<RawHttpResult> raw_http(uint16_t port, const std::string& requests, size_t responses);
 /// A WebSocket upgrade request head for /api/monitoring/ws with `extra` header lines.
 std::string upgrade_request(uint16_t port, const std::string& extra = "");
 

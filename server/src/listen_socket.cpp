@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include "listen_socket.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <Poco/Net/ServerSocketImpl.h>
+#include <Poco/Net/StreamSocketImpl.h>
+
+#include <cerrno>
+#include <chrono>
+
+namespace resync::server::detail {
+namespace {
+
+// Both addresses are taken once, at accept, and never change: the object is immutable apart from
+// what Poco itself keeps, so the threads that pass a connection along need nothing more than Poco's
+// own hand-over.
+class AcceptedSocketImpl final : public Poco::Net::StreamSocketImpl {
+ public:
+  AcceptedSocketImpl(poco_socket_t fd, const Poco::Net::SocketAddress& peer, const Poco::Net::SocketAddress& local)
+      : StreamSocketImpl(fd), peer_(peer), local_(local) {}
+
+  Poco::Net::SocketAddress peerAddress() override { return peer_; }
+  Poco::Net::SocketAddress address() override { return local_; }
+
+  bool poll(const Poco::Timespan& timeout, int mode) override {
+    pollfd p{sockfd(), 0, 0};
+    if (mode & SELECT_READ) p.events |= POLLIN;
+    if (mode & SELECT_WRITE) p.events |= POLLOUT;
+    if (mode & SELECT_ERROR) p.events |= POLLPRI;
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::microseconds(timeout.totalMicroseconds());
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const int ready = ::poll(&p, 1, static_cast<int>(left > 0 ? left : 0));
+      if (ready >= 0) return ready > 0;
+      if (errno != EINTR) error(errno);
+    }
+  }
+
+ private:
+  const Poco::Net::SocketAddress peer_;
+  const Poco::Net::SocketAddress local_;
+};
+
+class ListenSocketImpl final : public Poco::Net::ServerSocketImpl {
+ public:
+  Poco::Net::SocketImpl* acceptConnection(Poco::Net::SocketAddress& client) override {
+    sockaddr_storage address{};
+    for (;;) {
+      socklen_t length = sizeof address;
+      const int fd = ::accept4(sockfd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
+      if (fd >= 0) {
+        client = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&address), length);
+        sockaddr_storage local{};
+        socklen_t local_length = sizeof local;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0) {
+          const int e = errno;
+          ::close(fd);
+          error(e);
+        }
+        return new AcceptedSocketImpl(
+            fd, client, Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&local), local_length));
+      }
+      if (errno != EINTR) error(errno);
+    }
+  }
+};
+
+}  // namespace
+
+ListenSocket::ListenSocket() : ServerSocket(new ListenSocketImpl, true) {}
+
+}  // namespace resync::server::detail

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <Poco/Net/ServerSocket.h>
+
+namespace resync::server::detail {
+
+/// A Poco ServerSocket whose accepted connections answer Poco's per-request questions without
+/// system calls where the answer cannot change: Poco's HTTP server asks every keep-alive request
+/// for the peer and local address (getpeername, getsockname) and waits for it with Socket::poll,
+/// which Poco 1.11 builds on a fresh epoll instance each time (epoll_create, epoll_ctl,
+/// epoll_wait, close). Here the addresses are remembered and poll is one poll(2): five system
+/// calls fewer per request, which is most of the gap to an event-driven server on small bodies.
+///
+/// Thread-safe as Poco sockets are: one connection is used by one thread at a time.
+class ListenSocket : public Poco::Net::ServerSocket {
+ public:
+  ListenSocket();
+};
+
+}  // namespace resync::server::detail
