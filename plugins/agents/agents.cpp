@@ -5,7 +5,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/URI.h>
 
 #include <cmath>
 #include <limits>
@@ -119,14 +118,11 @@ class AgentsCollector final : public CollectorBase {
  public:
   explicit AgentsCollector(Options& o) {
     source_ = o.get_choice("source", "prometheus", {"prometheus", "json"});
-    url_ = o.require_string("url");
-    const std::string problem = check_url(url_);
-    if (!problem.empty()) throw OptionError("url", problem);
-    Poco::URI shown(url_);
-    shown.setUserInfo("");
-    shown_ = shown.toString();
+    url_ = require_url(o);
+    shown_ = display_url(url_);
     http_.timeout = o.timeout() * 9 / 10;  // the rest of the deadline is for parsing and emitting
     http_.bearer_token = o.get_string("token");
+    read_tls_options(o, http_, url_);
 
     if (source_ == "prometheus") {
       metrics_ = kDefaultMetrics;

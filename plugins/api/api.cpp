@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The `api` collector: request rate, error rate and response times of an HTTP service, read
 // from its Prometheus /metrics (source: prometheus) or from its access log (source: access_log).
-#include <Poco/URI.h>
 
 #include <cmath>
 #include <memory>
@@ -33,12 +32,6 @@ constexpr size_t kMaxDurationSamples = 100'000;
 std::chrono::milliseconds io_budget(const Options& o) { return o.timeout() * 9 / 10; }
 
 // The URL as shown in messages, without user info.
-std::string shown_url(const std::string& url) {
-  Poco::URI uri(url);
-  uri.setUserInfo("");
-  return uri.toString();
-}
-
 double unit_to_ms(Options& o, const std::string& key, const std::string& fallback) {
   const std::string unit = o.get_choice(key, fallback, {"s", "ms", "us"});
   return unit == "s" ? 1000.0 : unit == "ms" ? 1.0 : 0.001;
@@ -53,12 +46,11 @@ class Source {
 
 class PrometheusSource final : public Source {
  public:
-  explicit PrometheusSource(Options& o) : url_(o.require_string("url")), state_(names(o)) {
-    const std::string problem = check_url(url_);
-    if (!problem.empty()) throw OptionError("url", problem);
-    shown_ = shown_url(url_);
+  explicit PrometheusSource(Options& o) : url_(require_url(o)), state_(names(o)) {
+    shown_ = display_url(url_);
     http_.timeout = io_budget(o);
     http_.bearer_token = o.get_string("token");
+    read_tls_options(o, http_, url_);
   }
 
   ApiValues collect(std::string& status) override {

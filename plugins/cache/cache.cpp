@@ -484,22 +484,15 @@ class RedisSource final : public Source {
 class PrometheusSource final : public Source {
  public:
   PrometheusSource(Options& o, milliseconds budget)
-      : url_(o.require_string("url")),
+      : url_(require_url(o)),
         hits_metric_(o.get_string("hits_metric", "resync_cache_hits")),
         misses_metric_(o.get_string("misses_metric", "resync_cache_misses")),
         size_metric_(o.get_string("size_metric", "resync_cache_size")),
         evictions_metric_(o.get_string("evictions_metric", "resync_cache_evictions")) {
-    const std::string problem = check_url(url_);
-    if (!problem.empty()) throw OptionError("url", problem);
     http_.timeout = budget;
     http_.bearer_token = o.get_string("token");
-    http_.ca_file = o.get_string("ca_file");
-    http_.insecure = o.get_bool("insecure", false);
+    read_tls_options(o, http_, url_);
     http_.headers.emplace_back("Accept", "text/plain;version=0.0.4;q=0.9,*/*;q=0.1");
-    if (http_.insecure) {
-      log_warning("cache collector '" + o.name() +
-                  "': TLS certificate verification is off (insecure: true) for " + url_);
-    }
   }
 
   Readings read() override {

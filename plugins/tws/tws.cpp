@@ -210,15 +210,7 @@ class TwsCollector final : public CollectorBase {
     // HCL WA API keys are JWTs presented as bearer tokens.
     http_.bearer_token = api_key;
 
-    http_.ca_file = o.get_string("ca_file");
-    if (!http_.ca_file.empty() && !std::ifstream(http_.ca_file)) {
-      throw OptionError("ca_file", "cannot read \"" + http_.ca_file + "\"");
-    }
-    http_.insecure = o.get_bool("insecure", false);
-    if (http_.insecure && !http_.ca_file.empty()) {
-      throw OptionError("insecure",
-                        "true skips verification, so ca_file would be ignored; set one of them");
-    }
+    read_tls_options(o, http_, base_url_);
     http_.headers.emplace_back("Accept", "application/json");
 
     jobs_ = o.get_bool("jobs", true);
@@ -227,12 +219,6 @@ class TwsCollector final : public CollectorBase {
     job_count_url_ = base_url_ + kJobCountPath + "?plan_filter=" + encode_query_value(plan_filter) +
                      "&grouping_filters=status";
     budget_ = std::max(milliseconds{1}, o.timeout() * 8 / 10);
-
-    if (http_.insecure) {
-      const std::string name = o.name().empty() ? "tws" : o.name();
-      log_warning("tws collector '" + name +
-                  "': TLS certificate verification is off (insecure: true) for " + base_url_);
-    }
   }
 
   void collect(const Emitter& emit) override {

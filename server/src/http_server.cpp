@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "resync/server/http_server.hpp"
 
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <Poco/Base64Encoder.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -13,11 +19,6 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/WebSocket.h>
 #include <Poco/ThreadPool.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>

@@ -221,7 +221,7 @@ TEST(TwsTest, InsecureSkipsVerificationAndWarnsOnce) {
     log = testing::internal::GetCapturedStderr();
   }
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
-  EXPECT_THAT(log, HasSubstr("warning tws collector 'tws-prod': TLS certificate verification is "
+  EXPECT_THAT(log, HasSubstr("warning collector 'tws-prod': TLS certificate verification is "
                              "off (insecure: true)"));
   EXPECT_THAT(log, testing::Not(HasSubstr("wa-pass-1")));
 }

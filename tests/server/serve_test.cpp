@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // `resync-mon serve` as a user runs it: a real process with a temporary configuration, stopped
 // by signals; and /metrics as real Prometheus tools read it.
+#include <signal.h>
+
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/URI.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <chrono>
 #include <filesystem>

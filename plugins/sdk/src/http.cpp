@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "resync/plugin/http.hpp"
 
+#include "resync/plugin/options.hpp"
+
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -19,6 +21,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -140,6 +143,36 @@ std::string check_url(const std::string& url) {
     return "";
   } catch (const Poco::Exception& e) {
     return "not a valid URL: " + e.displayText();
+  }
+}
+
+std::string display_url(const std::string& url) {
+  try {
+    return display_url(Poco::URI(url));
+  } catch (const Poco::Exception&) {
+    return "(invalid URL)";
+  }
+}
+
+std::string require_url(Options& o, const std::string& key) {
+  std::string url = o.require_string(key);
+  const std::string problem = check_url(url);
+  if (!problem.empty()) throw OptionError(key, problem);
+  return url;
+}
+
+void read_tls_options(Options& o, HttpOptions& http, const std::string& url) {
+  http.ca_file = o.get_string("ca_file");
+  if (!http.ca_file.empty() && !std::ifstream(http.ca_file)) {
+    throw OptionError("ca_file", "cannot read \"" + http.ca_file + "\"");
+  }
+  http.insecure = o.get_bool("insecure", false);
+  if (http.insecure && !http.ca_file.empty()) {
+    throw OptionError("insecure", "true skips verification, so ca_file would be ignored; set one of them");
+  }
+  if (http.insecure) {
+    log_warning("collector '" + o.name() + "': TLS certificate verification is off (insecure: true) for " +
+                display_url(url));
   }
 }
 

@@ -48,6 +48,19 @@ HttpResponse http_get(const std::string& url, const HttpOptions& options);
 /// Checks `url` is an absolute http(s) URL; returns "" when it is, else what is wrong.
 std::string check_url(const std::string& url);
 
+/// `url` without its user info, for messages: credentials never reach a log line.
+std::string display_url(const std::string& url);
+
+class Options;
+
+/// Reads option `key` as a required http(s) URL; throws OptionError naming the key otherwise.
+std::string require_url(Options& o, const std::string& key = "url");
+
+/// Reads the TLS options every HTTPS collector shares into `http`: `ca_file` (must be readable)
+/// and `insecure` (explicit opt-in, not together with ca_file). When verification is off, writes
+/// one warning line naming the collector and `url` (shown without credentials).
+void read_tls_options(Options& o, HttpOptions& http, const std::string& url);
+
 /// Writes one warning line to stderr in the host's log format; for conditions worth a line
 /// once (e.g. TLS verification switched off), never for per-sample noise.
 void log_warning(const std::string& message);
