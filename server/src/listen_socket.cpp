@@ -14,6 +14,8 @@
 namespace resync::server::detail {
 namespace {
 
+constexpr int kSendBufferBytes = 256 * 1024;
+
 // Both addresses are taken once, at accept, and never change: the object is immutable apart from
 // what Poco itself keeps, so the threads that pass a connection along need nothing more than Poco's
 // own hand-over.
@@ -54,6 +56,9 @@ class ListenSocketImpl final : public Poco::Net::ServerSocketImpl {
       const int fd = ::accept4(sockfd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
       if (fd >= 0) {
         client = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&address), length);
+        // Room for the largest document (/history of a 2 h window, about 100 KB) in one go, so a
+        // worker hands it to the kernel and moves on instead of blocking until the client reads.
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSendBufferBytes, sizeof kSendBufferBytes);
         sockaddr_storage local{};
         socklen_t local_length = sizeof local;
         if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0) {
