@@ -54,6 +54,12 @@ class SystemCollector final : public CollectorBase {
     if (health_timeout_ >= o.timeout()) {
       throw OptionError("health_timeout", "must be shorter than the collector's timeout");
     }
+    // Take the CPU baseline now, so that the first sample, an interval later, already has a
+    // figure; a broken /proc/stat is reported by collect(), not here.
+    try {
+      cpu_percent();
+    } catch (const std::exception&) {
+    }
   }
 
   void collect(const Emitter& emit) override {

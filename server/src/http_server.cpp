@@ -54,7 +54,6 @@ const std::string kPrometheus = kPrometheusContentType;
 const std::string kCacheControl = "Cache-Control";
 const std::string kNoStore = "no-store";
 const std::string kNoCache = "no-cache";
-const std::string kAssetCache = "public, max-age=300";
 const std::string kNoSniff = "nosniff";
 const std::string kContentTypeOptions = "X-Content-Type-Options";
 const std::string kAuthorization = "Authorization";
@@ -520,6 +519,11 @@ void HttpServer::Impl::handle(HTTPServerRequest& request, HTTPServerResponse& re
     response.set("WWW-Authenticate", auth_challenge);
     return send_error(response, HTTPResponse::HTTP_UNAUTHORIZED, "authentication required");
   }
+  // The page's URLs are relative, so it must be loaded as /monitoring exactly; relative
+  // redirects keep working behind a proxy that adds a path prefix.
+  if (get && (path == "/" || path == "/monitoring/")) {
+    return response.redirect(path == "/" ? "monitoring" : "../monitoring", HTTPResponse::HTTP_FOUND);
+  }
   if (!known) return send_error(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + std::string(path));
   if (!get) {
     response.set(kAllow, kAllowGet);
@@ -602,7 +606,7 @@ void HttpServer::Impl::serve_asset(std::string_view path, HTTPServerResponse& re
   const Asset* asset = find_asset(path);
   if (!asset) return send_error(response, HTTPResponse::HTTP_NOT_FOUND, "no such asset: " + std::string(path));
   const std::string content_type(asset->content_type);
-  send_bytes(response, HTTPResponse::HTTP_OK, content_type, path == kDashboardPath ? kNoCache : kAssetCache,
+  send_bytes(response, HTTPResponse::HTTP_OK, content_type, kNoCache,
              asset->body.data(), asset->body.size());
 }
 

@@ -273,6 +273,20 @@ TEST(HttpServerTest, UnknownPathIs404AndWrongMethodIs405) {
   EXPECT_TRUE(head.body.empty());
 }
 
+TEST(HttpServerTest, RootAndTrailingSlashRedirectRelativelyToTheDashboard) {
+  TestServer s(test::test_config("1s", "1m"));
+  s.start(false);
+  const auto root = http_get(s.url("/"));
+  EXPECT_EQ(root.status, 302);
+  EXPECT_EQ(root.headers.count("location") ? root.headers.at("location") : "", "monitoring");
+  const auto slash = http_get(s.url("/monitoring/"));
+  EXPECT_EQ(slash.status, 302);
+  EXPECT_EQ(slash.headers.count("location") ? slash.headers.at("location") : "", "../monitoring");
+  const auto page = http_get(s.url("/monitoring"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers.count("cache-control") ? page.headers.at("cache-control") : "", "no-cache");
+}
+
 TEST(HttpServerTest, OversizedRequestsGet414And431And413) {
   server::HttpServerOptions o;
   o.max_uri_length = 1024;
