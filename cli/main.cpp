@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Wiring and error-to-exit-code mapping only; each subcommand lives in its own file.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -31,6 +32,9 @@ Config load_selected_config(const GlobalOptions& global) {
 
 int main(int argc, char** argv) {
   using namespace resync;
+  // A target closing its connection while a collector writes to it must be an error return, not
+  // a process kill, in every subcommand.
+  signal(SIGPIPE, SIG_IGN);
   CLI::App app{"resync-mon: samples service, cache, agent, HCL Workload Automation and host metrics;\n"
                "serves a live dashboard, a JSON API and Prometheus /metrics.",
                "resync-mon"};

@@ -45,7 +45,6 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   Config config = load_selected_config(global);
   if (!options.bind.empty()) config.server.bind = options.bind;
