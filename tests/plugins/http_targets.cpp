@@ -200,9 +200,9 @@ std::string plugin_options(const std::string& name, const std::string& fields, i
          fields + "}";
 }
 
-std::string create_error(const std::string& plugin, const std::string& json) {
+std::string create_error(const std::shared_ptr<const Plugin>& plugin, const std::string& json) {
   try {
-    PluginCollector c(load_built_plugin(plugin), json);
+    PluginCollector c(plugin, json);
   } catch (const PluginLoadError& e) {
     return e.what();
   }

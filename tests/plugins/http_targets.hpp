@@ -103,8 +103,12 @@ std::shared_ptr<const Plugin> load_built_plugin(const std::string& name);
 /// The options JSON the host would pass instance `name`: host keys plus `fields` (JSON members).
 std::string plugin_options(const std::string& name, const std::string& fields, int timeout_ms = 2000);
 
-/// The message create() fails with for `json` on build/plugins/<plugin>.so, or "" if it succeeds.
-std::string create_error(const std::string& plugin, const std::string& json);
+/// The message create() fails with for `json` on `plugin`, or "" if it succeeds.
+std::string create_error(const std::shared_ptr<const Plugin>& plugin, const std::string& json);
+/// The same for build/plugins/<plugin>.so.
+inline std::string create_error(const std::string& plugin, const std::string& json) {
+  return create_error(load_built_plugin(plugin), json);
+}
 
 /// Collects once into a fresh Values.
 Values collect_once(Collector& collector);

@@ -10,6 +10,7 @@
 
 #include "resync/error.hpp"
 #include "resync/plugin_host.hpp"
+#include "http_targets.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -117,14 +118,7 @@ TEST(SystemPluginTest, ReadsTheRealProc) {
 
 TEST(SystemPluginTest, RejectsBadOptionsByKey) {
   const auto plugin = system_plugin();
-  auto create_error = [&](const std::string& json) -> std::string {
-    try {
-      PluginCollector collector(plugin, json);
-    } catch (const PluginLoadError& e) {
-      return e.what();
-    }
-    return "";
-  };
+  auto create_error = [&](const std::string& json) { return test::create_error(plugin, json); };
   EXPECT_EQ(create_error(R"({"proc_rot":"/proc"})"),
             "proc_rot: unknown key; expected one of plugin, name, timeout, health_timeout, health_url, proc_root");
   EXPECT_EQ(create_error(R"({"timeout_ms":1000,"health_timeout":"2s"})"),
