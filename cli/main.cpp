@@ -17,8 +17,7 @@ constexpr const char* kExitCodes = R"(Exit codes:
   2  bad command line
   3  invalid configuration file (the message names file, line and key)
   4  a plugin could not be found, loaded or created
-  5  the server could not bind its address (port in use, no permission)
-  6  a remote resync-mon (--url) or a state file could not be read)";
+  5  the server could not bind its address (port in use, no permission))";
 
 }  // namespace
 

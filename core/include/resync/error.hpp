@@ -14,7 +14,6 @@ enum ExitCode : int {
   kExitConfig = 3,       ///< invalid configuration file
   kExitPlugin = 4,       ///< a plugin could not be found, loaded or created
   kExitBind = 5,         ///< the server could not bind its address (port in use, no permission)
-  kExitUnavailable = 6,  ///< a remote resync-mon (--url) or state file could not be read
 };
 
 /// Base of every resync-mon exception; carries the exit code `main` returns for it.
@@ -49,12 +48,6 @@ class BindError : public Error {
 class CollectError : public Error {
  public:
   explicit CollectError(const std::string& message) : Error(message, kExitFailure) {}
-};
-
-/// A remote resync-mon or a state file could not be read.
-class UnavailableError : public Error {
- public:
-  explicit UnavailableError(const std::string& message) : Error(message, kExitUnavailable) {}
 };
 
 }  // namespace resync
