@@ -14,6 +14,7 @@
 #include "resync/ring_buffer.hpp"
 #include "resync/sampler.hpp"
 #include "resync/series.hpp"
+#include "resync/state_file.hpp"
 
 namespace resync {
 
@@ -46,7 +47,10 @@ class Monitor {
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
 
+  /// Restores the configured state_file into the store, then starts sampling. Throws ConfigError
+  /// naming the file when its folder is not writable or it exists but cannot be read.
   void start();
+  /// Stops sampling and, if started, saves the state_file once more.
   void stop();
   /// Takes one sample stamped `grid_ms` synchronously; not while started.
   void sample_now(int64_t grid_ms);
@@ -75,6 +79,8 @@ class Monitor {
   std::vector<Listener> listeners_;
   std::vector<double> previous_row_;
   std::chrono::system_clock::time_point started_at_;
+  std::unique_ptr<StateFile> state_;  // null when no state_file is configured
+  bool running_ = false;  // between start() and stop()
 };
 
 }  // namespace resync

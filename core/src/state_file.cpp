@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+#include "resync/state_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <utility>
+
+#include "resync/config.hpp"
+#include "resync/error.hpp"
+#include "resync/log.hpp"
+#include "resync/util/duration.hpp"
+
+namespace resync {
+namespace {
+
+constexpr std::string_view kMagic = "RSYNCMON";
+
+uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// Fixed little-endian encoding, so a file moved between machines still reads.
+void put_u64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put_u32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put_f64(std::string& out, double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  put_u64(out, bits);
+}
+void put_string(std::string& out, const std::string& s) {
+  put_u32(out, static_cast<uint32_t>(s.size()));
+  out += s;
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  size_t remaining() const { return bytes_.size() - pos_; }
+  std::string_view take(size_t n) {
+    if (n > remaining()) throw StateFormatError("truncated");
+    const std::string_view out = bytes_.substr(pos_, n);
+    pos_ += n;
+    return out;
+  }
+  uint64_t u64() {
+    const std::string_view b = take(8);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[i]);
+    return v;
+  }
+  uint32_t u32() {
+    const std::string_view b = take(4);
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[i]);
+    return v;
+  }
+  double f64() {
+    const uint64_t bits = u64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  std::string string() {
+    const uint32_t n = u32();
+    return std::string(take(n));
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+[[noreturn]] void fail_write(const std::string& file, int error) {
+  throw std::runtime_error("cannot write " + file + ": " + errno_text(error));
+}
+
+std::string folder_of(const std::string& path) {
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+// Closes on scope exit; close() errors that matter are checked explicitly before.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::string encode_state(std::chrono::milliseconds interval, const SeriesLayout& layout, const StoreSnapshot& rows) {
+  if (rows.series_count != layout.size() || rows.values.size() != rows.series_count * rows.rows ||
+      rows.timestamps_ms.size() != rows.rows) {
+    throw std::invalid_argument("encode_state: a snapshot of " + std::to_string(rows.series_count) +
+                                " series does not match a layout of " + std::to_string(layout.size()));
+  }
+  std::string out;
+  out.reserve(64 + layout.size() * 48 + rows.rows * 8 * (1 + rows.series_count));
+  out += kMagic;
+  put_u32(out, kStateFileVersion);
+  put_u64(out, static_cast<uint64_t>(interval.count()));
+  put_u32(out, static_cast<uint32_t>(layout.size()));
+  for (const SeriesKey& key : layout.keys()) {
+    put_string(out, key.metric);
+    put_string(out, key.instance);
+  }
+  put_u64(out, rows.rows);
+  for (int64_t t : rows.timestamps_ms) put_u64(out, static_cast<uint64_t>(t));
+  for (double v : rows.values) put_f64(out, v);
+  put_u64(out, fnv1a64(out));
+  return out;
+}
+
+SavedState decode_state(std::string_view bytes) {
+  Reader in(bytes);
+  if (bytes.size() < kMagic.size()) throw StateFormatError("truncated");
+  if (in.take(kMagic.size()) != kMagic) throw StateFormatError("bad magic");
+  const uint32_t version = in.u32();
+  if (version != kStateFileVersion) {
+    throw StateFormatError("unsupported version " + std::to_string(version) + " (this build reads version " +
+                           std::to_string(kStateFileVersion) + ")");
+  }
+  SavedState state;
+  const auto interval_ms = static_cast<int64_t>(in.u64());
+  if (interval_ms <= 0) throw StateFormatError("interval " + std::to_string(interval_ms) + " ms");
+  state.interval = std::chrono::milliseconds(interval_ms);
+
+  const uint32_t series = in.u32();
+  // Bound counts by the bytes left before allocating, so a damaged count cannot ask for gigabytes.
+  if (series > in.remaining() / 8) throw StateFormatError("truncated");
+  std::map<std::pair<std::string, std::string>, size_t> seen;
+  for (uint32_t s = 0; s < series; ++s) {
+    SeriesKey key;
+    key.metric = in.string();
+    key.instance = in.string();
+    if (!seen.emplace(std::make_pair(key.metric, key.instance), s).second) {
+      throw StateFormatError("series " + key.metric + "/" + key.instance + " listed twice");
+    }
+    state.keys.push_back(std::move(key));
+  }
+
+  const uint64_t rows = in.u64();
+  if (rows > in.remaining() / (8 * (uint64_t{series} + 1))) throw StateFormatError("truncated");
+  StoreSnapshot& snap = state.rows;
+  snap.series_count = series;
+  snap.rows = static_cast<size_t>(rows);
+  snap.timestamps_ms.resize(snap.rows);
+  for (size_t r = 0; r < snap.rows; ++r) {
+    snap.timestamps_ms[r] = static_cast<int64_t>(in.u64());
+    if (r > 0 && snap.timestamps_ms[r] <= snap.timestamps_ms[r - 1]) {
+      throw StateFormatError("timestamps not increasing at row " + std::to_string(r));
+    }
+  }
+  snap.values.resize(snap.series_count * snap.rows);
+  for (double& v : snap.values) v = in.f64();
+
+  const size_t body = bytes.size() - in.remaining();
+  const uint64_t checksum = in.u64();
+  if (in.remaining() != 0) throw StateFormatError(std::to_string(in.remaining()) + " unexpected bytes at the end");
+  if (checksum != fnv1a64(bytes.substr(0, body))) throw StateFormatError("checksum mismatch");
+  return state;
+}
+
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".tmp";
+  // No O_EXCL: a .tmp left by a crash mid-save must not block every later save. O_NOFOLLOW: a
+  // symlink planted at the .tmp name must not redirect the write.
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640));
+  if (fd.get() < 0) fail_write(tmp, errno);
+  auto fail_and_remove = [&tmp](int error) {
+    ::unlink(tmp.c_str());
+    fail_write(tmp, error);
+  };
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_and_remove(errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) fail_and_remove(errno);
+  // close() can report a deferred write error (NFS), so it is checked, not left to ~Fd.
+  if (::close(fd.release()) != 0) fail_and_remove(errno);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + errno_text(error));
+  }
+  // Without syncing the folder the rename itself may not survive a power cut.
+  const std::string folder = folder_of(path);
+  Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
+    throw std::runtime_error("cannot sync folder " + folder + " after writing " + path + ": " + errno_text(errno));
+  }
+}
+
+std::optional<SavedState> read_state_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw std::runtime_error("cannot read " + path + ": " + errno_text(errno));
+  }
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("cannot read " + path + ": " + errno_text(errno));
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  return decode_state(bytes);
+}
+
+StateFile::StateFile(std::string path, std::string config_source, std::chrono::milliseconds interval,
+                     std::chrono::milliseconds window)
+    : path_(std::move(path)), config_source_(std::move(config_source)), interval_(interval), window_(window) {}
+
+void StateFile::check_writable() const {
+  auto fail = [this](const std::string& message) {
+    throw ConfigError(config_message(config_source_, 0, "state_file", message));
+  };
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) fail(path_ + " is not a regular file");
+  std::string probe = folder_of(path_) + "/.resync-mon-check-XXXXXX";
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) fail("cannot write " + path_ + ": " + errno_text(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+size_t StateFile::restore(const SeriesLayout& layout, RingBuffer& store, int64_t now_ms) const {
+  std::optional<SavedState> saved;
+  try {
+    saved = read_state_file(path_);
+  } catch (const StateFormatError& e) {
+    // Keep the bad file for a post-mortem instead of overwriting it at the next save.
+    const std::string corrupt = path_ + ".corrupt-" + std::to_string(now_ms / 1000);
+    if (std::rename(path_.c_str(), corrupt.c_str()) != 0) {
+      const std::string why = errno_text(errno);
+      throw ConfigError(config_message(config_source_, 0, "state_file",
+                                       path_ + " is not a valid state file (" + e.what() +
+                                           ") and cannot be renamed to " + corrupt + ": " + why));
+    }
+    log_warning("state file " + path_ + " is not a valid state file (" + e.what() + "); renamed it to " + corrupt +
+                " and starting with an empty window");
+    return 0;
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(config_message(config_source_, 0, "state_file", e.what()));
+  }
+  if (!saved) return 0;
+  if (saved->interval != interval_) {
+    log_warning("state file " + path_ + " was saved at interval " + format_duration(saved->interval) +
+                ", not the configured " + format_duration(interval_) +
+                ": its samples are off the grid, starting with an empty window");
+    return 0;
+  }
+
+  std::map<std::pair<std::string_view, std::string_view>, size_t> saved_column;
+  for (size_t s = 0; s < saved->keys.size(); ++s) saved_column[{saved->keys[s].metric, saved->keys[s].instance}] = s;
+  std::vector<std::optional<size_t>> source(layout.size());
+  size_t matched = 0;
+  for (size_t c = 0; c < layout.size(); ++c) {
+    auto it = saved_column.find({layout.key(c).metric, layout.key(c).instance});
+    if (it != saved_column.end()) {
+      source[c] = it->second;
+      ++matched;
+    }
+  }
+
+  const StoreSnapshot newest = store.snapshot(1);
+  const int64_t after_ms = std::max(now_ms - window_.count(), newest.empty() ? INT64_MIN : newest.timestamps_ms[0]);
+  const StoreSnapshot& rows = saved->rows;
+  std::vector<double> row(layout.size());
+  size_t restored = 0;
+  for (size_t r = 0; r < rows.rows; ++r) {
+    const int64_t t = rows.timestamps_ms[r];
+    if (t <= after_ms || t >= now_ms) continue;
+    for (size_t c = 0; c < layout.size(); ++c) {
+      row[c] = source[c] ? rows.at(*source[c], r) : std::numeric_limits<double>::quiet_NaN();
+    }
+    store.append(t, row);
+    ++restored;
+  }
+  log_info("restored " + std::to_string(restored) + " samples from " + path_ + " (" + std::to_string(matched) +
+           " of " + std::to_string(layout.size()) + " series found in it)");
+  return restored;
+}
+
+bool StateFile::save(const SeriesLayout& layout, const RingBuffer& store) noexcept {
+  std::string error;
+  try {
+    write_file_atomically(path_, encode_state(interval_, layout, store.snapshot()));
+  } catch (const std::exception& e) {
+    error = e.what();
+    if (error.empty()) error = "unknown error";
+  } catch (...) {
+    error = "unknown error";
+  }
+  try {
+    // One line per distinct error: a full disk must not add a line to the log every minute.
+    if (!error.empty()) {
+      if (error != last_error_) log_warning("cannot save the state file (sampling goes on): " + error);
+      last_error_ = std::move(error);
+      return false;
+    }
+    if (!last_error_.empty()) log_info("state file " + path_ + " saved again");
+    last_error_.clear();
+  } catch (...) {
+  }
+  return true;
+}
+
+bool StateFile::save_if_due(const SeriesLayout& layout, const RingBuffer& store,
+                            std::chrono::steady_clock::time_point now) {
+  if (last_attempt_ == std::chrono::steady_clock::time_point{}) {
+    last_attempt_ = now;
+    return false;
+  }
+  if (now - last_attempt_ < kSaveEvery) return false;
+  last_attempt_ = now;
+  save(layout, store);
+  return true;
+}
+
+}  // namespace resync
