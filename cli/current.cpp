@@ -19,15 +19,16 @@ int64_t wall_ms() {
       .count();
 }
 
-std::string format_value(double v, std::string_view unit) {
+std::string format_value(double v, Unit unit) {
   if (std::isnan(v)) return "-";
   char buf[64];
-  if (unit == "bytes") {
+  if (unit == Unit::kBytes) {
     std::snprintf(buf, sizeof buf, "%.1f MiB", v / (1024.0 * 1024.0));
-  } else if (unit == "s") {
+  } else if (unit == Unit::kSeconds) {
     std::snprintf(buf, sizeof buf, "%s", server::format_uptime(static_cast<int64_t>(v)).c_str());
   } else {
-    std::snprintf(buf, sizeof buf, "%.6g%s%s", v, unit.empty() ? "" : " ", std::string(unit).c_str());
+    const std::string symbol(unit_symbol(unit));
+    std::snprintf(buf, sizeof buf, "%.6g%s%s", v, symbol.empty() ? "" : " ", symbol.c_str());
   }
   return buf;
 }
@@ -45,15 +46,14 @@ void print_table(const Monitor& monitor) {
   for (size_t c = 0; c < layout.size(); ++c) {
     const SeriesKey& key = layout.key(c);
     if (key.metric == kCollectorUp || key.metric == kCollectorDuration) continue;
-    const MetricInfo* info = find_metric(key.metric);
     std::printf("%-26s %-12s %s\n", key.metric.c_str(), key.instance.c_str(),
-                format_value(snap.empty() ? std::nan("") : snap.at(c, 0), info ? info->unit : "").c_str());
+                format_value(snap.empty() ? std::nan("") : snap.at(c, 0), key.description.unit).c_str());
   }
   std::printf("\n%s%-12s %-8s %-4s %-10s %s%s\n", bold, "COLLECTOR", "PLUGIN", "UP", "DURATION", "STATUS", reset);
   for (const CollectorHealth& h : monitor.sampler().health()) {
     const std::string detail = !h.up && !h.last_error.empty() ? h.last_error : h.status.empty() ? "ok" : h.status;
     std::printf("%-12s %-8s %-4s %-10s %s\n", h.name.c_str(), h.plugin.c_str(), h.up ? "yes" : "no",
-                format_value(h.duration_ms, "ms").c_str(), detail.c_str());
+                format_value(h.duration_ms, Unit::kMilliseconds).c_str(), detail.c_str());
   }
   const auto alerts = monitor.alerts().active();
   std::printf("\n%sALERTS%s\n", bold, reset);
@@ -76,7 +76,7 @@ void add_current_command(CLI::App& app, const GlobalOptions& global, Action& act
       std::this_thread::sleep_for(monitor.config().interval);
       monitor.sample_now(first + monitor.config().interval.count());
       if (*json) {
-        std::printf("%s\n", server::render_current(monitor, wall_ms()).c_str());
+        std::printf("%s\n", server::render_current(monitor.snapshot()).c_str());
       } else {
         print_table(monitor);
       }

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "resync/catalog.hpp"
 #include "resync/util/rate.hpp"
 
 namespace resync {
@@ -38,10 +37,10 @@ std::vector<AlertRule> default_alert_rules() {
   using C = Comparison;
   using S = Severity;
   return {
-      {"error_rate", {{S::kWarning, C::kAbove, 5}, {S::kCritical, C::kAtLeast, 10}}, std::nullopt, {}},
-      {"cache_hit_ratio", {{S::kWarning, C::kBelow, 80}}, AlertGuard{{"cache_hits", "cache_misses"}, 100}, {}},
-      {"response_time_p95", {{S::kWarning, C::kAbove, 500}, {S::kCritical, C::kAtLeast, 1000}}, std::nullopt, {}},
-      {"tws_connected", {{S::kCritical, C::kEquals, 0}}, std::nullopt, {}},
+      {"error_rate", {{S::kWarning, C::kAbove, 5}, {S::kCritical, C::kAtLeast, 10}}, std::nullopt, {}, 0, {}},
+      {"cache_hit_ratio", {{S::kWarning, C::kBelow, 80}}, AlertGuard{{"cache_hits", "cache_misses"}, 100}, {}, 0, {}},
+      {"response_time_p95", {{S::kWarning, C::kAbove, 500}, {S::kCritical, C::kAtLeast, 1000}}, std::nullopt, {}, 0, {}},
+      {"tws_connected", {{S::kCritical, C::kEquals, 0}}, std::nullopt, {}, 0, {}},
   };
 }
 
@@ -70,7 +69,9 @@ AlertEngine::AlertEngine(std::vector<AlertRule> rules, const SeriesLayout& layou
     : rules_(std::move(rules)), keep_(keep) {
   for (size_t r = 0; r < rules_.size(); ++r) {
     for (size_t column : layout.find_all(rules_[r].metric)) {
-      Target t{r, column, layout.key(column).instance, {}, std::nullopt, 0, std::nullopt};
+      Target t{r, column, layout.key(column).instance, {}, std::nullopt, 0, std::nullopt, 0, {}};
+      const std::string_view symbol = unit_symbol(layout.key(column).description.unit);
+      if (!symbol.empty()) t.unit = " " + std::string(symbol);
       if (rules_[r].guard) {
         for (const std::string& m : rules_[r].guard->metrics) {
           if (auto c = layout.find(m, t.instance)) t.guard_columns.push_back(*c);
@@ -128,8 +129,7 @@ std::vector<Alert> AlertEngine::evaluate(int64_t timestamp_ms, const double* row
       a.value = value;
       a.timestamp_ms = timestamp_ms;
       a.started_at_ms = t.pending_since_ms;
-      const MetricInfo* info = find_metric(rule.metric);
-      const std::string unit = info && !info->unit.empty() ? " " + std::string(info->unit) : "";
+      const std::string& unit = t.unit;
       a.message = rule.metric + (t.instance.empty() ? "" : " [" + t.instance + "]") + " is " +
                   format_number(value) + unit + " (" + to_string(*severity) + " when " +
                   to_symbol(matched->comparison) + " " + format_number(matched->threshold) + unit + ")";

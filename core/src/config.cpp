@@ -17,7 +17,6 @@
 #include <set>
 #include <sstream>
 
-#include "resync/catalog.hpp"
 #include "resync/error.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/util/duration.hpp"
@@ -358,7 +357,8 @@ class Loader {
     const Node* metric = n.find("metric");
     if (!metric) fail(n.line, path + ".metric", "missing; every rule names the metric it watches");
     rule.metric = string(*metric, path + ".metric");
-    if (!find_metric(rule.metric)) fail(metric->line, path + ".metric", "unknown metric \"" + rule.metric + "\"");
+    rule.line = metric->line;
+    rule.key_path = path;
     for (Comparison cmp : {Comparison::kAbove, Comparison::kAtLeast, Comparison::kBelow, Comparison::kAtMost,
                            Comparison::kEquals}) {
       const Node* t = n.find(to_string(cmp));
@@ -380,9 +380,7 @@ class Loader {
       }
       for (size_t i = 0; i < metrics->seq.size(); ++i) {
         const std::string mpath = path + ".guard.metrics[" + std::to_string(i) + "]";
-        std::string m = string(metrics->seq[i], mpath);
-        if (!find_metric(m)) fail(metrics->seq[i].line, mpath, "unknown metric \"" + m + "\"");
-        guard.metrics.push_back(std::move(m));
+        guard.metrics.push_back(string(metrics->seq[i], mpath));
       }
       if (const Node* v = g->find("min_increase")) guard.min_increase = number(*v, path + ".guard.min_increase");
       rule.guard = std::move(guard);

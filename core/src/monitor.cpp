@@ -7,6 +7,7 @@
 
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
+#include "plugin_host.hpp"
 
 namespace resync {
 namespace {
@@ -48,7 +49,7 @@ Monitor::Monitor(Config config) : config_(std::move(config)), started_at_(std::c
     } catch (const PluginLoadError& e) {
       rethrow_create_error(config_, cc, redact(e.what(), config_.secrets));
     }
-    add_instance({cc.name, cc.plugin, plugin->series()});
+    add_instance({cc.name, cc.plugin, plugin->series(), plugin->info().status_field});
     entries.push_back({cc.name, cc.plugin, std::move(collector), cc.timeout});
   }
   finish(std::move(entries));
@@ -74,13 +75,69 @@ Monitor::Monitor(Config config, std::vector<InstanceInfo> instances, std::vector
 }
 
 void Monitor::add_instance(InstanceInfo info) {
-  for (const std::string& metric : info.series) layout_.add({metric, info.name, info.plugin});
-  layout_.add({std::string(kCollectorUp), info.name, info.plugin});
-  layout_.add({std::string(kCollectorDuration), info.name, info.plugin});
+  for (const SeriesDescription& d : info.series) layout_.add({d.name, info.name, info.plugin, d});
+  for (const SeriesDescription& d : host_series()) layout_.add({d.name, info.name, info.plugin, d});
   instances_.push_back(std::move(info));
 }
 
+// Rules are checked against what the configured plugins declare, which is only known once they
+// are loaded; the built-in defaults may name series nobody provides and then simply never fire.
+void Monitor::check_rules() const {
+  for (const AlertRule& rule : config_.alerts) {
+    if (rule.key_path.empty()) continue;
+    auto known = [this](const std::string& metric) { return layout_.find_first(metric).has_value(); };
+    if (!known(rule.metric)) {
+      throw ConfigError(config_message(config_.source, rule.line, rule.key_path + ".metric",
+                                       "no configured collector provides \"" + rule.metric + "\"" +
+                                           known_series()));
+    }
+    if (!rule.guard) continue;
+    for (size_t i = 0; i < rule.guard->metrics.size(); ++i) {
+      if (!known(rule.guard->metrics[i])) {
+        throw ConfigError(config_message(config_.source, rule.line,
+                                         rule.key_path + ".guard.metrics[" + std::to_string(i) + "]",
+                                         "no configured collector provides \"" + rule.guard->metrics[i] + "\""));
+      }
+    }
+  }
+}
+
+std::string Monitor::known_series() const {
+  std::vector<std::string> names;
+  for (const SeriesKey& k : layout_.keys()) {
+    if (is_host_series(k.metric) || std::find(names.begin(), names.end(), k.metric) != names.end()) continue;
+    names.push_back(k.metric);
+  }
+  std::string text;
+  for (const std::string& n : names) text += (text.empty() ? "; known: " : ", ") + n;
+  return text;
+}
+
+MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
+  MonitorSnapshot s;
+  s.taken_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  s.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(started_at_.time_since_epoch()).count();
+  s.interval = config_.interval;
+  s.window = config_.window;
+  s.capacity = store_->capacity();
+  s.series = keys_;
+  for (const InstanceInfo& i : instances_) {
+    if (!i.status_field.empty()) s.status_fields.emplace(i.plugin, i.status_field);
+  }
+  s.store = store_->snapshot(max_rows);
+  s.rows_held = store_->size();
+  s.alerts = alerts_->recent();
+  s.active = alerts_->active();
+  s.health = sampler_->health();
+  s.runs_started = sampler_->runs_started();
+  s.ticks_skipped = sampler_->ticks_skipped();
+  return s;
+}
+
 void Monitor::finish(std::vector<CollectorEntry> entries) {
+  check_rules();
+  keys_ = std::make_shared<const std::vector<SeriesKey>>(layout_.keys());
   store_ = std::make_unique<RingBuffer>(layout_.size(), config_.capacity());
   alerts_ = std::make_unique<AlertEngine>(config_.alerts, layout_);
   SamplerOptions options;

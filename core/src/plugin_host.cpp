@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 
 #include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <functional>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -26,6 +28,59 @@ bool valid_name(std::string_view name) {
   });
 }
 
+// "section.field" or "section.sub.field", each part [a-z0-9_]+.
+bool valid_field(std::string_view path) {
+  size_t parts = 0;
+  for (size_t at = 0; at <= path.size();) {
+    const size_t dot = std::min(path.find('.', at), path.size());
+    if (!valid_name(path.substr(at, dot - at))) return false;
+    ++parts;
+    at = dot + 1;
+  }
+  return parts >= 2;
+}
+
+// The descriptions a plugin appended to its table (ABI 0.2), or generic ones for an older plugin.
+std::vector<SeriesDescription> read_descriptions(const resync_plugin_v1& table,
+                                                 const std::function<PluginLoadError(const std::string&)>& fail) {
+  const bool has_desc = table.struct_size >= offsetof(resync_plugin_v1, series_desc_size) + sizeof(uint32_t) &&
+                        table.series_desc != nullptr;
+  if (has_desc && table.series_desc_size < RESYNC_SERIES_DESC_MIN_SIZE) {
+    throw fail("series descriptions are " + std::to_string(table.series_desc_size) + " bytes each, expected at least " +
+               std::to_string(RESYNC_SERIES_DESC_MIN_SIZE));
+  }
+  std::vector<SeriesDescription> out;
+  for (uint32_t i = 0; i < table.series_count; ++i) {
+    SeriesDescription d(table.series[i]);
+    if (!has_desc) {
+      d.help = "Series " + d.name + " of plugin " + table.name + ".";
+      out.push_back(std::move(d));
+      continue;
+    }
+    // Stride by the plugin's struct size, so a plugin built with a later, larger struct loads.
+    const auto* raw = reinterpret_cast<const unsigned char*>(table.series_desc) + size_t{i} * table.series_desc_size;
+    const auto& desc = *reinterpret_cast<const resync_series_desc*>(raw);
+    const std::string where = "series '" + d.name + "': ";
+    if (!desc.name || d.name != desc.name) throw fail(where + "description " + std::to_string(i) + " names another series");
+    if (desc.unit > RESYNC_UNIT_BOOLEAN) throw fail(where + "unknown unit " + std::to_string(desc.unit));
+    if (desc.kind > RESYNC_KIND_COUNTER) throw fail(where + "unknown kind " + std::to_string(desc.kind));
+    if (desc.current_field && !valid_field(desc.current_field)) {
+      throw fail(where + "current_field \"" + std::string(desc.current_field) + "\" is not section.field");
+    }
+    if (desc.history_field && !valid_field(desc.history_field)) {
+      throw fail(where + "history_field \"" + std::string(desc.history_field) + "\" is not section.field");
+    }
+    d.unit = static_cast<Unit>(desc.unit);
+    d.kind = static_cast<Kind>(desc.kind);
+    d.help = desc.help ? desc.help : "";
+    d.current_field = desc.current_field ? desc.current_field : "";
+    d.history_field = desc.history_field ? desc.history_field : "";
+    d.flags = desc.flags;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 std::string executable_dir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -40,7 +95,7 @@ Plugin::~Plugin() {
 
 std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
   std::shared_ptr<Plugin> plugin(new Plugin());
-  plugin->path_ = path;
+  plugin->info_.path = path;
   auto fail = [&path](const std::string& why) { return PluginLoadError(path + ": " + why); };
 
   dlerror();
@@ -60,9 +115,9 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
     throw fail("built for plugin ABI version " + std::to_string(table->abi_version) +
                ", this resync-mon needs version " + std::to_string(RESYNC_PLUGIN_ABI_VERSION));
   }
-  if (table->struct_size < sizeof(resync_plugin_v1)) {
+  if (table->struct_size < RESYNC_PLUGIN_V1_MIN_SIZE) {
     throw fail("descriptor is " + std::to_string(table->struct_size) + " bytes, expected at least " +
-               std::to_string(sizeof(resync_plugin_v1)));
+               std::to_string(RESYNC_PLUGIN_V1_MIN_SIZE));
   }
   if (!table->name || !valid_name(table->name)) throw fail("plugin name is missing or not [a-z0-9_]+");
   if (!table->create || !table->collect || !table->last_error || !table->status || !table->destroy) {
@@ -74,17 +129,24 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
     const char* s = table->series[i];
     if (!s || !valid_name(s)) throw fail("series " + std::to_string(i) + " has no valid [a-z0-9_]+ name");
     if (!seen.insert(s).second) throw fail("series '" + std::string(s) + "' is listed twice");
-    plugin->series_.emplace_back(s);
+  }
+  PluginInfo& info = plugin->info_;
+  info.series = read_descriptions(*table, fail);
+  const bool has_status_field = table->struct_size >= offsetof(resync_plugin_v1, status_field) + sizeof(const char*);
+  if (has_status_field && table->status_field) {
+    if (!valid_field(table->status_field)) throw fail("status_field is not section.field");
+    info.status_field = table->status_field;
   }
   plugin->table_ = table;
-  plugin->name_ = table->name;
-  plugin->description_ = table->description ? table->description : "";
+  info.name = table->name;
+  info.description = table->description ? table->description : "";
+  info.abi_version = table->abi_version;
   return plugin;
 }
 
 PluginHost::PluginHost(std::vector<std::string> search_dirs) : dirs_(std::move(search_dirs)) {}
 
-std::vector<std::string> PluginHost::default_search_dirs(const std::string& plugin_dir) {
+std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir) {
   if (!plugin_dir.empty()) return {plugin_dir};
   std::vector<std::string> dirs;
   const std::string exe_dir = executable_dir();
@@ -138,6 +200,18 @@ std::vector<PluginHost::Found> PluginHost::discover() const {
     }
   }
   return found;
+}
+
+std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs) {
+  std::vector<PluginInfo> out;
+  for (PluginHost::Found& f : PluginHost(dirs).discover()) {
+    PluginInfo info;
+    if (f.plugin) info = f.plugin->info();
+    info.path = f.path;
+    info.error = f.error;
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 PluginCollector::PluginCollector(std::shared_ptr<const Plugin> plugin, const std::string& config_json)

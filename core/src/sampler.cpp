@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "resync/sampler.hpp"
 
+#include "derived_series.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -81,17 +83,13 @@ Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout
       else if (key.metric == kCollectorDuration) w->duration_column = c;
       else w->columns.emplace(key.metric, c);
     }
-    if (e.plugin == "system") {
-      if (auto c = layout.find("system_availability", e.name)) availability_columns_.push_back(*c);
-      if (auto c = layout.find("async_operations_active", e.name)) async_columns_.push_back(*c);
-    }
     w->health.name = e.name;
     w->health.plugin = e.plugin;
     w->health.effective_interval = options_.interval;
     w->entry = std::move(e);
     workers_.push_back(std::move(w));
   }
-  run_history_.assign(store.capacity(), {0, 0});
+  derived_ = std::make_unique<DerivedSeries>(layout, store.capacity());
   for (auto& w : workers_) w->thread = std::thread([this, &w = *w] { work(w); });
 }
 
@@ -251,21 +249,7 @@ void Sampler::sample_at(int64_t grid_ms) {
   }
   lock.unlock();
 
-  // Share of successful collector runs over the window, unless the system collector probed a
-  // health_url itself and emitted its own figure.
-  if (!run_history_.empty()) {
-    auto& slot = run_history_[run_history_head_];
-    window_ok_ -= slot.first;
-    window_total_ -= slot.second;
-    slot = {ok_runs, scheduled};
-    window_ok_ += ok_runs;
-    window_total_ += scheduled;
-    run_history_head_ = (run_history_head_ + 1) % run_history_.size();
-  }
-  for (size_t c : availability_columns_) {
-    if (std::isnan(row[c]) && window_total_ > 0) row[c] = 100.0 * double(window_ok_) / double(window_total_);
-  }
-  for (size_t c : async_columns_) row[c] = double(in_flight);
+  derived_->apply(row, ok_runs, scheduled, in_flight);
 
   for (const auto& [level, line] : logs) log(level, line);
   store_.append(grid_ms, row);

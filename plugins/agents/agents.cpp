@@ -22,8 +22,20 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const char* const kSeries[] = {"agents_active", "agents_created",  "agents_failed",
-                               "llm_requests",  "llm_tokens_used", "llm_errors"};
+constexpr resync_series_desc kSeries[] = {
+    {"agents_active", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Agents currently active.", "agents.active",
+     "agents.active", RESYNC_SERIES_TREND},
+    {"agents_created", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Agents created since start.", "agents.created_total",
+     "agents.created", 0},
+    {"agents_failed", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Agent creations that failed since start.",
+     "agents.failed_total", nullptr, 0},
+    {"llm_requests", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM requests made since start.", "llm.requests",
+     nullptr, 0},
+    {"llm_tokens_used", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM tokens used since start.", "llm.tokens_used",
+     nullptr, 0},
+    {"llm_errors", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM requests that failed since start.", "llm.errors",
+     nullptr, 0},
+};
 
 // SPEC section 4: what a Resync service calls these series on its /metrics.
 const std::map<std::string, std::string> kDefaultMetrics = {
@@ -35,15 +47,15 @@ const std::map<std::string, std::string> kDefaultMetrics = {
     {"llm_errors", "resync_llm_errors"}};
 
 bool is_series(const std::string& name) {
-  for (const char* s : kSeries) {
-    if (name == s) return true;
+  for (const resync_series_desc& s : kSeries) {
+    if (name == s.name) return true;
   }
   return false;
 }
 
 std::string series_list() {
   std::string list;
-  for (const char* s : kSeries) list += (list.empty() ? "" : ", ") + std::string(s);
+  for (const resync_series_desc& s : kSeries) list += (list.empty() ? "" : ", ") + std::string(s.name);
   return list;
 }
 

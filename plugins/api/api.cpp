@@ -19,9 +19,23 @@ namespace {
 using api::ApiValues;
 using Clock = std::chrono::steady_clock;
 
-const char* const kSeries[] = {"requests_total",   "requests_per_sec",  "error_count",
-                               "error_rate",       "response_time_p50", "response_time_p95",
-                               "response_time_avg"};
+constexpr resync_series_desc kSeries[] = {
+    {"requests_total", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Requests served by the API since it started.",
+     "api.requests_total", nullptr, 0},
+    {"requests_per_sec", RESYNC_UNIT_PER_SECOND, RESYNC_KIND_GAUGE, "API requests per second over the last interval.",
+     "api.requests_per_sec", "api.requests_per_sec", RESYNC_SERIES_TREND},
+    {"error_count", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "API responses with status 5xx since it started.",
+     "api.error_count", nullptr, 0},
+    {"error_rate", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
+     "Share of API responses with status 5xx over the last interval.", "api.error_rate", "api.error_rate", 0},
+    {"response_time_p50", RESYNC_UNIT_MILLISECONDS, RESYNC_KIND_GAUGE,
+     "Median API response time over the last interval.", "api.response_time_p50", "api.response_time_p50", 0},
+    {"response_time_p95", RESYNC_UNIT_MILLISECONDS, RESYNC_KIND_GAUGE,
+     "95th percentile API response time over the last interval.", "api.response_time_p95",
+     "api.response_time_p95", 0},
+    {"response_time_avg", RESYNC_UNIT_MILLISECONDS, RESYNC_KIND_GAUGE,
+     "Mean API response time over the last interval.", "api.response_time_avg", nullptr, 0},
+};
 
 // Up to this many request times per interval are kept (8 bytes each); beyond it the
 // percentiles come from a uniform sample of them (see api::Reservoir).

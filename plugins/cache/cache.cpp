@@ -32,8 +32,18 @@ using std::chrono::milliseconds;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const char* const kSeries[] = {"cache_hits", "cache_misses", "cache_hit_ratio", "cache_size",
-                               "cache_evictions"};
+constexpr resync_series_desc kSeries[] = {
+    {"cache_hits", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Cache lookups that found their key.", "cache.hits",
+     "cache.operations", RESYNC_SERIES_HISTORY_INCREASE},
+    {"cache_misses", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Cache lookups that did not find their key.",
+     "cache.misses", "cache.operations", RESYNC_SERIES_HISTORY_INCREASE},
+    {"cache_hit_ratio", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
+     "Share of cache lookups that hit over the last interval.", "cache.hit_ratio", "cache.hit_ratio",
+     RESYNC_SERIES_TREND},
+    {"cache_size", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Keys held by the cache.", "cache.size", nullptr, 0},
+    {"cache_evictions", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
+     "Keys evicted by the cache to stay within its memory limit.", "cache.evictions", nullptr, 0},
+};
 
 // Network I/O gets 80% of the host's deadline: the rest covers thread wake-up and emitting, so a
 // silent target makes collect() fail on its own with a precise message instead of being

@@ -16,9 +16,24 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const char* const kSeries[] = {"system_uptime",       "system_availability", "async_operations_active",
-                               "host_cpu_percent",    "host_memory_percent", "host_load1",
-                               "process_rss_bytes"};
+// Availability without a health_url and the runs in flight are facts of the host, not of /proc:
+// the flags ask the host to fill them (RESYNC_SERIES_HOST_*).
+constexpr resync_series_desc kSeries[] = {
+    {"system_uptime", RESYNC_UNIT_SECONDS, RESYNC_KIND_GAUGE, "Seconds since the host booted.", nullptr, nullptr, 0},
+    {"system_availability", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
+     "Share of successful health probes (or collector runs) over the window.", "system.availability", nullptr,
+     RESYNC_SERIES_HOST_AVAILABILITY},
+    {"async_operations_active", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Collector runs in flight when the sample was taken.",
+     "system.async_operations", nullptr, RESYNC_SERIES_HOST_IN_FLIGHT},
+    {"host_cpu_percent", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE, "Host CPU busy time over the last interval.",
+     "host.cpu_percent", "host.cpu_percent", 0},
+    {"host_memory_percent", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE, "Host memory in use (total minus available).",
+     "host.memory_percent", "host.memory_percent", 0},
+    {"host_load1", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Host one-minute load average.", "host.load1", "host.load1",
+     0},
+    {"process_rss_bytes", RESYNC_UNIT_BYTES, RESYNC_KIND_GAUGE, "Resident memory of the resync-mon process.",
+     "host.process_rss_bytes", nullptr, 0},
+};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);

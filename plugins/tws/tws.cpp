@@ -36,9 +36,24 @@ constexpr const char* kJobCountPath = "/twsd/api/v2/plan/job/count";
 // A job count answer is a handful of status names; more than this is not one.
 constexpr size_t kMaxJobCountBody = 1024 * 1024;
 
-const char* const kSeries[] = {"tws_connected",       "tws_latency_ms", "tws_requests_success",
-                               "tws_requests_failed", "tws_jobs_error", "tws_jobs_running",
-                               "tws_jobs_waiting",    "tws_jobs_done"};
+constexpr resync_series_desc kSeries[] = {
+    {"tws_connected", RESYNC_UNIT_BOOLEAN, RESYNC_KIND_GAUGE,
+     "1 when the HCL Workload Automation engine answered the probe, else 0.", "tws.connected", "tws.connected", 0},
+    {"tws_latency_ms", RESYNC_UNIT_MILLISECONDS, RESYNC_KIND_GAUGE, "Round trip of the engine probe.",
+     "tws.latency_ms", "tws.latency", 0},
+    {"tws_requests_success", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
+     "Engine probes that succeeded since resync-mon started.", "tws.requests_success", nullptr, 0},
+    {"tws_requests_failed", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
+     "Engine probes that failed since resync-mon started.", "tws.requests_failed", nullptr, 0},
+    {"tws_jobs_error", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in ABEND, ABENP, FAIL, ERROR or STUCK.",
+     "tws.jobs.error", nullptr, 0},
+    {"tws_jobs_running", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in EXEC or STARTED.",
+     "tws.jobs.running", nullptr, 0},
+    {"tws_jobs_waiting", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in HOLD, READY, WAIT, INTRO or PEND.",
+     "tws.jobs.waiting", nullptr, 0},
+    {"tws_jobs_done", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in SUCC or SUCCP.", "tws.jobs.done",
+     nullptr, 0},
+};
 
 enum class Bucket { kError, kRunning, kWaiting, kDone };
 
@@ -304,7 +319,7 @@ class TwsCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN(
+RESYNC_DEFINE_PLUGIN_WITH_STATUS(
     resync::plugin::TwsCollector, "tws",
     "HCL Workload Automation engine: reachability, latency and job states (REST API V2)",
-    resync::plugin::kSeries)
+    resync::plugin::kSeries, "tws.status")

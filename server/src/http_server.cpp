@@ -76,11 +76,6 @@ constexpr std::string_view kLivenessPath = "/health";
 constexpr std::string_view kDashboardPath = "/monitoring";
 constexpr std::string_view kAssetsPrefix = "/monitoring/assets/";
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -400,9 +395,10 @@ class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 }  // namespace
 
 void HttpServer::Impl::publish() {
-  auto c = std::make_shared<const Document>(kJson, render_current(monitor, wall_ms()));
-  auto h = std::make_shared<const Document>(kJson, render_history(monitor));
-  auto m = std::make_shared<const Document>(kPrometheus, render_prometheus(monitor));
+  const MonitorSnapshot snap = monitor.snapshot();
+  auto c = std::make_shared<const Document>(kJson, render_current(snap));
+  auto h = std::make_shared<const Document>(kJson, render_history(snap));
+  auto m = std::make_shared<const Document>(kPrometheus, render_prometheus(snap));
   ws.publish(c->body());
   {
     std::lock_guard lock(documents_mutex);
@@ -539,8 +535,8 @@ void HttpServer::Impl::handle(HTTPServerRequest& request, HTTPServerResponse& re
     return body->send(request, response);
   }
   if (path == kHistoryPath) return serve_history(query, request, response);
-  if (path == kAlertsPath) return send_json(response, render_alerts(monitor));
-  if (path == kHealthPath) return send_json(response, render_health(monitor));
+  if (path == kAlertsPath) return send_json(response, render_alerts(monitor.snapshot(1)));
+  if (path == kHealthPath) return send_json(response, render_health(monitor.snapshot(1)));
   if (path == kLivenessPath) {
     return send_bytes(response, HTTPResponse::HTTP_OK, kJson, kNoStore, kLivenessBody.data(), kLivenessBody.size());
   }
@@ -576,7 +572,7 @@ void HttpServer::Impl::serve_history(std::string_view query, HTTPServerRequest& 
     }
     return body->send(request, response);
   }
-  send_json(response, render_history(monitor, rows));
+  send_json(response, render_history(monitor.snapshot(rows)));
 }
 
 void HttpServer::Impl::serve_websocket(HTTPServerRequest& request, HTTPServerResponse& response) {

@@ -27,8 +27,20 @@ namespace {
 
 constexpr int kMaxSamples = 8;
 
-const char* const kSeries[] = {"fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1", "fixture_s2",
-                               "fixture_s3",    "fixture_s4",      "fixture_s5", "fixture_s6", "fixture_s7"};
+#define FIXTURE_SERIES(name, unit, help) {name, unit, RESYNC_KIND_GAUGE, help, "fixture." name, "fixture." name, 0}
+constexpr resync_series_desc kSeries[] = {
+    FIXTURE_SERIES("fixture_calls", RESYNC_UNIT_COUNT, "Calls of collect() so far."),
+    FIXTURE_SERIES("fixture_wall_ms", RESYNC_UNIT_MILLISECONDS, "Wall clock when collect() started."),
+    FIXTURE_SERIES("fixture_s0", RESYNC_UNIT_COUNT, "Scripted value 0."),
+    FIXTURE_SERIES("fixture_s1", RESYNC_UNIT_COUNT, "Scripted value 1."),
+    FIXTURE_SERIES("fixture_s2", RESYNC_UNIT_COUNT, "Scripted value 2."),
+    FIXTURE_SERIES("fixture_s3", RESYNC_UNIT_COUNT, "Scripted value 3."),
+    FIXTURE_SERIES("fixture_s4", RESYNC_UNIT_COUNT, "Scripted value 4."),
+    FIXTURE_SERIES("fixture_s5", RESYNC_UNIT_COUNT, "Scripted value 5."),
+    FIXTURE_SERIES("fixture_s6", RESYNC_UNIT_COUNT, "Scripted value 6."),
+    FIXTURE_SERIES("fixture_s7", RESYNC_UNIT_COUNT, "Scripted value 7."),
+};
+#undef FIXTURE_SERIES
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -77,7 +89,7 @@ class FixtureCollector final : public CollectorBase {
     set_status("ok");
     emit("fixture_calls", call);
     emit("fixture_wall_ms", static_cast<double>(started));
-    for (int i = 0; i < samples_; ++i) emit(kSeries[2 + i], call * 100.0 + i);
+    for (int i = 0; i < samples_; ++i) emit(kSeries[2 + i].name, call * 100.0 + i);
   }
 
  private:
@@ -107,18 +119,22 @@ extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint
 #else
   constexpr decltype(&Adapter::collect) collect = &Adapter::collect;
 #endif
+  static const auto names = resync::plugin::series_names(resync::plugin::kSeries);
   static const resync_plugin_v1 table{FIXTURE_ABI_VERSION,
                                       sizeof(resync_plugin_v1),
                                       FIXTURE_NAME,
                                       "Test fixture: fails, hangs or emits as its options say",
-                                      resync::plugin::kSeries,
-                                      static_cast<uint32_t>(std::size(resync::plugin::kSeries)),
+                                      names.data(),
+                                      static_cast<uint32_t>(names.size()),
                                       0,
                                       &Adapter::create,
                                       collect,
                                       &Adapter::last_error,
                                       &Adapter::status,
-                                      &Adapter::destroy};
+                                      &Adapter::destroy,
+                                      resync::plugin::kSeries,
+                                      sizeof(resync_series_desc),
+                                      "fixture.status"};
   return &table;
 }
 #else

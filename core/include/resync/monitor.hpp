@@ -10,10 +10,10 @@
 
 #include "resync/alert_engine.hpp"
 #include "resync/config.hpp"
-#include "resync/plugin_host.hpp"
 #include "resync/ring_buffer.hpp"
 #include "resync/sampler.hpp"
 #include "resync/series.hpp"
+#include "resync/snapshot.hpp"
 #include "resync/state_file.hpp"
 
 namespace resync {
@@ -22,7 +22,8 @@ namespace resync {
 struct InstanceInfo {
   std::string name;
   std::string plugin;
-  std::vector<std::string> series;  ///< what its plugin may emit
+  std::vector<SeriesDescription> series;  ///< what its plugin may emit
+  std::string status_field;                ///< where /current shows its status text; "" for none
 };
 
 /// The running core of one resync-mon process: the plugins and collectors a configuration
@@ -57,6 +58,10 @@ class Monitor {
   /// Register before start().
   void add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
 
+  /// A consistent copy for the views: the newest `max_rows` rows, the alerts, the health and
+  /// the series descriptions. Any thread.
+  MonitorSnapshot snapshot(size_t max_rows = SIZE_MAX) const;
+
   const Config& config() const { return config_; }
   const SeriesLayout& layout() const { return layout_; }
   const RingBuffer& store() const { return *store_; }
@@ -68,11 +73,14 @@ class Monitor {
  private:
   void add_instance(InstanceInfo info);
   void finish(std::vector<CollectorEntry> entries);  // layout_ complete: store, alerts, sampler
+  void check_rules() const;
+  std::string known_series() const;  // "; known: a, b" for rule errors
   void on_sample(int64_t timestamp_ms, const std::vector<double>& row);
 
   Config config_;
   std::vector<InstanceInfo> instances_;
   SeriesLayout layout_;
+  std::shared_ptr<const std::vector<SeriesKey>> keys_;  // layout_'s keys, shared with snapshots
   std::unique_ptr<RingBuffer> store_;
   std::unique_ptr<AlertEngine> alerts_;
   std::unique_ptr<Sampler> sampler_;

@@ -18,6 +18,8 @@
 
 namespace resync {
 
+class DerivedSeries;
+
 /// One configured collector instance handed to the Sampler.
 struct CollectorEntry {
   std::string name;    ///< instance name, unique ("redis", "tws-prod")
@@ -115,11 +117,7 @@ class Sampler {
   std::atomic<uint64_t> ticks_skipped_{0};
   std::atomic<uint64_t> runs_started_{0};
 
-  // Derived series of the `system` collector (SPEC section 4).
-  std::vector<size_t> availability_columns_, async_columns_;
-  std::vector<std::pair<uint32_t, uint32_t>> run_history_;  // (ok, total) per tick, ring
-  size_t run_history_head_ = 0;
-  uint64_t window_ok_ = 0, window_total_ = 0;
+  std::unique_ptr<DerivedSeries> derived_;  // only touched by the thread taking samples
 };
 
 }  // namespace resync

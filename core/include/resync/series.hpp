@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,11 +10,50 @@
 
 namespace resync {
 
-/// Identity of one stored series: a metric of one collector instance.
+/// Unit of a series; the values match the plugin ABI's RESYNC_UNIT_*.
+enum class Unit : uint32_t { kCount, kSeconds, kMilliseconds, kBytes, kPercent, kRatio, kPerSecond, kBoolean };
+/// Kind of a series, which decides its Prometheus TYPE; values match RESYNC_KIND_*.
+enum class Kind : uint32_t { kGauge, kCounter };
+
+/// Flags of a series; values match the plugin ABI's RESYNC_SERIES_*.
+namespace series_flags {
+inline constexpr uint32_t kTrend = 0x1;              ///< its /current section's "trend" comes from it
+inline constexpr uint32_t kHostAvailability = 0x2;  ///< host fills the share of successful runs
+inline constexpr uint32_t kHostInFlight = 0x4;      ///< host fills the collector runs in flight
+inline constexpr uint32_t kHistoryIncrease = 0x8;   ///< its /history column is the increase per sample
+}  // namespace series_flags
+
+/// What a series is, as its plugin (or the host, for its own series) declares it.
+struct SeriesDescription {
+  std::string name;  ///< e.g. "cache_hits"
+  Unit unit = Unit::kCount;
+  Kind kind = Kind::kGauge;
+  std::string help;           ///< one sentence
+  std::string current_field;  ///< "cache.hits": its place in /current; "" for none
+  std::string history_field;  ///< "cache.operations": its place in /history; "" for none
+  uint32_t flags = 0;         ///< series_flags::*
+
+  SeriesDescription() = default;
+  /// A unitless gauge with no place in the documents (what an older plugin's series becomes).
+  SeriesDescription(std::string n) : name(std::move(n)) {}  // NOLINT: implicit on purpose
+  SeriesDescription(const char* n) : name(n) {}             // NOLINT: implicit on purpose
+  SeriesDescription(std::string n, Unit u, Kind k, std::string h, std::string current = {},
+                    std::string history = {}, uint32_t f = 0)
+      : name(std::move(n)), unit(u), kind(k), help(std::move(h)), current_field(std::move(current)),
+        history_field(std::move(history)), flags(f) {}
+};
+
+/// "%", "ms", "s", "B", "/s" or "" for plain counts and booleans: for values shown to humans.
+std::string_view unit_symbol(Unit unit);
+/// "percent", "milliseconds", ...: the ABI's names, for `plugins` and exports.
+std::string_view unit_name(Unit unit);
+
+/// Identity of one stored series: a metric of one collector instance, and its description.
 struct SeriesKey {
-  std::string metric;    ///< catalog name, e.g. "cache_hits"
+  std::string metric;    ///< series name, e.g. "cache_hits"
   std::string instance;  ///< collector instance name, e.g. "redis"
   std::string plugin;    ///< plugin of that instance, e.g. "cache"
+  SeriesDescription description{};  ///< description.name == metric (empty for a bare key)
 };
 
 /// The fixed, ordered list of series a store holds; a series' position is its column in the

@@ -45,6 +45,53 @@ extern "C" {
 #define RESYNC_ERR_COLLECT (-2)  /* this collection failed; last_error() says why */
 #define RESYNC_ERR_INTERNAL (-3) /* anything else (out of memory, unexpected exception) */
 
+/* Unit of a series (resync_series_desc.unit). The host derives /metrics names and scales from
+ * it (a MILLISECONDS series is exported in seconds), and the views label axes and values. */
+#define RESYNC_UNIT_COUNT 0u        /* plain number of things: requests, keys, jobs */
+#define RESYNC_UNIT_SECONDS 1u
+#define RESYNC_UNIT_MILLISECONDS 2u /* stored and shown in ms, exported in seconds */
+#define RESYNC_UNIT_BYTES 3u
+#define RESYNC_UNIT_PERCENT 4u      /* 0..100 */
+#define RESYNC_UNIT_RATIO 5u        /* 0..1 */
+#define RESYNC_UNIT_PER_SECOND 6u   /* a rate */
+#define RESYNC_UNIT_BOOLEAN 7u      /* 0 or 1; /current shows true/false */
+
+/* Kind of a series (resync_series_desc.kind): its Prometheus TYPE. */
+#define RESYNC_KIND_GAUGE 0u
+#define RESYNC_KIND_COUNTER 1u /* cumulative, only grows except on a reset of its source */
+
+/* Flags of a series (resync_series_desc.flags), OR-ed. */
+/* The section of /current named by current_field takes its "trend" (% change against the sample
+ * five minutes earlier) from this series. At most one series per section sets it. */
+#define RESYNC_SERIES_TREND 0x1u
+/* When the plugin emits no value for this series, the host fills the share (%) of successful
+ * collector runs of all collectors over the window: an availability figure needing no probe. */
+#define RESYNC_SERIES_HOST_AVAILABILITY 0x2u
+/* The host always fills this series with the number of collector runs in flight. */
+#define RESYNC_SERIES_HOST_IN_FLIGHT 0x4u
+/* The /history column of this series (a COUNTER) holds its increase per sample, not its value. */
+#define RESYNC_SERIES_HISTORY_INCREASE 0x8u
+
+/* Description of one series a plugin may emit (resync_plugin_v1.series_desc). Strings are
+ * static storage. Fields are only ever appended, guarded by resync_plugin_v1.series_desc_size. */
+typedef struct resync_series_desc {
+  /* Series name, [a-z0-9_]+, equal to the entry of resync_plugin_v1.series at the same index. */
+  const char* name;
+  uint32_t unit;  /* RESYNC_UNIT_* */
+  uint32_t kind;  /* RESYNC_KIND_* */
+  /* One sentence for humans: Prometheus HELP, `resync-mon plugins`, report tables. */
+  const char* help;
+  /* Where the value appears in /api/monitoring/current, as "section.field" (for example
+   * "api.requests_per_sec", or "tws.jobs.error" one level deeper), or NULL when it has no place
+   * there. The plugin's first instance fills it; a section the document lacks is appended. */
+  const char* current_field;
+  /* Where the series appears in /api/monitoring/history, as "section.field", or NULL. Several
+   * series naming one field are summed there (cache.operations = hits + misses, each with
+   * RESYNC_SERIES_HISTORY_INCREASE). */
+  const char* history_field;
+  uint32_t flags; /* RESYNC_SERIES_* */
+} resync_series_desc;
+
 /* One value of one series, passed to the host through resync_emit_fn. */
 typedef struct resync_sample {
   /* Series name, one of the descriptor's series[] (others are ignored by the host). Only needs
@@ -99,7 +146,22 @@ typedef struct resync_plugin_v1 {
 
   /* Free the instance. Never called concurrently with collect() on it. */
   void (*destroy)(void* instance);
+
+  /* ---- Appended in resync-mon 0.2; a host reads them only when struct_size covers them. ---- */
+
+  /* series_count descriptions, in the order of series[], static storage; NULL when the plugin
+   * describes none (each series is then a unitless gauge with a generic help text). */
+  const resync_series_desc* series_desc;
+  /* sizeof(resync_series_desc) as the plugin saw it: the stride of series_desc[]. */
+  uint32_t series_desc_size;
+  /* Where the collector's status() text appears in /current ("tws.status"), or NULL. */
+  const char* status_field;
 } resync_plugin_v1;
+
+/* Size of the descriptor before the 0.2 fields: older plugins are at least this big. */
+#define RESYNC_PLUGIN_V1_MIN_SIZE offsetof(resync_plugin_v1, series_desc)
+/* Size of resync_series_desc as first published; a smaller series_desc_size is refused. */
+#define RESYNC_SERIES_DESC_MIN_SIZE (offsetof(resync_series_desc, flags) + sizeof(uint32_t))
 
 /* The plugin's one exported symbol. The host passes its own ABI version so a plugin able to
  * serve several may choose; a plugin that cannot serve it returns NULL. */

@@ -1,34 +1,45 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string>
 
-#include "resync/monitor.hpp"
+#include "resync/snapshot.hpp"
 
-/// The documents of SPEC section 7, rendered from a Monitor. Each takes what it needs from the
-/// monitor under its locks (a snapshot), then formats outside them, so any thread may render
-/// while the sampler writes. Every field is always present: zeros before the first sample and
-/// for series no collector provides, null for a value missing from a sample.
+/// The JSON documents of SPEC section 7, rendered from a MonitorSnapshot: plain data taken under
+/// the monitor's locks (or read from a state file), formatted here outside any lock. Every field
+/// is always present: zeros before the first sample and for fields no collector provides, null
+/// for a value missing from a sample. The sections and fields come from the series descriptions
+/// of the plugins, laid over the shape of the original Resync dashboard.
 namespace resync::server {
 
 /// The version string served in /current and printed by --version.
 const char* version();
 
-/// GET /api/monitoring/current. `now_ms` is the wall clock (for uptime).
-std::string render_current(const Monitor& monitor, int64_t now_ms);
-/// GET /api/monitoring/history: the newest `max_rows` samples (all by default).
-std::string render_history(const Monitor& monitor, size_t max_rows = SIZE_MAX);
+/// Rows of history /current needs (for its 5-minute trend) at `interval`.
+size_t current_rows(std::chrono::milliseconds interval);
+
+/// GET /api/monitoring/current, as of the snapshot's newest row; uptime against taken_at_ms.
+void render_current(std::ostream& out, const MonitorSnapshot& snap);
+std::string render_current(const MonitorSnapshot& snap);
+/// GET /api/monitoring/history: every row of the snapshot.
+void render_history(std::ostream& out, const MonitorSnapshot& snap);
+std::string render_history(const MonitorSnapshot& snap);
 /// GET /api/monitoring/alerts.
-std::string render_alerts(const Monitor& monitor);
+void render_alerts(std::ostream& out, const MonitorSnapshot& snap);
+std::string render_alerts(const MonitorSnapshot& snap);
 /// GET /api/monitoring/health.
-std::string render_health(const Monitor& monitor);
+void render_health(std::ostream& out, const MonitorSnapshot& snap);
+std::string render_health(const MonitorSnapshot& snap);
 
 /// "1h 5m" style uptime.
 std::string format_uptime(int64_t seconds);
 /// "HH:MM:SS" in the host's local time zone.
 std::string format_clock(int64_t epoch_ms);
+/// "2026-12-02T01:45:39Z".
+std::string format_iso8601(int64_t epoch_ms);
 
 }  // namespace resync::server

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
 #include <cstring>
 #include <exception>
 #include <iterator>
@@ -113,29 +114,50 @@ struct Adapter {
 
 }  // namespace detail
 
-/// The descriptor of collector class T.
+/// Names of a series description table, in order: the descriptor's `series` list.
+template <size_t N>
+constexpr std::array<const char*, N> series_names(const resync_series_desc (&series)[N]) {
+  std::array<const char*, N> names{};
+  for (size_t i = 0; i < N; ++i) names[i] = series[i].name;
+  return names;
+}
+
+/// The descriptor of collector class T. `names` is series_names(series), kept in static storage
+/// by the caller; `status_field` places the collector's status text in /current, or nullptr.
 template <class T, size_t N>
-constexpr resync_plugin_v1 make_table(const char* name, const char* description, const char* const (&series)[N]) {
+constexpr resync_plugin_v1 make_table(const char* name, const char* description,
+                                      const resync_series_desc (&series)[N], const char* const* names,
+                                      const char* status_field) {
   return resync_plugin_v1{RESYNC_PLUGIN_ABI_VERSION,
                           sizeof(resync_plugin_v1),
                           name,
                           description,
-                          series,
+                          names,
                           static_cast<uint32_t>(N),
                           0,
                           &detail::Adapter<T>::create,
                           &detail::Adapter<T>::collect,
                           &detail::Adapter<T>::last_error,
                           &detail::Adapter<T>::status,
-                          &detail::Adapter<T>::destroy};
+                          &detail::Adapter<T>::destroy,
+                          series,
+                          sizeof(resync_series_desc),
+                          status_field};
 }
 
 }  // namespace resync::plugin
 
 /// Exports the entry point of a plugin whose collector class is `Type`. `series` is a static
-/// array of the series names it may emit.
-#define RESYNC_DEFINE_PLUGIN(Type, name, description, series)                                   \
+/// array of resync_series_desc describing every series it may emit; `status_field` ("tws.status")
+/// is where /current shows the collector's status text, or nullptr.
+#define RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, status_field)           \
   extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {       \
-    static const resync_plugin_v1 table = ::resync::plugin::make_table<Type>(name, description, series); \
+    static const auto names = ::resync::plugin::series_names(series);                           \
+    static const resync_plugin_v1 table =                                                       \
+        ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field); \
     return &table;                                                                              \
   }
+
+/// RESYNC_DEFINE_PLUGIN_WITH_STATUS for a collector whose status has no place in /current.
+#define RESYNC_DEFINE_PLUGIN(Type, name, description, series) \
+  RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, nullptr)

@@ -8,8 +8,12 @@
 
 #include "resync/collector.hpp"
 #include "resync/plugin_abi.h"
+#include "resync/plugins.hpp"
 
 namespace resync {
+
+// Private to core: only the loader and the plugins see the C ABI; the rest of resync-mon sees
+// PluginInfo and Collector.
 
 /// A loaded, validated plugin. Keeps the shared library open for as long as it, or any
 /// collector created from it, lives. Immutable after load, so any thread may read it.
@@ -19,15 +23,18 @@ class Plugin {
   Plugin(const Plugin&) = delete;
   Plugin& operator=(const Plugin&) = delete;
 
-  const std::string& name() const { return name_; }
-  const std::string& description() const { return description_; }
-  const std::string& path() const { return path_; }
-  uint32_t abi_version() const { return table_->abi_version; }
-  const std::vector<std::string>& series() const { return series_; }
+  const std::string& name() const { return info_.name; }
+  const std::string& description() const { return info_.description; }
+  const std::string& path() const { return info_.path; }
+  uint32_t abi_version() const { return info_.abi_version; }
+  /// The series it may emit, described by the plugin (generically for a plugin built before
+  /// series descriptions were appended to the ABI).
+  const std::vector<SeriesDescription>& series() const { return info_.series; }
+  const PluginInfo& info() const { return info_; }
   const resync_plugin_v1& table() const { return *table_; }
 
   /// dlopens `path` and checks the descriptor: entry symbol, ABI version, struct size, name,
-  /// callbacks and series names. Throws PluginLoadError naming `path`.
+  /// callbacks, series names and descriptions. Throws PluginLoadError naming `path`.
   static std::shared_ptr<const Plugin> load(const std::string& path);
 
  private:
@@ -35,8 +42,7 @@ class Plugin {
 
   void* handle_ = nullptr;
   const resync_plugin_v1* table_ = nullptr;
-  std::string path_, name_, description_;
-  std::vector<std::string> series_;
+  PluginInfo info_;
 };
 
 /// Finds plugins by name in an ordered list of directories (SPEC section 5).
@@ -45,10 +51,10 @@ class PluginHost {
  public:
   explicit PluginHost(std::vector<std::string> search_dirs);
 
-  /// The search order: `plugin_dir` alone when configured; otherwise the `plugins` folder next
-  /// to the running binary, the `lib/resync-mon/plugins` folder beside its `bin`, then the
-  /// install prefix's plugin folder.
-  static std::vector<std::string> default_search_dirs(const std::string& plugin_dir);
+  /// plugin_search_dirs().
+  static std::vector<std::string> default_search_dirs(const std::string& plugin_dir) {
+    return plugin_search_dirs(plugin_dir);
+  }
 
   /// Loads `<dir>/<name>.so` from the first directory that has it. Throws PluginLoadError
   /// listing the directories searched when none has it, or naming the file when it is invalid.

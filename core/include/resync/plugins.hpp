@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "resync/series.hpp"
+
+namespace resync {
+
+/// What a plugin file declares about itself, read through the real loader.
+struct PluginInfo {
+  std::string path;
+  std::string name;
+  std::string description;
+  uint32_t abi_version = 0;
+  std::vector<SeriesDescription> series;  ///< in the plugin's order
+  std::string status_field;               ///< where /current shows its status text; "" for none
+  std::string error;                      ///< why the file could not be loaded; "" when it loaded
+};
+
+/// The plugin search order (SPEC section 5): `plugin_dir` alone when configured; otherwise the
+/// `plugins` folder next to the running binary, the `lib/resync-mon/plugins` folder beside its
+/// `bin`, then the install prefix's plugin folder.
+std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir);
+
+/// Every `*.so` in `dirs`, in search order then by name; a name found in an earlier directory
+/// hides later ones. A file that fails to load is listed with its error.
+std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs);
+
+}  // namespace resync

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "resync/alert_engine.hpp"
+#include "resync/ring_buffer.hpp"
+#include "resync/sampler.hpp"
+#include "resync/series.hpp"
+
+namespace resync {
+
+/// A consistent copy of everything a view needs: values, history, alerts, collector health and
+/// series descriptions. Plain data with no reference to where it came from, so a live Monitor, a
+/// state file and a remote server can each become one and every view renders all three.
+struct MonitorSnapshot {
+  std::string source = "live";  ///< "live", a state file's path or a server's URL, for reports
+  int64_t taken_at_ms = 0;      ///< wall clock when the copy was taken
+  int64_t started_at_ms = 0;    ///< when the monitor started, for uptime; 0 if unknown
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds window{std::chrono::hours{2}};
+  size_t capacity = 0;  ///< rows the window holds when full
+
+  /// One entry per column of `store`, with its description. Shared: a monitor's layout never
+  /// changes, so every snapshot of it points at the same list.
+  std::shared_ptr<const std::vector<SeriesKey>> series;
+  /// Plugin name -> the /current field showing its collectors' status text ("tws.status").
+  std::map<std::string, std::string> status_fields;
+
+  StoreSnapshot store;                   ///< the newest rows asked for, oldest first
+  uint64_t rows_held = 0;                ///< rows the source held (store may hold fewer)
+  std::vector<Alert> alerts;             ///< the most recent alerts, newest first
+  std::vector<Alert> active;             ///< alerts active now
+  std::vector<CollectorHealth> health;   ///< one per collector instance, in configuration order
+  uint64_t runs_started = 0;             ///< collector runs started (the original "correlation_ids")
+  uint64_t ticks_skipped = 0;
+
+  const std::vector<SeriesKey>& keys() const {
+    static const std::vector<SeriesKey> kNone;
+    return series ? *series : kNone;
+  }
+};
+
+}  // namespace resync

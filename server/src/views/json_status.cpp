@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#include <cmath>
+
+#include "json_common.hpp"
+#include "resync/json_writer.hpp"
+#include "resync/server/views.hpp"
+
+namespace resync::server {
+
+std::string render_alerts(const MonitorSnapshot& snap) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("alerts").begin_array();
+  for (const Alert& a : snap.alerts) detail::write_alert(w, a);
+  w.end_array();
+  w.field("count", static_cast<uint64_t>(snap.alerts.size()));
+  w.field("active", static_cast<uint64_t>(snap.active.size()));
+  w.end_object();
+  return out;
+}
+
+void render_alerts(std::ostream& out, const MonitorSnapshot& snap) { out << render_alerts(snap); }
+
+std::string render_health(const MonitorSnapshot& snap) {
+  const size_t series = snap.keys().size();
+  bool all_up = true;
+  for (const CollectorHealth& h : snap.health) all_up = all_up && h.up;
+  const double bytes = double(snap.capacity) * double(series + 1) * sizeof(double);
+  const uint64_t samples = snap.rows_held;
+
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("status", samples == 0 ? "initializing" : all_up ? "ok" : "degraded");
+  w.field("samples_collected", samples);
+  w.field("max_samples", static_cast<uint64_t>(snap.capacity));
+  w.field("history_window", static_cast<double>(snap.window.count()) / 1000.0);
+  w.field("sample_interval", static_cast<double>(snap.interval.count()) / 1000.0);
+  w.field("memory_estimate_mb", std::round(bytes / (1024.0 * 1024.0) * 100.0) / 100.0);
+  w.field("series", static_cast<uint64_t>(series));
+  w.field("ticks_skipped", snap.ticks_skipped);
+  w.key("collectors").begin_object();
+  for (const CollectorHealth& h : snap.health) {
+    w.key(h.name).begin_object();
+    w.field("plugin", h.plugin);
+    w.field("up", h.up);
+    w.field("last_error", h.last_error);
+    w.key("last_error_at");
+    if (h.last_error_at_ms)
+      w.value(format_iso8601(h.last_error_at_ms));
+    else
+      w.null();
+    w.field("status", h.status);
+    w.field("duration_ms", h.duration_ms);
+    w.field("consecutive_failures", static_cast<uint64_t>(h.consecutive_failures));
+    w.field("effective_interval_seconds", static_cast<double>(h.effective_interval.count()) / 1000.0);
+    w.field("runs", h.runs);
+    w.field("failures", h.failures);
+    w.end_object();
+  }
+  w.end_object();
+  w.end_object();
+  return out;
+}
+
+void render_health(std::ostream& out, const MonitorSnapshot& snap) { out << render_health(snap); }
+
+}  // namespace resync::server

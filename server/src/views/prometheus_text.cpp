@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#include "resync/server/prometheus_text.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "resync/catalog.hpp"
+
+namespace resync::server {
+namespace {
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// to_chars, not a stream: the output must not depend on any locale.
+void write_value(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buf[32];
+    auto res = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, res.ptr);
+  }
+}
+
+// Label values escape backslash, double quote and newline (text format 0.0.4).
+void write_label_value(std::string& out, const std::string& v) {
+  out += '"';
+  for (char c : v) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  out += '"';
+}
+
+// HELP text escapes backslash and newline only.
+void write_help(std::string& out, std::string_view s) {
+  for (char c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+}
+
+}  // namespace
+
+std::string exposition_name(const SeriesDescription& series, double* scale) {
+  std::string name = series.name;
+  double factor = 1;
+  if (series.unit == Unit::kMilliseconds) {
+    if (ends_with(name, "_ms")) name.resize(name.size() - 3);
+    name += "_seconds";
+    factor = 1e-3;
+  } else if (series.unit == Unit::kSeconds && !ends_with(name, "_seconds")) {
+    name += "_seconds";
+  } else if (series.unit == Unit::kBytes && !ends_with(name, "_bytes")) {
+    name += "_bytes";
+  } else if (ends_with(name, "_per_sec")) {
+    name += "ond";
+  }
+  if (series.kind == Kind::kCounter && !ends_with(name, "_total")) name += "_total";
+  if (scale) *scale = factor;
+  return "resync_mon_" + name;
+}
+
+std::string render_prometheus(const MonitorSnapshot& snap) {
+  const std::vector<SeriesKey>& keys = snap.keys();
+  const StoreSnapshot& s = snap.store;
+  // One HELP/TYPE block per metric, one line per instance, metrics in layout order.
+  std::vector<std::string> metrics;
+  for (const SeriesKey& k : keys) {
+    if (std::find(metrics.begin(), metrics.end(), k.metric) == metrics.end()) metrics.push_back(k.metric);
+  }
+  std::string out;
+  out.reserve(keys.size() * 160);
+  for (const std::string& metric : metrics) {
+    const auto first = std::find_if(keys.begin(), keys.end(), [&](const SeriesKey& k) { return k.metric == metric; });
+    const SeriesDescription& d = first->description;
+    double scale = 1;
+    const std::string name = exposition_name(d.name.empty() ? SeriesDescription(metric) : d, &scale);
+    out += "# HELP " + name + ' ';
+    write_help(out, d.help.empty() ? "Series " + metric + "." : d.help);
+    out += "\n# TYPE " + name + (d.kind == Kind::kCounter ? " counter\n" : " gauge\n");
+    const char* label = is_host_series(metric) ? "{collector=" : "{instance=";
+    for (size_t c = 0; c < keys.size(); ++c) {
+      if (keys[c].metric != metric) continue;
+      out += name;
+      out += label;
+      write_label_value(out, keys[c].instance);
+      out += "} ";
+      write_value(out, s.empty() ? std::nan("") : s.at(c, s.rows - 1) * scale);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+void render_prometheus(std::ostream& out, const MonitorSnapshot& snap) {
+  const std::string text = render_prometheus(snap);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+}  // namespace resync::server
