@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,11 @@ namespace resync {
 namespace {
 
 const std::string kTemplates = RESYNC_TEMPLATES_DIR;
+const std::string kAssets = "/monitoring/assets/";
+
+// The dashboard's own scripts: dashboard.js is the module the page loads, the rest its imports.
+const std::vector<std::string> kOwnScripts = {"dashboard.js", "format.js", "state.js",
+                                              "cards.js",     "charts.js", "connection.js"};
 
 std::string body_of(std::string_view path) {
   const Asset* asset = find_asset(path);
@@ -34,6 +41,16 @@ std::vector<std::string> linked_urls(const std::string& html) {
   return urls;
 }
 
+// The specifiers of a module's static and dynamic imports.
+std::vector<std::string> imported_modules(const std::string& script) {
+  static const std::regex kImport(R"re(\b(?:from|import)\s*\(?\s*['"]([^'"]*)['"])re");
+  std::vector<std::string> specifiers;
+  for (std::sregex_iterator it(script.begin(), script.end(), kImport), end; it != end; ++it) {
+    specifiers.push_back((*it)[1]);
+  }
+  return specifiers;
+}
+
 TEST(AssetsTest, ServesThePageAtMonitoring) {
   const Asset* page = find_asset("/monitoring");
   ASSERT_NE(page, nullptr);
@@ -44,14 +61,18 @@ TEST(AssetsTest, ServesThePageAtMonitoring) {
 
 TEST(AssetsTest, BodiesAreTheTemplateFilesByteForByte) {
   EXPECT_EQ(body_of("/monitoring"), test::read_file(kTemplates + "/dashboard/index.html"));
-  EXPECT_EQ(body_of("/monitoring/assets/dashboard.js"),
-            test::read_file(kTemplates + "/dashboard/dashboard.js"));
+  for (const std::string& script : kOwnScripts) {
+    EXPECT_EQ(body_of(kAssets + script), test::read_file(kTemplates + "/dashboard/" + script))
+        << script;
+  }
   EXPECT_EQ(body_of("/monitoring/assets/dashboard.css"),
             test::read_file(kTemplates + "/dashboard/dashboard.css"));
 }
 
 TEST(AssetsTest, ContentTypeFollowsTheExtension) {
-  for (const char* path : {"/monitoring/assets/dashboard.js", "/monitoring/assets/uplot.min.js"}) {
+  std::vector<std::string> scripts = {kAssets + "uplot.min.js"};
+  for (const std::string& script : kOwnScripts) scripts.push_back(kAssets + script);
+  for (const std::string& path : scripts) {
     const Asset* asset = find_asset(path);
     ASSERT_NE(asset, nullptr) << path;
     EXPECT_EQ(asset->content_type, "text/javascript; charset=utf-8") << path;
@@ -78,6 +99,33 @@ TEST(AssetsTest, EveryFileThePageLinksIsEmbedded) {
   }
 }
 
+TEST(AssetsTest, EveryModuleTheDashboardImportsIsEmbedded) {
+  std::set<std::string> reached;
+  std::vector<std::string> queue = {"dashboard.js"};
+  while (!queue.empty()) {
+    const std::string script = queue.back();
+    queue.pop_back();
+    if (!reached.insert(script).second) continue;
+    for (const std::string& specifier : imported_modules(body_of(kAssets + script))) {
+      // "./file.js": beside the importer, so a proxy prefix in front of /monitoring keeps working.
+      ASSERT_EQ(specifier.rfind("./", 0), 0u) << script << " imports " << specifier;
+      const std::string file = specifier.substr(2);
+      ASSERT_EQ(file.find('/'), std::string::npos) << script << " imports " << specifier;
+      ASSERT_NE(find_asset(kAssets + file), nullptr) << script << " imports " << specifier;
+      queue.push_back(file);
+    }
+  }
+  EXPECT_THAT(reached, testing::UnorderedElementsAreArray(kOwnScripts));
+}
+
+TEST(AssetsTest, EveryTemplateFileIsEmbedded) {
+  for (const auto& entry : std::filesystem::directory_iterator(kTemplates + "/dashboard")) {
+    const std::string name = entry.path().filename().string();
+    if (name.front() == '.') continue;  // an editor's swap file, not part of the page
+    EXPECT_NE(find_asset(name == "index.html" ? "/monitoring" : kAssets + name), nullptr) << name;
+  }
+}
+
 TEST(AssetsTest, VendoredUplotIsTheMinifiedBuildUnderItsLicense) {
   const std::string script = body_of("/monitoring/assets/uplot.min.js");
   const std::string style = body_of("/monitoring/assets/uplot.min.css");
@@ -94,8 +142,9 @@ TEST(AssetsTest, VendoredUplotIsTheMinifiedBuildUnderItsLicense) {
 }
 
 TEST(AssetsTest, OwnFilesReferenceNothingOutsideTheServer) {
-  for (const char* path :
-       {"/monitoring", "/monitoring/assets/dashboard.js", "/monitoring/assets/dashboard.css"}) {
+  std::vector<std::string> own = {"/monitoring", kAssets + "dashboard.css"};
+  for (const std::string& script : kOwnScripts) own.push_back(kAssets + script);
+  for (const std::string& path : own) {
     const std::string body = body_of(path);
     EXPECT_EQ(body.find("http://"), std::string::npos) << path;
     EXPECT_EQ(body.find("https://"), std::string::npos) << path;

@@ -317,7 +317,8 @@ describe('dashboard over the WebSocket', () => {
 
   test('makes no request outside the server and logs no error', () => {
     assertStaysOnTheServer(seen, origin);
-    for (const asset of ['uplot.min.js', 'uplot.min.css', 'dashboard.js', 'dashboard.css']) {
+    for (const asset of ['uplot.min.js', 'uplot.min.css', 'dashboard.css', 'dashboard.js', 'format.js', 'state.js',
+                         'cards.js', 'charts.js', 'connection.js']) {
       assert.ok(seen.requests.includes(`${origin}/monitoring/assets/${asset}`), asset);
     }
     assert.ok(seen.requests.some((url) => url.startsWith(`${origin}/api/monitoring/history?minutes=120`)));

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// What the parts of the dashboard share: the page's state and URL options, small DOM helpers and
+// the JSON fetch. Every URL is relative to the page, so a reverse proxy prefix and auth in front of
+// the server keep working.
+export const params = new URLSearchParams(location.search);
+export const state = {
+  interval: 5,            // seconds between samples, from /health
+  windowSeconds: 7200,    // history kept by the server, from /health
+  plugins: new Set(),     // plugins of the configured collectors, from /current
+  current: null,
+  health: null,
+  alerts: null,
+  historyLoaded: false,
+  pending: [],            // documents pushed before the history arrived
+  lastTs: 0,
+  ws: null,
+  wsFailures: 0,
+  reloading: false,
+  reconnectTimer: null,
+  reconnectAt: 0,
+  staleTimer: null,
+  pollTimer: null,
+  pollOk: null,
+  alertsKey: null,
+  alertsFetchedAt: 0,
+  healthFetchedAt: 0,
+};
+
+export const $ = (id) => document.getElementById(id);
+
+function apiUrl(path) {
+  return new URL(path, document.baseURI).toString();
+}
+
+export async function getJSON(path) {
+  const response = await fetch(apiUrl(path), {cache: 'no-store', credentials: 'same-origin'});
+  if (!response.ok) throw new Error(path + ': HTTP ' + response.status);
+  return response.json();
+}
+
+export function setText(id, text) {
+  const el = $(id);
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function showNotice(text) {
+  const box = $('notice');
+  box.textContent = text || '';
+  box.hidden = !text;
+}
