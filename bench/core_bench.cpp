@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "resync/alert_engine.hpp"
-#include "resync/catalog.hpp"
+#include "plugin_host.hpp"
 #include "resync/config.hpp"
 #include "resync/monitor.hpp"
 #include "resync/ring_buffer.hpp"
@@ -31,8 +31,10 @@ double value_of(std::string_view metric, int64_t k) {
   if (metric == "cache_hit_ratio") return 92 * wave > 100 ? 100 : 92 * wave;
   if (metric == "response_time_p95") return 180 * wave;
   if (metric == "tws_connected" || metric == "collector_up") return 1;
-  const MetricInfo* info = find_metric(metric);
-  if (info && info->type == MetricType::kCounter) return 1000.0 + 37.0 * double(k);
+  if (metric.find("total") != std::string_view::npos || metric.find("hits") != std::string_view::npos ||
+      metric.find("misses") != std::string_view::npos || metric.find("created") != std::string_view::npos) {
+    return 1000.0 + 37.0 * double(k);
+  }
   return 50 * wave;
 }
 
@@ -55,11 +57,11 @@ std::unique_ptr<Monitor> full_monitor() {
   std::vector<InstanceInfo> instances;
   std::vector<std::unique_ptr<Collector>> collectors;
   for (const char* plugin : kPlugins) {
+    // The real plugins' own descriptions, through the real loader.
+    const auto loaded = Plugin::load(std::string(RESYNC_PLUGIN_BUILD_DIR) + "/" + plugin + ".so");
     std::vector<std::string> series;
-    for (const MetricInfo& m : catalog()) {
-      if (m.collector == plugin) series.emplace_back(m.name);
-    }
-    instances.push_back({plugin, plugin, series});
+    for (const SeriesDescription& d : loaded->series()) series.push_back(d.name);
+    instances.push_back({plugin, plugin, loaded->series(), loaded->info().status_field});
     collectors.push_back(std::make_unique<StandIn>(series));
   }
   auto monitor = std::make_unique<Monitor>(parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "bench"),
@@ -114,10 +116,9 @@ BENCHMARK(BM_AlertEvaluateDefaultRules);
 
 void BM_RenderCurrent(benchmark::State& state) {
   const Monitor& m = shared_monitor();
-  const int64_t now = kT0 + 7'200'000;
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string doc = server::render_current(m, now);
+    const std::string doc = server::render_current(m.snapshot(server::current_rows(m.config().interval)));
     bytes = doc.size();
     benchmark::DoNotOptimize(doc.data());
   }
@@ -129,7 +130,7 @@ void BM_RenderHistoryFullWindow(benchmark::State& state) {
   const Monitor& m = shared_monitor();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string doc = server::render_history(m);
+    const std::string doc = server::render_history(m.snapshot());
     bytes = doc.size();
     benchmark::DoNotOptimize(doc.data());
   }
@@ -141,7 +142,7 @@ void BM_RenderMetrics(benchmark::State& state) {
   const Monitor& m = shared_monitor();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string text = server::render_prometheus(m);
+    const std::string text = server::render_prometheus(m.snapshot(1));
     bytes = text.size();
     benchmark::DoNotOptimize(text.data());
   }
@@ -158,12 +159,11 @@ void BM_OneSampleOfCoreWork(benchmark::State& state) {
   AlertEngine alerts(default_alert_rules(), m.layout());
   auto previous = row_of(m.layout(), 7), row = row_of(m.layout(), 8);
   int64_t t = kT0 + 1'000'000'000;
-  const int64_t now = kT0 + 7'200'000;
   for (auto _ : state) {
     t += kIntervalMs;
     store->append(t, row);
     benchmark::DoNotOptimize(alerts.evaluate(t, row.data(), previous.data()));
-    const std::string doc = server::render_current(m, now);
+    const std::string doc = server::render_current(m.snapshot(server::current_rows(m.config().interval)));
     benchmark::DoNotOptimize(doc.data());
   }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

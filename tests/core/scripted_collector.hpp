@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "resync/catalog.hpp"
+#include "plugin_host.hpp"
 #include "resync/collector.hpp"
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
@@ -26,13 +26,10 @@ class ScriptedCollector final : public Collector {
   int calls_ = 0;
 };
 
-/// Every catalog series of `plugin` ("api", "cache", ...), in catalog order.
-inline std::vector<std::string> catalog_series(const std::string& plugin) {
-  std::vector<std::string> out;
-  for (const MetricInfo& m : catalog()) {
-    if (m.collector == plugin) out.emplace_back(m.name);
-  }
-  return out;
+/// The series the built `plugin` ("api", "cache", ...) declares, read through the real loader.
+inline InstanceInfo built_plugin_instance(const std::string& plugin) {
+  const auto loaded = Plugin::load(std::string(RESYNC_PLUGIN_BUILD_DIR) + "/" + plugin + ".so");
+  return {plugin, plugin, loaded->series(), loaded->info().status_field};
 }
 
 /// One instance per built-in plugin, named after it, each emitting its catalog series with
@@ -44,8 +41,9 @@ struct ScriptedInstances {
 inline ScriptedInstances all_plugins(std::function<double(const std::string& metric, int call)> value) {
   ScriptedInstances out;
   for (const char* plugin : {"api", "cache", "agents", "tws", "system"}) {
-    const std::vector<std::string> series = catalog_series(plugin);
-    out.instances.push_back({plugin, plugin, series});
+    out.instances.push_back(built_plugin_instance(plugin));
+    std::vector<std::string> series;
+    for (const SeriesDescription& d : out.instances.back().series) series.push_back(d.name);
     out.collectors.push_back(std::make_unique<ScriptedCollector>([series, value](SampleSink& sink, int call) {
       for (const std::string& s : series) sink.emit(s, value(s, call));
     }));

@@ -6,7 +6,7 @@
 
 #include "http_targets.hpp"
 #include "resync/error.hpp"
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 
 namespace resync {
 namespace {

@@ -16,7 +16,7 @@
 #include "api_stats.hpp"
 #include "http_targets.hpp"
 #include "resync/error.hpp"
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 
 namespace resync {
 namespace {

@@ -23,11 +23,10 @@
 #include <thread>
 #include <vector>
 
-#include "resync/catalog.hpp"
 #include "resync/config.hpp"
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 #include "http_targets.hpp"
 #include "redis_server.hpp"
 #include "test_support.hpp"

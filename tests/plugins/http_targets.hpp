@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "resync/collector.hpp"
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 #include "test_support.hpp"
 
 /// HTTP targets for the api and agents collector tests: a real nginx, and the misbehaving peers

@@ -9,7 +9,7 @@
 #include <map>
 
 #include "resync/error.hpp"
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 #include "http_targets.hpp"
 #include "test_support.hpp"
 

@@ -13,11 +13,10 @@
 #include <memory>
 #include <string>
 
-#include "resync/catalog.hpp"
 #include "resync/config.hpp"
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
-#include "resync/plugin_host.hpp"
+#include "plugin_host.hpp"
 #include "http_targets.hpp"
 #include "test_support.hpp"
 #include "tws_fixture.hpp"
