@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "resync/alert_engine.hpp"
 
+#include "scripted_collector.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -30,10 +32,12 @@ class Feed {
   std::vector<double> previous_;
 };
 
+// Columns described as the built api plugin describes them (the units appear in messages).
 SeriesLayout api_layout() {
   SeriesLayout layout;
-  layout.add({"error_rate", "api", "api"});
-  layout.add({"response_time_p95", "api", "api"});
+  for (const SeriesDescription& d : test::described("api", {"error_rate", "response_time_p95"})) {
+    layout.add({d.name, "api", "api", d});
+  }
   return layout;
 }
 

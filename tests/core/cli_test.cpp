@@ -77,8 +77,10 @@ TEST(CliTest, PluginsListsSystemWithItsAbiVersion) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const std::string so = test::plugin_build_dir() + "/system.so";
   EXPECT_THAT(r.out, HasSubstr("\nsystem     1    " + so + "\n"));
-  EXPECT_THAT(r.out, HasSubstr("series: system_uptime system_availability async_operations_active host_cpu_percent "
-                               "host_memory_percent host_load1 process_rss_bytes\n"));
+  // Each series with its kind, unit and help, as the plugin declares them.
+  EXPECT_THAT(r.out, HasSubstr("           system_uptime            gauge   seconds      Seconds since the host booted.\n"));
+  EXPECT_THAT(r.out, HasSubstr("           process_rss_bytes        gauge   bytes        Resident memory of the "
+                               "resync-mon process.\n"));
   EXPECT_THAT(r.out, StartsWith("Searched: " + test::plugin_build_dir()));
 }
 

@@ -200,8 +200,6 @@ TEST_F(ConfigTest, OtherValueErrors) {
   EXPECT_EQ(yaml_error("collectors:\n  - name: x\n"),
             "test.yaml:2: collectors[0].plugin: missing; every collector names its plugin");
   EXPECT_EQ(yaml_error("collectors: system\n"), "test.yaml:1: collectors: expected a list of collectors");
-  EXPECT_EQ(yaml_error("alerts:\n  - metric: error_ratio\n    above: {warning: 5}\n"),
-            "test.yaml:2: alerts[0].metric: unknown metric \"error_ratio\"");
   EXPECT_EQ(yaml_error("alerts:\n  - metric: error_rate\n    above: {warning: lots}\n"),
             "test.yaml:3: alerts[0].above.warning: expected a number, got \"lots\"");
   EXPECT_EQ(yaml_error("server:\n  max_ws_clients: 1.5\n"),

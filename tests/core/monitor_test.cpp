@@ -13,6 +13,7 @@ namespace resync {
 namespace {
 
 using namespace std::chrono_literals;
+using test::described;
 using test::ScriptedCollector;
 
 Config config(const std::string& yaml) { return parse_config(yaml, ConfigFormat::kYaml, "monitor_test.yaml"); }
@@ -71,8 +72,8 @@ TEST(MonitorTest, AvailabilityIsTheShareOfSuccessfulRunsOverTheWindow) {
   collectors.push_back(emitting("host_load1", 0.5));
   collectors.push_back(failing());
   Monitor monitor(config("interval: 1s\nwindow: 3s\n"),
-                  {{"system", "system", {"host_load1", "system_availability", "async_operations_active"}},
-                   {"tws", "tws", {"tws_connected"}}},
+                  {{"system", "system", described("system", {"host_load1", "system_availability", "async_operations_active"})},
+                   {"tws", "tws", described("tws", {"tws_connected"})}},
                   std::move(collectors));
   const size_t availability = *monitor.layout().find("system_availability", "system");
   const size_t async_ops = *monitor.layout().find("async_operations_active", "system");
@@ -118,6 +119,25 @@ TEST(MonitorTest, SecretsAreScrubbedFromCollectorErrors) {
   Monitor monitor(std::move(c), {{"x", "x", {}}}, std::move(collectors));
   monitor.sample_now(1000);
   EXPECT_EQ(monitor.sampler().health()[0].last_error, "login as admin:*** refused");
+}
+
+// Rules are checked against the series the loaded plugins declare, with file, line and key.
+TEST(MonitorTest, RulesMayOnlyNameSeriesAConfiguredPluginDeclares) {
+  auto load = [](const std::string& rule) {
+    return Monitor(parse_config("plugin_dir: " RESYNC_PLUGIN_BUILD_DIR "\ncollectors:\n  - plugin: system\nalerts:\n" + rule,
+                                ConfigFormat::kYaml, "rules.yaml"));
+  };
+  EXPECT_NO_THROW(load("  - {metric: host_cpu_percent, above: {warning: 90}}\n"));
+  EXPECT_NO_THROW(load("  - {metric: collector_up, equals: {warning: 0}}\n"));
+  try {
+    load("  - {metric: cpu_percent, above: {warning: 90}}\n");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), testing::StartsWith("rules.yaml:5: alerts[0].metric: no configured collector provides "
+                                              "\"cpu_percent\"; known: system_uptime, system_availability"));
+  }
+  // The cache plugin exists, but no cache collector is configured.
+  EXPECT_THROW(load("  - {metric: cache_hit_ratio, below: {warning: 80}}\n"), ConfigError);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ TEST(PluginHostTest, LoadsTheFixtureAndReadsItsDescriptor) {
   EXPECT_EQ(plugin->abi_version(), RESYNC_PLUGIN_ABI_VERSION);
   EXPECT_EQ(plugin->path(), fixture("fixture"));
   EXPECT_EQ(plugin->description(), "Test fixture: fails, hangs or emits as its options say");
-  EXPECT_THAT(plugin->series(),
+  EXPECT_THAT(test::series_names(plugin->series()),
               ElementsAre("fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1", "fixture_s2", "fixture_s3",
                           "fixture_s4", "fixture_s5", "fixture_s6", "fixture_s7"));
 }
@@ -119,8 +119,8 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   for (const auto& f : found) paths.push_back(f.path);
   // The temp folder first, by name; then the fixture folder less the names already found.
   EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"), dir.file("fixture_abi2.so"),
-                                 fixture("fixture_no_entry"), fixture("fixture_null_callback")));
-  ASSERT_EQ(found.size(), 5u);
+                                 fixture("fixture_no_entry"), fixture("fixture_null_callback"), fixture("old_abi")));
+  ASSERT_EQ(found.size(), 6u);
   EXPECT_EQ(found[0].plugin, nullptr);
   EXPECT_THAT(found[0].error, testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
   ASSERT_NE(found[1].plugin, nullptr);
@@ -129,6 +129,36 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
             dir.file("fixture_abi2.so") + ": built for plugin ABI version 2, this resync-mon needs version 1");
   EXPECT_EQ(found[3].plugin, nullptr);
   EXPECT_EQ(found[4].plugin, nullptr);
+}
+
+TEST(PluginHostTest, ReadsTheSeriesDescriptionsAndStatusField) {
+  const auto plugin = Plugin::load(fixture("fixture"));
+  ASSERT_EQ(plugin->series().size(), 10u);
+  const SeriesDescription& wall = plugin->series()[1];
+  EXPECT_EQ(wall.name, "fixture_wall_ms");
+  EXPECT_EQ(wall.unit, Unit::kMilliseconds);
+  EXPECT_EQ(wall.kind, Kind::kGauge);
+  EXPECT_EQ(wall.help, "Wall clock when collect() started.");
+  EXPECT_EQ(wall.current_field, "fixture.fixture_wall_ms");
+  EXPECT_EQ(plugin->info().status_field, "fixture.status");
+}
+
+// A plugin compiled against the header as first published (no appended fields) keeps loading;
+// its series become unitless gauges with a generic help text, and it still collects.
+TEST(PluginHostTest, LoadsAPluginBuiltAgainstTheFirstAbiHeader) {
+  const auto plugin = Plugin::load(fixture("old_abi"));
+  EXPECT_EQ(plugin->name(), "old_abi");
+  ASSERT_EQ(plugin->series().size(), 1u);
+  EXPECT_EQ(plugin->series()[0].name, "old_value");
+  EXPECT_EQ(plugin->series()[0].unit, Unit::kCount);
+  EXPECT_EQ(plugin->series()[0].kind, Kind::kGauge);
+  EXPECT_EQ(plugin->series()[0].help, "Series old_value of plugin old_abi.");
+  EXPECT_EQ(plugin->series()[0].current_field, "");
+  EXPECT_EQ(plugin->info().status_field, "");
+  PluginCollector collector(plugin, "{}");
+  MapSink sink;
+  collector.collect(sink);
+  EXPECT_EQ(sink.values.at("old_value"), 42);
 }
 
 TEST(PluginHostTest, DefaultSearchOrder) {

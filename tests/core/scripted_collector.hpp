@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,19 @@ class ScriptedCollector final : public Collector {
 inline InstanceInfo built_plugin_instance(const std::string& plugin) {
   const auto loaded = Plugin::load(std::string(RESYNC_PLUGIN_BUILD_DIR) + "/" + plugin + ".so");
   return {plugin, plugin, loaded->series(), loaded->info().status_field};
+}
+
+/// The descriptions of `names`, as the built `plugin` declares them, in the order given.
+inline std::vector<SeriesDescription> described(const std::string& plugin, const std::vector<std::string>& names) {
+  const InstanceInfo all = built_plugin_instance(plugin);
+  std::vector<SeriesDescription> out;
+  for (const std::string& n : names) {
+    for (const SeriesDescription& d : all.series) {
+      if (d.name == n) out.push_back(d);
+    }
+  }
+  if (out.size() != names.size()) throw std::invalid_argument("plugin " + plugin + " does not declare them all");
+  return out;
 }
 
 /// One instance per built-in plugin, named after it, each emitting its catalog series with

@@ -356,7 +356,7 @@ std::unique_ptr<Monitor> api_monitor(const std::string& state_path,
     sink.emit("error_rate", call);
     sink.emit("requests_total", call % 2 ? 100.0 * call : kNaN);
   }));
-  return std::make_unique<Monitor>(monitor_config(state_path), std::vector<InstanceInfo>{{"api", "api", series}},
+  return std::make_unique<Monitor>(monitor_config(state_path), std::vector<InstanceInfo>{{"api", "api", {series.begin(), series.end()}}},
                                    std::move(collectors));
 }
 

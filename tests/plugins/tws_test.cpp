@@ -17,6 +17,7 @@
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
 #include "plugin_host.hpp"
+#include "resync/catalog.hpp"
 #include "http_targets.hpp"
 #include "test_support.hpp"
 #include "tws_fixture.hpp"

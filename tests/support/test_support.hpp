@@ -81,6 +81,14 @@ inline HttpResult http_get(const std::string& url, const std::map<std::string, s
 }
 
 /// Path of the built resync-mon binary and plugin folder, and the tests/data folder.
+/// The names of a plugin's described series, in order.
+template <class Descriptions>
+std::vector<std::string> series_names(const Descriptions& series) {
+  std::vector<std::string> names;
+  for (const auto& d : series) names.push_back(d.name);
+  return names;
+}
+
 std::string resync_binary();
 std::string plugin_build_dir();
 std::string test_data_dir();

@@ -44,7 +44,7 @@ struct AlertRule {
   std::optional<AlertGuard> guard;
   std::chrono::milliseconds for_duration{0};  ///< condition must hold this long before firing
   int line = 0;          ///< where the rule was written, for errors; 0 for a built-in rule
-  std::string key_path;  ///< "alerts[2]", for errors
+  std::string key_path{};  ///< "alerts[2]", for errors
 };
 
 /// The rules of SPEC section 6, reproducing the original dashboard.
@@ -95,7 +95,7 @@ class AlertEngine {
     int64_t pending_since_ms = 0;
     std::optional<Alert> firing;  // the active episode; also in history_ until it ages out
     size_t firing_id = 0;
-    std::string unit;  // " %", " ms" or "" in messages, from the series' description
+    std::string unit{};  // " %", " ms" or "" in messages, from the series' description
   };
 
   std::vector<AlertRule> rules_;

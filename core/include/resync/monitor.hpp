@@ -23,7 +23,7 @@ struct InstanceInfo {
   std::string name;
   std::string plugin;
   std::vector<SeriesDescription> series;  ///< what its plugin may emit
-  std::string status_field;                ///< where /current shows its status text; "" for none
+  std::string status_field{};              ///< where /current shows its status text; "" for none
 };
 
 /// The running core of one resync-mon process: the plugins and collectors a configuration

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The JSON documents of SPEC section 7 and the Prometheus text, rendered from a real Monitor.
+#include "resync/catalog.hpp"
 #include "resync/server/views.hpp"
 
 #include <Poco/JSON/Array.h>
@@ -26,6 +27,13 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 Config config(const std::string& yaml) { return parse_config(yaml, ConfigFormat::kYaml, "views_test.yaml"); }
+
+// The views render plain snapshots; `now_ms` stands in for the wall clock of the copy.
+MonitorSnapshot snap(const Monitor& monitor, int64_t now_ms = 0, size_t rows = SIZE_MAX) {
+  MonitorSnapshot s = monitor.snapshot(rows);
+  if (now_ms) s.taken_at_ms = now_ms;
+  return s;
+}
 
 Object::Ptr parse_object(const std::string& json) {
   Poco::JSON::Parser parser;
@@ -72,7 +80,7 @@ void expect_current_shape(const Object::Ptr& doc) {
 
 TEST(ViewsTest, CurrentHasEveryFieldWithZerosBeforeTheFirstSample) {
   const Monitor monitor(config("interval: 5s\n"));
-  const auto doc = parse_object(server::render_current(monitor, 0));
+  const auto doc = parse_object(server::render_current(snap(monitor, 0)));
   expect_current_shape(doc);
   EXPECT_EQ(doc->getValue<std::string>("status"), "initializing");
   EXPECT_EQ(doc->getValue<std::string>("last_update"), "00:00:00");
@@ -106,7 +114,7 @@ TEST(ViewsTest, CurrentShowsTheNewestSampleTrendsAlertsAndCollectors) {
   for (int i = 0; i < 6; ++i) monitor.sample_now(t0 + i * 60'000);
   const int64_t started =
       std::chrono::duration_cast<std::chrono::milliseconds>(monitor.started_at().time_since_epoch()).count();
-  const auto doc = parse_object(server::render_current(monitor, started + 3'900'000));
+  const auto doc = parse_object(server::render_current(snap(monitor, started + 3'900'000)));
   expect_current_shape(doc);
 
   EXPECT_EQ(doc->getValue<std::string>("uptime"), "1h 5m");
@@ -153,13 +161,13 @@ TEST(ViewsTest, HistoryArraysHaveSampleCountEntries) {
   auto ready = test::all_plugins([](const std::string&, int call) { return double(call); });
   Monitor monitor(config("interval: 5s\nwindow: 1m\n"), std::move(ready.instances), std::move(ready.collectors));
   {
-    const auto empty = parse_object(server::render_history(monitor));
+    const auto empty = parse_object(server::render_history(snap(monitor)));
     EXPECT_EQ(number(empty, "sample_count"), 0);
     EXPECT_EQ(empty->getArray("timestamps")->size(), 0u);
   }
   for (int i = 0; i < 15; ++i) monitor.sample_now(1'700'000'000'000 + i * 5000);  // wraps the 12-row window
   for (size_t max_rows : {size_t(SIZE_MAX), size_t(4)}) {
-    const auto doc = parse_object(server::render_history(monitor, max_rows));
+    const auto doc = parse_object(server::render_history(snap(monitor, 0, max_rows)));
     const size_t n = max_rows == SIZE_MAX ? 12 : 4;
     EXPECT_EQ(number(doc, "sample_count"), double(n));
     EXPECT_EQ(number(doc, "interval_seconds"), 5);
@@ -190,7 +198,7 @@ TEST(ViewsTest, HealthAndAlertsDocuments) {
   auto ready = test::all_plugins([](const std::string& metric, int) { return metric == "tws_connected" ? 0.0 : 1.0; });
   Monitor monitor(config("interval: 5s\nwindow: 2h\n"), std::move(ready.instances), std::move(ready.collectors));
   monitor.sample_now(5000);
-  const auto health = parse_object(server::render_health(monitor));
+  const auto health = parse_object(server::render_health(snap(monitor)));
   EXPECT_EQ(health->getValue<std::string>("status"), "ok");
   EXPECT_EQ(number(health, "samples_collected"), 1);
   EXPECT_EQ(number(health, "max_samples"), 1440);
@@ -200,7 +208,7 @@ TEST(ViewsTest, HealthAndAlertsDocuments) {
   EXPECT_EQ(health->getObject("collectors")->size(), 5u);
   EXPECT_EQ(health->getObject("collectors")->getObject("tws")->getValue<bool>("up"), true);
 
-  const auto alerts = parse_object(server::render_alerts(monitor));
+  const auto alerts = parse_object(server::render_alerts(snap(monitor)));
   EXPECT_EQ(number(alerts, "count"), 1);
   ASSERT_EQ(alerts->getArray("alerts")->size(), 1u);
   EXPECT_EQ(alerts->getArray("alerts")->getObject(0)->getValue<std::string>("type"), "tws_connected");
@@ -223,20 +231,27 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
+// Names come from each series' unit and kind, as the real plugins declare them.
+std::string exposed(const std::string& plugin, const std::string& series, double* scale = nullptr) {
+  return server::exposition_name(test::described(plugin, {series}).front(), scale);
+}
+
 TEST(PrometheusTextTest, ExpositionNamesFollowPrometheusConventions) {
   double scale = 0;
-  EXPECT_EQ(server::exposition_name("response_time_p95", &scale), "resync_mon_response_time_p95_seconds");
+  EXPECT_EQ(exposed("api", "response_time_p95", &scale), "resync_mon_response_time_p95_seconds");
   EXPECT_EQ(scale, 1e-3);
-  EXPECT_EQ(server::exposition_name("tws_latency_ms", &scale), "resync_mon_tws_latency_seconds");
-  EXPECT_EQ(server::exposition_name("collector_duration_ms"), "resync_mon_collector_duration_seconds");
-  EXPECT_EQ(server::exposition_name("system_uptime", &scale), "resync_mon_system_uptime_seconds");
+  EXPECT_EQ(exposed("tws", "tws_latency_ms", &scale), "resync_mon_tws_latency_seconds");
+  EXPECT_EQ(server::exposition_name(host_series()[1]), "resync_mon_collector_duration_seconds");
+  EXPECT_EQ(exposed("system", "system_uptime", &scale), "resync_mon_system_uptime_seconds");
   EXPECT_EQ(scale, 1);
-  EXPECT_EQ(server::exposition_name("requests_per_sec"), "resync_mon_requests_per_second");
-  EXPECT_EQ(server::exposition_name("requests_total"), "resync_mon_requests_total");
-  EXPECT_EQ(server::exposition_name("cache_hits"), "resync_mon_cache_hits_total");
-  EXPECT_EQ(server::exposition_name("cache_size"), "resync_mon_cache_size");
-  EXPECT_EQ(server::exposition_name("process_rss_bytes"), "resync_mon_process_rss_bytes");
-  EXPECT_EQ(server::exposition_name("my_plugin_series"), "resync_mon_my_plugin_series");
+  EXPECT_EQ(exposed("api", "requests_per_sec"), "resync_mon_requests_per_second");
+  EXPECT_EQ(exposed("api", "requests_total"), "resync_mon_requests_total");
+  EXPECT_EQ(exposed("cache", "cache_hits"), "resync_mon_cache_hits_total");
+  EXPECT_EQ(exposed("cache", "cache_size"), "resync_mon_cache_size");
+  EXPECT_EQ(exposed("system", "process_rss_bytes"), "resync_mon_process_rss_bytes");
+  EXPECT_EQ(server::exposition_name(SeriesDescription("my_plugin_series")), "resync_mon_my_plugin_series");
+  EXPECT_EQ(server::exposition_name({"queue_bytes_x", Unit::kBytes, Kind::kCounter, ""}),
+            "resync_mon_queue_bytes_x_bytes_total");
 }
 
 TEST(PrometheusTextTest, HelpTypeValuesNaNAndLabelEscaping) {
@@ -249,10 +264,11 @@ TEST(PrometheusTextTest, HelpTypeValuesNaNAndLabelEscaping) {
       std::make_unique<test::ScriptedCollector>([](SampleSink& s, int) { s.emit("tws_latency_ms", std::nan("")); }));
   Monitor monitor(
       config("interval: 5s\n"),
-      {{"prod", "tws", {"tws_latency_ms", "tws_requests_success"}}, {"q\"uo\\te\nnl", "tws", {"tws_latency_ms"}}},
+      {{"prod", "tws", test::described("tws", {"tws_latency_ms", "tws_requests_success"})},
+       {"q\"uo\\te\nnl", "tws", test::described("tws", {"tws_latency_ms"})}},
       std::move(collectors));
   monitor.sample_now(5000);
-  const std::string text = server::render_prometheus(monitor);
+  const std::string text = server::render_prometheus(snap(monitor));
   const auto lines = lines_of(text);
   EXPECT_THAT(lines, testing::Contains("# HELP resync_mon_tws_latency_seconds Round trip of the engine probe."));
   EXPECT_THAT(lines, testing::Contains("# TYPE resync_mon_tws_latency_seconds gauge"));
@@ -276,8 +292,8 @@ TEST(PrometheusTextTest, HelpTypeValuesNaNAndLabelEscaping) {
 TEST(PrometheusTextTest, EmptyStoreGivesNaNNotGarbage) {
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink&, int) {}));
-  const Monitor monitor(config("interval: 5s\n"), {{"system", "system", {"host_load1"}}}, std::move(collectors));
-  EXPECT_THAT(lines_of(server::render_prometheus(monitor)),
+  const Monitor monitor(config("interval: 5s\n"), {{"system", "system", test::described("system", {"host_load1"})}}, std::move(collectors));
+  EXPECT_THAT(lines_of(server::render_prometheus(snap(monitor))),
               testing::Contains("resync_mon_host_load1{instance=\"system\"} NaN"));
 }
 
@@ -289,7 +305,7 @@ TEST(PrometheusTextTest, PromtoolAcceptsTheWholeExposition) {
   monitor.sample_now(5000);
   monitor.sample_now(10000);
   test::TempDir dir;
-  test::write_file(dir.file("metrics.txt"), server::render_prometheus(monitor));
+  test::write_file(dir.file("metrics.txt"), server::render_prometheus(snap(monitor)));
   test::Process check({"/bin/sh", "-c", "exec " + *promtool + " check metrics < " + dir.file("metrics.txt")},
                       dir.file("promtool.log"));
   const auto code = check.wait_exit(std::chrono::seconds{20});
@@ -312,14 +328,14 @@ TEST(ViewsConcurrencyTest, RenderWhileSampling) {
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count();
         try {
-          parse_object(server::render_current(monitor, now));
-          parse_object(server::render_history(monitor));
-          parse_object(server::render_health(monitor));
-          parse_object(server::render_alerts(monitor));
+          parse_object(server::render_current(snap(monitor, now)));
+          parse_object(server::render_history(snap(monitor)));
+          parse_object(server::render_health(snap(monitor)));
+          parse_object(server::render_alerts(snap(monitor)));
         } catch (const std::exception&) {
           bad.fetch_add(1);
         }
-        if (server::render_prometheus(monitor).find("resync_mon_collector_up") == std::string::npos) bad.fetch_add(1);
+        if (server::render_prometheus(snap(monitor)).find("resync_mon_collector_up") == std::string::npos) bad.fetch_add(1);
         rendered.fetch_add(1);
       }
     });
