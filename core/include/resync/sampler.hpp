@@ -22,8 +22,8 @@ class DerivedSeries;
 
 /// One configured collector instance handed to the Sampler.
 struct CollectorEntry {
-  std::string name;    ///< instance name, unique ("redis", "tws-prod")
-  std::string plugin;  ///< plugin name ("cache")
+  std::string name;    ///< instance name, unique ("primary", "eu-west")
+  std::string plugin;  ///< plugin name ("myplugin")
   std::unique_ptr<Collector> collector;
   std::chrono::milliseconds timeout{2000};  ///< deadline of one collect() call
 };

@@ -29,8 +29,8 @@ struct SeriesDescription {
   Unit unit = Unit::kCount;
   Kind kind = Kind::kGauge;
   std::string help;           ///< one sentence
-  std::string current_field;  ///< "cache.hits": its place in /current; "" for none
-  std::string history_field;  ///< "cache.operations": its place in /history; "" for none
+  std::string current_field;  ///< "queue.depth": its place in /current; "" for none
+  std::string history_field;  ///< "queue.depth": its place in /history; "" for none
   uint32_t flags = 0;         ///< series_flags::*
 
   SeriesDescription() = default;
@@ -51,8 +51,8 @@ std::string_view unit_name(Unit unit);
 /// Identity of one stored series: a metric of one collector instance, and its description.
 struct SeriesKey {
   std::string metric;    ///< series name, e.g. "cache_hits"
-  std::string instance;  ///< collector instance name, e.g. "redis"
-  std::string plugin;    ///< plugin of that instance, e.g. "cache"
+  std::string instance;  ///< collector instance name, e.g. "primary"
+  std::string plugin;    ///< plugin of that instance, e.g. "myplugin"
   SeriesDescription description{};  ///< description.name == metric (empty for a bare key)
 };
 

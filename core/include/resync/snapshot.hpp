@@ -30,7 +30,7 @@ struct MonitorSnapshot {
   /// One entry per column of `store`, with its description. Shared: a monitor's layout never
   /// changes, so every snapshot of it points at the same list.
   std::shared_ptr<const std::vector<SeriesKey>> series;
-  /// Plugin name -> the /current field showing its collectors' status text ("tws.status").
+  /// Plugin name -> the /current field showing its collectors' status text ("section.status").
   std::map<std::string, std::string> status_fields;
 
   StoreSnapshot store;                   ///< the newest rows asked for, oldest first
