@@ -10,14 +10,10 @@
 #include "resync/catalog.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/views.hpp"
+#include "resync/util/wall_clock.hpp"
 
 namespace resync::cli {
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string format_value(double v, Unit unit) {
   if (std::isnan(v)) return "-";
@@ -71,7 +67,7 @@ void add_current_command(CLI::App& app, const GlobalOptions& global, Action& act
   cmd->callback([&global, &action, json] {
     action = [&global, json] {
       Monitor monitor(load_selected_config(global));
-      const int64_t first = wall_ms();
+      const int64_t first = wall_clock_ms();
       monitor.sample_now(first);
       std::this_thread::sleep_for(monitor.config().interval);
       monitor.sample_now(first + monitor.config().interval.count());

@@ -13,6 +13,7 @@
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
 #include "resync/server/views.hpp"
+#include "resync/util/wall_clock.hpp"
 
 namespace resync::cli {
 namespace {
@@ -27,10 +28,7 @@ struct ServeOptions {
 void prefill_window(Monitor& monitor) {
   const auto started = std::chrono::steady_clock::now();
   const int64_t interval = monitor.config().interval.count();
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-  const int64_t newest = now / interval * interval;
+  const int64_t newest = wall_clock_ms() / interval * interval;
   const auto samples = static_cast<int64_t>(monitor.store().capacity());
   for (int64_t k = samples - 1; k >= 0; --k) monitor.sample_now(newest - k * interval);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

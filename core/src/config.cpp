@@ -1,28 +1,25 @@
 // SPDX-License-Identifier: MIT
 #include "resync/config.hpp"
 
-#include <yaml-cpp/yaml.h>
-
-#include <toml++/toml.h>
-
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <regex>
-#include <set>
 #include <sstream>
 
+#include "config_rules.hpp"
+#include "config_tree.hpp"
 #include "resync/error.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/util/duration.hpp"
+#include "resync/util/host_port.hpp"
 
 namespace resync {
 namespace {
+
+using detail::ConfigReader;
+using Node = detail::ConfigNode;
 
 constexpr size_t kMaxCapacity = 1'000'000;
 constexpr auto kMinInterval = std::chrono::milliseconds{10};
@@ -37,192 +34,45 @@ collectors:
   - plugin: system
 )";
 
-// One tree for YAML and TOML, so the schema below is written once.
-struct Node {
-  enum class Kind { kNull, kScalar, kSequence, kMap };
-  enum class Type { kString, kNumber, kBool, kNull };  // JSON type of a scalar
-  Kind kind = Kind::kNull;
-  Type type = Type::kNull;
-  std::string scalar;
-  std::vector<std::pair<std::string, Node>> map;
-  std::vector<Node> seq;
-  int line = 0;
-
-  const Node* find(std::string_view key) const {
-    for (const auto& [k, v] : map) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
-};
-
-std::string join(const std::vector<std::string_view>& items) {
-  std::string out;
-  for (std::string_view s : items) out += (out.empty() ? "" : ", ") + std::string(s);
-  return out;
-}
-
 bool is_secret_key(std::string_view key) {
   static constexpr std::string_view kWords[] = {"password", "token", "secret", "api_key", "apikey"};
   return std::any_of(std::begin(kWords), std::end(kWords),
                      [key](std::string_view w) { return key.find(w) != std::string_view::npos; });
 }
 
-class Loader {
+// The schema: top-level keys, server and collectors, with ConfigReader's typed reads; the alert
+// rules have their own file.
+class Loader : private ConfigReader {
  public:
-  explicit Loader(std::string source) : source_(std::move(source)) {}
+  using ConfigReader::ConfigReader;
 
-  [[noreturn]] void fail(int line, const std::string& key, const std::string& message) const {
-    throw ConfigError(config_message(source_, line, key, message));
-  }
-
-  // ${NAME} and ${NAME:-default}; an unset variable without a default is an error, because a
-  // silently empty password or token is worse than a refusal to start.
-  std::string substitute_env(const std::string& text, int line, const std::string& key) const {
-    std::string out;
-    size_t i = 0;
-    while (i < text.size()) {
-      const size_t start = text.find("${", i);
-      if (start == std::string::npos) break;
-      const size_t end = text.find('}', start);
-      if (end == std::string::npos) fail(line, key, "unterminated ${ in \"" + text + "\"");
-      out.append(text, i, start - i);
-      std::string name = text.substr(start + 2, end - start - 2);
-      std::optional<std::string> fallback;
-      if (const size_t dash = name.find(":-"); dash != std::string::npos) {
-        fallback = name.substr(dash + 2);
-        name.resize(dash);
-      }
-      static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
-      if (!std::regex_match(name, kName)) fail(line, key, "invalid environment variable name \"" + name + "\"");
-      const char* value = std::getenv(name.c_str());
-      if (value) out += value;
-      else if (fallback) out += *fallback;
-      else fail(line, key, "environment variable " + name + " is not set (write ${" + name + ":-} to allow empty)");
-      i = end + 1;
+  Config parse(const Node& root) const {
+    Config c;
+    c.source = source();
+    if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
+    check_keys(root, "", {"interval", "window", "plugin_dir", "state_file", "server", "collectors", "alerts"});
+    if (const Node* v = root.find("interval")) {
+      c.interval = duration(*v, "interval");
+      if (c.interval < kMinInterval) fail(v->line, "interval", "must be at least " + format_duration(kMinInterval));
     }
-    out.append(text, i, std::string::npos);
-    return out;
-  }
-
-  Node from_yaml(const YAML::Node& y, const std::string& path) const {
-    Node n;
-    n.line = y.Mark().line >= 0 ? y.Mark().line + 1 : 0;
-    switch (y.Type()) {
-      case YAML::NodeType::Scalar: {
-        n.kind = Node::Kind::kScalar;
-        n.scalar = substitute_env(y.Scalar(), n.line, path);
-        n.type = Node::Type::kString;
-        if (y.Tag() == "?") {  // plain (unquoted) scalar: infer its JSON type as YAML 1.2 does
-          static const std::regex kNumber(R"([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)");
-          if (n.scalar == "true" || n.scalar == "false") n.type = Node::Type::kBool;
-          else if (n.scalar == "null" || n.scalar == "~") n.type = Node::Type::kNull;
-          else if (std::regex_match(n.scalar, kNumber)) n.type = Node::Type::kNumber;
-        }
-        break;
-      }
-      case YAML::NodeType::Sequence: {
-        n.kind = Node::Kind::kSequence;
-        size_t i = 0;
-        for (const YAML::Node& item : y) n.seq.push_back(from_yaml(item, path + "[" + std::to_string(i++) + "]"));
-        break;
-      }
-      case YAML::NodeType::Map: {
-        n.kind = Node::Kind::kMap;
-        for (auto it = y.begin(); it != y.end(); ++it) {
-          const std::string key = it->first.Scalar();
-          const std::string child = path.empty() ? key : path + "." + key;
-          if (n.find(key)) fail(it->first.Mark().line + 1, child, "duplicate key");
-          n.map.emplace_back(key, from_yaml(it->second, child));
-        }
-        break;
-      }
-      default:
-        n.kind = Node::Kind::kNull;
+    if (const Node* v = root.find("window")) {
+      c.window = duration(*v, "window");
+      if (c.window < c.interval) fail(v->line, "window", "must be at least one interval (" + format_duration(c.interval) + ")");
     }
-    return n;
-  }
-
-  Node from_toml(const toml::node& t, const std::string& path) const {
-    Node n;
-    n.line = static_cast<int>(t.source().begin.line);
-    if (const toml::table* table = t.as_table()) {
-      n.kind = Node::Kind::kMap;
-      for (auto&& [k, v] : *table) {
-        const std::string key(k.str());
-        n.map.emplace_back(key, from_toml(v, path.empty() ? key : path + "." + key));
-      }
-    } else if (const toml::array* array = t.as_array()) {
-      n.kind = Node::Kind::kSequence;
-      size_t i = 0;
-      for (auto&& item : *array) n.seq.push_back(from_toml(item, path + "[" + std::to_string(i++) + "]"));
-    } else {
-      n.kind = Node::Kind::kScalar;
-      if (auto s = t.value_exact<std::string>()) {
-        n.type = Node::Type::kString;
-        n.scalar = substitute_env(*s, n.line, path);
-      } else if (auto b = t.value_exact<bool>()) {
-        n.type = Node::Type::kBool;
-        n.scalar = *b ? "true" : "false";
-      } else if (auto i = t.value_exact<int64_t>()) {
-        n.type = Node::Type::kNumber;
-        n.scalar = std::to_string(*i);
-      } else if (auto d = t.value_exact<double>()) {
-        n.type = Node::Type::kNumber;
-        std::string out;
-        append_json_number(out, *d);
-        n.scalar = out;
-      } else {
-        fail(n.line, path, "dates and times are not supported here; write a string");
-      }
+    if (c.capacity() > kMaxCapacity) {
+      fail(root.find("window") ? root.find("window")->line : 0, "window",
+           format_duration(c.window) + " at " + format_duration(c.interval) + " is " + std::to_string(c.capacity()) +
+               " samples; at most " + std::to_string(kMaxCapacity) + " are allowed");
     }
-    return n;
+    if (const Node* v = root.find("plugin_dir")) c.plugin_dir = string(*v, "plugin_dir");
+    if (const Node* v = root.find("state_file")) c.state_file = string(*v, "state_file");
+    if (const Node* v = root.find("server")) parse_server(*v, c);
+    if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
+    if (const Node* v = root.find("alerts")) c.alerts = detail::parse_alert_rules(*this, *v);
+    return finish(c);
   }
 
-  void check_keys(const Node& n, const std::string& path, const std::vector<std::string_view>& allowed) const {
-    expect_map(n, path);
-    for (const auto& [k, v] : n.map) {
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        fail(v.line, path.empty() ? k : path + "." + k, "unknown key; expected one of " + join(allowed));
-      }
-    }
-  }
-
-  void expect_map(const Node& n, const std::string& path) const {
-    if (n.kind != Node::Kind::kMap) fail(n.line, path.empty() ? "(top level)" : path, "expected a mapping of keys");
-  }
-
-  std::string string(const Node& n, const std::string& path) const {
-    if (n.kind != Node::Kind::kScalar) fail(n.line, path, "expected a single value");
-    return n.scalar;
-  }
-
-  std::chrono::milliseconds duration(const Node& n, const std::string& path) const {
-    const std::string text = string(n, path);
-    auto d = parse_duration(text);
-    if (!d) fail(n.line, path, "expected a duration like \"5s\", got \"" + text + "\"");
-    return *d;
-  }
-
-  double number(const Node& n, const std::string& path) const {
-    const std::string text = string(n, path);
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) {
-      fail(n.line, path, "expected a number, got \"" + text + "\"");
-    }
-    return v;
-  }
-
-  size_t count(const Node& n, const std::string& path, size_t min, size_t max) const {
-    const double v = number(n, path);
-    if (v != std::floor(v) || v < double(min) || v > double(max)) {
-      fail(n.line, path, "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-                             ", got \"" + n.scalar + "\"");
-    }
-    return static_cast<size_t>(v);
-  }
-
+ private:
   void remember_secret(Config& c, const std::string& key, const std::string& value) const {
     if (is_secret_key(key) && !value.empty()) c.secrets.push_back(value);
   }
@@ -260,13 +110,10 @@ class Loader {
     ServerConfig& s = c.server;
     if (const Node* v = n.find("bind")) {
       s.bind = string(*v, "server.bind");
-      const size_t colon = s.bind.rfind(':');
-      size_t port = 0;
-      const bool ok = colon != std::string::npos && colon > 0 &&
-                      std::from_chars(s.bind.data() + colon + 1, s.bind.data() + s.bind.size(), port).ptr ==
-                          s.bind.data() + s.bind.size() &&
-                      colon + 1 < s.bind.size() && port <= 65535;
-      if (!ok) fail(v->line, "server.bind", "expected HOST:PORT like \"127.0.0.1:8000\", got \"" + s.bind + "\"");
+      std::string why;
+      if (!try_parse_host_port(s.bind, std::nullopt, PortZero::kAllow, &why)) {
+        fail(v->line, "server.bind", "expected HOST:PORT like \"127.0.0.1:8000\", got \"" + s.bind + "\" (" + why + ")");
+      }
     }
     if (const Node* a = n.find("auth")) {
       check_keys(*a, "server.auth", {"token", "user", "password"});
@@ -351,83 +198,11 @@ class Loader {
     }
   }
 
-  AlertRule parse_rule(const Node& n, const std::string& path) const {
-    check_keys(n, path, {"metric", "above", "at_least", "below", "at_most", "equals", "guard", "for"});
-    AlertRule rule;
-    const Node* metric = n.find("metric");
-    if (!metric) fail(n.line, path + ".metric", "missing; every rule names the metric it watches");
-    rule.metric = string(*metric, path + ".metric");
-    rule.line = metric->line;
-    rule.key_path = path;
-    for (Comparison cmp : {Comparison::kAbove, Comparison::kAtLeast, Comparison::kBelow, Comparison::kAtMost,
-                           Comparison::kEquals}) {
-      const Node* t = n.find(to_string(cmp));
-      if (!t) continue;
-      const std::string tpath = path + "." + to_string(cmp);
-      check_keys(*t, tpath, {"warning", "critical"});
-      if (const Node* v = t->find("warning")) rule.conditions.push_back({Severity::kWarning, cmp, number(*v, tpath + ".warning")});
-      if (const Node* v = t->find("critical")) rule.conditions.push_back({Severity::kCritical, cmp, number(*v, tpath + ".critical")});
-    }
-    if (rule.conditions.empty()) {
-      fail(n.line, path, "no threshold; add above, at_least, below, at_most or equals with warning and/or critical");
-    }
-    if (const Node* g = n.find("guard")) {
-      check_keys(*g, path + ".guard", {"metrics", "min_increase"});
-      AlertGuard guard;
-      const Node* metrics = g->find("metrics");
-      if (!metrics || metrics->kind != Node::Kind::kSequence || metrics->seq.empty()) {
-        fail(g->line, path + ".guard.metrics", "expected a list of counter metrics");
-      }
-      for (size_t i = 0; i < metrics->seq.size(); ++i) {
-        const std::string mpath = path + ".guard.metrics[" + std::to_string(i) + "]";
-        guard.metrics.push_back(string(metrics->seq[i], mpath));
-      }
-      if (const Node* v = g->find("min_increase")) guard.min_increase = number(*v, path + ".guard.min_increase");
-      rule.guard = std::move(guard);
-    }
-    if (const Node* v = n.find("for")) rule.for_duration = duration(*v, path + ".for");
-    return rule;
-  }
-
-  Config parse(const Node& root) const {
-    Config c;
-    c.source = source_;
-    if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
-    check_keys(root, "", {"interval", "window", "plugin_dir", "state_file", "server", "collectors", "alerts"});
-    if (const Node* v = root.find("interval")) {
-      c.interval = duration(*v, "interval");
-      if (c.interval < kMinInterval) fail(v->line, "interval", "must be at least " + format_duration(kMinInterval));
-    }
-    if (const Node* v = root.find("window")) {
-      c.window = duration(*v, "window");
-      if (c.window < c.interval) fail(v->line, "window", "must be at least one interval (" + format_duration(c.interval) + ")");
-    }
-    if (c.capacity() > kMaxCapacity) {
-      fail(root.find("window") ? root.find("window")->line : 0, "window",
-           format_duration(c.window) + " at " + format_duration(c.interval) + " is " + std::to_string(c.capacity()) +
-               " samples; at most " + std::to_string(kMaxCapacity) + " are allowed");
-    }
-    if (const Node* v = root.find("plugin_dir")) c.plugin_dir = string(*v, "plugin_dir");
-    if (const Node* v = root.find("state_file")) c.state_file = string(*v, "state_file");
-    if (const Node* v = root.find("server")) parse_server(*v, c);
-    if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
-    if (const Node* v = root.find("alerts")) {
-      if (v->kind != Node::Kind::kSequence) fail(v->line, "alerts", "expected a list of rules");
-      c.alerts.clear();
-      for (size_t i = 0; i < v->seq.size(); ++i) c.alerts.push_back(parse_rule(v->seq[i], "alerts[" + std::to_string(i) + "]"));
-    }
-    return finish(c);
-  }
-
   Config finish(Config& c) const {
     std::sort(c.secrets.begin(), c.secrets.end());
     c.secrets.erase(std::unique(c.secrets.begin(), c.secrets.end()), c.secrets.end());
     return c;
   }
-
-
- private:
-  std::string source_;
 };
 
 }  // namespace
@@ -441,28 +216,7 @@ std::string config_message(const std::string& source, int line, const std::strin
 }
 
 Config parse_config(std::string_view text, ConfigFormat format, const std::string& source) {
-  Loader loader(source);
-  Node root;
-  if (format == ConfigFormat::kYaml) {
-    YAML::Node doc;
-    try {
-      doc = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      throw ConfigError(config_message(source, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "YAML syntax error: " + e.msg));
-    }
-    root = loader.from_yaml(doc, "");
-  } else {
-    toml::table table;
-    try {
-      table = toml::parse(text, source);
-    } catch (const toml::parse_error& e) {
-      throw ConfigError(config_message(source, static_cast<int>(e.source().begin.line), "",
-                                       "TOML syntax error: " + std::string(e.description())));
-    }
-    root = loader.from_toml(table, "");
-    root.line = 0;
-  }
-  return loader.parse(root);
+  return Loader(source).parse(detail::parse_config_tree(text, format, source));
 }
 
 Config load_config(const std::string& path) {

@@ -2,11 +2,11 @@
 #include "resync/log.hpp"
 
 #include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
 #include <string>
+
+#include "resync/util/wall_clock.hpp"
 
 namespace resync {
 namespace {
@@ -29,12 +29,7 @@ const char* level_name(LogLevel level) {
 
 void log(LogLevel level, std::string_view message) {
   if (level < g_level.load(std::memory_order_relaxed)) return;
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  std::string line = std::string(stamp) + " " + level_name(level) + " " + std::string(message);
+  std::string line = format_iso8601_utc(wall_clock_ms()) + " " + level_name(level) + " " + std::string(message);
   std::lock_guard lock(g_mutex);
   if (g_sink) {
     g_sink(level, line);

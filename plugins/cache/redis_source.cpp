@@ -9,11 +9,14 @@
 #include <vector>
 
 #include "redis_connection.hpp"
+#include "resync/util/host_port.hpp"
 
 namespace resync::plugin::cache {
 namespace {
 
 using std::chrono::milliseconds;
+using resync::HostPort;
+using resync::parse_host_port;
 using Kind = RedisError::Kind;
 
 std::string ms_text(milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
@@ -42,41 +45,12 @@ std::optional<double> info_field(std::string_view info, std::string_view key) {
   return std::nullopt;
 }
 
-struct HostPort {
-  std::string host;
-  uint16_t port = 0;
-};
-
-// "host:port", "[v6]:port"; throws OptionError("address", ...).
 HostPort parse_address(const std::string& text) {
-  auto bad = [&text](const std::string& why) {
-    return OptionError("address", "expected host:port like \"127.0.0.1:6379\", got \"" + text +
-                                      "\" (" + why + ")");
-  };
-  HostPort hp;
-  std::string port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      throw bad("no port");
-    hp.host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string::npos) throw bad("no port");
-    hp.host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (hp.host.find(':') != std::string::npos) throw bad("write an IPv6 address in brackets");
+  try {
+    return parse_host_port(text);
+  } catch (const std::invalid_argument& e) {
+    throw OptionError("address", "expected host:port like \"127.0.0.1:6379\", got \"" + text + "\" (" + e.what() + ")");
   }
-  if (hp.host.empty()) throw bad("no host");
-  if (port.empty() || port.size() > 5 ||
-      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    throw bad("port is not a number");
-  }
-  const int p = std::stoi(port);
-  if (p < 1 || p > 65535) throw bad("port out of range 1..65535");
-  hp.port = static_cast<uint16_t>(p);
-  return hp;
 }
 
 class RedisSource final : public Source {

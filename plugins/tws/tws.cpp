@@ -21,6 +21,7 @@
 
 #include "resync/plugin/http.hpp"
 #include "resync/plugin/plugin.hpp"
+#include "resync/util/host_port.hpp"
 
 namespace resync::plugin {
 namespace {
@@ -29,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr unsigned kDefaultPort = 31116;
+constexpr uint16_t kDefaultPort = 31116;
 constexpr const char* kDefaultPlanFilter = "/@/@#/@/@.@";
 constexpr const char* kInfoPath = "/twsd/api/v2/engine/info";
 constexpr const char* kJobCountPath = "/twsd/api/v2/plan/job/count";
@@ -203,12 +204,10 @@ class TwsCollector final : public CollectorBase {
                         "expected the engine's base URL like \"https://tws.example:31116\", "
                         "without ?query or #fragment");
     }
-    const std::string host =
-        uri.getHost().find(':') == std::string::npos ? uri.getHost() : "[" + uri.getHost() + "]";
-    const unsigned port = uri.getSpecifiedPort() == 0 ? kDefaultPort : uri.getSpecifiedPort();
+    const uint16_t port = uri.getSpecifiedPort() == 0 ? kDefaultPort : uri.getSpecifiedPort();
     std::string path = uri.getPath();
     while (!path.empty() && path.back() == '/') path.pop_back();
-    base_url_ = uri.getScheme() + "://" + host + ":" + std::to_string(port) + path;
+    base_url_ = uri.getScheme() + "://" + format_host_port(uri.getHost(), port) + path;
 
     const std::string user = o.get_string("user");
     const std::string password = o.get_string("password");

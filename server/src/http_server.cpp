@@ -39,6 +39,7 @@
 #include "resync/log.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
+#include "resync/util/host_port.hpp"
 #include "ws_broadcaster.hpp"
 
 namespace resync::server {
@@ -83,30 +84,6 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-// "host:port", "[v6]:port" or "host" (port = `default_port`); nullopt when malformed.
-std::optional<std::pair<std::string_view, uint32_t>> split_authority(std::string_view a, uint32_t default_port) {
-  std::string_view host = a, port;
-  if (starts_with(a, "[")) {
-    const size_t close = a.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = a.substr(0, close + 1);
-    std::string_view rest = a.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest[0] != ':') return std::nullopt;
-      port = rest.substr(1);
-    }
-  } else if (const size_t colon = a.rfind(':'); colon != std::string_view::npos) {
-    host = a.substr(0, colon);
-    port = a.substr(colon + 1);
-  }
-  uint32_t p = default_port;
-  if (!port.empty() && std::from_chars(port.data(), port.data() + port.size(), p).ptr != port.data() + port.size()) {
-    return std::nullopt;
-  }
-  if (host.empty()) return std::nullopt;
-  return std::make_pair(host, p);
-}
 
 std::string lower_first(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
@@ -261,11 +238,11 @@ bool origin_allowed(std::string_view origin, std::string_view host_header, const
   const size_t sep = origin.find("://");
   if (sep == std::string_view::npos) return false;
   const std::string_view scheme = origin.substr(0, sep);
-  const uint32_t default_port = iequals(scheme, "https") ? 443 : iequals(scheme, "http") ? 80 : 0;
+  const uint16_t default_port = iequals(scheme, "https") ? 443 : iequals(scheme, "http") ? 80 : 0;
   if (default_port == 0) return false;
-  const auto o = split_authority(origin.substr(sep + 3), default_port);
-  const auto h = split_authority(host_header, default_port);
-  return o && h && iequals(o->first, h->first) && o->second == h->second;
+  const auto o = try_parse_host_port(origin.substr(sep + 3), default_port);
+  const auto h = try_parse_host_port(host_header, default_port);
+  return o && h && iequals(o->host, h->host) && o->port == h->port;
 }
 
 size_t history_rows(std::string_view text, int64_t max_minutes, std::chrono::milliseconds interval) {
@@ -303,18 +280,13 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
 }
 
 BindAddress parse_bind(std::string_view text, std::string_view what) {
-  const auto fail = [&] {
+  try {
+    HostPort bind = parse_host_port(text, std::nullopt, PortZero::kAllow);
+    return {std::move(bind.host), bind.port};
+  } catch (const std::invalid_argument& e) {
     throw ConfigError(std::string(what) + ": expected HOST:PORT like \"127.0.0.1:8000\", got \"" + std::string(text) +
-                      "\"");
-  };
-  const size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) fail();
-  const auto authority = split_authority(text, 0);
-  if (!authority || authority->second > 65535) fail();
-  std::string_view host = authority->first;
-  if (starts_with(host, "[")) host = host.substr(1, host.size() - 2);
-  if (host.empty()) fail();
-  return {std::string(host), static_cast<uint16_t>(authority->second)};
+                      "\" (" + e.what() + ")");
+  }
 }
 
 struct HttpServer::Impl {

@@ -196,7 +196,11 @@ TEST_F(ConfigTest, OtherValueErrors) {
   EXPECT_EQ(yaml_error("interval: 10ms\nwindow: 1d\n"),
             "test.yaml:2: window: 1d at 10ms is 8640000 samples; at most 1000000 are allowed");
   EXPECT_EQ(yaml_error("server:\n  bind: localhost\n"),
-            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"localhost\"");
+            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"localhost\" (no port)");
+  EXPECT_EQ(yaml_error("server:\n  bind: \"::1:8000\"\n"),
+            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"::1:8000\" "
+            "(write an IPv6 address in brackets, like [::1]:PORT)");
+  EXPECT_EQ(parse_config("server:\n  bind: \"[::1]:0\"\n", ConfigFormat::kYaml, "test.yaml").server.bind, "[::1]:0");
   EXPECT_EQ(yaml_error("collectors:\n  - name: x\n"),
             "test.yaml:2: collectors[0].plugin: missing; every collector names its plugin");
   EXPECT_EQ(yaml_error("collectors: system\n"), "test.yaml:1: collectors: expected a list of collectors");
