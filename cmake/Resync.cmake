@@ -9,7 +9,7 @@ function(resync_add_plugin name)
     CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${RESYNC_PLUGIN_OUTPUT_DIR})
   target_link_libraries(resync_plugin_${name} PRIVATE resync::plugin_sdk ${ARG_LIBRARIES})
-  install(TARGETS resync_plugin_${name} LIBRARY DESTINATION ${RESYNC_PLUGIN_INSTALL_DIR})
+  install(TARGETS resync_plugin_${name} LIBRARY DESTINATION ${RESYNC_PLUGIN_DESTINATION})
   set_property(GLOBAL APPEND PROPERTY RESYNC_PLUGINS resync_plugin_${name})
 endfunction()
 

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds the Debian packages with CPack and checks them without installing: the files each
+# carries, the control fields (Depends from dpkg-shlibdeps, conffiles, maintainer scripts), that
+# the packaged binary accepts the packaged config with the packaged plugins, and that the unit
+# passes `systemd-analyze verify` with nothing to say.
+# Usage: deb_test.sh CPACK BUILD_DIR WORK_DIR
+set -euo pipefail
+
+cpack=$1 build=$2 work=$3
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# Without dpkg-shlibdeps CPack still succeeds, with no Depends line at all.
+for tool in dpkg-deb dpkg-shlibdeps; do
+  command -v "$tool" >/dev/null ||
+    fail "$tool not found (package dpkg-dev; scripts/deps --test installs it)"
+done
+
+rm -rf "$work"
+mkdir -p "$work"
+"$cpack" -G DEB --config "$build/CPackConfig.cmake" -B "$work" >"$work/cpack.log" 2>&1 ||
+  fail "cpack: $(cat "$work/cpack.log")"
+shopt -s nullglob
+debs=("$work"/resync-mon_*.deb)
+devs=("$work"/resync-mon-dev_*.deb)
+((${#debs[@]} == 1)) || fail "expected one resync-mon_*.deb in $work, found ${#debs[@]}"
+((${#devs[@]} == 1)) || fail "expected one resync-mon-dev_*.deb in $work, found ${#devs[@]}"
+deb=${debs[0]} dev=${devs[0]}
+
+# Paths only ("./usr/bin/resync-mon"), one a line.
+contents() { dpkg-deb -c "$1" | awk '{print $6}'; }
+# Each argument is an extended regular expression matching one whole path.
+expect_files() {
+  local pkg=$1 listing
+  shift
+  listing=$(contents "$pkg")
+  for f in "$@"; do
+    grep -qxE "$f" <<<"$listing" || fail "$(basename "$pkg") lacks $f; it has:"$'\n'"$listing"
+  done
+}
+
+expect_files "$deb" ./usr/bin/resync-mon ./etc/resync-mon/resync-mon.yaml \
+  ./usr/lib/systemd/system/resync-mon.service ./usr/share/doc/resync-mon/README.md \
+  ./usr/share/doc/resync-mon/copyright \
+  ./usr/lib/resync-mon/plugins/system.so ./usr/lib/resync-mon/plugins/api.so \
+  ./usr/lib/resync-mon/plugins/cache.so ./usr/lib/resync-mon/plugins/agents.so \
+  ./usr/lib/resync-mon/plugins/tws.so
+# The SDK's libdir is lib/<multiarch> when the build was configured for the /usr prefix.
+lib='\./usr/lib/([a-z0-9_-]+/)?'
+expect_files "$dev" ./usr/include/resync/plugin_abi.h ./usr/include/resync/plugin/plugin.hpp \
+  "${lib}cmake/ResyncMon/ResyncMonConfig.cmake" \
+  "${lib}cmake/ResyncMon/ResyncMonConfigVersion.cmake" \
+  "${lib}cmake/ResyncMon/ResyncMonTargets.cmake" "${lib}cmake/ResyncMon/ResyncMonPlugin.cmake" \
+  "${lib}libresync_plugin_sdk.a" ./usr/share/doc/resync-mon-dev/copyright
+if contents "$deb" | grep -E '^\./usr/(include|local)/|\.a$|/cmake/'; then
+  fail "resync-mon carries SDK or /usr/local files (above)"
+fi
+if contents "$dev" | grep -E '^\./(etc|usr/bin|usr/local)/|\.so$'; then
+  fail "resync-mon-dev carries runtime files (above)"
+fi
+
+depends=$(dpkg-deb -f "$deb" Depends)
+[[ -n $depends ]] || fail "resync-mon has no Depends (dpkg-shlibdeps did not run?)"
+grep -q 'libpoco' <<<"$depends" || fail "resync-mon's Depends lacks Poco: $depends"
+grep -q 'resync-mon (= ' <<<"$(dpkg-deb -f "$dev" Depends)" ||
+  fail "resync-mon-dev does not depend on resync-mon"
+
+control=$work/control
+dpkg-deb -e "$deb" "$control"
+grep -qxF /etc/resync-mon/resync-mon.yaml "$control/conffiles" ||
+  fail "the config is not a conffile"
+for script in postinst prerm postrm; do
+  [[ -x $control/$script ]] || fail "no executable $script"
+  sh -n "$control/$script" || fail "$script is not valid sh"
+done
+
+# The packaged binary finds the packaged plugins beside itself (../lib/resync-mon/plugins).
+root=$work/root
+dpkg-deb -x "$deb" "$root"
+"$root/usr/bin/resync-mon" config check "$root/etc/resync-mon/resync-mon.yaml" \
+  >"$work/check.log" 2>&1 ||
+  fail "the packaged config does not pass config check: $(cat "$work/check.log")"
+grep -q 'state_file: /var/lib/resync-mon/state' "$root/etc/resync-mon/resync-mon.yaml" ||
+  fail "the packaged config keeps no state under /var/lib/resync-mon"
+
+# verify resolves ExecStart= on this machine, where /usr/bin/resync-mon need not exist: point it
+# at the extracted binary, keep every other line.
+if ! command -v systemd-analyze >/dev/null; then
+  echo "SKIP: systemd-analyze not found (package systemd); the package checks passed"
+  exit 77
+fi
+unit=$root/usr/lib/systemd/system/resync-mon.service
+grep -qxF 'ExecStart=/usr/bin/resync-mon serve --config /etc/resync-mon/resync-mon.yaml' "$unit" ||
+  fail "unexpected ExecStart in the unit"
+mkdir -p "$work/verify"
+sed "s|^ExecStart=/usr/bin/resync-mon|ExecStart=$root/usr/bin/resync-mon|" "$unit" \
+  >"$work/verify/resync-mon.service"
+# Unknown keys and bad values are only warnings (exit 0): any output about the unit fails the test.
+out=$(systemd-analyze verify "$work/verify/resync-mon.service" 2>&1) ||
+  fail "systemd-analyze verify: $out"
+if grep -i 'resync-mon' <<<"$out"; then
+  fail "systemd-analyze verify complains about the unit (above)"
+fi
+rm -rf "$work"
+echo "ok: $(basename "$deb") and $(basename "$dev") hold what they should; the unit verifies"
