@@ -54,13 +54,13 @@ function(resync_export_library target export_name header_root)
 endfunction()
 
 # The SDK and everything it links: CMake refuses to generate when a linked target is missing from
-# the export set, so this list cannot silently fall short. When util/ (and the HTTP client
-# library) own their targets, each is one line here with its own header root.
+# the export set, so this list cannot silently fall short.
 resync_export_library(resync_plugin_abi plugin_abi
   ${PROJECT_SOURCE_DIR}/plugins/abi resync/plugin_abi.h)
 resync_export_library(resync_plugin_sdk plugin_sdk
   ${PROJECT_SOURCE_DIR}/plugins/sdk/include resync/plugin)
-resync_export_library(resync_util util ${PROJECT_SOURCE_DIR}/core/include resync/util)
+resync_export_library(resync_util util ${PROJECT_SOURCE_DIR}/util/include resync/util)
+resync_export_library(resync_http_client http_client ${PROJECT_SOURCE_DIR}/http/include resync/http)
 
 install(EXPORT ResyncMonTargets NAMESPACE ResyncMon::
   DESTINATION ${RESYNC_CMAKE_DESTINATION} COMPONENT sdk)
