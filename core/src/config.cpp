@@ -25,14 +25,6 @@ constexpr size_t kMaxCapacity = 1'000'000;
 constexpr auto kMinInterval = std::chrono::milliseconds{10};
 constexpr auto kDefaultTimeout = std::chrono::milliseconds{2000};
 
-constexpr std::string_view kDefaultConfig = R"(# resync-mon embedded default: the host's own metrics, default alert rules.
-interval: 5s
-window: 2h
-server:
-  bind: "127.0.0.1:8000"
-collectors:
-  - plugin: system
-)";
 
 bool is_secret_key(std::string_view key) {
   static constexpr std::string_view kWords[] = {"password", "token", "secret", "api_key", "apikey"};
@@ -155,7 +147,7 @@ class Loader : private ConfigReader {
       // The name becomes a file name in the plugin folder: keep it from leaving that folder.
       static const std::regex kPluginName("[a-z0-9_]+");
       if (!std::regex_match(cc.plugin, kPluginName)) {
-        fail(plugin->line, path + ".plugin", "expected a plugin name like \"cache\" ([a-z0-9_]+), got \"" + cc.plugin + "\"");
+        fail(plugin->line, path + ".plugin", "expected a plugin name like \"my_plugin\" ([a-z0-9_]+), got \"" + cc.plugin + "\"");
       }
       cc.name = cc.plugin;
       if (const Node* v = e.find("name")) {
@@ -233,9 +225,7 @@ Config load_config(const std::string& path) {
   return parse_config(text.str(), format, path);
 }
 
-std::string_view default_config_text() { return kDefaultConfig; }
-
-Config default_config() { return parse_config(kDefaultConfig, ConfigFormat::kYaml, "<embedded default>"); }
+Config default_config() { return parse_config(default_config_text(), ConfigFormat::kYaml, "<embedded default>"); }
 
 std::string redact(std::string text, const std::vector<std::string>& secrets) {
   for (const std::string& s : secrets) {

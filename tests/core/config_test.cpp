@@ -210,7 +210,7 @@ TEST_F(ConfigTest, OtherValueErrors) {
             "test.yaml:2: server.max_ws_clients: expected a whole number from 0 to 100000, got \"1.5\"");
   EXPECT_EQ(yaml_error("interval: 5s\ninterval: 6s\n"), "test.yaml:2: interval: duplicate key");
   EXPECT_EQ(yaml_error("collectors:\n  - plugin: ../../tmp/evil\n"),
-            "test.yaml:2: collectors[0].plugin: expected a plugin name like \"cache\" ([a-z0-9_]+), got \"../../tmp/evil\"");
+            "test.yaml:2: collectors[0].plugin: expected a plugin name like \"my_plugin\" ([a-z0-9_]+), got \"../../tmp/evil\"");
 }
 
 TEST_F(ConfigTest, WrongShapesNameTheKey) {

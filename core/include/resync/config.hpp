@@ -63,7 +63,7 @@ Config load_config(const std::string& path);
 /// Parses configuration text; `source` names it in error messages.
 Config parse_config(std::string_view text, ConfigFormat format, const std::string& source);
 
-/// The configuration used when no file is given: the system collector, default alerts.
+/// The configuration used when no file is given (config/default.yaml, embedded at build time).
 std::string_view default_config_text();
 Config default_config();
 

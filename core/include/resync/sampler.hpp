@@ -28,7 +28,7 @@ struct CollectorEntry {
   std::chrono::milliseconds timeout{2000};  ///< deadline of one collect() call
 };
 
-/// Health of one collector instance, as /api/monitoring/health shows it.
+/// Health of one collector instance, as the health document shows it.
 struct CollectorHealth {
   std::string name;
   std::string plugin;
