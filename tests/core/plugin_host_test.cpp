@@ -8,6 +8,7 @@
 #include <map>
 
 #include "resync/error.hpp"
+#include "map_sink.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -29,11 +30,7 @@ std::string load_error(const std::string& path) {
   return "";
 }
 
-class MapSink final : public SampleSink {
- public:
-  void emit(std::string_view metric, double value) override { values[std::string(metric)] = value; }
-  std::map<std::string, double> values;
-};
+using test::MapSink;
 
 TEST(PluginHostTest, LoadsTheFixtureAndReadsItsDescriptor) {
   const auto plugin = Plugin::load(fixture("fixture"));

@@ -11,6 +11,7 @@
 #include "resync/error.hpp"
 #include "plugin_host.hpp"
 #include "http_targets.hpp"
+#include "map_sink.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -18,11 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class MapSink final : public SampleSink {
- public:
-  void emit(std::string_view metric, double value) override { values[std::string(metric)] = value; }
-  std::map<std::string, double> values;
-};
+using test::MapSink;
 
 std::shared_ptr<const Plugin> system_plugin() { return Plugin::load(test::plugin_build_dir() + "/system.so"); }
 
