@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <cmath>
+#include <map>
+#include <memory>
 
 #include "field_tree.hpp"
 #include "json_common.hpp"
@@ -137,6 +139,21 @@ class CurrentWriter {
   size_t now_row_ = 0, before_row_ = 0;
 };
 
+// The shape depends only on the series list, which a monitor never changes: build it once per
+// list and thread instead of on every render (it costs more than the rendering itself).
+const FieldNode& shape_of(const MonitorSnapshot& snap) {
+  thread_local std::shared_ptr<const std::vector<SeriesKey>> series;
+  thread_local std::map<std::string, std::string> status_fields;
+  thread_local FieldNode shape;
+  if (!series || series != snap.series || status_fields != snap.status_fields) {
+    shape = detail::build_shape(original_shape(), snap, current_field);
+    add_trends_and_statuses(shape, snap);
+    series = snap.series;
+    status_fields = snap.status_fields;
+  }
+  return shape;
+}
+
 }  // namespace
 
 size_t current_rows(std::chrono::milliseconds interval) {
@@ -144,8 +161,7 @@ size_t current_rows(std::chrono::milliseconds interval) {
 }
 
 std::string render_current(const MonitorSnapshot& snap) {
-  FieldNode shape = detail::build_shape(original_shape(), snap, current_field);
-  add_trends_and_statuses(shape, snap);
+  const FieldNode& shape = shape_of(snap);
 
   const bool empty = snap.store.empty();
   std::string status = "ok";
