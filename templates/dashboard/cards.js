@@ -1,19 +1,55 @@
 // SPDX-License-Identifier: MIT
-// The cards, the alert list and the collector table, filled from /current, /alerts and /health.
-import {DASH, fmt, fmtAuto, fmtBytes, fmtCount, fmtTime, fmtTrend, isNum} from './format.js';
+// The cards and the collector table, filled from /current and /health.
+import {DASH, fmt, fmtAuto, fmtBytes, fmtCount, fmtTrend, isNum} from './format.js';
 import {$, el, setText, state} from './state.js';
 
-// A series no collector provides comes as 0 in /current (the original API's shape); show it
-// as "not configured" rather than as a measured zero.
+// How the not-configured line names each plugin, in page order.
+const PLUGIN_NAMES = {api: 'API', cache: 'cache', agents: 'agents', tws: 'Workload Automation', system: 'host'};
+
+// A series no collector provides comes as 0 in /current (the original API's shape). Rather than
+// greyed cards and empty charts, what is not configured collapses into one line that says how to
+// add it. Until the first /current says which collectors exist, no plugin's card is shown.
 export function markConfigured() {
+  const missing = [];
   document.querySelectorAll('[data-plugin]').forEach((node) => {
-    const on = state.plugins.has(node.dataset.plugin);
-    node.classList.toggle('off', !on);
-    const tag = node.querySelector('.tag');
-    if (tag) tag.textContent = on ? '' : 'not configured';
-    if (node.classList.contains('chart')) {
-      node.dataset.off = on ? '' : 'no ' + node.dataset.plugin + ' collector configured';
+    const plugin = node.dataset.plugin;
+    const on = state.plugins.has(plugin);
+    node.hidden = !on;
+    if (!on && state.pluginsKnown && !missing.includes(plugin)) missing.push(plugin);
+  });
+  const line = $('unconfigured');
+  line.hidden = !missing.length;
+  setText('unconfigured-list', missing.map((p) => PLUGIN_NAMES[p] || p).join(', '));
+}
+
+// The collectors of one plugin that are down, from /current's collectors{}. Before the first run a
+// collector is not up yet either: only a failure or a finished sample makes it "down".
+function downCollectors(cur, plugin) {
+  const sampled = isNum(cur.timestamp) && cur.timestamp > 0;
+  return Object.entries(cur.collectors || {})
+      .filter(([, c]) => c && c.plugin === plugin && c.up === false && (sampled || c.last_error))
+      .map(([name, c]) => ({name, error: c.last_error || c.status || ''}));
+}
+
+// A card whose collector is down says so, as the Workload Automation card does for its engine.
+function markDown(cur) {
+  document.querySelectorAll('.card[data-plugin]').forEach((card) => {
+    const down = state.plugins.has(card.dataset.plugin) ? downCollectors(cur, card.dataset.plugin) : [];
+    card.classList.toggle('collector-down', down.length > 0);
+    const tag = card.querySelector('.tag');
+    if (tag) tag.textContent = down.length ? 'collector down' : '';
+    let note = card.querySelector('.collector-note');
+    if (!note && down.length) {
+      note = el('div', 'note collector-note');
+      card.append(note);
     }
+    if (!note) return;
+    // Collector errors usually start with the instance's name already.
+    const text = down.map((d) => (!d.error ? d.name + ' is down' : d.error.startsWith(d.name) ? d.error
+                                                                  : d.name + ': ' + d.error)).join('; ');
+    if (note.textContent !== text) note.textContent = text;
+    note.title = text;
+    note.hidden = !text;
   });
 }
 
@@ -80,38 +116,12 @@ export function renderCards(cur) {
     'host-availability': isNum(system.availability) ? fmt(system.availability, 1) + ' %' : DASH,
     'host-async': fmtCount(system.async_operations),
   });
+  markDown(cur);
 }
 
 export function renderSamples() {
   const h = state.health;
   setText('samples', h ? fmtCount(h.samples_collected) + ' / ' + fmtCount(h.max_samples) : DASH);
-}
-
-export function renderAlerts(doc) {
-  state.alerts = doc;
-  const list = $('alerts');
-  const alerts = Array.isArray(doc.alerts) ? doc.alerts : [];
-  const active = alerts.filter((a) => !a.resolved_at).length;
-  setText('alerts-summary', alerts.length ? active + ' active \u00b7 ' + alerts.length + ' recent' : '');
-  setText('alerts-active', active ? active + ' active' : 'none');
-  const items = alerts.map((a) => {
-    const severity = a.severity === 'critical' ? 'critical' : 'warning';
-    const li = el('li', 'sev-' + severity + (a.resolved_at ? ' resolved' : ' active'));
-    li.append(el('span', 'sev', severity));
-    const body = el('div', 'body');
-    body.append(el('div', 'msg', a.message || a.type || DASH));
-    const when = el('div', 'when');
-    const where = [a.type, a.instance].filter(Boolean).join(' \u00b7 ');
-    const since = 'since ' + fmtTime(a.started_at) + ' \u00b7 ';
-    when.append(document.createTextNode((where ? where + ' \u00b7 ' : '') + since));
-    when.append(a.resolved_at ? el('span', 'state-resolved', 'resolved ' + fmtTime(a.resolved_at))
-                              : el('span', 'state-active', 'active'));
-    body.append(when);
-    li.append(body);
-    return li;
-  });
-  if (!items.length) items.push(el('li', 'empty', 'No alerts'));
-  list.replaceChildren(...items);
 }
 
 export function renderHealth() {

@@ -39,6 +39,10 @@ function pick(fn, doc) {
   }
 }
 
+// Whole seconds at least: in the first seconds after a start uPlot would otherwise tick every
+// 200 ms, and the labels repeat ("12:00:01 12:00:01 12:00:02").
+const TIME_INCREMENTS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
 // One line of 24-hour clock labels; seconds only when the visible span is short.
 function timeTicks(u, ticks) {
   const span = u.scales.x.max - u.scales.x.min;
@@ -58,16 +62,30 @@ function legendValue(format) {
   };
 }
 
+// uPlot centres each time label on its tick, and by default leaves the right edge only half of a
+// 50 px axis: a tick near the end had its "HH:MM:SS" cut off. Leave half the widest label instead.
+function rightPadding(font) {
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = font;
+  return Math.ceil(ctx.measureText('00:00:00').width / 2) + 4;
+}
+
 export function createCharts() {
   const muted = cssVar('--muted'), grid = cssVar('--grid');
-  const axis = {stroke: muted, grid: {stroke: grid, width: 1}, ticks: {stroke: grid, width: 1, size: 4}};
+  const font = '11px ' + getComputedStyle(document.body).fontFamily;
+  const axis = {stroke: muted, font, grid: {stroke: grid, width: 1}, ticks: {stroke: grid, width: 1, size: 4}};
+  const padRight = rightPadding(font);
   for (const def of CHARTS) {
     const figure = $(def.id);
     const plot = figure.querySelector('.plot');
     const columns = def.series.map(() => []);
+    // The figure may be hidden (its collector not known yet): take the height from the stylesheet,
+    // and the width from the grid once it is shown (the ResizeObserver below).
+    const height = parseFloat(getComputedStyle(plot).height) || 148;
     const options = {
       width: Math.max(plot.clientWidth, 200),
-      height: Math.max(plot.clientHeight - 22, 80),
+      height: Math.max(height - 22, 80),
+      padding: [null, padRight, null, null],
       cursor: {drag: {x: false, y: false}},
       legend: {show: true, live: true},
       scales: {
@@ -77,7 +95,7 @@ export function createCharts() {
         y: def.percent ? {range: [0, 100]} : {range: (u, min, max) => [0, isNum(max) && max > 0 ? max * 1.15 : 1]},
       },
       axes: [
-        Object.assign({}, axis, {space: 70, size: 26, values: timeTicks}),
+        Object.assign({}, axis, {space: 70, size: 26, incrs: TIME_INCREMENTS, values: timeTicks}),
         Object.assign({}, axis, {size: 46, values: (u, ticks) => ticks.map(fmtAuto)}),
       ],
       series: [{label: 'time', value: legendValue((v) => clock(v, true))}].concat(
@@ -100,6 +118,7 @@ export function createCharts() {
   if (typeof ResizeObserver === 'function') {
     const observer = new ResizeObserver(() => {
       for (const c of charts) {
+        if (!c.plot.clientWidth) continue;  // hidden: keep the size it had
         const width = Math.max(c.plot.clientWidth, 200);
         if (width !== c.chart.width) c.chart.setSize({width, height: c.chart.height});
       }

@@ -2,12 +2,12 @@
 // The live dashboard. It loads the window once from /history, then follows each new sample: pushed
 // over the WebSocket, or polled from /current while the socket is down. This entry module wires the
 // parts together; it runs after uplot.min.js, as module scripts run after deferred ones.
+import {renderAlerts} from './alerts.js';
+import {markConfigured, renderCards, renderHealth, renderSamples, updateAge} from './cards.js';
 import {appendSample, createCharts, historyPath, loadHistory} from './charts.js';
-import {
-  markConfigured, renderAlerts, renderCards, renderHealth, renderSamples, updateAge,
-} from './cards.js';
 import {refreshConnection, startPolling, startTransport, stopPolling} from './connection.js';
-import {isNum} from './format.js';
+import {DASH, isNum} from './format.js';
+import {notifyNewAlerts, setupNotifications} from './notify.js';
 import {getJSON, setText, showNotice, state} from './state.js';
 
 const HEALTH_REFRESH_MS = 5000;
@@ -36,15 +36,17 @@ function refreshHealth() {
 
 function refreshAlerts() {
   state.alertsFetchedAt = Date.now();
-  getJSON('api/monitoring/alerts').then(renderAlerts, (e) => console.warn('resync-mon:', e.message));
+  getJSON('api/monitoring/alerts').then((doc) => notifyNewAlerts(renderAlerts(doc)),
+                                        (e) => console.warn('resync-mon:', e.message));
 }
 
 // One new /current document, from the socket or from polling.
 function onCurrent(cur) {
   if (!cur || typeof cur !== 'object') return;
   const plugins = new Set(Object.values(cur.collectors || {}).map((c) => c.plugin).filter(Boolean));
-  if ([...plugins].join() !== [...state.plugins].join()) {
+  if (!state.pluginsKnown || [...plugins].join() !== [...state.plugins].join()) {
     state.plugins = plugins;
+    state.pluginsKnown = true;
     markConfigured();
   }
   state.current = cur;
@@ -56,7 +58,8 @@ function onCurrent(cur) {
     state.pending.shift();
   }
   // /current carries the newest five alerts: when they change, fetch the full list.
-  const key = (cur.alerts || []).map((a) => [a.type, a.instance, a.timestamp, a.resolved_at].join('|')).join(';');
+  const alerts = Array.isArray(cur.alerts) ? cur.alerts : [];
+  const key = alerts.map((a) => [a.type, a.instance, a.timestamp, a.resolved_at, a.state].join('|')).join(';');
   if (key !== state.alertsKey || Date.now() - state.alertsFetchedAt > ALERTS_REFRESH_MS) {
     state.alertsKey = key;
     refreshAlerts();
@@ -84,8 +87,13 @@ async function loadAll() {
 
 function start() {
   setText('host-name', location.host);
+  // The page's initial dashes get the placeholder style too (setText gives it to later ones).
+  document.querySelectorAll('main .value, main .status-word, main dd').forEach((node) => {
+    node.classList.toggle('placeholder', node.textContent === DASH);
+  });
   createCharts();
   markConfigured();
+  setupNotifications();
   renderHealth();
   startTransport(onCurrent);
   loadAll();

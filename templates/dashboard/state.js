@@ -2,14 +2,16 @@
 // What the parts of the dashboard share: the page's state and URL options, small DOM helpers and
 // the JSON fetch. Every URL is relative to the page, so a reverse proxy prefix and auth in front of
 // the server keep working.
+import {DASH} from './format.js';
+
 export const params = new URLSearchParams(location.search);
 export const state = {
   interval: 5,            // seconds between samples, from /health
   windowSeconds: 7200,    // history kept by the server, from /health
   plugins: new Set(),     // plugins of the configured collectors, from /current
+  pluginsKnown: false,    // false until the first /current says which collectors exist
   current: null,
   health: null,
-  alerts: null,
   historyLoaded: false,
   pending: [],            // documents pushed before the history arrived
   lastTs: 0,
@@ -38,9 +40,13 @@ export async function getJSON(path) {
   return response.json();
 }
 
+// The placeholder class lets the stylesheet draw a missing value light and small: a dash in the
+// bold big-number style reads as a heavy bar.
 export function setText(id, text) {
-  const el = $(id);
-  if (el && el.textContent !== text) el.textContent = text;
+  const node = $(id);
+  if (!node) return;
+  if (node.textContent !== text) node.textContent = text;
+  node.classList.toggle('placeholder', text === DASH);
 }
 
 export function el(tag, className, text) {

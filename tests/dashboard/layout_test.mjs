@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+// What the dashboard looks like, in real headless Chromium: what a new user sees with the
+// embedded default configuration (only the host), a card whose collector is down, the missing-value
+// placeholder, and the time axis of every chart. Run by ctest (dashboard_layout_test); the options
+// are those of helpers.mjs.
+import assert from 'node:assert/strict';
+import {after, before, describe, test} from 'node:test';
+
+import {routeCraftedWindow} from './fixtures.mjs';
+import {
+  DASH, VIEWPORT, assertStaysOnTheServer, freePort, launchBrowser, numberIn, screenshot, startServer, text, watch,
+} from './helpers.mjs';
+
+const PLUGIN_CARDS = ['card-api', 'card-errors', 'card-latency', 'card-cache', 'card-agents', 'card-tws', 'card-host'];
+const CHARTS = ['chart-rps', 'chart-errors', 'chart-latency', 'chart-cache', 'chart-tws', 'chart-host'];
+
+let browser = null;
+
+before(async () => {
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+async function visibleIds(page, ids) {
+  const shown = [];
+  for (const id of ids) if (await page.isVisible('#' + id)) shown.push(id);
+  return shown;
+}
+
+describe('a new user\'s first view (embedded default configuration)', () => {
+  let server, context, page, seen;
+
+  before(async () => {
+    server = await startServer(null);
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
+    page = await context.newPage();
+    seen = watch(page);
+    await page.goto(server.origin + '/monitoring');
+    // The embedded default samples every 5 s: wait for the first sample.
+    await numberIn(page, '#host-cpu');
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-default.png');
+    if (context) await context.close();
+    if (server) await server.stop();
+  });
+
+  test('shows the status and host cards and the host chart only', async () => {
+    assert.deepEqual(await visibleIds(page, PLUGIN_CARDS), ['card-host']);
+    assert.ok(await page.isVisible('#card-status'));
+    assert.deepEqual(await visibleIds(page, CHARTS), ['chart-host']);
+    assert.equal(await page.locator('.card .tag', {hasText: 'not configured'}).count(), 0);
+    assert.equal(await page.locator('[data-off]').count(), 0, 'no chart overlay');
+  });
+
+  test('collapses what is not configured into one line that says how to add it', async () => {
+    const line = page.locator('#unconfigured');
+    assert.ok(await line.isVisible());
+    const words = (await line.innerText()).replace(/\s+/g, ' ').trim();
+    assert.match(words, /^Not configured: API, cache, agents, Workload Automation — add them under collectors: /);
+    assert.match(words, /README, “Collectors”/);
+    const box = await line.boundingBox();
+    assert.ok(box.height < 40, `one line, ${box.height} px high`);
+  });
+
+  test('keeps the host chart at the height of a full dashboard', async () => {
+    const canvas = await page.locator('#chart-host canvas').boundingBox();
+    assert.ok(canvas.height >= 120, `canvas ${canvas.width}x${canvas.height}`);
+    assert.ok(canvas.width >= 300, `canvas ${canvas.width}x${canvas.height}`);
+  });
+
+  test('makes no request outside the server and logs no error', () => {
+    assertStaysOnTheServer(seen, server.origin);
+  });
+});
+
+describe('a collector that is down', () => {
+  let server, context, page;
+
+  before(async () => {
+    // Nothing listens on a port just found free: the cache collector fails on every run.
+    const port = await freePort();
+    server = await startServer(['collectors:', '  - {plugin: system}',
+                                `  - {plugin: cache, name: redis, source: redis, address: "127.0.0.1:${port}"}`]);
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
+    page = await context.newPage();
+    await page.goto(server.origin + '/monitoring');
+    await page.waitForSelector('#card-cache.collector-down', {timeout: 15000});
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-collector-down.png');
+    if (context) await context.close();
+    if (server) await server.stop();
+  });
+
+  test('shows its card and says the collector is down, with the error', async () => {
+    assert.equal(await text(page, '#card-cache .tag'), 'collector down');
+    assert.match(await text(page, '#card-cache .collector-note'), /^redis\b.*refused/i);
+    assert.ok(await page.isVisible('#chart-cache'));
+    assert.equal(await page.isVisible('#card-host .collector-note'), false);
+    assert.equal(await text(page, '#card-host .tag'), '');
+    const words = (await text(page, '#unconfigured')).replace(/\s+/g, ' ');
+    assert.match(words, /Not configured: API, agents, Workload Automation —/);
+  });
+
+  test('draws a missing value as a light, small placeholder', async () => {
+    assert.equal(await text(page, '#cache-hit-ratio'), DASH);
+    const style = (sel) => page.evaluate((s) => {
+      const cs = getComputedStyle(document.querySelector(s));
+      return {weight: Number(cs.fontWeight), size: parseFloat(cs.fontSize), color: cs.color,
+              placeholder: document.querySelector(s).classList.contains('placeholder')};
+    }, sel);
+    const dash = await style('#cache-hit-ratio');
+    const number = await style('#host-cpu');
+    assert.ok(dash.placeholder, 'the dash has the placeholder class');
+    assert.equal(number.placeholder, false);
+    assert.ok(dash.weight <= 400, `placeholder weight ${dash.weight}`);
+    assert.ok(number.weight >= 600, `number weight ${number.weight}`);
+    assert.ok(dash.size < number.size, `placeholder ${dash.size} px, number ${number.size} px`);
+    assert.notEqual(dash.color, number.color, 'the placeholder is muted');
+    // The glyph itself: a thin stroke, not the 3 px bar of a bold 26 px en dash.
+    const ink = await page.evaluate(() => {
+      const node = document.querySelector('#cache-hit-ratio');
+      const cs = getComputedStyle(node);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      const m = ctx.measureText(node.textContent);
+      return m.actualBoundingBoxAscent + m.actualBoundingBoxDescent;
+    });
+    assert.ok(ink <= 2, `the dash is ${ink} px thick`);
+  });
+});
+
+// The pixels of a chart's x-axis labels (the bottom 16 CSS px of its canvas, below the tick
+// marks), grouped into one horizontal run per label.
+function axisLabelRuns(page, chartId) {
+  return page.evaluate((id) => {
+    const canvas = document.querySelector(`#${id} canvas`);
+    const {width, height} = canvas;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    const top = height - Math.round(16 * devicePixelRatio);
+    const inked = (x) => {
+      for (let y = top; y < height; y++) if (pixels[(y * width + x) * 4 + 3] > 40) return true;
+      return false;
+    };
+    const runs = [];
+    for (let x = 0; x < width; x++) {
+      if (!inked(x)) continue;
+      const last = runs[runs.length - 1];
+      // Glyphs of one label are a few pixels apart; labels are tens of pixels apart.
+      if (last && x - last[1] <= 6 * devicePixelRatio) last[1] = x;
+      else runs.push([x, x]);
+    }
+    return {width, runs};
+  }, chartId);
+}
+
+describe('every collector configured, the time axis ending on a tick', () => {
+  let server, context, page, seen;
+
+  before(async () => {
+    server = await startServer();
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
+    page = await context.newPage();
+    seen = watch(page);
+    // Two minutes ending on a whole minute: a HH:MM:SS label every 30 s, the last one on the
+    // right edge of the plot, where uPlot's default padding cut it off.
+    const end = Math.floor(Date.now() / 60000) * 60;
+    await routeCraftedWindow(page, end, 2);
+    await page.goto(server.origin + '/monitoring');
+    await page.waitForFunction(() => document.querySelector('#api-rps').textContent === '68.2');
+    await page.waitForSelector('#conn[data-state="polling"]', {timeout: 10000});
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-all.png');
+    if (context) await context.close();
+    if (server) await server.stop();
+  });
+
+  test('shows every card and chart and no not-configured line', async () => {
+    assert.deepEqual(await visibleIds(page, PLUGIN_CARDS), PLUGIN_CARDS);
+    assert.deepEqual(await visibleIds(page, CHARTS), CHARTS);
+    assert.equal(await page.isVisible('#unconfigured'), false);
+  });
+
+  test('draws the right-hand time label of every chart whole, inside the canvas', async () => {
+    for (const id of CHARTS) {
+      const {width, runs} = await axisLabelRuns(page, id);
+      assert.ok(runs.length >= 3, `${id}: ${JSON.stringify(runs)}`);
+      const widths = runs.map(([a, b]) => b - a + 1);
+      const last = runs[runs.length - 1];
+      assert.ok(last[1] < width - 1, `${id}: the last label reaches the canvas edge (${last[1]} of ${width})`);
+      assert.ok(runs[0][0] > 0, `${id}: the first label starts at the canvas edge`);
+      // A label cut by the canvas edge would be narrower than the others (same HH:MM:SS format).
+      const whole = Math.max(...widths.slice(0, -1));
+      assert.ok(widths[widths.length - 1] >= whole - 2, `${id}: label widths ${widths}`);
+      // ...and the label box, measured as the chart draws it, fits inside the chart's own box.
+      const boxes = await page.evaluate((chart) => {
+        const canvas = document.querySelector(`#${chart} canvas`).getBoundingClientRect();
+        const figure = document.querySelector('#' + chart).getBoundingClientRect();
+        return {canvasRight: canvas.right, figureRight: figure.right, canvasLeft: canvas.left};
+      }, id);
+      const labelRight = boxes.canvasLeft + (last[1] + 1) / await page.evaluate(() => devicePixelRatio);
+      assert.ok(labelRight <= boxes.canvasRight && boxes.canvasRight <= boxes.figureRight,
+                `${id}: label ends at ${labelRight}, canvas at ${boxes.canvasRight}, chart at ${boxes.figureRight}`);
+    }
+  });
+
+  test('logs no error', () => {
+    assert.deepEqual(seen.consoleErrors, []);
+    assert.deepEqual(seen.pageErrors, []);
+  });
+});
