@@ -2,8 +2,9 @@
 // Holds N WebSocket clients on resync-mon's /api/monitoring/ws through a number of pushes and
 // prints, per push, how many clients received it, the latency from the sample's grid time (the
 // document's "timestamp") to arrival, and the spread from the first arrival. One thread and
-// epoll, so the client adds microseconds, not milliseconds, to what it measures.
-// Build: c++ -O2 -std=c++17 -o ws_clients ws_clients.cpp
+// epoll, so the client adds microseconds, not milliseconds, to what it measures. Frames go
+// through the server's own codec (server/src/ws_frame.hpp).
+// Build: the ws_clients target (bench/server/run builds it).
 // Usage: ws_clients PORT CLIENTS PUSHES TIMEOUT_S
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,9 +22,14 @@
 #include <ctime>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ws_frame.hpp"
+
 namespace {
+
+namespace ws = resync::server::detail;
 
 double now_ms() {
   timespec ts;
@@ -138,31 +144,20 @@ int main(int argc, char** argv) {
         c.input.erase(0, end + 4);
       }
       size_t pos = 0;
-      while (c.input.size() - pos >= 2) {
-        const auto* h = reinterpret_cast<const unsigned char*>(c.input.data() + pos);
-        uint64_t len = h[1] & 0x7F;
-        size_t header = 2;
-        if (len == 126) {
-          if (c.input.size() - pos < 4) break;
-          len = (uint64_t{h[2]} << 8) | h[3];
-          header = 4;
-        } else if (len == 127) {
-          if (c.input.size() - pos < 10) break;
-          len = 0;
-          for (int i = 2; i < 10; ++i) len = (len << 8) | h[i];
-          header = 10;
-        }
-        if (c.input.size() - pos < header + len) break;
-        const int opcode = h[0] & 0x0F;
-        const std::string_view payload(c.input.data() + pos + header, len);
-        pos += header + len;
-        if (opcode == 0x9) {  // answer PING with a masked PONG (zero mask key)
-          std::string pong{static_cast<char>(0x8A), static_cast<char>(0x80 | payload.size()), 0, 0, 0, 0};
-          pong.append(payload);
+      for (;;) {
+        const std::string_view rest = std::string_view(c.input).substr(pos);
+        const auto frame = ws::decode_ws_frame_header(rest);
+        if (!frame || rest.size() < frame->header_size + frame->payload_size) break;
+        const std::string_view payload = rest.substr(frame->header_size, static_cast<size_t>(frame->payload_size));
+        pos += frame->header_size + payload.size();
+        const int opcode = frame->opcode;
+        if (opcode == ws::kWsPing) {  // answer with a masked PONG, as a client must
+          static constexpr uint8_t kMask[4] = {0x12, 0x34, 0x56, 0x78};
+          const std::string pong = ws::encode_ws_frame(ws::kWsPong, payload, kMask);
           send(c.fd, pong.data(), pong.size(), MSG_NOSIGNAL);
           continue;
         }
-        if (opcode != 0x1) continue;
+        if (opcode != ws::kWsText) continue;
         const size_t key = payload.find("\"timestamp\":");
         const long t = key == std::string_view::npos ? 0 : std::atol(payload.data() + key + 12);
         if (!c.got_first) {  // the document sent on connect is not a push

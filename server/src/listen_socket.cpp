@@ -2,14 +2,19 @@
 #include "listen_socket.hpp"
 
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/Net/StreamSocketImpl.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <system_error>
 
 namespace resync::server::detail {
 namespace {
@@ -49,6 +54,31 @@ class AcceptedSocketImpl final : public Poco::Net::StreamSocketImpl {
 
 class ListenSocketImpl final : public Poco::Net::ServerSocketImpl {
  public:
+  ListenSocketImpl() : wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  }
+  ~ListenSocketImpl() override { ::close(wake_fd_); }
+
+  void wake() {
+    stopping_ = true;
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+
+  bool poll(const Poco::Timespan& timeout, int mode) override {
+    // Only the accept loop polls a listening socket, and it does so only to notice stop() in time.
+    pollfd p[2] = {{sockfd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (mode != SELECT_READ) return ServerSocketImpl::poll(timeout, mode);
+    // Once woken, the loop may poll again before it sees its stop flag: short waits until it does.
+    const bool stopping = stopping_.load();
+    const int wait_ms = stopping ? static_cast<int>(std::clamp<int64_t>(timeout.totalMilliseconds(), 0, 10)) : -1;
+    for (;;) {
+      const int ready = ::poll(p, stopping ? 1 : 2, wait_ms);
+      if (ready >= 0) return (p[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+      if (errno != EINTR) error(errno);
+    }
+  }
+
   Poco::Net::SocketImpl* acceptConnection(Poco::Net::SocketAddress& client) override {
     sockaddr_storage address{};
     for (;;) {
@@ -72,10 +102,16 @@ class ListenSocketImpl final : public Poco::Net::ServerSocketImpl {
       if (errno != EINTR) error(errno);
     }
   }
+
+ private:
+  const int wake_fd_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace
 
 ListenSocket::ListenSocket() : ServerSocket(new ListenSocketImpl, true) {}
+
+void ListenSocket::wake_acceptor() { static_cast<ListenSocketImpl*>(impl())->wake(); }
 
 }  // namespace resync::server::detail

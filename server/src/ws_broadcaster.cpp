@@ -14,42 +14,20 @@
 #include <system_error>
 
 #include "resync/log.hpp"
+#include "ws_frame.hpp"
 
 namespace resync::server::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr uint16_t kCloseGoingAway = 1001, kCloseProtocolError = 1002, kCloseTooBig = 1009;
+constexpr uint64_t kNoDocument = UINT64_MAX;
 
-std::string close_payload(uint16_t code, std::string_view reason) {
-  std::string p;
-  p.push_back(static_cast<char>(code >> 8));
-  p.push_back(static_cast<char>(code & 0xFF));
-  p.append(reason.substr(0, 123));
-  return p;
+std::shared_ptr<const std::string> frame_of(uint8_t opcode, std::string_view payload) {
+  return std::make_shared<const std::string>(encode_ws_frame(opcode, payload));
 }
 
 }  // namespace
-
-std::string make_ws_frame(uint8_t opcode, std::string_view payload) {
-  const uint64_t n = payload.size();
-  std::string out;
-  out.reserve(payload.size() + 10);
-  out.push_back(static_cast<char>(0x80 | opcode));
-  if (n < 126) {
-    out.push_back(static_cast<char>(n));
-  } else if (n <= 0xFFFF) {
-    out.push_back(126);
-    out.push_back(static_cast<char>(n >> 8));
-    out.push_back(static_cast<char>(n & 0xFF));
-  } else {
-    out.push_back(127);
-    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
-  }
-  out.append(payload);
-  return out;
-}
 
 struct WsBroadcaster::Client {
   explicit Client(std::unique_ptr<Poco::Net::WebSocket> s)
@@ -61,13 +39,13 @@ struct WsBroadcaster::Client {
   std::deque<std::shared_ptr<const std::string>> queue;
   size_t offset = 0;  // bytes of queue.front() already written
   std::string input;
-  uint64_t seq = 0;  // last document sequence queued
+  uint64_t generation = kNoDocument;  // of the last document queued
   Clock::time_point last_heard, last_ping;
   uint32_t events = 0;
   bool closing = false;  // a CLOSE is queued: close once it is written
 };
 
-WsBroadcaster::WsBroadcaster(Options options) : options_(options) {
+WsBroadcaster::WsBroadcaster(Options options, Source source) : options_(options), source_(std::move(source)) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -118,14 +96,10 @@ void WsBroadcaster::add(std::unique_ptr<Poco::Net::WebSocket> socket) {
   wake();
 }
 
-void WsBroadcaster::publish(std::string_view document) {
-  auto frame = std::make_shared<const std::string>(make_ws_frame(kWsText, document));
-  {
-    std::lock_guard lock(mutex_);
-    latest_ = std::move(frame);
-    ++latest_seq_;
-  }
-  wake();
+void WsBroadcaster::notify() {
+  announced_.fetch_add(1);
+  // Without clients the thread sleeps on; the next add() wakes it and it fetches then.
+  if (slots_.load() > 0) wake();
 }
 
 void WsBroadcaster::wake() {
@@ -152,6 +126,7 @@ void WsBroadcaster::drop(int fd, const char* why) {
     log_info("WebSocket client " + slot->peer + " dropped: " + why);
   }
   slot.reset();  // closes the socket
+  --client_count_;
   slots_.fetch_sub(1);
 }
 
@@ -198,7 +173,7 @@ bool WsBroadcaster::enqueue(Client& c, std::shared_ptr<const std::string> frame)
 // Queues a CLOSE past the queue bound (it is the last frame) and closes once it is written.
 bool WsBroadcaster::send_close(Client& c, uint16_t code, std::string_view reason) {
   if (c.closing) return true;
-  c.queue.push_back(std::make_shared<const std::string>(make_ws_frame(kWsClose, close_payload(code, reason))));
+  c.queue.push_back(frame_of(kWsClose, ws_close_payload(code, reason)));
   c.closing = true;
   return flush(c);
 }
@@ -209,7 +184,7 @@ bool WsBroadcaster::on_readable(Client& c) {
     const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       c.input.append(buf, static_cast<size_t>(n));
-      if (c.input.size() > options_.max_message_bytes + 14) break;  // parsed (and refused) below
+      if (c.input.size() > options_.max_message_bytes + kWsMaxHeaderBytes) break;  // parsed (and refused) below
       continue;
     }
     if (n == 0) {  // the peer went away without a CLOSE
@@ -223,61 +198,123 @@ bool WsBroadcaster::on_readable(Client& c) {
   }
   c.last_heard = Clock::now();
   size_t pos = 0;
-  const auto* in = reinterpret_cast<const unsigned char*>(c.input.data());
-  while (!c.closing && c.input.size() - pos >= 2) {
-    const unsigned char* h = in + pos;
-    const uint8_t opcode = h[0] & 0x0F;
-    const bool masked = (h[1] & 0x80) != 0;
-    uint64_t length = h[1] & 0x7F;
-    size_t header = 2;
-    if (length == 126) {
-      if (c.input.size() - pos < 4) break;
-      length = (uint64_t{h[2]} << 8) | h[3];
-      header = 4;
-    } else if (length == 127) {
-      if (c.input.size() - pos < 10) break;
-      length = 0;
-      for (int i = 2; i < 10; ++i) length = (length << 8) | h[i];
-      header = 10;
-    }
+  while (!c.closing) {
+    const std::string_view rest = std::string_view(c.input).substr(pos);
+    const auto frame = decode_ws_frame_header(rest);
+    if (!frame) break;
     // RFC 6455 5.1: a server must close on an unmasked client frame.
-    if (!masked) return send_close(c, kCloseProtocolError, "client frames must be masked");
-    if (length > options_.max_message_bytes) return send_close(c, kCloseTooBig, "message too big");
-    if (c.input.size() - pos < header + 4 + length) break;
-    const unsigned char* mask = h + header;
-    std::string payload(reinterpret_cast<const char*>(h + header + 4), static_cast<size_t>(length));
-    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i % 4]);
-    pos += header + 4 + static_cast<size_t>(length);
-    if (opcode == kWsClose) {
+    if (!frame->masked) return send_close(c, kCloseProtocolError, "client frames must be masked");
+    if (frame->payload_size > options_.max_message_bytes) return send_close(c, kCloseTooBig, "message too big");
+    const auto size = static_cast<size_t>(frame->payload_size);
+    if (rest.size() < frame->header_size + size) break;
+    std::string payload(rest.substr(frame->header_size, size));
+    apply_ws_mask(payload.data(), payload.size(), frame->mask);
+    pos += frame->header_size + size;
+    if (frame->opcode == kWsClose) {
       // Echo the status code, as RFC 6455 5.5.1 asks.
       const std::string_view code = std::string_view(payload).substr(0, payload.size() >= 2 ? 2 : 0);
-      c.queue.push_back(std::make_shared<const std::string>(make_ws_frame(kWsClose, code)));
+      c.queue.push_back(frame_of(kWsClose, code));
       c.closing = true;
       return flush(c);
     }
-    if (opcode == kWsPing && !enqueue(c, std::make_shared<const std::string>(make_ws_frame(kWsPong, payload)))) {
-      return false;
-    }
+    if (frame->opcode == kWsPing && !enqueue(c, frame_of(kWsPong, payload))) return false;
     // Pongs and data frames only prove the client is alive (last_heard above).
   }
   c.input.erase(0, pos);
-  if (c.input.size() > options_.max_message_bytes + 14) return send_close(c, kCloseTooBig, "message too big");
+  if (c.input.size() > options_.max_message_bytes + kWsMaxHeaderBytes) {
+    return send_close(c, kCloseTooBig, "message too big");
+  }
   return true;
+}
+
+void WsBroadcaster::accept_incoming(std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming) {
+  const auto now = Clock::now();
+  for (std::unique_ptr<Poco::Net::WebSocket>& socket : incoming) {
+    auto c = std::make_unique<Client>(std::move(socket));
+    c->last_heard = c->last_ping = now;
+    c->events = EPOLLIN | EPOLLRDHUP;
+    try {
+      c->peer = c->socket->peerAddress().toString();
+    } catch (const Poco::Exception&) {
+      c->peer = "?";
+    }
+    const int fd = c->fd;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    // A small kernel buffer makes a client that stopped reading reach its queue bound (and be
+    // dropped) after a few documents instead of after megabytes.
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes, sizeof options_.send_buffer_bytes);
+    epoll_event ev{};
+    ev.events = c->events;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      slots_.fetch_sub(1);
+      continue;
+    }
+    if (clients_.size() <= static_cast<size_t>(fd)) clients_.resize(static_cast<size_t>(fd) + 1);
+    clients_[static_cast<size_t>(fd)] = std::move(c);
+    ++client_count_;
+  }
+}
+
+void WsBroadcaster::push_latest() {
+  if (client_count_ == 0) return;
+  const uint64_t announced = announced_.load();
+  if (announced != fetched_announcement_ || !latest_) {
+    // Recorded before asking, so a sample landing during the render is fetched next time round.
+    fetched_announcement_ = announced;
+    try {
+      Push push = source_();
+      if (!latest_ || push.generation != latest_generation_) {
+        latest_ = frame_of(kWsText, push.body);
+        latest_generation_ = push.generation;
+      }
+    } catch (const std::exception& e) {
+      log_error(std::string("WebSocket push: ") + e.what());
+    }
+  }
+  if (!latest_) return;
+  for (size_t fd = 0; fd < clients_.size(); ++fd) {
+    if (clients_[fd] && clients_[fd]->generation != latest_generation_) {
+      clients_[fd]->generation = latest_generation_;
+      enqueue(*clients_[fd], latest_);
+    }
+  }
+}
+
+void WsBroadcaster::sweep(Clock::time_point now) {
+  static const auto ping_frame = frame_of(kWsPing, "");
+  for (size_t fd = 0; fd < clients_.size(); ++fd) {
+    if (!clients_[fd]) continue;
+    Client& c = *clients_[fd];
+    const auto silent = now - c.last_heard;
+    if (silent >= options_.idle_timeout) {
+      if (c.queue.empty()) {
+        const std::string frame = encode_ws_frame(kWsClose, ws_close_payload(kCloseGoingAway, "idle timeout"));
+        [[maybe_unused]] ssize_t r = ::send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      }
+      drop(c.fd, "idle timeout (no pong)");
+    } else if (silent >= options_.ping_interval && now - c.last_ping >= options_.ping_interval) {
+      c.last_ping = now;
+      enqueue(c, ping_frame);
+    }
+  }
 }
 
 void WsBroadcaster::run() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  uint64_t sent_seq = 0;
-  std::shared_ptr<const std::string> latest;
   const auto sweep_every = std::clamp<Clock::duration>(std::min(options_.ping_interval, options_.idle_timeout) / 4,
                                                        std::chrono::milliseconds{10}, std::chrono::seconds{1});
   auto next_sweep = Clock::now() + sweep_every;
-  const auto ping_frame = std::make_shared<const std::string>(make_ws_frame(kWsPing, ""));
 
   while (!stopping_) {
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - Clock::now()).count();
-    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>(std::max<int64_t>(0, wait)));
+    // No clients, nothing to sweep: sleep until add(), notify() with clients, or stop() wakes us.
+    int timeout = -1;
+    if (client_count_ > 0) {
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - Clock::now()).count();
+      timeout = static_cast<int>(std::clamp<int64_t>(wait, 0, 1000));
+    }
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == wake_fd_) {
@@ -293,69 +330,18 @@ void WsBroadcaster::run() {
     }
 
     std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming;
-    uint64_t seq;
     {
       std::lock_guard lock(mutex_);
       incoming.swap(incoming_);
-      seq = latest_seq_;
-      latest = latest_;
     }
+    if (!incoming.empty() && client_count_ == 0) next_sweep = Clock::now() + sweep_every;
+    accept_incoming(std::move(incoming));
+    push_latest();
+
     const auto now = Clock::now();
-    for (std::unique_ptr<Poco::Net::WebSocket>& socket : incoming) {
-      auto c = std::make_unique<Client>(std::move(socket));
-      c->last_heard = c->last_ping = now;
-      c->events = EPOLLIN | EPOLLRDHUP;
-      try {
-        c->peer = c->socket->peerAddress().toString();
-      } catch (const Poco::Exception&) {
-        c->peer = "?";
-      }
-      const int fd = c->fd;
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-      // A small kernel buffer makes a client that stopped reading reach its queue bound (and be
-      // dropped) after a few documents instead of after megabytes.
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes, sizeof options_.send_buffer_bytes);
-      epoll_event ev{};
-      ev.events = c->events;
-      ev.data.fd = fd;
-      if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        slots_.fetch_sub(1);
-        continue;
-      }
-      if (clients_.size() <= static_cast<size_t>(fd)) clients_.resize(static_cast<size_t>(fd) + 1);
-      clients_[static_cast<size_t>(fd)] = std::move(c);
-      Client& client = *clients_[static_cast<size_t>(fd)];
-      client.seq = seq;
-      if (latest) enqueue(client, latest);
-    }
-
-    if (seq != sent_seq && latest) {
-      for (size_t fd = 0; fd < clients_.size(); ++fd) {
-        if (clients_[fd] && clients_[fd]->seq != seq) {
-          clients_[fd]->seq = seq;
-          enqueue(*clients_[fd], latest);
-        }
-      }
-      sent_seq = seq;
-    }
-
-    if (now >= next_sweep) {
+    if (client_count_ > 0 && now >= next_sweep) {
       next_sweep = now + sweep_every;
-      for (size_t fd = 0; fd < clients_.size(); ++fd) {
-        if (!clients_[fd]) continue;
-        Client& c = *clients_[fd];
-        const auto silent = now - c.last_heard;
-        if (silent >= options_.idle_timeout) {
-          if (c.queue.empty()) {
-            const std::string frame = make_ws_frame(kWsClose, close_payload(kCloseGoingAway, "idle timeout"));
-            [[maybe_unused]] ssize_t r = ::send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-          }
-          drop(c.fd, "idle timeout (no pong)");
-        } else if (silent >= options_.ping_interval && now - c.last_ping >= options_.ping_interval) {
-          c.last_ping = now;
-          enqueue(c, ping_frame);
-        }
-      }
+      sweep(now);
     }
   }
 

@@ -6,13 +6,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <Poco/InflatingStream.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <sstream>
 #include <stdexcept>
 
 #include "test_support.hpp"
@@ -46,6 +50,36 @@ void TestServer::start(bool sample) {
 }
 
 std::string TestServer::url(const std::string& path) const { return http.base_url() + path; }
+
+void prefill(Monitor& monitor, int64_t count) {
+  const int64_t interval = monitor.config().interval.count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const int64_t newest = now / interval * interval;
+  for (int64_t k = count; k >= 1; --k) monitor.sample_now(newest - k * interval);
+}
+
+std::string header(const HttpResult& r, const std::string& name) {
+  const auto it = r.headers.find(name);
+  return it == r.headers.end() ? "" : it->second;
+}
+
+void expect_json_error(const HttpResult& r, int status, const std::string& fragment) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(header(r, "content-type"), "application/json");
+  auto doc = parse_object(r.body);
+  EXPECT_EQ(doc->getValue<int>("status"), status);
+  EXPECT_THAT(doc->getValue<std::string>("error"), testing::HasSubstr(fragment));
+}
+
+std::string gunzip(const std::string& bytes) {
+  std::istringstream in(bytes);
+  Poco::InflatingInputStream inflater(in, Poco::InflatingStreamBuf::STREAM_GZIP);
+  std::string out;
+  Poco::StreamCopier::copyToString(inflater, out);
+  return out;
+}
 
 Poco::JSON::Object::Ptr parse_object(const std::string& json) {
   Poco::JSON::Parser parser;

@@ -10,11 +10,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "resync/config.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
+#include "test_support.hpp"
 
 /// Helpers shared by the server tests: an in-process server over a real Monitor (real `system`
 /// plugin, real sockets on 127.0.0.1), WebSocket clients and JSON access.
@@ -34,6 +36,27 @@ struct TestServer {
   Monitor monitor;
   server::HttpServer http;
 };
+
+/// Real samples stamped on the `count` grid points before now, oldest first (monitor not started).
+void prefill(Monitor& monitor, int64_t count);
+
+/// Whether `p()` becomes true within `timeout`, polling every 10 ms.
+template <class Predicate>
+bool eventually(Predicate p, std::chrono::milliseconds timeout = std::chrono::seconds{3}) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return p();
+}
+
+/// Checks a JSON error answer: `status`, Content-Type and a message containing `fragment`.
+void expect_json_error(const HttpResult& r, int status, const std::string& fragment);
+/// A response header (lower-case name) or "".
+std::string header(const HttpResult& r, const std::string& name);
+/// `bytes` gunzipped with Poco's inflater (not the server's code).
+std::string gunzip(const std::string& bytes);
 
 Poco::JSON::Object::Ptr parse_object(const std::string& json);
 /// Fails the current test (ADD_FAILURE) naming `where.key` for each key missing from `object`.

@@ -50,10 +50,13 @@ BindAddress parse_bind(std::string_view text, std::string_view what = "server.bi
 
 /// `resync-mon serve`'s HTTP and WebSocket server (SPEC section 7) over a Monitor.
 ///
-/// /api/monitoring/current, /history (whole window) and /metrics are rendered once per sample
-/// on the sampler thread and served as shared immutable bytes; /alerts, /api/monitoring/health
-/// and /history?minutes=N for a partial window are rendered per request. WebSocket clients are
-/// handed to one broadcaster thread after the upgrade, so they hold no HTTP worker.
+/// /api/monitoring/current, /history (whole window) and /metrics are rendered lazily, by the
+/// first request after a sample (never on the sampler thread), and served as shared immutable
+/// bytes, gzip-compressed on demand, with a strong ETag that If-None-Match turns into a 304;
+/// /alerts, /api/monitoring/health and /history?minutes=N for a partial window are rendered per
+/// request. WebSocket clients are handed to one broadcaster thread after the upgrade, so they hold
+/// no HTTP worker; it renders /current for them only while there are any. A server nobody asks
+/// renders nothing.
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {
@@ -66,11 +69,11 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Binds, renders the first documents and starts accepting. Throws BindError ("cannot bind
-  /// 127.0.0.1:8000: address already in use") and ConfigError for a malformed bind address.
+  /// Binds and starts accepting; renders nothing. Throws BindError ("cannot bind 127.0.0.1:8000:
+  /// address already in use") and ConfigError for a malformed bind address.
   void start();
-  /// Sends CLOSE (1001) to every WebSocket client, stops accepting, aborts open connections
-  /// and joins every thread. Idempotent.
+  /// Sends CLOSE (1001) to every WebSocket client, closes the listening socket (new clients are
+  /// refused), aborts open connections and joins every thread. Idempotent.
   void stop();
 
   /// The bound port (the real one when 0 was asked for); 0 before start().
@@ -81,25 +84,13 @@ class HttpServer {
   size_t websocket_clients() const;
   /// WebSocket clients dropped because their send queue overflowed or they went silent.
   uint64_t websocket_clients_dropped() const;
+  /// Documents rendered so far (cached, per-request and WebSocket pushes alike).
+  uint64_t documents_rendered() const;
 
   struct Impl;
 
  private:
   std::shared_ptr<Impl> impl_;
 };
-
-/// Policy helpers, exposed for tests.
-namespace detail {
-/// Compares in time that depends only on `expected`'s length, not on where they differ.
-bool constant_time_equals(std::string_view given, std::string_view expected);
-/// Whether a WebSocket handshake with this Origin may proceed; see HttpServerOptions.
-/// An empty Origin (non-browser client) is allowed.
-bool origin_allowed(std::string_view origin, std::string_view host_header, const std::vector<std::string>& allowed);
-/// Rows of /history?minutes=`text`: minutes * 60 s / interval. Throws std::invalid_argument
-/// with the message served in the 400 when `text` is not an integer in 1..max_minutes.
-size_t history_rows(std::string_view text, int64_t max_minutes, std::chrono::milliseconds interval);
-/// {"error": message, "status": status}
-std::string error_json(int status, std::string_view message);
-}  // namespace detail
 
 }  // namespace resync::server

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "server_test_util.hpp"
-#include "test_support.hpp"
 
 namespace resync {
 namespace {
@@ -19,21 +18,12 @@ using namespace std::chrono_literals;
 using Poco::Net::WebSocket;
 using test::RawWsClient;
 using test::TestServer;
+using test::eventually;
 using test::WsClient;
-
-template <class Predicate>
-bool eventually(Predicate p, std::chrono::milliseconds timeout = 3s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (p()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return p();
-}
 
 double correlation_ids(const std::string& document) { return test::number_at(document, "system", "correlation_ids"); }
 
-TEST(WebSocketTest, SendsCurrentOnConnectThenOnePushPerSample) {
+TEST(WsBroadcasterTest, SendsCurrentOnConnectThenOnePushPerSample) {
   TestServer s(test::test_config("200ms", "1m"));
   s.start();
   WsClient client(s.http.port());
@@ -57,7 +47,29 @@ TEST(WebSocketTest, SendsCurrentOnConnectThenOnePushPerSample) {
   EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "a document was pushed twice";
 }
 
-TEST(WebSocketTest, AnswersPingAndClose) {
+TEST(WsBroadcasterTest, RendersForPushesOnlyWhileClientsAreConnected) {
+  TestServer s(test::test_config("100ms", "1m"));
+  s.start();
+  const uint64_t first = s.monitor.store().appended();
+  ASSERT_TRUE(eventually([&] { return s.monitor.store().appended() >= first + 3; }));
+  EXPECT_EQ(s.http.documents_rendered(), 0u);
+  {
+    WsClient client(s.http.port());
+    ASSERT_TRUE(client.receive(500ms));
+    const uint64_t before = s.monitor.store().appended();
+    for (int push = 1; push <= 3; ++push) ASSERT_TRUE(client.receive(1s)) << "push " << push;
+    // One /current per sample, rendered off the sampler thread for the push (plus the one on connect).
+    EXPECT_LE(s.http.documents_rendered(), s.monitor.store().appended() - before + 2);
+    EXPECT_GE(s.http.documents_rendered(), 4u);
+  }
+  ASSERT_TRUE(eventually([&] { return s.http.websocket_clients() == 0; }));
+  const uint64_t rendered = s.http.documents_rendered();
+  const uint64_t now = s.monitor.store().appended();
+  ASSERT_TRUE(eventually([&] { return s.monitor.store().appended() >= now + 3; }));
+  EXPECT_EQ(s.http.documents_rendered(), rendered);
+}
+
+TEST(WsBroadcasterTest, AnswersPingAndClose) {
   TestServer s(test::test_config("10s", "1m"));
   s.start(false);
   WsClient client(s.http.port());
@@ -76,7 +88,7 @@ TEST(WebSocketTest, AnswersPingAndClose) {
   EXPECT_TRUE(eventually([&] { return s.http.websocket_clients() == 0; }));
 }
 
-TEST(WebSocketTest, RefusesClientsPastTheLimitWith503) {
+TEST(WsBroadcasterTest, RefusesClientsPastTheLimitWith503) {
   server::HttpServerOptions o;
   o.max_ws_clients = 2;
   TestServer s(test::test_config("10s", "1m"), o);
@@ -94,7 +106,7 @@ TEST(WebSocketTest, RefusesClientsPastTheLimitWith503) {
   EXPECT_TRUE(c.receive(500ms));
 }
 
-TEST(WebSocketTest, ChecksOrigin) {
+TEST(WsBroadcasterTest, ChecksOrigin) {
   TestServer s(test::test_config("10s", "1m"));
   s.start(false);
   const std::string host = "127.0.0.1:" + std::to_string(s.http.port());
@@ -116,7 +128,7 @@ TEST(WebSocketTest, ChecksOrigin) {
   EXPECT_EQ(test::raw_http(listed.http.port(), test::upgrade_request(listed.http.port(), same_origin)).status, 403);
 }
 
-TEST(WebSocketTest, PingsSilentClientsAndDropsUnresponsiveOnes) {
+TEST(WsBroadcasterTest, PingsSilentClientsAndDropsUnresponsiveOnes) {
   server::HttpServerOptions o;
   o.ws_ping_interval = 100ms;
   o.ws_idle_timeout = 400ms;
@@ -135,7 +147,7 @@ TEST(WebSocketTest, PingsSilentClientsAndDropsUnresponsiveOnes) {
   EXPECT_GE(frames, 1);  // the document sent on connect
 }
 
-TEST(WebSocketTest, SlowClientIsDroppedWithoutDelayingOthers) {
+TEST(WsBroadcasterTest, SlowClientIsDroppedWithoutDelayingOthers) {
   server::HttpServerOptions o;
   o.ws_max_queued_frames = 2;
   o.ws_send_buffer_bytes = 4096;
@@ -178,7 +190,7 @@ TEST(WebSocketTest, SlowClientIsDroppedWithoutDelayingOthers) {
   }
 }
 
-TEST(WebSocketTest, StopSendsCloseGoingAway) {
+TEST(WsBroadcasterTest, StopSendsCloseGoingAway) {
   TestServer s(test::test_config("10s", "1m"));
   s.start(false);
   WsClient client(s.http.port());

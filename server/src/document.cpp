@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+#include "document.hpp"
+
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <Poco/DeflatingStream.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+
+#include "http_text.hpp"
+
+namespace resync::server::detail {
+namespace {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+// Poco's header API takes const std::string&: keep the per-request path free of allocations.
+const std::string kAcceptEncoding = "Accept-Encoding";
+const std::string kIfNoneMatch = "If-None-Match";
+const std::string kDate = "Date";
+const std::string kEmpty;
+
+// Bodies this large, when shared by many requests, also live in a memfd and go out with
+// sendfile(2), as nginx sends a static file: one copy less per request, which is what large
+// bodies cost.
+constexpr size_t kSendfileMinBytes = 16 * 1024;
+
+// Calls `f` with each trimmed element of a comma-separated header value until it returns true.
+template <class F>
+bool any_element(std::string_view list, F f) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    if (f(trim(list.substr(0, comma)))) return true;
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return false;
+}
+
+// "q=0", "q=0.0", "q=0.000" refuse a coding; any other weight (or none) accepts it.
+bool refused_by_weight(std::string_view params) {
+  while (!params.empty()) {
+    const size_t semi = params.find(';');
+    const std::string_view p = trim(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
+    if (p.size() < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=') continue;
+    const std::string_view value = trim(p.substr(2));
+    return !value.empty() && value.find_first_not_of("0.") == std::string_view::npos;
+  }
+  return false;
+}
+
+int to_memfd(std::string_view body) {
+  int fd = memfd_create("resync-document", MFD_CLOEXEC);
+  for (size_t done = 0; fd >= 0 && done < body.size();) {
+    const ssize_t n = write(fd, body.data() + done, body.size() - done);
+    if (n <= 0) {
+      close(fd);
+      fd = -1;  // served from memory instead
+    } else {
+      done += static_cast<size_t>(n);
+    }
+  }
+  return fd;
+}
+
+bool write_all(int socket, iovec* parts, bool more) {
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = 2;
+  size_t left = parts[0].iov_len + parts[1].iov_len;
+  while (left > 0) {
+    const ssize_t n = sendmsg(socket, &message, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    left -= static_cast<size_t>(n);
+    for (size_t skip = static_cast<size_t>(n); skip > 0;) {  // drop what was written
+      const size_t take = std::min(skip, message.msg_iov->iov_len);
+      message.msg_iov->iov_base = static_cast<char*>(message.msg_iov->iov_base) + take;
+      message.msg_iov->iov_len -= take;
+      skip -= take;
+      if (message.msg_iov->iov_len == 0 && message.msg_iovlen > 1) {
+        ++message.msg_iov;
+        --message.msg_iovlen;
+      }
+    }
+  }
+  return true;
+}
+
+// Writes the status line, Date and Connection, then `head` (header fields and, unless `fd` is
+// given, the body), then `fd_size` bytes of `fd`.
+void write_response(HTTPServerRequest& request, HTTPServerResponse& response, const char* status,
+                    std::string_view head, int fd, size_t fd_size) {
+  // The socket Poco's WebSocket also takes from the request; the session is ours until we return.
+  const int socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().impl()->sockfd();
+  // Poco has already set Date, the version and keep-alive on `response` from the request.
+  char status_line[160];
+  const int length = std::snprintf(status_line, sizeof status_line, "%s %s\r\nDate: %s\r\nConnection: %s\r\n",
+                                   request.getVersion().c_str(), status, response.get(kDate, kEmpty).c_str(),
+                                   response.getKeepAlive() ? "Keep-Alive" : "Close");
+  if (length <= 0 || static_cast<size_t>(length) >= sizeof status_line) {
+    throw std::runtime_error("status line too long");
+  }
+  iovec parts[2] = {{status_line, static_cast<size_t>(length)}, {const_cast<char*>(head.data()), head.size()}};
+  bool ok = write_all(socket, parts, fd >= 0);
+  off_t offset = 0;
+  while (ok && fd >= 0 && offset < static_cast<off_t>(fd_size)) {
+    const ssize_t n = sendfile(socket, fd, &offset, fd_size - static_cast<size_t>(offset));
+    ok = n > 0 || (n < 0 && errno == EINTR);
+  }
+  // A send timeout or a gone client cut the response short: the connection must not carry more.
+  if (!ok) response.setKeepAlive(false);
+}
+
+// The header fields a 200 and a 304 share: RFC 9110 15.4.5 wants ETag, Cache-Control and Vary
+// on a 304 as on the 200 it stands for. no-cache rather than no-store, so browsers keep the body
+// and revalidate it with If-None-Match.
+std::string common_fields(std::string_view etag) {
+  std::string out = "ETag: ";
+  out.append(etag);
+  out.append("\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\n");
+  return out;
+}
+
+std::string hash_etag(std::string_view body) {
+  char tag[48];
+  std::snprintf(tag, sizeof tag, "\"%016zx-%zx\"", std::hash<std::string_view>{}(body), body.size());
+  return tag;
+}
+
+}  // namespace
+
+bool accepts_gzip(std::string_view accept_encoding) {
+  bool gzip_named = false, gzip_ok = false, star_ok = false;
+  any_element(accept_encoding, [&](std::string_view element) {
+    const size_t semi = element.find(';');
+    const std::string_view coding = trim(element.substr(0, semi));
+    const bool ok = semi == std::string_view::npos || !refused_by_weight(element.substr(semi + 1));
+    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+      gzip_named = true;
+      gzip_ok = gzip_ok || ok;
+    } else if (coding == "*") {
+      star_ok = ok;
+    }
+    return false;
+  });
+  return gzip_named ? gzip_ok : star_ok;
+}
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  if (trim(if_none_match) == "*") return true;
+  return any_element(if_none_match, [&](std::string_view tag) {
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    return tag == etag;
+  });
+}
+
+std::string gzip(std::string_view body) {
+  std::ostringstream out;
+  Poco::DeflatingOutputStream deflater(out, Poco::DeflatingStreamBuf::STREAM_GZIP);
+  deflater.write(body.data(), static_cast<std::streamsize>(body.size()));
+  deflater.close();
+  return out.str();
+}
+
+Document::Variant::Variant(std::string_view content_type, std::string_view encoding, std::string_view body,
+                           std::string tag, bool shared)
+    : etag(std::move(tag)) {
+  wire.reserve(body.size() + 256);
+  wire.append("Content-Type: ").append(content_type).append("\r\n");
+  if (!encoding.empty()) wire.append("Content-Encoding: ").append(encoding).append("\r\n");
+  wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  wire.append(common_fields(etag)).append("\r\n");
+  head_size = wire.size();
+  wire.append(body);
+  if (shared && body.size() >= kSendfileMinBytes) fd = to_memfd(body);
+}
+
+Document::Variant::~Variant() {
+  if (fd >= 0) close(fd);
+}
+
+Document::Document(std::string_view content_type, std::string body, uint64_t generation, bool shared)
+    : content_type_(content_type),
+      generation_(generation),
+      shared_(shared),
+      plain_(content_type, "", body, hash_etag(body), shared) {}
+
+Document::~Document() = default;
+
+std::string_view Document::body() const { return plain_.body(); }
+
+std::string_view Document::gzip_body() const { return gzip_variant().body(); }
+
+const Document::Variant& Document::gzip_variant() const {
+  std::call_once(gzip_once_, [this] {
+    std::string tag = plain_.etag;
+    tag.insert(tag.size() - 1, "-gzip");
+    gzip_ = std::make_unique<const Variant>(content_type_, "gzip", gzip(plain_.body()), std::move(tag), shared_);
+  });
+  return *gzip_;
+}
+
+void Document::send(HTTPServerRequest& request, HTTPServerResponse& response) const {
+  const bool compress = accepts_gzip(request.get(kAcceptEncoding, kEmpty));
+  const std::string& if_none_match = request.get(kIfNoneMatch, kEmpty);
+  if (!if_none_match.empty()) {
+    // The gzip ETag is known without compressing, so a revalidation never compresses.
+    std::string tag = plain_.etag;
+    if (compress) tag.insert(tag.size() - 1, "-gzip");
+    if (etag_matches(if_none_match, tag)) {
+      return write_response(request, response, "304 Not Modified", common_fields(tag) + "\r\n", -1, 0);
+    }
+  }
+  const Variant& v = compress ? gzip_variant() : plain_;
+  const bool head_only = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
+  const bool use_sendfile = v.fd >= 0 && !head_only;
+  const std::string_view bytes(v.wire);
+  write_response(request, response, "200 OK", head_only || use_sendfile ? bytes.substr(0, v.head_size) : bytes,
+                 use_sendfile ? v.fd : -1, v.wire.size() - v.head_size);
+}
+
+}  // namespace resync::server::detail

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+#include "document_cache.hpp"
+
+#include <stdexcept>
+#include <utility>
+
+#include "resync/server/prometheus_text.hpp"
+#include "resync/server/views.hpp"
+
+namespace resync::server::detail {
+namespace {
+
+const char* content_type(View view) { return view == View::kMetrics ? kPrometheusContentType : "application/json"; }
+
+}  // namespace
+
+DocumentCache::DocumentCache(const Monitor& monitor) : monitor_(monitor) {}
+
+// The server's only calls into the views: a snapshot of just the rows each view needs, taken
+// under the monitor's locks, then rendered outside them.
+std::string DocumentCache::render(View view, size_t rows) {
+  renders_.fetch_add(1);
+  switch (view) {
+    case View::kCurrent:
+      return render_current(monitor_.snapshot(current_rows(monitor_.config().interval)));
+    case View::kHistory:
+      return render_history(monitor_.snapshot(rows));
+    case View::kMetrics:
+      return render_prometheus(monitor_.snapshot(1));
+    case View::kAlerts:
+      return render_alerts(monitor_.snapshot(1));
+    case View::kHealth:
+      return render_health(monitor_.snapshot(1));
+  }
+  throw std::logic_error("unknown view");
+}
+
+std::shared_ptr<const Document> DocumentCache::get(View view) {
+  Slot& slot = slots_.at(static_cast<size_t>(view));
+  {
+    std::lock_guard lock(slot.mutex);
+    if (slot.document && slot.generation == generation()) return slot.document;
+  }
+  std::lock_guard render_lock(slot.render_mutex);
+  // Read before rendering: the store holds at least this sample, so the document is never older
+  // than its tag (at worst a sample newer, and rendered once more on the next request).
+  const uint64_t generation = this->generation();
+  {
+    std::lock_guard lock(slot.mutex);
+    if (slot.document && slot.generation == generation) return slot.document;  // the render we waited for
+  }
+  auto document = std::make_shared<const Document>(content_type(view), render(view), generation, true);
+  std::shared_ptr<const Document> old;
+  {
+    std::lock_guard lock(slot.mutex);
+    old = std::exchange(slot.document, document);
+    slot.generation = generation;
+  }
+  return document;  // `old` is released here, outside the lock; requests still sending it keep it
+}
+
+std::shared_ptr<const Document> DocumentCache::history_window(size_t rows) {
+  const uint64_t generation = this->generation();
+  return std::make_shared<const Document>(content_type(View::kHistory), render(View::kHistory, rows), generation,
+                                          false);
+}
+
+}  // namespace resync::server::detail
