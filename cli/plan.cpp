@@ -27,9 +27,10 @@ int run_plan(const GlobalOptions& global) {
   std::printf("window in serve  %llu B per sample (store row x %.0f + %llu B of /history) x %zu = %s\n",
               static_cast<unsigned long long>(plan.per_sample_bytes), kPlanStoreFactor,
               static_cast<unsigned long long>(kPlanServerBytesPerRow), plan.capacity, mib(plan.window_bytes).c_str());
-  std::printf("fixed            %s process + %s per collector = %s\n", mib(kPlanBaseBytes).c_str(),
-              mib(kPlanPerCollectorBytes).c_str(), mib(plan.fixed_bytes).c_str());
-  std::printf("total            %s resident (RSS) with a full window\n", mib(plan.total_bytes).c_str());
+  std::printf("fixed            %s with one collector + %s per further collector = %s\n",
+              mib(kPlanBaseBytes).c_str(), mib(kPlanPerCollectorBytes).c_str(), mib(plan.fixed_bytes).c_str());
+  std::printf("total            %s resident (RSS) with a full window, within about 20 %%\n",
+              mib(plan.total_bytes).c_str());
   return kExitOk;
 }
 

@@ -32,7 +32,8 @@ Plan make_plan(const Config& config) {
   plan.store_bytes = row * plan.capacity;
   plan.per_sample_bytes = static_cast<uint64_t>(kPlanStoreFactor * static_cast<double>(row)) + kPlanServerBytesPerRow;
   plan.window_bytes = plan.per_sample_bytes * plan.capacity;
-  plan.fixed_bytes = kPlanBaseBytes + kPlanPerCollectorBytes * plan.collectors.size();
+  // The base was measured with one collector in it.
+  plan.fixed_bytes = kPlanBaseBytes + kPlanPerCollectorBytes * (plan.collectors.size() > 0 ? plan.collectors.size() - 1 : 0);
   plan.total_bytes = plan.fixed_bytes + plan.window_bytes;
   return plan;
 }

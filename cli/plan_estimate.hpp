@@ -27,14 +27,16 @@ struct Plan {
   uint64_t total_bytes = 0;       ///< what `serve` is expected to reach (RSS) with a full window
 };
 
-/// Measured on Debian 12 x86-64, Release build, `serve` with a full window (see README "plan"):
-/// RSS = base + collectors x per collector + capacity x (store row + server per row).
-inline constexpr uint64_t kPlanBaseBytes = 10u << 20;
-inline constexpr uint64_t kPlanPerCollectorBytes = 256u << 10;
-/// Beyond the store's row, per sample held: the copy each /history rendering takes and the
-/// rendered /history document kept for serving, which grows with the series shown there.
-inline constexpr uint64_t kPlanServerBytesPerRow = 400;
+/// Fitted to the RSS of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64, glibc malloc)
+/// with full windows of 1,000 to 300,000 samples, the system collector alone (10 series) and all
+/// five collectors (57 series); README "plan" has the table. The fit is within 20 % of each.
+/// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
+inline constexpr uint64_t kPlanBaseBytes = 12'100u << 10;
+inline constexpr uint64_t kPlanPerCollectorBytes = 344u << 10;
+/// The store's row counts twice: the store, and the full copy each /history rendering takes.
 inline constexpr double kPlanStoreFactor = 2.0;
+/// The rendered /history document kept for serving plus the one replacing it, per sample.
+inline constexpr uint64_t kPlanServerBytesPerRow = 330;
 
 /// The plan of `config`, reading each collector's declared series from its plugin file (loaded,
 /// never created, so no collector connects anywhere). Throws PluginLoadError naming the plugin.

@@ -70,6 +70,10 @@ struct Fetcher {
     try {
       response = plugin::http_get(base + path, http);
     } catch (const plugin::HttpError& e) {
+      if (e.kind() == plugin::HttpError::Kind::kTimeout) {
+        throw SourceError(shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
+                          kExitSourceUnusable);
+      }
       throw SourceError(std::string(e.what()).substr(4), kExitSourceUnusable);  // drop "GET "
     } catch (const std::invalid_argument&) {
       throw SourceError("--url " + plugin::display_url(options.url) + ": expected http://HOST:PORT or https://...",
