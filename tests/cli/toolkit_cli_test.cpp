@@ -57,7 +57,9 @@ TEST_F(ToolkitCliTest, HelpListsTheToolkitAndTheNewExitCodes) {
   for (const char* sub : {"history", "check", "plan", "current"}) {
     const test::RunResult h = run_cli({sub, "--help"});
     EXPECT_EQ(h.code, 0) << sub;
-    if (std::string(sub) != "plan") EXPECT_THAT(h.out, HasSubstr("--state")) << sub;
+    if (std::string(sub) != "plan") {
+      EXPECT_THAT(h.out, HasSubstr("--state")) << sub;
+    }
   }
 }
 
