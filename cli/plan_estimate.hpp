@@ -28,8 +28,8 @@ struct Plan {
 };
 
 /// Fitted to the RSS of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64, glibc malloc)
-/// with full windows of 1,000 to 300,000 samples, the system collector alone (10 series) and all
-/// five collectors (57 series); README "plan" has the table. The fit is within 20 % of each.
+/// with full windows of 1,000 to 300,000 samples, the system collector alone (9 series) and all
+/// five collectors (43 series); README "plan" has the table. The fit is within 20 % of each.
 /// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
 inline constexpr uint64_t kPlanBaseBytes = 12'100u << 10;
 inline constexpr uint64_t kPlanPerCollectorBytes = 344u << 10;
