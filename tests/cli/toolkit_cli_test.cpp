@@ -172,6 +172,18 @@ TEST_F(ToolkitCliTest, CheckOnTheStateFile) {
   EXPECT_THAT(r.out, StartsWith("RESYNC-MON UNKNOWN - newest sample of " + state_ + " is "));
 }
 
+// Neither --url nor --state: two samples taken here, the rules judged on them.
+TEST_F(ToolkitCliTest, CheckSamplesLocallyWithoutASource) {
+  const test::RunResult r = run_cli({"--config", test::test_data_dir() + "/config/local.yaml", "check"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (4 rules, sample of "));
+  const test::RunResult m = run_cli({"--config", test::test_data_dir() + "/config/local.yaml", "check", "-m",
+                                     "process_rss_bytes", "-c", "1:"});
+  EXPECT_EQ(m.code, 0) << m.out;
+  EXPECT_THAT(m.out, testing::MatchesRegex("RESYNC-MON OK - process_rss_bytes is [0-9]+ B \\| "
+                                           "'process_rss_bytes'=[0-9]+B;;1:\n"));
+}
+
 TEST_F(ToolkitCliTest, CheckFailuresAreUnknownOnStdout) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"check", "--state", dir_->file("missing")},
