@@ -22,6 +22,10 @@ using Action = std::function<int()>;
 Config load_selected_config(const GlobalOptions& global);
 
 void add_current_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_history_command(CLI::App& app, const GlobalOptions& global, Action& action);
+/// Returns the subcommand, so main can report its bad command lines as UNKNOWN (exit 3).
+CLI::App* add_check_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_plan_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_config_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action);

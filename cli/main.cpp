@@ -5,19 +5,25 @@
 #include <exception>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 #include "resync/error.hpp"
 #include "resync/plugin_abi.h"
 #include "resync/server/views.hpp"
 
 namespace {
 
-constexpr const char* kExitCodes = R"(Exit codes:
-  0  success
-  1  unexpected runtime failure
-  2  bad command line
-  3  invalid configuration file (the message names file, line and key)
-  4  a plugin could not be found, loaded or created
-  5  the server could not bind its address (port in use, no permission))";
+// The first word that is not an option or the value of --config: the subcommand asked for.
+std::string requested_subcommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-c" || arg == "--config") {
+      ++i;
+      continue;
+    }
+    if (!arg.empty() && arg[0] != '-') return arg;
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -37,7 +43,7 @@ int main(int argc, char** argv) {
   CLI::App app{"resync-mon: samples service, cache, agent, HCL Workload Automation and host metrics;\n"
                "serves a live dashboard, a JSON API and Prometheus /metrics.",
                "resync-mon"};
-  app.footer(kExitCodes);
+  app.footer(cli::kExitCodeHelp);
   app.set_version_flag("--version", std::string("resync-mon ") + server::version() + " (plugin ABI " +
                                         std::to_string(RESYNC_PLUGIN_ABI_VERSION) + ")");
   app.require_subcommand(1);
@@ -51,6 +57,9 @@ int main(int argc, char** argv) {
   cli::Action action;
   cli::add_serve_command(app, global, action);
   cli::add_current_command(app, global, action);
+  cli::add_history_command(app, global, action);
+  CLI::App* check = cli::add_check_command(app, global, action);
+  cli::add_plan_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
 
@@ -59,6 +68,23 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // A monitoring system reads a check's status line and exit code, never a usage text.
+    if (check->parsed()) {
+      std::printf("RESYNC-MON UNKNOWN - %s\n", e.what());
+      return cli::kCheckUnknown;
+    }
+    const std::string wanted = requested_subcommand(argc, argv);
+    bool known = wanted.empty();
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known = known || sub->get_name() == wanted;
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "resync-mon: unknown subcommand \"%s\"; known: %s (see resync-mon --help)\n",
+                   wanted.c_str(), names.c_str());
+      return kExitUsage;
+    }
     app.exit(e);
     return kExitUsage;
   }

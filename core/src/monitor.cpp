@@ -171,7 +171,7 @@ void Monitor::stop() {
   if (sampler_) sampler_->stop();
   // Only a started monitor saves: `resync-mon current` never starts one and must not replace a
   // server's history with its two samples.
-  if (state_ && running_) state_->save(layout_, *store_);
+  if (state_ && running_) state_->save(snapshot());
   running_ = false;
 }
 
@@ -184,7 +184,7 @@ void Monitor::on_sample(int64_t timestamp_ms, const std::vector<double>& row) {
   // Once a minute, not per sample: a save rewrites and fsyncs the whole window (milliseconds, on
   // this thread), which per sample would be 720 full-file writes an hour at a 5 s interval to lose
   // at most a minute less. sample_now() on a monitor never started (`current`) does not save.
-  if (state_ && running_) state_->save_if_due(layout_, *store_);
+  if (state_ && running_ && state_->due()) state_->save(snapshot());
 }
 
 }  // namespace resync

@@ -23,72 +23,6 @@
 namespace resync {
 namespace {
 
-constexpr std::string_view kMagic = "RSYNCMON";
-
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-// Fixed little-endian encoding, so a file moved between machines still reads.
-void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_u32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void put_f64(std::string& out, double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  put_u64(out, bits);
-}
-void put_string(std::string& out, const std::string& s) {
-  put_u32(out, static_cast<uint32_t>(s.size()));
-  out += s;
-}
-
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  size_t remaining() const { return bytes_.size() - pos_; }
-  std::string_view take(size_t n) {
-    if (n > remaining()) throw StateFormatError("truncated");
-    const std::string_view out = bytes_.substr(pos_, n);
-    pos_ += n;
-    return out;
-  }
-  uint64_t u64() {
-    const std::string_view b = take(8);
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[i]);
-    return v;
-  }
-  uint32_t u32() {
-    const std::string_view b = take(4);
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[i]);
-    return v;
-  }
-  double f64() {
-    const uint64_t bits = u64();
-    double v;
-    std::memcpy(&v, &bits, sizeof v);
-    return v;
-  }
-  std::string string() {
-    const uint32_t n = u32();
-    return std::string(take(n));
-  }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
-
 std::string errno_text(int error) { return std::strerror(error); }
 
 [[noreturn]] void fail_write(const std::string& file, int error) {
@@ -117,79 +51,6 @@ class Fd {
 };
 
 }  // namespace
-
-std::string encode_state(std::chrono::milliseconds interval, const SeriesLayout& layout, const StoreSnapshot& rows) {
-  if (rows.series_count != layout.size() || rows.values.size() != rows.series_count * rows.rows ||
-      rows.timestamps_ms.size() != rows.rows) {
-    throw std::invalid_argument("encode_state: a snapshot of " + std::to_string(rows.series_count) +
-                                " series does not match a layout of " + std::to_string(layout.size()));
-  }
-  std::string out;
-  out.reserve(64 + layout.size() * 48 + rows.rows * 8 * (1 + rows.series_count));
-  out += kMagic;
-  put_u32(out, kStateFileVersion);
-  put_u64(out, static_cast<uint64_t>(interval.count()));
-  put_u32(out, static_cast<uint32_t>(layout.size()));
-  for (const SeriesKey& key : layout.keys()) {
-    put_string(out, key.metric);
-    put_string(out, key.instance);
-  }
-  put_u64(out, rows.rows);
-  for (int64_t t : rows.timestamps_ms) put_u64(out, static_cast<uint64_t>(t));
-  for (double v : rows.values) put_f64(out, v);
-  put_u64(out, fnv1a64(out));
-  return out;
-}
-
-SavedState decode_state(std::string_view bytes) {
-  Reader in(bytes);
-  if (bytes.size() < kMagic.size()) throw StateFormatError("truncated");
-  if (in.take(kMagic.size()) != kMagic) throw StateFormatError("bad magic");
-  const uint32_t version = in.u32();
-  if (version != kStateFileVersion) {
-    throw StateFormatError("unsupported version " + std::to_string(version) + " (this build reads version " +
-                           std::to_string(kStateFileVersion) + ")");
-  }
-  SavedState state;
-  const auto interval_ms = static_cast<int64_t>(in.u64());
-  if (interval_ms <= 0) throw StateFormatError("interval " + std::to_string(interval_ms) + " ms");
-  state.interval = std::chrono::milliseconds(interval_ms);
-
-  const uint32_t series = in.u32();
-  // Bound counts by the bytes left before allocating, so a damaged count cannot ask for gigabytes.
-  if (series > in.remaining() / 8) throw StateFormatError("truncated");
-  std::map<std::pair<std::string, std::string>, size_t> seen;
-  for (uint32_t s = 0; s < series; ++s) {
-    SeriesKey key;
-    key.metric = in.string();
-    key.instance = in.string();
-    if (!seen.emplace(std::make_pair(key.metric, key.instance), s).second) {
-      throw StateFormatError("series " + key.metric + "/" + key.instance + " listed twice");
-    }
-    state.keys.push_back(std::move(key));
-  }
-
-  const uint64_t rows = in.u64();
-  if (rows > in.remaining() / (8 * (uint64_t{series} + 1))) throw StateFormatError("truncated");
-  StoreSnapshot& snap = state.rows;
-  snap.series_count = series;
-  snap.rows = static_cast<size_t>(rows);
-  snap.timestamps_ms.resize(snap.rows);
-  for (size_t r = 0; r < snap.rows; ++r) {
-    snap.timestamps_ms[r] = static_cast<int64_t>(in.u64());
-    if (r > 0 && snap.timestamps_ms[r] <= snap.timestamps_ms[r - 1]) {
-      throw StateFormatError("timestamps not increasing at row " + std::to_string(r));
-    }
-  }
-  snap.values.resize(snap.series_count * snap.rows);
-  for (double& v : snap.values) v = in.f64();
-
-  const size_t body = bytes.size() - in.remaining();
-  const uint64_t checksum = in.u64();
-  if (in.remaining() != 0) throw StateFormatError(std::to_string(in.remaining()) + " unexpected bytes at the end");
-  if (checksum != fnv1a64(bytes.substr(0, body))) throw StateFormatError("checksum mismatch");
-  return state;
-}
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   const std::string tmp = path + ".tmp";
@@ -232,9 +93,18 @@ std::optional<SavedState> read_state_file(const std::string& path) {
     if (errno == ENOENT) return std::nullopt;
     throw std::runtime_error("cannot read " + path + ": " + errno_text(errno));
   }
+  // Bounded before reading: a file too large for a state file is not one, and is not loaded.
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw std::runtime_error("cannot read " + path + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) throw std::runtime_error("cannot read " + path + ": not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxStateFileBytes) {
+    throw StateFormatError("larger than the limit of 1 GiB");
+  }
   std::string bytes;
+  bytes.reserve(static_cast<size_t>(st.st_size));
   char buffer[1 << 16];
   for (;;) {
+    if (bytes.size() > kMaxStateFileBytes) throw StateFormatError("larger than the limit of 1 GiB");
     const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -322,9 +192,23 @@ size_t StateFile::restore(const SeriesLayout& layout, RingBuffer& store, int64_t
 }
 
 bool StateFile::save(const SeriesLayout& layout, const RingBuffer& store) noexcept {
+  MonitorSnapshot snap;
+  try {
+    snap.interval = interval_;
+    snap.window = window_;
+    snap.capacity = store.capacity();
+    snap.series = std::make_shared<const std::vector<SeriesKey>>(layout.keys());
+    snap.store = store.snapshot();
+  } catch (...) {
+    return false;
+  }
+  return save(snap);
+}
+
+bool StateFile::save(const MonitorSnapshot& snap) noexcept {
   std::string error;
   try {
-    write_file_atomically(path_, encode_state(interval_, layout, store.snapshot()));
+    write_file_atomically(path_, encode_state(snap));
   } catch (const std::exception& e) {
     error = e.what();
     if (error.empty()) error = "unknown error";
@@ -345,14 +229,19 @@ bool StateFile::save(const SeriesLayout& layout, const RingBuffer& store) noexce
   return true;
 }
 
-bool StateFile::save_if_due(const SeriesLayout& layout, const RingBuffer& store,
-                            std::chrono::steady_clock::time_point now) {
+bool StateFile::due(std::chrono::steady_clock::time_point now) {
   if (last_attempt_ == std::chrono::steady_clock::time_point{}) {
     last_attempt_ = now;
     return false;
   }
   if (now - last_attempt_ < kSaveEvery) return false;
   last_attempt_ = now;
+  return true;
+}
+
+bool StateFile::save_if_due(const SeriesLayout& layout, const RingBuffer& store,
+                            std::chrono::steady_clock::time_point now) {
+  if (!due(now)) return false;
   save(layout, store);
   return true;
 }

@@ -128,9 +128,9 @@ TEST(StateFileTest, DecodeRejectsDamagedBytesWithTheReason) {
   EXPECT_EQ(reason(good.substr(0, good.size() - 1)), "truncated");
   EXPECT_EQ(reason(good.substr(0, 40)), "truncated");
   EXPECT_EQ(reason(good + "x"), "1 unexpected bytes at the end");
-  std::string version2 = good;
-  version2[8] = 2;
-  EXPECT_EQ(reason(version2), "unsupported version 2 (this build reads version 1)");
+  std::string version3 = good;
+  version3[8] = 3;
+  EXPECT_EQ(reason(version3), "unsupported version 3 (this build reads versions 1 to 2)");
   std::string flipped = good;
   flipped[good.size() - 20] ^= 0x01;
   EXPECT_EQ(reason(flipped), "checksum mismatch");
@@ -291,7 +291,7 @@ TEST(StateFileTest, CorruptFileIsRenamedAndTheWindowStartsEmpty) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"garbage, not a state file", "bad magic"},
       {good.substr(0, good.size() / 2), "truncated"},
-      {"RSYNCMON" + std::string("\x07\0\0\0", 4), "unsupported version 7 (this build reads version 1)"},
+      {"RSYNCMON" + std::string("\x07\0\0\0", 4), "unsupported version 7 (this build reads versions 1 to 2)"},
       {flipped, "checksum mismatch"},
   };
   for (const auto& [bytes, reason] : cases) {

@@ -3,35 +3,72 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "resync/alert_engine.hpp"
 #include "resync/ring_buffer.hpp"
+#include "resync/sampler.hpp"
 #include "resync/series.hpp"
+#include "resync/snapshot.hpp"
 
 namespace resync {
 
-/// State file format, version 1. Every integer and double is little-endian; a string is a u32
-/// byte count followed by its bytes (UTF-8, no terminator).
+/// State file format, version 2. Every integer and double is little-endian; a string is a u32
+/// byte count followed by its bytes (UTF-8, no terminator); a bool is one byte, 0 or 1.
 ///
-///   magic "RSYNCMON" (8 bytes) | u32 version = 1 | i64 interval_ms | u32 series_count
-///   series_count x (string metric, string instance)
+///   magic "RSYNCMON" (8 bytes) | u32 version = 2
+///   i64 interval_ms | i64 window_ms | u64 capacity | i64 saved_at_ms | i64 started_at_ms
+///   u32 series_count x (string metric, string instance, string plugin, u32 unit, u32 kind,
+///                       string help, string current_field, string history_field, u32 flags)
+///   u32 status_field_count x (string plugin, string field)
 ///   u64 rows | rows x i64 timestamp_ms (strictly increasing, oldest first)
 ///   series_count x rows x f64 values, column-major (one series after another); NaN = missing
+///   u32 health_count x (string name, string plugin, bool up, string last_error,
+///                       i64 last_error_at_ms, string status, f64 duration_ms,
+///                       u32 consecutive_failures, i64 effective_interval_ms, u64 runs,
+///                       u64 failures, i64 last_success_ms)
+///   u64 runs_started | u64 ticks_skipped
+///   u32 alert_count x alert (recent, newest first) | u32 active_count x alert (active now)
+///     alert = string type, string instance, u32 severity (0 warning, 1 critical),
+///             string message, f64 value, i64 timestamp_ms, i64 started_at_ms,
+///             bool resolved, i64 resolved_at_ms
 ///   u64 FNV-1a 64 of every byte before it
 ///
-/// A reader rejects another magic or version, a short or over-long file and a checksum mismatch,
-/// so a truncated or half-written file is never taken for a shorter history.
-inline constexpr uint32_t kStateFileVersion = 1;
+/// Version 1 (still read) has, after the version: i64 interval_ms | u32 series_count x (string
+/// metric, string instance) | the rows and values as above | the checksum; its series have no
+/// descriptions and it holds no health or alerts.
+///
+/// A reader rejects another magic or version, a short or over-long file, a checksum mismatch and
+/// anything past the limits below, so a truncated or half-written file is never taken for a
+/// shorter history and a hostile one cannot make it allocate more than the file's size.
+inline constexpr uint32_t kStateFileVersion = 2;
+/// Largest state file read: a 1,000,000-sample window (the configuration's limit) of 130 series.
+inline constexpr uint64_t kMaxStateFileBytes = uint64_t{1} << 30;
+/// Longest string (name, help, message, error) a state file may hold.
+inline constexpr uint32_t kMaxStateStringBytes = 64 * 1024;
 
-/// The content of a state file: the grid it was sampled on, its series and its rows.
+/// The content of a state file: the grid it was sampled on, its series with their descriptions,
+/// its rows and, from version 2, collector health and alerts as they were when it was saved.
 struct SavedState {
+  uint32_t version = kStateFileVersion;  ///< format version the file was written in
   std::chrono::milliseconds interval{0};
-  std::vector<SeriesKey> keys;  ///< metric and instance of each column; plugin is left empty
+  std::chrono::milliseconds window{0};  ///< 0 in version 1 files
+  size_t capacity = 0;                  ///< rows the window holds; 0 in version 1 files
+  int64_t saved_at_ms = 0;              ///< when it was written; 0 in version 1 files
+  int64_t started_at_ms = 0;            ///< when the saving monitor started; 0 if unknown
+  std::vector<SeriesKey> keys;  ///< each column; version 1 files give metric and instance only
+  std::map<std::string, std::string> status_fields;  ///< MonitorSnapshot::status_fields
   StoreSnapshot rows;           ///< rows.series_count == keys.size()
+  std::vector<CollectorHealth> health;
+  std::vector<Alert> alerts;  ///< most recent, newest first
+  std::vector<Alert> active;  ///< active when saved
+  uint64_t runs_started = 0;
+  uint64_t ticks_skipped = 0;
 };
 
 /// A state file whose bytes are not a valid state file. what() is the reason ("truncated",
@@ -41,11 +78,17 @@ class StateFormatError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Encodes `rows` of a store laid out as `layout` (rows.series_count must equal layout.size()).
-/// Throws std::invalid_argument when they differ.
+/// Encodes everything of `snap` a state file holds (the current version). Throws
+/// std::invalid_argument when its store does not match its series.
+std::string encode_state(const MonitorSnapshot& snap);
+/// Encodes `rows` of a store laid out as `layout`, with no health or alerts (tests, tools).
+/// Throws std::invalid_argument when rows.series_count differs from layout.size().
 std::string encode_state(std::chrono::milliseconds interval, const SeriesLayout& layout, const StoreSnapshot& rows);
-/// Decodes bytes written by encode_state(). Throws StateFormatError.
+/// Decodes bytes written by encode_state(), in this version or version 1. Throws StateFormatError.
 SavedState decode_state(std::string_view bytes);
+
+/// A snapshot for the views made of a decoded state file; `source` names the file.
+MonitorSnapshot to_snapshot(SavedState state, std::string source);
 
 /// Replaces `path` with `bytes` atomically: writes `<path>.tmp` in the same folder, fsyncs it,
 /// renames it over `path` and fsyncs the folder, so a crash leaves either the old or the new
@@ -54,9 +97,11 @@ SavedState decode_state(std::string_view bytes);
 /// `.tmp` if this call created it.
 void write_file_atomically(const std::string& path, std::string_view bytes);
 
-/// Reads and decodes the state file at `path`; nullopt when it does not exist. Throws
-/// StateFormatError for a file that is not a valid state file and std::runtime_error naming
-/// the path for any other read failure.
+/// Reads and decodes the state file at `path`: opened once and read whole, so a file replaced
+/// by a concurrent save is read either before or after, never half of each. nullopt when it does
+/// not exist. Throws StateFormatError for a file that is not a valid state file (including one
+/// over kMaxStateFileBytes) and std::runtime_error naming the path for any other read failure.
+/// Never modifies the file.
 std::optional<SavedState> read_state_file(const std::string& path);
 
 /// The `state_file` of a configuration, as the Monitor uses it: checked and restored before
@@ -91,13 +136,18 @@ class StateFile {
   /// since starting anyway would overwrite it at the next save.
   size_t restore(const SeriesLayout& layout, RingBuffer& store, int64_t now_ms) const;
 
-  /// Saves every row of `store` atomically. Never throws: a failure is logged as a warning the
-  /// first time and again only when its text changes, and the first success after failures logs
-  /// one line. Returns whether the file was written.
+  /// Saves `snap` (its rows, series descriptions, health and alerts) atomically. Never throws:
+  /// a failure is logged as a warning the first time and again only when its text changes, and
+  /// the first success after failures logs one line. Returns whether the file was written.
+  bool save(const MonitorSnapshot& snap) noexcept;
+  /// Saves every row of `store` with bare series keys and no health or alerts (tests).
   bool save(const SeriesLayout& layout, const RingBuffer& store) noexcept;
 
-  /// save() when kSaveEvery has passed since the last attempt; the first call only starts the
-  /// clock. Returns whether a save was attempted.
+  /// Whether kSaveEvery has passed since the last call that returned true; the first call only
+  /// starts the clock. The caller then takes a snapshot and save()s it, so a snapshot is only
+  /// copied when a save is due.
+  bool due(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+  /// save() of the store when due(). Returns whether a save was attempted.
   bool save_if_due(const SeriesLayout& layout, const RingBuffer& store,
                    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 

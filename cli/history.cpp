@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "resync/server/history_export.hpp"
+#include "resync/server/views.hpp"
+#include "resync/state_file.hpp"
+#include "source.hpp"
+
+namespace resync::cli {
+namespace {
+
+struct HistoryOptions {
+  SourceOptions source;
+  std::optional<int64_t> minutes;
+  std::string series;  ///< comma-separated
+  std::string format = "table";
+  std::string out;  ///< "" = standard output
+};
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// The /history document of the rows a query selects (its shape is fixed, so all series).
+void render_json(std::ostream& out, const MonitorSnapshot& snap, const server::HistoryQuery& query) {
+  const server::HistorySelection sel = server::select_history(snap, query);
+  if (sel.first_row == 0) return server::render_history(out, snap);
+  MonitorSnapshot part = snap;
+  StoreSnapshot& s = part.store;
+  const size_t rows = s.rows - sel.first_row;
+  s.timestamps_ms.erase(s.timestamps_ms.begin(), s.timestamps_ms.begin() + static_cast<std::ptrdiff_t>(sel.first_row));
+  std::vector<double> values;
+  values.reserve(s.series_count * rows);
+  for (size_t c = 0; c < s.series_count; ++c) values.insert(values.end(), s.column(c) + sel.first_row, s.column(c) + s.rows);
+  s.values = std::move(values);
+  s.rows = rows;
+  server::render_history(out, part);
+}
+
+int run_history(const GlobalOptions& global, const HistoryOptions& options) {
+  const Config config = load_selected_config(global);
+  server::HistoryQuery query;
+  query.minutes = options.minutes;
+  query.series = split_commas(options.series);
+  if (options.format == "json" && !query.series.empty()) {
+    throw Error("--series does not apply to --format json: the /api/monitoring/history document has a fixed shape",
+                kExitUsage);
+  }
+  const MonitorSnapshot snap = read_source(options.source, config, Fallback::kStateFile);
+  std::ostringstream buffer;
+  std::ostream& out = options.out.empty() ? std::cout : buffer;
+  try {
+    if (options.format == "csv") server::render_history_csv(out, snap, query);
+    else if (options.format == "ndjson") server::render_history_ndjson(out, snap, query);
+    else if (options.format == "openmetrics") server::render_openmetrics(out, snap, query);
+    else if (options.format == "json") render_json(out, snap, query), out << '\n';
+    else server::render_history_table(out, snap, query);
+  } catch (const std::invalid_argument& e) {
+    throw Error(std::string("--series: ") + e.what(), kExitUsage);
+  }
+  if (!options.out.empty()) {
+    // Atomic, so a cron job's reader sees the old file or the new one, never half of one.
+    write_file_atomically(options.out, buffer.str());
+    return kExitOk;
+  }
+  std::cout.flush();
+  // A reader that stopped early (`| head`) is not an error worth a line.
+  if (!std::cout && errno != EPIPE) throw std::runtime_error("cannot write to standard output");
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_history_command(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto* cmd = app.add_subcommand("history", "Print the history window of a running server (--url) or a state file "
+                                            "(--state) as a table, CSV, JSON, NDJSON or OpenMetrics");
+  auto options = std::make_shared<HistoryOptions>();
+  cmd->add_option_function<int64_t>("--minutes", [options](int64_t m) { options->minutes = m; },
+                                    "Only the newest N minutes (default: everything held)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--series", options->series,
+                  "Comma-separated series: metric names (every instance) or labels like collector_up{redis}");
+  cmd->add_option("--format", options->format, "table (default), csv, json (the /api/monitoring/history document), "
+                                               "ndjson (one object per sample) or openmetrics (for promtool)")
+      ->check(CLI::IsMember({"table", "csv", "json", "ndjson", "openmetrics"}));
+  cmd->add_option("--out", options->out, "Write to FILE atomically (temporary file + rename) instead of stdout");
+  add_source_options(cmd, options->source);
+  cmd->callback([&global, &action, options] { action = [&global, options] { return run_history(global, *options); }; });
+}
+
+}  // namespace resync::cli

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "resync/config.hpp"
+
+/// `resync-mon plan`: the memory a configuration's window will hold in `serve`.
+namespace resync::cli {
+
+struct PlanCollector {
+  std::string name, plugin;
+  size_t series = 0;  ///< the plugin's declared series plus the host's two per collector
+};
+
+struct Plan {
+  std::vector<PlanCollector> collectors;
+  size_t series = 0;    ///< columns of the store
+  size_t capacity = 0;  ///< samples the window holds
+  uint64_t store_bytes = 0;       ///< exact: (series + 1 timestamp) x capacity x 8
+  uint64_t per_sample_bytes = 0;  ///< serve's measured memory per sample held, store included
+  uint64_t window_bytes = 0;      ///< per_sample_bytes x capacity
+  uint64_t fixed_bytes = 0;       ///< measured process base plus per-collector overhead
+  uint64_t total_bytes = 0;       ///< what `serve` is expected to reach (RSS) with a full window
+};
+
+/// Fitted to the RSS of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64, glibc malloc)
+/// with full windows of 1,000 to 300,000 samples, the system collector alone (9 series) and all
+/// five collectors (43 series); README "plan" has the table. The fit is within 20 % of each.
+/// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
+inline constexpr uint64_t kPlanBaseBytes = 12'100u << 10;
+inline constexpr uint64_t kPlanPerCollectorBytes = 344u << 10;
+/// The store's row counts twice: the store, and the full copy each /history rendering takes.
+inline constexpr double kPlanStoreFactor = 2.0;
+/// The rendered /history document kept for serving plus the one replacing it, per sample.
+inline constexpr uint64_t kPlanServerBytesPerRow = 330;
+
+/// The plan of `config`, reading each collector's declared series from its plugin file (loaded,
+/// never created, so no collector connects anywhere). Throws PluginLoadError naming the plugin.
+Plan make_plan(const Config& config);
+
+}  // namespace resync::cli

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include "run_cli.hpp"
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+namespace resync::test {
+
+std::vector<std::string> ServeProcess::argv(const std::string& config, std::vector<std::string> extra) {
+  std::vector<std::string> args = {resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+ServeProcess::ServeProcess(const std::string& config, const std::string& log,
+                           const std::map<std::string, std::string>& env, std::vector<std::string> extra)
+    : process_(argv(config, std::move(extra)), log, env) {
+  static const std::regex kLine(R"(dashboard at (http://127\.0\.0\.1:\d+)/monitoring)");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  std::smatch m;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = std::filesystem::exists(log) ? read_file(log) : "";
+    if (std::regex_search(text, m, kLine)) {
+      url_ = m[1];
+      return;
+    }
+    if (!process_.running()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n"
+                << (std::filesystem::exists(log) ? read_file(log) : "");
+}
+
+}  // namespace resync::test
