@@ -221,6 +221,10 @@ TEST_F(ToolkitCliTest, ServerWithAuthAndTheEnvironmentToken) {
   r = run_cli({"check", "--url", serve.url(), "--user", "ops"}, {{"RESYNC_MON_PASSWORD", "pw"}});
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert"));
+  r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "json", "--minutes", "9999"},
+              {{"RESYNC_MON_PASSWORD", "pw"}});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("{\"timestamps\":[")) << "the server's own document, minutes clamped to its window";
   r = run_cli({"current", "--url", serve.url(), "--user", "ops", "--json"}, {{"RESYNC_MON_PASSWORD", "pw"}});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("\"version\":"));
