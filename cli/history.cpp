@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -46,27 +51,17 @@ void render_json(std::ostream& out, const MonitorSnapshot& snap, const server::H
   server::render_history(out, part);
 }
 
-int run_history(const GlobalOptions& global, const HistoryOptions& options) {
-  const Config config = load_selected_config(global);
-  server::HistoryQuery query;
-  query.minutes = options.minutes;
-  query.series = split_commas(options.series);
-  if (options.format == "json" && !query.series.empty()) {
-    throw Error("--series does not apply to --format json: the /api/monitoring/history document has a fixed shape",
-                kExitUsage);
-  }
-  const MonitorSnapshot snap = read_source(options.source, config, Fallback::kStateFile);
-  std::ostringstream buffer;
-  std::ostream& out = options.out.empty() ? std::cout : buffer;
-  try {
-    if (options.format == "csv") server::render_history_csv(out, snap, query);
-    else if (options.format == "ndjson") server::render_history_ndjson(out, snap, query);
-    else if (options.format == "openmetrics") server::render_openmetrics(out, snap, query);
-    else if (options.format == "json") render_json(out, snap, query), out << '\n';
-    else server::render_history_table(out, snap, query);
-  } catch (const std::invalid_argument& e) {
-    throw Error(std::string("--series: ") + e.what(), kExitUsage);
-  }
+// /api/monitoring/history, with ?minutes= clamped to the server's window: asking for more than
+// is held is not an error here, though the server answers it with 400.
+std::string history_path(const HistoryOptions& options) {
+  if (!options.minutes) return "/api/monitoring/history";
+  Poco::JSON::Parser parser;
+  const auto health = parser.parse(fetch_document(options.source, "/api/monitoring/health")).extract<Poco::JSON::Object::Ptr>();
+  const auto window_minutes = static_cast<int64_t>(std::ceil(health->optValue<double>("history_window", 60.0) / 60));
+  return "/api/monitoring/history?minutes=" + std::to_string(std::clamp<int64_t>(*options.minutes, 1, std::max<int64_t>(1, window_minutes)));
+}
+
+int finish(const HistoryOptions& options, const std::ostringstream& buffer) {
   if (!options.out.empty()) {
     // Atomic, so a cron job's reader sees the old file or the new one, never half of one.
     write_file_atomically(options.out, buffer.str());
@@ -76,6 +71,35 @@ int run_history(const GlobalOptions& global, const HistoryOptions& options) {
   // A reader that stopped early (`| head`) is not an error worth a line.
   if (!std::cout && errno != EPIPE) throw std::runtime_error("cannot write to standard output");
   return kExitOk;
+}
+
+int run_history(const GlobalOptions& global, const HistoryOptions& options) {
+  const Config config = load_selected_config(global);
+  server::HistoryQuery query;
+  query.minutes = options.minutes;
+  query.series = split_commas(options.series);
+  if (options.format == "json" && !query.series.empty()) {
+    throw Error("--series does not apply to --format json: the /api/monitoring/history document has a fixed shape",
+                kExitUsage);
+  }
+  std::ostringstream buffer;
+  std::ostream& out = options.out.empty() ? std::cout : buffer;
+  if (options.format == "json" && source_kind(options.source, config, Fallback::kStateFile) == SourceKind::kUrl) {
+    // The server's own document is exact; one rebuilt from the API would lack its increases.
+    out << fetch_document(options.source, history_path(options)) << '\n';
+    return finish(options, buffer);
+  }
+  const MonitorSnapshot snap = read_source(options.source, config, Fallback::kStateFile);
+  try {
+    if (options.format == "csv") server::render_history_csv(out, snap, query);
+    else if (options.format == "ndjson") server::render_history_ndjson(out, snap, query);
+    else if (options.format == "openmetrics") server::render_openmetrics(out, snap, query);
+    else if (options.format == "json") render_json(out, snap, query), out << '\n';
+    else server::render_history_table(out, snap, query);
+  } catch (const std::invalid_argument& e) {
+    throw Error(std::string("--series: ") + e.what(), kExitUsage);
+  }
+  return finish(options, buffer);
 }
 
 }  // namespace

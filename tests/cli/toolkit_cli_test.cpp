@@ -131,7 +131,7 @@ TEST_F(ToolkitCliTest, SourceFailuresHaveTheirExitCodes) {
   EXPECT_EQ(r.err, "resync-mon: cannot read state file " + dir_->file("missing") + ": No such file or directory\n");
   const std::string corrupt = dir_->file("corrupt");
   std::string bytes = test::read_file(state_);
-  bytes[bytes.size() / 2] ^= 0x5a;
+  bytes[bytes.size() - 1] ^= 0x5a;  // the checksum itself: the rest still parses
   test::write_file(corrupt, bytes);
   r = run_cli({"current", "--state", corrupt});
   EXPECT_EQ(r.code, 8);
@@ -221,6 +221,10 @@ TEST_F(ToolkitCliTest, ServerWithAuthAndTheEnvironmentToken) {
   r = run_cli({"check", "--url", serve.url(), "--user", "ops"}, {{"RESYNC_MON_PASSWORD", "pw"}});
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert"));
+  r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "json", "--minutes", "9999"},
+              {{"RESYNC_MON_PASSWORD", "pw"}});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("{\"timestamps\":[")) << "the server's own document, minutes clamped to its window";
   r = run_cli({"current", "--url", serve.url(), "--user", "ops", "--json"}, {{"RESYNC_MON_PASSWORD", "pw"}});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("\"version\":"));
