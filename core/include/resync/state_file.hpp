@@ -51,8 +51,10 @@ SavedState decode_state(std::string_view bytes);
 /// renames it over `path` and fsyncs the folder, so a crash leaves either the old or the new
 /// file, never a mix. Throws std::runtime_error naming the file ("cannot write /x/state.tmp: No
 /// space left on device"); a failure before the rename leaves `path` untouched and removes the
-/// `.tmp` if this call created it.
-void write_file_atomically(const std::string& path, std::string_view bytes);
+/// `.tmp` if this call created it. `mode` is what open() creates the file with, so the umask
+/// applies: 0640 keeps a state file private; a report a web server publishes wants 0666 (0644
+/// under the usual umask).
+void write_file_atomically(const std::string& path, std::string_view bytes, unsigned mode = 0640);
 
 /// Reads and decodes the state file at `path`; nullopt when it does not exist. Throws
 /// StateFormatError for a file that is not a valid state file and std::runtime_error naming
