@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   cli::Action action;
   cli::add_serve_command(app, global, action);
   cli::add_current_command(app, global, action);
+  cli::add_report_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
 
