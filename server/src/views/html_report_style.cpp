@@ -45,7 +45,8 @@ main { padding: 10px 14px 16px; display: grid; gap: 10px; }
 .card h2 { display: flex; justify-content: space-between; gap: 6px; }
 .tag { font-weight: 500; text-transform: none; letter-spacing: 0; }
 .card.off { opacity: .55; }
-.big { display: flex; align-items: baseline; gap: 18px; margin: 2px 0 4px; font-variant-numeric: tabular-nums; }
+.big { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 18px; margin: 2px 0 4px;
+  font-variant-numeric: tabular-nums; }
 .big > span { display: inline-flex; align-items: baseline; gap: 4px; }
 .big .value { font-size: 26px; font-weight: 600; line-height: 1.15; }
 .label, .unit { color: var(--muted); font-size: 12px; }
@@ -105,8 +106,13 @@ footer { padding: 0 14px 16px; color: var(--muted); font-size: 12px; }
   body { min-width: 0; }
   main { padding: 6px 0; }
   .topbar { padding: 0 0 6px; background: none; }
-  .cards { grid-template-columns: repeat(4, minmax(0, 1fr)); }
-  .charts, .lower { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .cards { grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; }
+  .card { min-height: 0; padding: 6px 8px; }
+  .big { gap: 0 10px; }
+  .big .value { font-size: 18px; }
+  .kv { grid-template-columns: auto 1fr; }
+  .charts { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .lower { grid-template-columns: minmax(0, 1fr); }
   .card, .chart, .panel { border-color: #bbb; }
   .card, .chart, .legend, tr { break-inside: avoid; }
   .panel { overflow: visible; }
