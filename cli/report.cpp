@@ -26,8 +26,9 @@ int run_report(const GlobalOptions& global, const ReportCommand& o) {
   options.title = o.title;
   options.minutes = o.minutes;
   options.source = snap.source;
+  using std::chrono::system_clock;
   options.generated_at_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(system_clock::now().time_since_epoch()).count();
   const std::string page = server::render_report(snap, options);
   if (o.out == "-") {
     std::fwrite(page.data(), 1, page.size(), stdout);

@@ -39,7 +39,8 @@ void describe(std::vector<SeriesKey>& keys, const Config& config, MonitorSnapsho
       if (!plugin->status_field.empty()) snap.status_fields.emplace(plugin->name, plugin->status_field);
     }
     key.description = SeriesDescription(key.metric);
-    const std::vector<SeriesDescription>& described = is_host_series(key.metric) || !plugin ? host_series() : plugin->series;
+    const std::vector<SeriesDescription>& described =
+        is_host_series(key.metric) || !plugin ? host_series() : plugin->series;
     for (const SeriesDescription& d : described) {
       if (d.name == key.metric) key.description = d;
     }
@@ -54,7 +55,9 @@ void add_source_options(CLI::App* cmd, SourceOptions& o) {
 }
 
 MonitorSnapshot read_source(const SourceOptions& o, const Config& config) {
-  if (!o.url.empty()) throw Error("--url: reading a running server is not supported in this build; use --state", kExitUsage);
+  if (!o.url.empty()) {
+    throw Error("--url: reading a running server is not supported in this build; use --state", kExitUsage);
+  }
   const std::string path = o.state.empty() ? config.state_file : o.state;
   if (path.empty()) {
     throw Error("no source: pass --state FILE (the state_file of `resync-mon serve`) or --url URL", kExitUsage);
@@ -71,8 +74,9 @@ MonitorSnapshot read_source(const SourceOptions& o, const Config& config) {
 
   MonitorSnapshot snap;
   snap.source = "state file " + path;
+  using std::chrono::system_clock;
   snap.taken_at_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(system_clock::now().time_since_epoch()).count();
   snap.interval = saved->interval;
   snap.window = config.window;
   snap.capacity = static_cast<size_t>(config.window / std::max(saved->interval, std::chrono::milliseconds{1}));

@@ -54,7 +54,8 @@ std::vector<std::vector<std::pair<double, double>>> subpaths(const std::string& 
   const std::regex path("<path class=\"line " + cls + "\" d=\"([^\"]*)\"");
   std::smatch m;
   if (!std::regex_search(chart, m, path)) return out;
-  std::istringstream in(std::regex_replace(std::regex_replace(m[1].str(), std::regex("h0"), ""), std::regex("M"), " M"));
+  const std::string d = std::regex_replace(m[1].str(), std::regex("h0"), "");
+  std::istringstream in(std::regex_replace(d, std::regex("M"), " M"));
   std::string token;
   while (in >> token) {
     if (token[0] == 'M') {
@@ -107,7 +108,8 @@ TEST(HtmlReportTest, ShowsEveryDashboardCardAndChart) {
     EXPECT_THAT(html, HasSubstr("<dt>" + std::string(dt) + "</dt>")) << dt;
   }
   // Nothing that could load anything, ever.
-  for (const char* bad : {"<script", "src=", "url(", "http://", "https://", "@import", "@font-face", "<link rel=\"st"}) {
+  for (const char* bad :
+       {"<script", "src=", "url(", "http://", "https://", "@import", "@font-face", "<link rel=\"st"}) {
     EXPECT_THAT(html, Not(HasSubstr(bad))) << bad;
   }
   // Light, dark and paper.
@@ -224,6 +226,26 @@ TEST(HtmlReportTest, EscapesTextFromTheSource) {
   EXPECT_THAT(html, Not(HasSubstr("<b>bad")));
   EXPECT_THAT(html, Not(HasSubstr("\xff")));
   EXPECT_EQ(tidy(html).first, 0);
+}
+
+TEST(HtmlReportTest, OddValuesNeverBreakThePage) {
+  MonitorSnapshot snap = ReportFixture::snapshot(full_monitor(), 50);
+  // Extremes in every column: the scales, ticks and numbers must still come out finite and valid.
+  for (size_t c = 0; c < snap.store.series_count; ++c) {
+    snap.store.values[c * snap.store.rows + 3] = 1e308;
+    snap.store.values[c * snap.store.rows + 4] = -1e308;
+    snap.store.values[c * snap.store.rows + 5] = INFINITY;
+  }
+  const std::string html = server::render_report(snap, {});
+  EXPECT_THAT(html, Not(HasSubstr("nan")));
+  EXPECT_THAT(html, Not(HasSubstr("inf\"")));
+  EXPECT_THAT(html, HasSubstr(">1e+308 ms<"));  // the max of response_time_p50 in the table
+  EXPECT_EQ(tidy(html).first, 0);
+  // A store that disagrees with its series list renders as no data, not as a read past the columns.
+  snap.store.series_count -= 1;
+  const std::string broken = server::render_report(snap, {});
+  EXPECT_THAT(broken, HasSubstr("No sample in this window."));
+  EXPECT_EQ(tidy(broken).first, 0);
 }
 
 TEST(HtmlReportTest, AnotherPluginsSectionGetsACardAndAChart) {

@@ -32,7 +32,8 @@ TEST(ReportCommandTest, WritesAReadableReportOfAStateFileAtomically) {
   test::TempDir dir;
   const auto monitor = test::ReportFixture::monitor();
   const std::string state = dir.file("state"), out = dir.file("resync.html");
-  write_file_atomically(state, encode_state(monitor->config().interval, monitor->layout(), monitor->store().snapshot()));
+  write_file_atomically(state,
+                        encode_state(monitor->config().interval, monitor->layout(), monitor->store().snapshot()));
   const mode_t mask = ::umask(022);
 
   ASSERT_EQ(run({"report", "--state", state, "--out", out, "--minutes", "600", "--title", "Nightly <ops>"},

@@ -51,6 +51,14 @@ void write_coverage(std::string& out, const MonitorSnapshot& snap, const detail:
   }
 }
 
+// A store whose shape disagrees with its series list: render the page around no data rather than
+// read outside the columns.
+bool consistent(const MonitorSnapshot& snap) {
+  const StoreSnapshot& s = snap.store;
+  return s.series_count == snap.keys().size() && s.timestamps_ms.size() == s.rows &&
+         s.values.size() == s.series_count * s.rows;
+}
+
 }  // namespace
 
 size_t report_rows(std::chrono::milliseconds interval, int minutes) {
@@ -59,7 +67,14 @@ size_t report_rows(std::chrono::milliseconds interval, int minutes) {
   return static_cast<size_t>((int64_t{minutes} * 60'000 + step - 1) / step);
 }
 
-std::string render_report(const MonitorSnapshot& snap, const ReportOptions& o) {
+std::string render_report(const MonitorSnapshot& given, const ReportOptions& o) {
+  MonitorSnapshot repaired;
+  if (!consistent(given)) {
+    repaired = given;
+    repaired.store = StoreSnapshot{};
+    repaired.series = nullptr;
+  }
+  const MonitorSnapshot& snap = consistent(given) ? given : repaired;
   detail::ReportData d{snap, detail::report_window(snap, o.minutes), detail::build_shape({}, snap, current_field),
                        detail::build_shape({}, snap, history_field)};
   int64_t generated = o.generated_at_ms ? o.generated_at_ms : snap.taken_at_ms;

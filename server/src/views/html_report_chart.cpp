@@ -93,7 +93,7 @@ constexpr int kPlotWidth = kWidth - kLeft - kRight, kPlotHeight = kHeight - kTop
 
 // Coordinates at a tenth of a pixel: finer is invisible and only makes the file bigger.
 void append_coord(std::string& out, double v) {
-  const long long tenths = std::llround(v * 10);
+  const long long tenths = std::llround(std::clamp(v, -1e6, 1e6) * 10);
   if (tenths < 0) out += '-';
   const long long a = tenths < 0 ? -tenths : tenths;
   out += std::to_string(a / 10);
@@ -120,7 +120,14 @@ std::string tick_label(double v, Unit unit) {
 
 struct Scale {
   double lo = 0, hi = 1, step = 0.25;
-  double y_of(double v) const { return kTop + kPlotHeight * (1 - (v - lo) / (hi - lo)); }
+  // Every value of a line lies within lo..hi; the clamp only matters for the fallback scale of
+  // values too large to scale, which then run along the plot's edge instead of off the page.
+  double y_of(double v) const {
+    const double y = kTop + kPlotHeight * (1 - (v - lo) / (hi - lo));
+    return std::isnan(y) ? kTop + kPlotHeight : std::clamp(y, double(kTop), double(kTop + kPlotHeight));
+  }
+  int ticks() const { return static_cast<int>(std::lround((hi - lo) / step)); }
+  double tick(int i) const { return lo + step * i; }
 };
 
 // Percentages keep 0..100 and everything else starts at zero, as on the dashboard, so a flat
@@ -144,6 +151,9 @@ Scale scale_for(const ChartInput& c) {
   s.lo = std::floor(lo / s.step) * s.step;
   s.hi = std::ceil(hi * 1.05 / s.step) * s.step;
   if (s.hi <= hi) s.hi += s.step;
+  // Values near the limits of a double overflow the arithmetic above: a plain 0..1 scale then,
+  // rather than an endless tick loop.
+  if (!std::isfinite(s.lo) || !std::isfinite(s.hi) || !(s.step > 0) || s.ticks() < 1 || s.ticks() > 12) return Scale{};
   return s;
 }
 
@@ -165,11 +175,11 @@ int64_t local_offset_ms(int64_t epoch_ms) {
 
 void write_axes(std::string& out, const ChartInput& c, const Scale& s, const TimeAxis& axis) {
   out += "<g class=\"grid\"><path d=\"";
-  for (double v = s.lo; v <= s.hi + s.step / 2; v += s.step) {
+  for (int i = 0; i <= s.ticks(); ++i) {
     out += 'M';
     append_coord(out, kLeft);
     out += ' ';
-    append_coord(out, s.y_of(v));
+    append_coord(out, s.y_of(s.tick(i)));
     out += 'h';
     out += std::to_string(kPlotWidth);
   }
@@ -186,7 +196,8 @@ void write_axes(std::string& out, const ChartInput& c, const Scale& s, const Tim
   }
   out += "\"/></g><g class=\"axis\"><path d=\"M" + std::to_string(kLeft) + ' ' + std::to_string(kTop + kPlotHeight) +
          'h' + std::to_string(kPlotWidth) + "\"/>";
-  for (double v = s.lo; v <= s.hi + s.step / 2; v += s.step) {
+  for (int i = 0; i <= s.ticks(); ++i) {
+    const double v = s.tick(i);
     out += "<text x=\"" + std::to_string(kLeft - 4) + "\" y=\"";
     append_coord(out, s.y_of(v) + 3.5);
     out += "\" text-anchor=\"end\">";

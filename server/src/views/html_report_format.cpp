@@ -75,7 +75,14 @@ std::string format_fixed(double v, int decimals) {
   if (std::isinf(v)) return v > 0 ? "\u221e" : "\u2212\u221e";
   char buf[64];
   // snprintf keeps the "C" numeric locale: resync-mon never calls setlocale.
-  const int n = std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v));
+  if (std::fabs(v) >= 1e15) {
+    // Beyond what anyone reads digit by digit (and what fits the buffer): "1.23e+18".
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    std::string out(buf);
+    if (out[0] == '-') out.replace(0, 1, "\u2212");
+    return out;
+  }
+  const int n = std::snprintf(buf, sizeof buf, "%.*f", std::clamp(decimals, 0, 20), std::fabs(v));
   std::string digits(buf, n > 0 ? static_cast<size_t>(n) : 0);
   const size_t point = std::min(digits.find('.'), digits.size());
   std::string out;
@@ -163,7 +170,15 @@ namespace {
 size_t utf8_length(std::string_view s) {
   const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
   const unsigned char c = b(0);
-  size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 && c <= 0xF4 ? 4 : 0;
+  size_t n = 0;
+  if (c < 0x80)
+    n = 1;
+  else if ((c & 0xE0) == 0xC0 && c >= 0xC2)
+    n = 2;
+  else if ((c & 0xF0) == 0xE0)
+    n = 3;
+  else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
+    n = 4;
   if (n == 0 || n > s.size()) return 0;
   for (size_t i = 1; i < n; ++i) {
     if ((b(i) & 0xC0) != 0x80) return 0;

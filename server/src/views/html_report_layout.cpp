@@ -137,7 +137,9 @@ class CardWriter {
   void write(const Card& card) {
     bool configured = false;
     for (const auto* slots : {&card.big, &card.kv}) {
-      for (const Slot& s : *slots) configured = configured || (s.show != Show::kTrend && find_series(d_.current, s.field));
+      for (const Slot& s : *slots) {
+        configured = configured || (s.show != Show::kTrend && find_series(d_.current, s.field));
+      }
     }
     out_ += "<article class=\"card" + std::string(configured ? "" : " off") + "\" id=\"";
     append_escaped(out_, card.id);

@@ -28,7 +28,8 @@ std::string_view report_css() {
 * { box-sizing: border-box; }
 body { margin: 0; min-width: 320px; }
 h1 { margin: 0; font-size: 17px; font-weight: 650; }
-h2 { margin: 0; font-size: 11px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase; color: var(--muted); }
+h2 { margin: 0; font-size: 11px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase;
+  color: var(--muted); }
 .topbar { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 16px; padding: 10px 14px;
   border-bottom: 1px solid var(--border); background: var(--panel); }
 h1::before { content: ""; display: inline-block; width: 13px; height: 13px; margin-right: 8px; border-radius: 3px;
@@ -60,7 +61,8 @@ main { padding: 10px 14px 16px; display: grid; gap: 10px; }
 .status-initializing { color: var(--warn); }
 .charts { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 10px; }
 .chart { padding: 6px 8px 4px; }
-.chart figcaption { font-size: 11px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase; color: var(--muted); }
+.chart figcaption { font-size: 11px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase;
+  color: var(--muted); }
 .chart figcaption .unit { font-size: 11px; text-transform: none; font-weight: 500; }
 .chart.off .empty { height: 148px; margin: 0; display: grid; place-items: center; color: var(--muted); }
 .plot { display: block; width: 100%; height: auto; }
@@ -82,7 +84,8 @@ main { padding: 10px 14px 16px; display: grid; gap: 10px; }
 .count { font-weight: 500; text-transform: none; letter-spacing: 0; }
 .empty { color: var(--muted); margin: 0; }
 table { width: 100%; border-collapse: collapse; font-size: 12px; font-variant-numeric: tabular-nums; }
-th { text-align: left; font-weight: 500; color: var(--muted); border-bottom: 1px solid var(--border); padding: 2px 6px; }
+th { text-align: left; font-weight: 500; color: var(--muted); border-bottom: 1px solid var(--border);
+  padding: 2px 6px; }
 td { padding: 3px 6px; border-bottom: 1px solid var(--border); vertical-align: top; }
 tbody tr:last-child td { border-bottom: 0; }
 .num { text-align: right; white-space: nowrap; }

@@ -127,7 +127,8 @@ void write_alerts(std::string& out, const ReportData& d) {
                         : std::to_string(alerts.size()) + " in the window \u00b7 " + std::to_string(active) + " active";
   out += "</span></h2>\n";
   if (alerts.empty()) {
-    out += samples_only ? "<p class=\"empty\">The source holds no alerts (a state file keeps samples only).</p></section>\n"
+    out += samples_only
+               ? "<p class=\"empty\">The source holds no alerts (a state file keeps samples only).</p></section>\n"
                : "<p class=\"empty\">No alert in this window.</p></section>\n";
     return;
   }
