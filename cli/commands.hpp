@@ -29,5 +29,6 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global, Action& action
 void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_config_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace resync::cli

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   cli::add_history_command(app, global, action);
   CLI::App* check = cli::add_check_command(app, global, action);
   cli::add_plan_command(app, global, action);
+  cli::add_report_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
 

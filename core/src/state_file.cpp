@@ -52,11 +52,11 @@ class Fd {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, std::string_view bytes) {
+void write_file_atomically(const std::string& path, std::string_view bytes, unsigned mode) {
   const std::string tmp = path + ".tmp";
   // No O_EXCL: a .tmp left by a crash mid-save must not block every later save. O_NOFOLLOW: a
   // symlink planted at the .tmp name must not redirect the write.
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640));
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode)));
   if (fd.get() < 0) fail_write(tmp, errno);
   auto fail_and_remove = [&tmp](int error) {
     ::unlink(tmp.c_str());

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "router.hpp"
 
+#include "resync/server/html_report.hpp"
+
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/WebSocket.h>
 
@@ -41,6 +43,7 @@ constexpr std::string_view kCurrentPath = "/api/monitoring/current";
 constexpr std::string_view kHistoryPath = "/api/monitoring/history";
 constexpr std::string_view kAlertsPath = "/api/monitoring/alerts";
 constexpr std::string_view kHealthPath = "/api/monitoring/health";
+constexpr std::string_view kReportPath = "/api/monitoring/report";
 constexpr std::string_view kWsPath = "/api/monitoring/ws";
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr std::string_view kLivenessPath = "/health";
@@ -170,6 +173,7 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   const bool get = method == Poco::Net::HTTPRequest::HTTP_GET || method == Poco::Net::HTTPRequest::HTTP_HEAD;
 
   const bool known = path == kCurrentPath || path == kHistoryPath || path == kAlertsPath || path == kHealthPath ||
+                     path == kReportPath ||
                      path == kWsPath || path == kMetricsPath || path == kLivenessPath || path == kDashboardPath ||
                      starts_with(path, kAssetsPrefix);
   // /health stays open for liveness probes; everything else, even a 404, first needs credentials,
@@ -192,6 +196,7 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   if (path == kCurrentPath) return documents_.get(View::kCurrent)->send(request, response);
   if (path == kMetricsPath) return documents_.get(View::kMetrics)->send(request, response);
   if (path == kHistoryPath) return serve_history(query, request, response);
+  if (path == kReportPath) return serve_report(query, response);
   if (path == kAlertsPath) return send_json(response, documents_.render(View::kAlerts));
   if (path == kHealthPath) return send_json(response, documents_.render(View::kHealth));
   if (path == kLivenessPath) {
@@ -204,18 +209,44 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
              asset->body.size());
 }
 
-void Router::serve_history(std::string_view query, HTTPServerRequest& request, HTTPServerResponse& response) {
-  std::optional<std::string_view> minutes;
+namespace {
+
+// The value of `minutes=` in a query string, if present.
+std::optional<std::string_view> minutes_parameter(std::string_view query) {
   while (!query.empty()) {
     const size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == "minutes") {
-      minutes = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-      break;
+    if (pair.substr(0, eq) == "minutes") return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// The same file `resync-mon report` writes, of the live monitor; rendered per request (rare, and
+// about a millisecond for a full window), never cached.
+void Router::serve_report(std::string_view query, HTTPServerResponse& response) {
+  const std::optional<std::string_view> minutes = minutes_parameter(query);
+  size_t rows = SIZE_MAX;
+  if (minutes) {
+    try {
+      rows = history_rows(*minutes, window_minutes_, monitor_.config().interval);
+    } catch (const std::invalid_argument& e) {
+      return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, e.what());
     }
   }
+  ReportOptions o;
+  o.minutes = minutes ? static_cast<int>(rows * monitor_.config().interval.count() / 60000) : 0;
+  o.source = "live monitor";
+  const std::string body = render_report(monitor_.snapshot(rows), o);
+  response.set("Content-Disposition", "inline; filename=\"resync-mon-report.html\"");
+  send_bytes(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kNoStore, body.data(), body.size());
+}
+
+void Router::serve_history(std::string_view query, HTTPServerRequest& request, HTTPServerResponse& response) {
+  const std::optional<std::string_view> minutes = minutes_parameter(query);
   size_t rows = SIZE_MAX;
   if (minutes) {
     try {

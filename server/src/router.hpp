@@ -35,6 +35,7 @@ class Router {
 
  private:
   bool consume_body(Poco::Net::HTTPServerRequest& request) const;
+  void serve_report(std::string_view query, Poco::Net::HTTPServerResponse& response);
   void serve_history(std::string_view query, Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response);
   void serve_websocket(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);

@@ -77,5 +77,21 @@ TEST(HttpServerTest, AnswersPipelinedRequestsInOrder) {
   EXPECT_EQ(answers[3].body, http_get(s.url("/api/monitoring/current")).body);
 }
 
+// The dashboard's "download snapshot": the report `resync-mon report` writes, of the live window.
+TEST(HttpServerTest, ServesTheStaticReportOfTheLiveWindow) {
+  TestServer s(test::test_config("1s", "10m"));
+  test::prefill(s.monitor, 120);
+  s.start(false);
+  const auto report = http_get(s.url("/api/monitoring/report?minutes=1"));
+  EXPECT_EQ(report.status, 200);
+  EXPECT_THAT(report.headers.at("content-type"), testing::StartsWith("text/html"));
+  EXPECT_THAT(report.body, testing::StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(report.body, testing::HasSubstr("<svg"));
+  EXPECT_THAT(report.body, testing::Not(testing::HasSubstr("<script")));
+  const auto bad = http_get(s.url("/api/monitoring/report?minutes=0"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, testing::HasSubstr("\"error\":\"minutes: expected an integer"));
+}
+
 }  // namespace
 }  // namespace resync

@@ -80,7 +80,6 @@ inline HttpResult http_get(const std::string& url, const std::map<std::string, s
   return http_request("GET", url, headers);
 }
 
-/// Path of the built resync-mon binary and plugin folder, and the tests/data folder.
 /// The names of a plugin's described series, in order.
 template <class Descriptions>
 std::vector<std::string> series_names(const Descriptions& series) {
@@ -89,6 +88,7 @@ std::vector<std::string> series_names(const Descriptions& series) {
   return names;
 }
 
+/// Path of the built resync-mon binary and plugin folder, and the tests/data folder.
 std::string resync_binary();
 std::string plugin_build_dir();
 std::string test_data_dir();

@@ -94,8 +94,10 @@ MonitorSnapshot to_snapshot(SavedState state, std::string source);
 /// renames it over `path` and fsyncs the folder, so a crash leaves either the old or the new
 /// file, never a mix. Throws std::runtime_error naming the file ("cannot write /x/state.tmp: No
 /// space left on device"); a failure before the rename leaves `path` untouched and removes the
-/// `.tmp` if this call created it.
-void write_file_atomically(const std::string& path, std::string_view bytes);
+/// `.tmp` if this call created it. `mode` is what open() creates the file with, so the umask
+/// applies: 0640 keeps a state file private; a report a web server publishes wants 0666 (0644
+/// under the usual umask).
+void write_file_atomically(const std::string& path, std::string_view bytes, unsigned mode = 0640);
 
 /// Reads and decodes the state file at `path`: opened once and read whole, so a file replaced
 /// by a concurrent save is read either before or after, never half of each. nullopt when it does
