@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+// Notifiers against real HTTP peers: a webhook receiver that refuses and then accepts, one that
+// never answers, and a real Alertmanager (Debian's prometheus-alertmanager) on loopback.
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "http_targets.hpp"
+#include "resync/monitor.hpp"
+#include "resync/notify.hpp"
+#include "resync/util/wall_clock.hpp"
+#include "scripted_collector.hpp"
+#include "test_support.hpp"
+
+namespace resync {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Polls `done` every 20 ms until it holds or `timeout` passes.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+Poco::Dynamic::Var parse_json(const std::string& text) { return Poco::JSON::Parser().parse(text); }
+
+/// A webhook receiver on 127.0.0.1: answers `status_of(n)` to its n-th request (1-based) and
+/// records the bodies of those it answered 2xx. Thread-safe.
+class Receiver {
+ public:
+  explicit Receiver(std::function<int(int)> status_of)
+      : status_of_(std::move(status_of)), socket_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(4);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket_, params);
+    server_->start();
+  }
+  ~Receiver() { server_->stopAll(true); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/hook"; }
+  std::vector<std::string> accepted() const {
+    std::lock_guard lock(mutex_);
+    return accepted_;
+  }
+  int requests() const { return requests_.load(); }
+  std::string content_type() const {
+    std::lock_guard lock(mutex_);
+    return content_type_;
+  }
+
+ private:
+  class Handler : public Poco::Net::HTTPRequestHandler {
+   public:
+    explicit Handler(Receiver& r) : r_(r) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+      std::string body;
+      Poco::StreamCopier::copyToString(request.stream(), body);
+      const int status = r_.status_of_(++r_.requests_);
+      if (status >= 200 && status < 300) {
+        std::lock_guard lock(r_.mutex_);
+        r_.accepted_.push_back(body);
+        r_.content_type_ = request.getContentType();
+      }
+      response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+      response.setContentLength(0);
+      response.send();
+    }
+
+   private:
+    Receiver& r_;
+  };
+  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+   public:
+    explicit Factory(Receiver& r) : r_(r) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+      return new Handler(r_);
+    }
+
+   private:
+    Receiver& r_;
+  };
+
+  std::function<int(int)> status_of_;
+  Poco::Net::ServerSocket socket_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::atomic<int> requests_{0};
+  mutable std::mutex mutex_;
+  std::vector<std::string> accepted_;
+  std::string content_type_;
+};
+
+NotifierConfig webhook(const std::string& url) {
+  NotifierConfig c;
+  c.kind = NotifierConfig::Kind::kWebhook;
+  c.name = "hook";
+  c.url = url;
+  c.timeout = 2s;
+  c.backoff = 20ms;
+  c.max_backoff = 80ms;
+  return c;
+}
+
+SeriesLayout one_series() {
+  SeriesLayout layout;
+  layout.add({"x", "a", "p"});
+  return layout;
+}
+
+AlertRule rule_x(std::chrono::milliseconds for_duration = {}) {
+  AlertRule r;
+  r.metric = "x";
+  r.name = "x_high";
+  r.conditions = {{Severity::kCritical, Comparison::kAbove, 5}};
+  r.for_duration = for_duration;
+  r.flapping = FlapDetection{};
+  return r;
+}
+
+TEST(NotifierTest, WebhookGetsEveryTransitionOnceAndInOrder) {
+  // Refuses the first three attempts (503), then accepts everything.
+  Receiver receiver([](int n) { return n <= 3 ? 503 : 200; });
+  Notifier notifier(webhook(receiver.url()), "http://mon.example/monitoring", {});
+  notifier.start();
+  const SeriesLayout layout = one_series();
+  AlertEngine engine({rule_x(10s)}, layout);
+  engine.set_listener([&](const AlertEvent& e) { notifier.enqueue(e); });
+  // Seconds and values: pending, resolved (from pending), pending, firing after 10 s, resolved,
+  // pending, and the seventh change in 16 s makes it flap.
+  for (auto [t, v] : std::vector<std::pair<int64_t, double>>{
+           {0, 1}, {1, 9}, {2, 1}, {3, 9}, {13, 9}, {14, 1}, {15, 9}, {16, 1}}) {
+    const double row[] = {v};
+    engine.evaluate(t * 1000, row, nullptr);
+  }
+  const auto events = engine.events();
+  ASSERT_EQ(events.size(), 7u);
+  ASSERT_TRUE(eventually([&] { return receiver.accepted().size() >= events.size(); }));
+  std::this_thread::sleep_for(200ms);  // nothing more may come
+  const auto bodies = receiver.accepted();
+  ASSERT_EQ(bodies.size(), events.size());
+  EXPECT_EQ(receiver.requests(), int(events.size()) + 3);
+  EXPECT_EQ(receiver.content_type(), "application/json");
+  std::vector<std::string> states;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    const auto doc = parse_json(bodies[i]).extract<Poco::JSON::Object::Ptr>();
+    const AlertEvent& e = events[events.size() - 1 - i];  // events() is newest first
+    EXPECT_EQ(doc->getValue<int>("version"), 1);
+    EXPECT_EQ(doc->getValue<uint64_t>("sequence"), e.sequence);
+    EXPECT_EQ(doc->getValue<std::string>("rule"), "x_high");
+    EXPECT_EQ(doc->getValue<std::string>("instance"), "a");
+    EXPECT_EQ(doc->getValue<std::string>("dashboard_url"), "http://mon.example/monitoring");
+    states.push_back(doc->getValue<std::string>("state"));
+  }
+  EXPECT_THAT(states,
+              testing::ElementsAre("pending", "resolved", "pending", "firing", "resolved", "pending", "flapping"));
+  const NotifierHealth h = notifier.health();
+  EXPECT_EQ(h.sent, events.size());
+  EXPECT_EQ(h.failed, 0u);
+  EXPECT_EQ(h.dropped, 0u);
+  EXPECT_EQ(h.queued, 0u);
+  EXPECT_GT(h.last_success_ms, 0);
+  EXPECT_THAT(h.last_error, testing::HasSubstr("HTTP 503"));
+}
+
+TEST(NotifierTest, GivesUpAfterItsRetriesAndAtOnceOnAClientError) {
+  Receiver unavailable([](int) { return 503; });
+  NotifierConfig c = webhook(unavailable.url());
+  c.retries = 2;
+  Notifier retrying(c, "", {});
+  retrying.start();
+  AlertEvent e;
+  e.alert.state = AlertState::kFiring;
+  retrying.enqueue(e);
+  ASSERT_TRUE(eventually([&] { return retrying.health().failed == 1; }));
+  EXPECT_EQ(unavailable.requests(), 3);
+
+  Receiver refusing([](int) { return 400; });
+  Notifier refused(webhook(refusing.url()), "", {});
+  refused.start();
+  refused.enqueue(e);
+  refused.enqueue(e);
+  ASSERT_TRUE(eventually([&] { return refused.health().failed == 2; }));
+  EXPECT_EQ(refusing.requests(), 2);
+}
+
+TEST(NotifierTest, SecretsNeverReachTheKeptError) {
+  test::Blackhole hole;
+  NotifierConfig c = webhook("http://hook:s3cr3t@127.0.0.1:" + std::to_string(hole.port()) + "/x?token=qwerty");
+  c.timeout = 100ms;
+  c.retries = 0;
+  Notifier notifier(c, "", {"s3cr3t", "qwerty"});
+  notifier.start();
+  notifier.enqueue(AlertEvent{});
+  ASSERT_TRUE(eventually([&] { return notifier.health().failed == 1; }));
+  const NotifierHealth h = notifier.health();
+  EXPECT_THAT(h.last_error, testing::HasSubstr("timed out"));
+  EXPECT_THAT(h.last_error + h.url, testing::Not(testing::HasSubstr("s3cr3t")));
+  EXPECT_THAT(h.last_error, testing::Not(testing::HasSubstr("qwerty")));
+}
+
+// A receiver that accepts connections and never answers: the sampler keeps its grid, and the
+// queue stays at its bound, dropping the oldest.
+TEST(NotifierTest, ReceiverThatNeverAnswersDelaysNoSample) {
+  test::Blackhole hole;
+  const std::string yaml = "interval: 50ms\nwindow: 1m\nnotify:\n  webhook: {url: \"http://127.0.0.1:" +
+                           std::to_string(hole.port()) + "/hook\", timeout: 1s, queue: 5, retries: 100}\n" +
+                           "alerts:\n  - {metric: x, above: {warning: 0.5}}\n";
+  std::vector<std::unique_ptr<Collector>> collectors;
+  collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink& s, int call) { s.emit("x", call % 2); }));
+  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x"}}}, std::move(collectors));
+  std::mutex mutex;
+  std::vector<int64_t> grid, lag;
+  monitor.add_listener([&](int64_t t) {
+    std::lock_guard lock(mutex);
+    grid.push_back(t);
+    lag.push_back(wall_clock_ms() - t);
+  });
+  monitor.start();
+  std::this_thread::sleep_for(2s);
+  const NotifierHealth h = monitor.notifiers().at(0)->health();
+  monitor.stop();
+
+  std::lock_guard lock(mutex);
+  ASSERT_GE(grid.size(), 30u);
+  for (size_t i = 1; i < grid.size(); ++i) EXPECT_EQ(grid[i] - grid[i - 1], 50) << "sample " << i;
+  EXPECT_EQ(monitor.sampler().ticks_skipped(), 0u);
+  EXPECT_LT(*std::max_element(lag.begin(), lag.end()), 50) << "a sample was evaluated late";
+  EXPECT_LE(h.queued, 6u);  // the queue plus the one in flight
+  EXPECT_GE(h.dropped, 20u);
+  EXPECT_EQ(h.sent, 0u);
+}
+
+// Debian's prometheus-alertmanager on a free loopback port, gossip off, its own storage folder;
+// stopped by PID.
+class Alertmanager {
+ public:
+  Alertmanager() : port_(test::free_port()) {
+    const auto binary = test::find_program("prometheus-alertmanager");
+    if (!binary) throw std::runtime_error("prometheus-alertmanager not found; install it with scripts/deps --test");
+    test::write_file(dir_.file("am.yml"), "route:\n  receiver: none\n  group_wait: 1s\nreceivers:\n  - name: none\n");
+    process_ = std::make_unique<test::Process>(
+        std::vector<std::string>{*binary, "--config.file=" + dir_.file("am.yml"), "--storage.path=" + dir_.file("data"),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
+        dir_.file("am.log"));
+    if (!test::wait_for_port(port_, 20s)) throw std::runtime_error("alertmanager did not start: " + log());
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return test::read_file(dir_.file("am.log")); }
+  /// The alerts Alertmanager lists now.
+  Poco::JSON::Array::Ptr alerts() const {
+    const auto r = test::http_get(url() + "/api/v2/alerts");
+    return parse_json(r.body).extract<Poco::JSON::Array::Ptr>();
+  }
+
+ private:
+  test::TempDir dir_{"resync-am"};
+  uint16_t port_;
+  std::unique_ptr<test::Process> process_;
+};
+
+Poco::JSON::Object::Ptr find_alert(const Poco::JSON::Array::Ptr& alerts, const std::string& name) {
+  for (size_t i = 0; alerts && i < alerts->size(); ++i) {
+    auto a = alerts->getObject(static_cast<unsigned>(i));
+    if (a->getObject("labels")->getValue<std::string>("alertname") == name) return a;
+  }
+  return nullptr;
+}
+
+TEST(AlertmanagerTest, RuleFiresInAlertmanagerAndResolvedAlertLeavesIt) {
+  Alertmanager am;
+  std::atomic<double> value{1};
+  const std::string yaml = "interval: 100ms\nwindow: 1m\nnotify:\n  dashboard_url: \"http://mon.example:8000/monitoring\"\n"
+                           "  alertmanager: {url: \"" + am.url() + "\", resend: 1s, backoff: 100ms}\n" +
+                           "alerts:\n  - {metric: x, name: x_high, above: {critical: 5}, for: 300ms}\n";
+  std::vector<std::unique_ptr<Collector>> collectors;
+  collectors.push_back(
+      std::make_unique<test::ScriptedCollector>([&value](SampleSink& s, int) { s.emit("x", value.load()); }));
+  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x"}}}, std::move(collectors));
+  monitor.start();
+  value = 9;
+  Poco::JSON::Object::Ptr alert;
+  ASSERT_TRUE(eventually([&] { return (alert = find_alert(am.alerts(), "x_high")) != nullptr; }, 15s)) << am.log();
+  const auto labels = alert->getObject("labels");
+  EXPECT_EQ(labels->getValue<std::string>("severity"), "critical");
+  EXPECT_EQ(labels->getValue<std::string>("instance"), "a");
+  EXPECT_EQ(labels->getValue<std::string>("metric"), "x");
+  EXPECT_THAT(alert->getObject("annotations")->getValue<std::string>("summary"), testing::StartsWith("x [a] is 9"));
+  EXPECT_EQ(alert->getValue<std::string>("generatorURL"), "http://mon.example:8000/monitoring");
+
+  // Re-posted while firing: it is still listed, and processed, after several resends.
+  std::this_thread::sleep_for(2500ms);
+  alert = find_alert(am.alerts(), "x_high");
+  ASSERT_TRUE(alert);
+  EXPECT_EQ(alert->getObject("status")->getValue<std::string>("state"), "active");
+
+  value = 1;
+  EXPECT_TRUE(eventually([&] { return find_alert(am.alerts(), "x_high") == nullptr; }, 15s)) << am.log();
+  const NotifierHealth h = monitor.notifiers().at(0)->health();
+  monitor.stop();
+  EXPECT_EQ(h.failed, 0u);
+  EXPECT_GE(h.sent, 2u);  // firing and resolved
+  EXPECT_EQ(h.last_error, "");
+}
+
+}  // namespace
+}  // namespace resync
