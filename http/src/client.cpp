@@ -16,6 +16,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <istream>
 #include <ostream>
@@ -200,7 +201,15 @@ HttpResponse request(const std::string& method, const std::string& url, const st
       // Poco's socket stream reports a send timeout by throwing through the stream, which would
       // swallow it into badbit: let it reach the handlers below.
       request_body.exceptions(std::ios::badbit);
-      request_body.write(body->data(), static_cast<std::streamsize>(body->size()));
+      // Poco's send timeout is per socket write: a peer reading a little now and then would
+      // stretch the request past its deadline, so each chunk gets only what is left.
+      constexpr size_t kChunk = 16384;
+      for (size_t at = 0; at < body->size(); at += kChunk) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+        session->socket().setSendTimeout(to_timespan(left));
+        request_body.write(body->data() + at, static_cast<std::streamsize>(std::min(kChunk, body->size() - at)));
+      }
       request_body.flush();
     }
     // Connecting and sending each had the whole timeout; waiting for the status line gets only
@@ -248,6 +257,11 @@ HttpResponse request(const std::string& method, const std::string& url, const st
   } catch (const Poco::Net::NetException& e) {
     throw HttpError(HttpError::Kind::kProtocol, what + ": " + e.displayText());
   } catch (const Poco::IOException& e) {
+    // Poco 1.11 turns a receive timeout into TimeoutException but reports a send timeout
+    // (SO_SNDTIMEO) as the socket's EAGAIN: a peer that stopped reading our body.
+    if (e.code() == EAGAIN || e.code() == EWOULDBLOCK) {
+      throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+    }
     throw HttpError(HttpError::Kind::kConnect, what + ": " + e.displayText());
   } catch (const Poco::Exception& e) {
     throw HttpError(HttpError::Kind::kProtocol, what + ": " + e.displayText());
