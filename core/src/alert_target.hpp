@@ -29,7 +29,9 @@ std::string format_number(double v);
 
 /// Condition levels of the last 21 evaluations and Nagios' weighted percent of state changes
 /// over them (base/flapping.c: 20 possible changes, weighted 0.75 for the oldest to 1.25 for the
-/// newest, so recent changes count more).
+/// newest, so recent changes count more). Evaluated on every sample of a flapping rule, so the
+/// changes are kept as a bit mask (bit i: entry i differs from entry i + 1, oldest first) rather
+/// than recounted.
 class FlapHistory {
  public:
   static constexpr size_t kSize = 21;
@@ -37,22 +39,30 @@ class FlapHistory {
   /// Records one evaluation; the first fills the whole history, as Nagios starts from the
   /// current state, so a new series does not look like it has changed.
   void record(uint8_t level) {
-    if (filled_ == 0) {
+    if (!filled_) {
       levels_.fill(level);
-      filled_ = 1;
+      filled_ = true;
       head_ = 0;
+      changes_ = 0;
       return;
     }
+    const uint8_t newest = levels_[head_ == 0 ? kSize - 1 : head_ - 1];
+    changes_ = (changes_ >> 1) | (level != newest ? 1u << (kSize - 2) : 0u);
     levels_[head_] = level;
-    head_ = static_cast<uint8_t>((head_ + 1) % kSize);
+    head_ = head_ + 1 == kSize ? 0 : static_cast<uint8_t>(head_ + 1);
   }
   /// 0 to 100.
   double percent() const {
-    double changes = 0;
-    for (size_t x = 1; x < kSize; ++x) {
-      if (at(x) != at(x - 1)) changes += 0.75 + double(x - 1) * (0.5 / double(kSize - 2));
+    uint32_t m = changes_;
+    double positions = 0;
+    int count = 0;
+    while (m) {
+      positions += __builtin_ctz(m);
+      ++count;
+      m &= m - 1;
     }
-    return changes * 100.0 / double(kSize - 1);
+    const double weighted = 0.75 * count + positions * (0.5 / double(kSize - 2));
+    return weighted * 100.0 / double(kSize - 1);
   }
   uint8_t max_level() const {
     uint8_t m = 0;
@@ -61,18 +71,21 @@ class FlapHistory {
   }
   /// Oldest first; for the saved state.
   uint8_t at(size_t i) const { return levels_[(head_ + i) % kSize]; }
-  bool empty() const { return filled_ == 0; }
+  bool empty() const { return !filled_; }
   /// Replaces the history with `oldest_first` (kSize entries), or empties it.
   void assign(const std::array<uint8_t, kSize>& oldest_first, bool filled) {
     levels_ = oldest_first;
     head_ = 0;
-    filled_ = filled ? 1 : 0;
+    filled_ = filled;
+    changes_ = 0;
+    for (size_t i = 0; i + 1 < kSize; ++i) changes_ |= levels_[i] != levels_[i + 1] ? 1u << i : 0u;
   }
 
  private:
   std::array<uint8_t, kSize> levels_{};
   uint8_t head_ = 0;  // the oldest entry, overwritten next
-  uint8_t filled_ = 0;
+  bool filled_ = false;
+  uint32_t changes_ = 0;
 };
 
 }  // namespace detail
