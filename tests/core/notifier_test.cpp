@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "alertmanager.hpp"
 #include "http_targets.hpp"
 #include "resync/monitor.hpp"
 #include "resync/notify.hpp"
@@ -248,35 +249,8 @@ TEST(NotifierTest, ReceiverThatNeverAnswersDelaysNoSample) {
   EXPECT_EQ(h.sent, 0u);
 }
 
-// Debian's prometheus-alertmanager on a free loopback port, gossip off, its own storage folder;
-// stopped by PID.
-class Alertmanager {
- public:
-  Alertmanager() : port_(test::free_port()) {
-    const auto binary = test::find_program("prometheus-alertmanager");
-    if (!binary) throw std::runtime_error("prometheus-alertmanager not found; install it with scripts/deps --test");
-    test::write_file(dir_.file("am.yml"), "route:\n  receiver: none\n  group_wait: 1s\nreceivers:\n  - name: none\n");
-    process_ = std::make_unique<test::Process>(
-        std::vector<std::string>{*binary, "--config.file=" + dir_.file("am.yml"), "--storage.path=" + dir_.file("data"),
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
-        dir_.file("am.log"));
-    if (!test::wait_for_port(port_, 20s)) throw std::runtime_error("alertmanager did not start: " + log());
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string log() const { return test::read_file(dir_.file("am.log")); }
-  /// The alerts Alertmanager lists now.
-  Poco::JSON::Array::Ptr alerts() const {
-    const auto r = test::http_get(url() + "/api/v2/alerts");
-    return parse_json(r.body).extract<Poco::JSON::Array::Ptr>();
-  }
-
- private:
-  test::TempDir dir_{"resync-am"};
-  uint16_t port_;
-  std::unique_ptr<test::Process> process_;
-};
-
-Poco::JSON::Object::Ptr find_alert(const Poco::JSON::Array::Ptr& alerts, const std::string& name) {
+Poco::JSON::Object::Ptr find_alert(const test::Alertmanager& am, const std::string& name) {
+  const auto alerts = parse_json(am.alerts_json()).extract<Poco::JSON::Array::Ptr>();
   for (size_t i = 0; alerts && i < alerts->size(); ++i) {
     auto a = alerts->getObject(static_cast<unsigned>(i));
     if (a->getObject("labels")->getValue<std::string>("alertname") == name) return a;
@@ -285,7 +259,7 @@ Poco::JSON::Object::Ptr find_alert(const Poco::JSON::Array::Ptr& alerts, const s
 }
 
 TEST(AlertmanagerTest, RuleFiresInAlertmanagerAndResolvedAlertLeavesIt) {
-  Alertmanager am;
+  test::Alertmanager am;
   std::atomic<double> value{1};
   const std::string yaml = "interval: 100ms\nwindow: 1m\nnotify:\n  dashboard_url: \"http://mon.example:8000/monitoring\"\n"
                            "  alertmanager: {url: \"" + am.url() + "\", resend: 1s, backoff: 100ms}\n" +
@@ -297,7 +271,7 @@ TEST(AlertmanagerTest, RuleFiresInAlertmanagerAndResolvedAlertLeavesIt) {
   monitor.start();
   value = 9;
   Poco::JSON::Object::Ptr alert;
-  ASSERT_TRUE(eventually([&] { return (alert = find_alert(am.alerts(), "x_high")) != nullptr; }, 15s)) << am.log();
+  ASSERT_TRUE(eventually([&] { return (alert = find_alert(am, "x_high")) != nullptr; }, 15s)) << am.log();
   const auto labels = alert->getObject("labels");
   EXPECT_EQ(labels->getValue<std::string>("severity"), "critical");
   EXPECT_EQ(labels->getValue<std::string>("instance"), "a");
@@ -307,12 +281,12 @@ TEST(AlertmanagerTest, RuleFiresInAlertmanagerAndResolvedAlertLeavesIt) {
 
   // Re-posted while firing: it is still listed, and processed, after several resends.
   std::this_thread::sleep_for(2500ms);
-  alert = find_alert(am.alerts(), "x_high");
+  alert = find_alert(am, "x_high");
   ASSERT_TRUE(alert);
   EXPECT_EQ(alert->getObject("status")->getValue<std::string>("state"), "active");
 
   value = 1;
-  EXPECT_TRUE(eventually([&] { return find_alert(am.alerts(), "x_high") == nullptr; }, 15s)) << am.log();
+  EXPECT_TRUE(eventually([&] { return find_alert(am, "x_high") == nullptr; }, 15s)) << am.log();
   const NotifierHealth h = monitor.notifiers().at(0)->health();
   monitor.stop();
   EXPECT_EQ(h.failed, 0u);
