@@ -54,7 +54,9 @@ void Notifier::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  resend_at_ = Clock::now();
+  // Alerts restored at start are re-posted at once (Alertmanager may have expired them while we
+  // were down); alerts that fire from now on are posted when they do, then every `resend`.
+  resend_at_ = seeded_ ? Clock::now() : Clock::now() + config_.resend;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -73,6 +75,16 @@ void Notifier::enqueue(const AlertEvent& event) {
     // The set to re-post follows every event as it happens, not as it is delivered: an event
     // dropped from a full queue must not leave a resolved alert being re-posted forever.
     if (config_.kind == NotifierConfig::Kind::kAlertmanager) {
+      // Severity is a label, so an alert that settles from flapping at another severity is another
+      // alert to Alertmanager: end the old one rather than let it linger until its endsAt.
+      if (auto it = firing_.find(event.alert.id); it != firing_.end() && it->second.severity != event.alert.severity) {
+        AlertEvent ended = event;
+        ended.previous = it->second.state;
+        ended.alert = it->second;
+        ended.alert.state = AlertState::kResolved;
+        ended.alert.resolved_at_ms = event.at_ms;
+        queue_.push_back(std::move(ended));
+      }
       if (event.alert.active()) firing_[event.alert.id] = event.alert;
       else firing_.erase(event.alert.id);
     }
@@ -89,7 +101,7 @@ void Notifier::seed(const std::vector<Alert>& active) {
   std::lock_guard lock(mutex_);
   if (config_.kind != NotifierConfig::Kind::kAlertmanager) return;
   for (const Alert& a : active) firing_[a.id] = a;
-  resend_at_ = Clock::now();
+  seeded_ = !firing_.empty();
 }
 
 NotifierHealth Notifier::health() const {
@@ -108,7 +120,8 @@ std::string Notifier::body_for(const std::vector<AlertEvent>& batch, int64_t now
     const Alert& a = it->alert;
     const bool fired = a.active() || it->previous == AlertState::kFiring || it->previous == AlertState::kFlapping;
     if (!fired) continue;
-    if (std::none_of(alerts.begin(), alerts.end(), [&](const Alert& b) { return b.id == a.id; })) alerts.push_back(a);
+    const auto same = [&](const Alert& b) { return b.id == a.id && b.severity == a.severity; };
+    if (std::none_of(alerts.begin(), alerts.end(), same)) alerts.push_back(a);
   }
   if (alerts.empty()) return {};
   std::reverse(alerts.begin(), alerts.end());

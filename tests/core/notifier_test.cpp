@@ -249,6 +249,91 @@ TEST(NotifierTest, ReceiverThatNeverAnswersDelaysNoSample) {
   EXPECT_EQ(h.sent, 0u);
 }
 
+// A restart during an active alert (its state saved and restored): Alertmanager hears of it again
+// at once, as its clients must repeat firing alerts anyway; the webhook gets nothing twice.
+TEST(NotifierTest, RestoredAlertsGoToAlertmanagerAgainButNotToWebhooks) {
+  Receiver am([](int) { return 200; });
+  Receiver hook([](int) { return 200; });
+  const std::string yaml = "interval: 1h\nwindow: 2h\nnotify:\n  alertmanager: {url: \"" + am.url() +
+                           "\"}\n  webhook: {url: \"" + hook.url() + "\"}\n" +
+                           "alerts:\n  - {metric: x, name: x_high, above: {critical: 5}}\n";
+  auto monitor = [&] {
+    std::vector<std::unique_ptr<Collector>> collectors;
+    collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink& s, int) { s.emit("x", 9); }));
+    return std::make_unique<Monitor>(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"),
+                                     std::vector<InstanceInfo>{{"a", "p", {"x"}}}, std::move(collectors));
+  };
+  std::string saved;
+  {
+    auto before = monitor();
+    before->sample_now(3'600'000);
+    ASSERT_EQ(before->alerts().active().size(), 1u);
+    saved = before->alerts().save_state();
+  }
+  auto after = monitor();
+  after->alerts().restore_state(saved);
+  after->start();  // the first sample is up to an hour away
+  ASSERT_TRUE(eventually([&] { return am.accepted().size() == 1; })) << am.requests();
+  const auto posted = parse_json(am.accepted()[0]).extract<Poco::JSON::Array::Ptr>();
+  ASSERT_EQ(posted->size(), 1u);
+  EXPECT_EQ(posted->getObject(0)->getObject("labels")->getValue<std::string>("alertname"), "x_high");
+  std::this_thread::sleep_for(300ms);
+  after->stop();
+  EXPECT_EQ(hook.requests(), 0);
+  EXPECT_EQ(am.requests(), 1);
+}
+
+// What an Alertmanager notifier posts, read by a stand-in receiver: batches of alerts with labels,
+// annotations, startsAt and endsAt; an alert whose severity changes ends under its old labels.
+TEST(NotifierTest, AlertmanagerPayloadFollowsEachAlertsLabels) {
+  Receiver receiver([](int) { return 200; });
+  NotifierConfig c = webhook(receiver.url());
+  c.kind = NotifierConfig::Kind::kAlertmanager;
+  c.resend = 1h;
+  Notifier notifier(c, "http://mon.example/monitoring", {});
+  AlertEvent e;
+  e.sequence = 1;
+  e.at_ms = 1'700'000'000'000;
+  e.alert.rule = "x_high";
+  e.alert.type = "x";
+  e.alert.instance = "a";
+  e.alert.id = 7;
+  e.alert.severity = Severity::kWarning;
+  e.alert.state = AlertState::kFlapping;
+  e.alert.started_at_ms = e.at_ms - 5000;
+  e.alert.message = "x [a] is flapping";
+  notifier.enqueue(e);
+  AlertEvent settled = e;
+  settled.sequence = 2;
+  settled.previous = AlertState::kFlapping;
+  settled.at_ms += 60000;
+  settled.alert.severity = Severity::kCritical;
+  settled.alert.state = AlertState::kFiring;
+  notifier.enqueue(settled);
+  AlertEvent pending;  // never fired: not Alertmanager's business
+  pending.alert.state = AlertState::kPending;
+  notifier.enqueue(pending);
+  notifier.start();
+  ASSERT_TRUE(eventually([&] { return notifier.health().queued == 0 && receiver.requests() >= 1; }));
+  ASSERT_EQ(receiver.accepted().size(), 1u);  // one batch
+  const auto alerts = parse_json(receiver.accepted()[0]).extract<Poco::JSON::Array::Ptr>();
+  ASSERT_EQ(alerts->size(), 2u);
+  const auto ended = alerts->getObject(0);
+  EXPECT_EQ(ended->getObject("labels")->getValue<std::string>("severity"), "warning");
+  EXPECT_EQ(ended->getValue<std::string>("endsAt"), "2023-11-14T22:14:20.000Z");
+  const auto firing = alerts->getObject(1);
+  const auto labels = firing->getObject("labels");
+  EXPECT_EQ(labels->getValue<std::string>("alertname"), "x_high");
+  EXPECT_EQ(labels->getValue<std::string>("severity"), "critical");
+  EXPECT_EQ(labels->getValue<std::string>("instance"), "a");
+  EXPECT_EQ(labels->getValue<std::string>("metric"), "x");
+  EXPECT_EQ(firing->getObject("annotations")->getValue<std::string>("state"), "firing");
+  EXPECT_EQ(firing->getValue<std::string>("startsAt"), "2023-11-14T22:13:15.000Z");
+  // Four resends ahead: hours here.
+  EXPECT_GT(firing->getValue<std::string>("endsAt"), format_rfc3339_ms(wall_clock_ms() + 3 * 3600 * 1000));
+  EXPECT_EQ(firing->getValue<std::string>("generatorURL"), "http://mon.example/monitoring");
+}
+
 Poco::JSON::Object::Ptr find_alert(const test::Alertmanager& am, const std::string& name) {
   const auto alerts = parse_json(am.alerts_json()).extract<Poco::JSON::Array::Ptr>();
   for (size_t i = 0; alerts && i < alerts->size(); ++i) {

@@ -150,7 +150,7 @@ class AlertEngine {
   std::string save_state() const;
   /// Restores what save_state() wrote, matching rules by name, metric and instance filter and
   /// instances by name; state of rules or instances no longer configured is dropped. Emits no
-  /// events. Throws std::invalid_argument, changing nothing, for a blob that is truncated, too
+  /// events. Meant for start-up, before the first evaluate(). Throws std::invalid_argument, changing nothing, for a blob that is truncated, too
   /// large, of another version or whose checksum does not match.
   void restore_state(std::string_view blob);
   static constexpr size_t kMaxStateBytes = 4 * 1024 * 1024;

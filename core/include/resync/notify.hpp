@@ -109,6 +109,7 @@ class Notifier {
   Clock::time_point resend_at_{};
   NotifierHealth health_;
   bool stopping_ = false;
+  bool seeded_ = false;  // alerts restored before start(): re-post them at once
   std::thread thread_;
 };
 
