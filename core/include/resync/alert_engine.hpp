@@ -95,8 +95,11 @@ struct Alert {
   double threshold = 0;  ///< the level crossed; NaN for absent and flapping alerts
   uint64_t id = 0;       ///< episode number, unique within one engine's life and its saved state
 
-  /// Firing or flapping: an alert someone is told about. Pending alerts are not active yet.
-  bool active() const { return state == AlertState::kFiring || state == AlertState::kFlapping; }
+  /// Firing or flapping and not resolved: an alert someone is told about. Pending alerts are not
+  /// active yet.
+  bool active() const {
+    return !resolved_at_ms && (state == AlertState::kFiring || state == AlertState::kFlapping);
+  }
 };
 
 /// One transition of an episode: to pending, firing, flapping or resolved. `alert` is the episode
