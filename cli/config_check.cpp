@@ -24,7 +24,12 @@ void add_config_command(CLI::App& app, const GlobalOptions&, Action& action) {
                   format_duration(c.interval).c_str(), format_duration(c.window).c_str(), c.capacity(),
                   c.collectors.size());
       for (const auto& cc : c.collectors) std::printf(" %s (%s)", cc.name.c_str(), cc.plugin.c_str());
-      std::printf("; %zu alert rule(s)\n", c.alerts.size());
+      std::printf("; %zu alert rule(s)", c.alerts.size());
+      for (const auto& n : c.notify.notifiers) {
+        std::printf("; notify %s (%s)", n.name.c_str(),
+                    n.kind == NotifierConfig::Kind::kAlertmanager ? "alertmanager" : "webhook");
+      }
+      std::printf("\n");
       return 0;
     };
   });

@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "config_notify.hpp"
 #include "config_rules.hpp"
 #include "config_tree.hpp"
 #include "resync/error.hpp"
@@ -42,7 +43,7 @@ class Loader : private ConfigReader {
     Config c;
     c.source = source();
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
-    check_keys(root, "", {"interval", "window", "plugin_dir", "state_file", "server", "collectors", "alerts"});
+    check_keys(root, "", {"interval", "window", "plugin_dir", "state_file", "server", "collectors", "alerts", "notify"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
       if (c.interval < kMinInterval) fail(v->line, "interval", "must be at least " + format_duration(kMinInterval));
@@ -61,6 +62,7 @@ class Loader : private ConfigReader {
     if (const Node* v = root.find("server")) parse_server(*v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
     if (const Node* v = root.find("alerts")) c.alerts = detail::parse_alert_rules(*this, *v);
+    if (const Node* v = root.find("notify")) detail::parse_notify(*this, *v, c);
     return finish(c);
   }
 

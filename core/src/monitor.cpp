@@ -85,26 +85,47 @@ void Monitor::add_instance(InstanceInfo info) {
 void Monitor::check_rules() const {
   for (const AlertRule& rule : config_.alerts) {
     if (rule.key_path.empty()) continue;
-    auto known = [this](const std::string& metric) { return layout_.find_first(metric).has_value(); };
+    auto fail = [&](int line, const std::string& key, const std::string& message) {
+      throw ConfigError(config_message(config_.source, line, rule.key_path + "." + key, message));
+    };
+    const InstanceInfo* instance = nullptr;
+    if (!rule.instance.empty()) {
+      std::string names;
+      for (const InstanceInfo& i : instances_) {
+        if (i.name == rule.instance) instance = &i;
+        names += (names.empty() ? "" : ", ") + i.name;
+      }
+      if (!instance) {
+        fail(rule.instance_line, "instance",
+             "no collector instance is named \"" + rule.instance + "\"; configured: " + (names.empty() ? "none" : names));
+      }
+    }
+    auto known = [&](const std::string& metric) {
+      return instance ? layout_.find(metric, instance->name).has_value() : layout_.find_first(metric).has_value();
+    };
     if (!known(rule.metric)) {
-      throw ConfigError(config_message(config_.source, rule.line, rule.key_path + ".metric",
-                                       "no configured collector provides \"" + rule.metric + "\"" +
-                                           known_series()));
+      if (instance && layout_.find_first(rule.metric)) {
+        fail(rule.line, "metric",
+             "instance \"" + instance->name + "\" (plugin " + instance->plugin + ") does not provide \"" + rule.metric +
+                 "\"" + known_series(instance->name));
+      }
+      fail(rule.line, "metric", "no configured collector provides \"" + rule.metric + "\"" + known_series());
     }
     if (!rule.guard) continue;
     for (size_t i = 0; i < rule.guard->metrics.size(); ++i) {
       if (!known(rule.guard->metrics[i])) {
-        throw ConfigError(config_message(config_.source, rule.line,
-                                         rule.key_path + ".guard.metrics[" + std::to_string(i) + "]",
-                                         "no configured collector provides \"" + rule.guard->metrics[i] + "\""));
+        fail(rule.line, "guard.metrics[" + std::to_string(i) + "]",
+             "no configured collector provides \"" + rule.guard->metrics[i] + "\"" +
+                 (instance ? " on instance \"" + instance->name + "\"" : std::string()));
       }
     }
   }
 }
 
-std::string Monitor::known_series() const {
+std::string Monitor::known_series(const std::string& instance) const {
   std::vector<std::string> names;
   for (const SeriesKey& k : layout_.keys()) {
+    if (!instance.empty() && k.instance != instance) continue;
     if (is_host_series(k.metric) || std::find(names.begin(), names.end(), k.metric) != names.end()) continue;
     names.push_back(k.metric);
   }
@@ -129,6 +150,9 @@ MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
   s.rows_held = store_->size();
   s.alerts = alerts_->recent();
   s.active = alerts_->active();
+  s.current = alerts_->current();
+  s.events = alerts_->events();
+  for (const auto& n : notifiers_) s.notifiers.push_back(n->health());
   s.health = sampler_->health();
   s.runs_started = sampler_->runs_started();
   s.ticks_skipped = sampler_->ticks_skipped();
@@ -140,6 +164,16 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   keys_ = std::make_shared<const std::vector<SeriesKey>>(layout_.keys());
   store_ = std::make_unique<RingBuffer>(layout_.size(), config_.capacity());
   alerts_ = std::make_unique<AlertEngine>(config_.alerts, layout_);
+  const std::string dashboard_url =
+      config_.notify.dashboard_url.empty() ? default_dashboard_url(config_.server.bind) : config_.notify.dashboard_url;
+  for (const NotifierConfig& n : config_.notify.notifiers) {
+    notifiers_.push_back(std::make_unique<Notifier>(n, dashboard_url, config_.secrets));
+  }
+  if (!notifiers_.empty()) {
+    alerts_->set_listener([this](const AlertEvent& e) {
+      for (const auto& n : notifiers_) n->enqueue(e);
+    });
+  }
   SamplerOptions options;
   options.interval = config_.interval;
   options.secrets = config_.secrets;
@@ -161,6 +195,13 @@ void Monitor::start() {
             .count();
     state_->restore(layout_, *store_, now_ms);
   }
+  // Alerts restored with the state are already announced: Alertmanager hears of them again at
+  // its next resend (it expects that), webhooks not at all.
+  const std::vector<Alert> restored = alerts_->active();
+  for (const auto& n : notifiers_) {
+    n->seed(restored);
+    n->start();
+  }
   // Set before the sampler thread exists and cleared after it is joined, so on_sample() reads
   // it on that thread without a lock.
   running_ = true;
@@ -172,6 +213,7 @@ void Monitor::stop() {
   // Only a started monitor saves: `resync-mon current` never starts one and must not replace a
   // server's history with its two samples.
   if (state_ && running_) state_->save(snapshot());
+  for (const auto& n : notifiers_) n->stop();
   running_ = false;
 }
 

@@ -16,8 +16,10 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <istream>
+#include <ostream>
 #include <memory>
 #include <mutex>
 
@@ -149,11 +151,14 @@ std::string display_url(const std::string& url) {
   }
 }
 
-HttpResponse http_get(const std::string& url, const HttpOptions& options) {
+namespace {
+
+HttpResponse request(const std::string& method, const std::string& url, const std::string* body,
+                     const std::string& content_type, const HttpOptions& options) {
   const std::string problem = check_url(url);
   if (!problem.empty()) throw std::invalid_argument(url + ": " + problem);
   const Poco::URI uri(url);
-  const std::string what = "GET " + display_url(uri);
+  const std::string what = method + " " + display_url(uri);
   const auto started = Clock::now();
   const auto deadline = started + options.timeout;
 
@@ -175,19 +180,38 @@ HttpResponse http_get(const std::string& url, const HttpOptions& options) {
   session->setTimeout(to_timespan(connect_timeout), to_timespan(options.timeout), to_timespan(options.timeout));
   session->setKeepAlive(false);
 
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, uri.getPathAndQuery(),
-                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  const std::string path = uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery();
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   request.set("User-Agent", "resync-mon");
   request.set("Accept", "*/*");
   if (!options.bearer_token.empty()) request.set("Authorization", "Bearer " + options.bearer_token);
   if (!options.basic_user.empty()) {
     Poco::Net::HTTPBasicCredentials(options.basic_user, options.basic_password).authenticate(request);
   }
+  if (body) {
+    request.setContentType(content_type);
+    request.setContentLength64(static_cast<Poco::Int64>(body->size()));
+  }
   for (const auto& [k, v] : options.headers) request.set(k, v);
 
   HttpResponse out;
   try {
-    session->sendRequest(request);
+    std::ostream& request_body = session->sendRequest(request);
+    if (body) {
+      // Poco's socket stream reports a send timeout by throwing through the stream, which would
+      // swallow it into badbit: let it reach the handlers below.
+      request_body.exceptions(std::ios::badbit);
+      // Poco's send timeout is per socket write: a peer reading a little now and then would
+      // stretch the request past its deadline, so each chunk gets only what is left.
+      constexpr size_t kChunk = 16384;
+      for (size_t at = 0; at < body->size(); at += kChunk) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+        session->socket().setSendTimeout(to_timespan(left));
+        request_body.write(body->data() + at, static_cast<std::streamsize>(std::min(kChunk, body->size() - at)));
+      }
+      request_body.flush();
+    }
     // Connecting and sending each had the whole timeout; waiting for the status line gets only
     // what is left, so a server that is slow at every step still ends at the deadline.
     const auto left_for_response = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -233,12 +257,28 @@ HttpResponse http_get(const std::string& url, const HttpOptions& options) {
   } catch (const Poco::Net::NetException& e) {
     throw HttpError(HttpError::Kind::kProtocol, what + ": " + e.displayText());
   } catch (const Poco::IOException& e) {
+    // Poco 1.11 turns a receive timeout into TimeoutException but reports a send timeout
+    // (SO_SNDTIMEO) as the socket's EAGAIN: a peer that stopped reading our body.
+    if (e.code() == EAGAIN || e.code() == EWOULDBLOCK) {
+      throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+    }
     throw HttpError(HttpError::Kind::kConnect, what + ": " + e.displayText());
   } catch (const Poco::Exception& e) {
     throw HttpError(HttpError::Kind::kProtocol, what + ": " + e.displayText());
   }
   out.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   return out;
+}
+
+}  // namespace
+
+HttpResponse http_get(const std::string& url, const HttpOptions& options) {
+  return request(Poco::Net::HTTPRequest::HTTP_GET, url, nullptr, "", options);
+}
+
+HttpResponse http_post(const std::string& url, const std::string& body, const std::string& content_type,
+                       const HttpOptions& options) {
+  return request(Poco::Net::HTTPRequest::HTTP_POST, url, &body, content_type, options);
 }
 
 }  // namespace resync::http

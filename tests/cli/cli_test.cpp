@@ -100,7 +100,7 @@ TEST(CliTest, ConfigCheckGoodFile) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             config("local.yaml") +
-                ": ok; interval 200ms, window 1m (300 samples), 1 collector(s): system (system); 4 alert rule(s)\n");
+                ": ok; interval 200ms, window 1m (300 samples), 1 collector(s): system (system); 5 alert rule(s)\n");
   EXPECT_EQ(r.err, "");
 }
 

@@ -20,7 +20,13 @@ class Feed {
   Feed(std::vector<AlertRule> rules, const SeriesLayout& layout, size_t keep = 20)
       : engine(std::move(rules), layout, keep) {}
 
+  /// The alerts of the transitions this row caused, in order.
   std::vector<Alert> push(int64_t t, std::vector<double> row) {
+    std::vector<Alert> alerts;
+    for (const AlertEvent& e : events(t, std::move(row))) alerts.push_back(e.alert);
+    return alerts;
+  }
+  std::vector<AlertEvent> events(int64_t t, std::vector<double> row) {
     auto events = engine.evaluate(t, row.data(), previous_.empty() ? nullptr : previous_.data());
     previous_ = std::move(row);
     return events;
@@ -43,13 +49,20 @@ SeriesLayout api_layout() {
 
 TEST(AlertEngineTest, DefaultRulesReproduceTheOriginalDashboard) {
   const auto rules = default_alert_rules();
-  ASSERT_EQ(rules.size(), 4u);
+  ASSERT_EQ(rules.size(), 5u);
   EXPECT_EQ(rules[0].metric, "error_rate");
   EXPECT_EQ(rules[1].metric, "cache_hit_ratio");
   ASSERT_TRUE(rules[1].guard.has_value());
   EXPECT_EQ(rules[1].guard->min_increase, 100);
   EXPECT_EQ(rules[2].metric, "response_time_p95");
   EXPECT_EQ(rules[3].metric, "tws_connected");
+  // A collector that is down warns after a minute.
+  EXPECT_EQ(rules[4].metric, "collector_up");
+  ASSERT_EQ(rules[4].conditions.size(), 1u);
+  EXPECT_EQ(rules[4].conditions[0].comparison, Comparison::kEquals);
+  EXPECT_EQ(rules[4].conditions[0].threshold, 0);
+  EXPECT_EQ(rules[4].conditions[0].severity, Severity::kWarning);
+  EXPECT_EQ(rules[4].for_duration, std::chrono::minutes{1});
 }
 
 TEST(AlertEngineTest, FiresOnceAndResolves) {
@@ -126,21 +139,29 @@ TEST(AlertEngineTest, ForDurationDelaysFiring) {
   std::vector<AlertRule> rules{
       {"error_rate", {{Severity::kWarning, Comparison::kAbove, 5}}, std::nullopt, std::chrono::seconds{30}}};
   Feed feed(rules, layout);
-  EXPECT_TRUE(feed.push(0, {9, 0}).empty());
+  const auto pending = feed.push(0, {9, 0});
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].state, AlertState::kPending);
+  EXPECT_FALSE(pending[0].active());
+  EXPECT_TRUE(feed.engine.active().empty());
+  ASSERT_EQ(feed.engine.current().size(), 1u);
+  EXPECT_TRUE(feed.engine.recent().empty());  // the history holds alerts that fired
   EXPECT_TRUE(feed.push(10000, {9, 0}).empty());
   EXPECT_TRUE(feed.push(20000, {9, 0}).empty());
   const auto fired = feed.push(30000, {9, 0});
   ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].state, AlertState::kFiring);
   EXPECT_EQ(fired[0].started_at_ms, 0);
   EXPECT_EQ(fired[0].timestamp_ms, 30000);
+  EXPECT_EQ(fired[0].id, pending[0].id);
 
   // A dip restarts the clock.
-  Feed flapping(rules, layout);
-  flapping.push(0, {9, 0});
-  flapping.push(20000, {1, 0});
-  EXPECT_TRUE(flapping.push(25000, {9, 0}).empty());
-  EXPECT_TRUE(flapping.push(50000, {9, 0}).empty());
-  EXPECT_EQ(flapping.push(55000, {9, 0}).size(), 1u);
+  Feed dipping(rules, layout);
+  dipping.push(0, {9, 0});
+  EXPECT_EQ(dipping.push(20000, {1, 0}).size(), 1u);  // pending -> resolved
+  EXPECT_EQ(dipping.push(25000, {9, 0}).size(), 1u);  // pending again
+  EXPECT_TRUE(dipping.push(50000, {9, 0}).empty());
+  EXPECT_EQ(dipping.push(55000, {9, 0}).size(), 1u);
 }
 
 TEST(AlertEngineTest, NaNNeverFires) {
@@ -268,7 +289,7 @@ TEST(AlertEngineTest, ListenerSeesEveryFireAndResolve) {
   const SeriesLayout layout = api_layout();
   Feed feed(default_alert_rules(), layout);
   std::vector<std::pair<std::string, bool>> seen;
-  feed.engine.set_listener([&](const Alert& a) { seen.emplace_back(a.type, a.active()); });
+  feed.engine.set_listener([&](const AlertEvent& e) { seen.emplace_back(e.alert.type, e.alert.active()); });
   feed.push(1000, {6, 0});
   feed.push(2000, {6, 0});
   feed.push(3000, {0, 0});

@@ -151,10 +151,10 @@ TEST_F(ConfigTest, UnsetEnvironmentVariableIsAnError) {
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(yaml_error("interval: 5s\nwindw: 2h\n"),
             "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, state_file, server, "
-            "collectors, alerts");
+            "collectors, alerts, notify");
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
             "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, state_file, server, "
-            "collectors, alerts");
+            "collectors, alerts, notify");
   EXPECT_EQ(
       yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
       "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, max_ws_clients, threads");
@@ -220,7 +220,7 @@ TEST_F(ConfigTest, WrongShapesNameTheKey) {
   EXPECT_EQ(yaml_error("interval: [5s]\n"), "test.yaml:1: interval: expected a single value");
   EXPECT_EQ(toml_error("[[alerts]]\nmetric = \"error_rate\"\n"),
             "test.toml:1: alerts[0]: no threshold; add above, at_least, below, at_most or equals with warning "
-            "and/or critical");
+            "and/or critical, or absent_for");
 }
 
 TEST_F(ConfigTest, SyntaxErrorsNameFileAndLine) {
@@ -263,7 +263,7 @@ TEST_F(ConfigTest, EmptyFileMeansDefaultsWithoutCollectors) {
   const Config c = parse_config("", ConfigFormat::kYaml, "empty.yaml");
   EXPECT_EQ(c.interval, 5s);
   EXPECT_TRUE(c.collectors.empty());
-  EXPECT_EQ(c.alerts.size(), 4u);
+  EXPECT_EQ(c.alerts.size(), 5u);
   EXPECT_TRUE(parse_config("alerts: []\n", ConfigFormat::kYaml, "t").alerts.empty());
 }
 

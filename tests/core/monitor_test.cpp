@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 
@@ -138,6 +139,52 @@ TEST(MonitorTest, RulesMayOnlyNameSeriesAConfiguredPluginDeclares) {
   }
   // The cache plugin exists, but no cache collector is configured.
   EXPECT_THROW(load("  - {metric: cache_hit_ratio, below: {warning: 80}}\n"), ConfigError);
+}
+
+// A rule on one instance's series: the instance must exist and provide the metric.
+TEST(MonitorTest, RulesOnOneInstanceNameAnInstanceThatHasTheSeries) {
+  auto load = [](const std::string& rule) {
+    return Monitor(parse_config("plugin_dir: " RESYNC_PLUGIN_BUILD_DIR "\ncollectors:\n  - {plugin: system, name: host}\n"
+                                "alerts:\n" + rule,
+                                ConfigFormat::kYaml, "rules.yaml"));
+  };
+  auto error = [&](const std::string& rule) -> std::string {
+    try {
+      load(rule);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error("  - {metric: host_cpu_percent, instance: host, above: {warning: 90}}\n"), "");
+  EXPECT_EQ(error("  - {metric: collector_up, instance: host, equals: {warning: 0}}\n"), "");
+  EXPECT_EQ(error("  - metric: host_cpu_percent\n    instance: redis\n    above: {warning: 90}\n"),
+            "rules.yaml:6: alerts[0].instance: no collector instance is named \"redis\"; configured: host");
+  EXPECT_THAT(error("  - {metric: error_rate, instance: host, above: {warning: 5}}\n"),
+              testing::StartsWith("rules.yaml:5: alerts[0].metric: no configured collector provides \"error_rate\""));
+}
+
+// One engine outage under load: every other run of the collector fails (its series are then
+// missing) between runs that report the engine down. One alert, resolved once it is back.
+TEST(MonitorTest, AnOutageWithFailedRunsInBetweenIsOneAlert) {
+  std::atomic<bool> down{false};
+  std::vector<std::unique_ptr<Collector>> collectors;
+  collectors.push_back(std::make_unique<ScriptedCollector>([&down](SampleSink& s, int call) {
+    if (!down) return s.emit("tws_connected", 1);
+    if (call % 2) throw CollectError("no result within its deadline");
+    s.emit("tws_connected", 0);
+  }));
+  Monitor monitor(config("interval: 1s\n"), {{"tws", "tws", {"tws_connected"}}}, std::move(collectors));
+  int64_t t = 1000;
+  monitor.sample_now(t);
+  down = true;
+  for (int i = 0; i < 120; ++i) monitor.sample_now(t += 1000);
+  down = false;
+  for (int i = 0; i < 120 && !monitor.alerts().active().empty(); ++i) monitor.sample_now(t += 1000);
+  size_t tws_alerts = 0;
+  for (const Alert& a : monitor.alerts().recent()) tws_alerts += a.type == "tws_connected";
+  EXPECT_EQ(tws_alerts, 1u);
+  EXPECT_TRUE(monitor.alerts().active().empty());
 }
 
 }  // namespace

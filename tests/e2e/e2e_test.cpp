@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Issue 4's acceptance, tried as a user would: examples/resync.yaml pointed at real servers (a
-// redis-server, a service instrumented with the official Prometheus Python client, and the HCL
-// Workload Automation stand-in over HTTPS), read through the real resync-mon binary.
+// Issues 4 and 9's acceptance, tried as a user would: examples/resync.yaml pointed at real
+// servers (a redis-server, a service instrumented with the official Prometheus Python client, the
+// HCL Workload Automation stand-in over HTTPS and an Alertmanager), through the real binary.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "alertmanager.hpp"
 #include "redis_server.hpp"
 #include "test_support.hpp"
 #include "tws_fixture.hpp"
@@ -273,6 +274,74 @@ TEST(EndToEndTest, RedisOutageIsIsolatedAndRecovers) {
   ASSERT_TRUE(wait_until([&] { return redis_health()->getValue<bool>("up"); }, seconds{15}));
   const Object::Ptr after = parse_object(test::http_get(base + "/api/monitoring/current").body);
   EXPECT_FALSE(after->getObject("cache")->isNull("hits"));
+  EXPECT_TRUE(serve.running());
+}
+
+// Issue 9's acceptance: the example configuration plus an Alertmanager notifier. Stopping Redis
+// makes the default "collector down" rule pending at once and firing in a real Alertmanager after
+// its minute; starting Redis again resolves it there (the alert leaves Alertmanager's list).
+TEST(EndToEndTest, RedisOutageReachesAlertmanagerAndResolvesThere) {
+  Deployment d;
+  test::Alertmanager am;
+  const std::string config = example_config(d.dir(), "1s");
+  test::write_file(config, test::read_file(config) + "\nnotify:\n  alertmanager: {url: \"" + am.url() +
+                               "\", resend: 5s}\n");
+  const uint16_t port = test::free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  test::Process serve({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:" + std::to_string(port)},
+                      d.dir().file("serve.log"));
+  ASSERT_TRUE(test::wait_for_port(port)) << test::read_file(d.dir().file("serve.log"));
+  auto wait_until = [](auto condition, seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(milliseconds{250});
+    }
+    return false;
+  };
+  // The state of the redis collector_up alert in /api/monitoring/alerts' `current`, or "".
+  auto redis_down_state = [&]() -> std::string {
+    const Array::Ptr current = parse_object(test::http_get(base + "/api/monitoring/alerts").body)->getArray("current");
+    for (size_t i = 0; i < current->size(); ++i) {
+      const Object::Ptr a = current->getObject(static_cast<unsigned>(i));
+      if (a->getValue<std::string>("rule") == "collector_up" && a->getValue<std::string>("instance") == "redis") {
+        return a->getValue<std::string>("state");
+      }
+    }
+    return "";
+  };
+  auto in_alertmanager = [&]() -> Object::Ptr {
+    const auto alerts = Poco::JSON::Parser().parse(am.alerts_json()).extract<Array::Ptr>();
+    for (size_t i = 0; i < alerts->size(); ++i) {
+      const Object::Ptr labels = alerts->getObject(static_cast<unsigned>(i))->getObject("labels");
+      if (labels->getValue<std::string>("alertname") == "collector_up" &&
+          labels->getValue<std::string>("instance") == "redis") {
+        return alerts->getObject(static_cast<unsigned>(i));
+      }
+    }
+    return nullptr;
+  };
+  ASSERT_TRUE(wait_until([&] { return redis_down_state().empty() && !in_alertmanager(); }, seconds{10}));
+
+  d.redis().stop();
+  const auto stopped = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return redis_down_state() == "pending"; }, seconds{10}));
+  EXPECT_FALSE(in_alertmanager()) << "a pending alert is none of Alertmanager's business";
+  ASSERT_TRUE(wait_until([&] { return in_alertmanager() != nullptr; }, seconds{90})) << am.log();
+  EXPECT_GE(std::chrono::steady_clock::now() - stopped, seconds{59});
+  EXPECT_EQ(redis_down_state(), "firing");
+  const Object::Ptr alert = in_alertmanager();
+  EXPECT_EQ(alert->getObject("labels")->getValue<std::string>("severity"), "warning");
+  EXPECT_EQ(alert->getObject("annotations")->getValue<std::string>("summary"),
+            "collector_up [redis] is 0 (warning when == 0)");
+
+  d.redis().start();
+  EXPECT_TRUE(wait_until([&] { return !in_alertmanager(); }, seconds{30})) << am.log();
+  EXPECT_EQ(redis_down_state(), "");
+  const Object::Ptr notify =
+      parse_object(test::http_get(base + "/api/monitoring/health").body)->getObject("notify")->getObject("alertmanager");
+  EXPECT_EQ(notify->getValue<int>("failed"), 0);
+  EXPECT_EQ(notify->getValue<int>("dropped"), 0);
   EXPECT_TRUE(serve.running());
 }
 

@@ -62,6 +62,29 @@ TEST(HttpClientTest, ReturnsEveryStatusWithItsBody) {
   EXPECT_NE(http_get(nginx.url("/private/"), bearer).status, 401);
 }
 
+TEST(HttpClientTest, PostsABodyWithinTheDeadline) {
+  test::Nginx nginx;
+  const HttpResponse ok = http_post(nginx.url("/ok"), R"({"a":1})", "application/json", {});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "ok\n");
+  EXPECT_EQ(http_post(nginx.url("/fail"), "{}", "application/json", {}).status, 503);
+  EXPECT_THROW(http_post("example.com/hook", "{}", "application/json", {}), std::invalid_argument);
+
+  // A peer that never reads: the body fills the socket buffers and the send times out.
+  test::Blackhole hang;
+  const std::string url = "http://127.0.0.1:" + std::to_string(hang.port()) + "/hook";
+  const std::string big(8 << 20, 'x');
+  const auto started = Clock::now();
+  try {
+    http_post(url, big, "text/plain", with_timeout(300ms));
+    ADD_FAILURE() << "a peer that never reads accepted the body";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.kind(), HttpError::Kind::kTimeout);
+    EXPECT_EQ(std::string(e.what()), "POST " + url + ": timed out after 300 ms");
+  }
+  EXPECT_LT(Clock::now() - started, 600ms);
+}
+
 TEST(HttpClientTest, RefusesBodiesOverTheLimit) {
   test::Nginx nginx;
   nginx.write_www("big.txt", std::string(10000, 'x'));

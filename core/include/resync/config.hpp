@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "resync/alert_engine.hpp"
+#include "resync/notify.hpp"
 
 namespace resync {
 
@@ -45,6 +46,7 @@ struct Config {
   ServerConfig server;
   std::vector<CollectorConfig> collectors;
   std::vector<AlertRule> alerts = default_alert_rules();
+  NotifyConfig notify;  ///< where alert events are delivered; no notifier by default
 
   /// Samples the window holds: window / interval.
   size_t capacity() const { return static_cast<size_t>(window / interval); }

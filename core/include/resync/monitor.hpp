@@ -30,7 +30,8 @@ struct InstanceInfo {
 /// names, the series layout and store sized from them, the sampler and the alert engine.
 ///
 /// Thread-safe: start()/stop() from the owning thread; the const accessors from any thread.
-/// Listeners run on the sampler thread after each sample's alerts are evaluated.
+/// Listeners run on the sampler thread after each sample's alerts are evaluated. Alert events go
+/// to the configured notifiers, which deliver them from threads of their own once started.
 class Monitor {
  public:
   using Listener = std::function<void(int64_t timestamp_ms)>;
@@ -67,6 +68,9 @@ class Monitor {
   const RingBuffer& store() const { return *store_; }
   const Sampler& sampler() const { return *sampler_; }
   const AlertEngine& alerts() const { return *alerts_; }
+  /// The alert engine, for restoring its saved state before start().
+  AlertEngine& alerts() { return *alerts_; }
+  const std::vector<std::unique_ptr<Notifier>>& notifiers() const { return notifiers_; }
   const std::vector<InstanceInfo>& instances() const { return instances_; }
   std::chrono::system_clock::time_point started_at() const { return started_at_; }
 
@@ -74,7 +78,7 @@ class Monitor {
   void add_instance(InstanceInfo info);
   void finish(std::vector<CollectorEntry> entries);  // layout_ complete: store, alerts, sampler
   void check_rules() const;
-  std::string known_series() const;  // "; known: a, b" for rule errors
+  std::string known_series(const std::string& instance = "") const;  // "; known: a, b" for rule errors
   void on_sample(int64_t timestamp_ms, const std::vector<double>& row);
 
   Config config_;
@@ -83,6 +87,7 @@ class Monitor {
   std::shared_ptr<const std::vector<SeriesKey>> keys_;  // layout_'s keys, shared with snapshots
   std::unique_ptr<RingBuffer> store_;
   std::unique_ptr<AlertEngine> alerts_;
+  std::vector<std::unique_ptr<Notifier>> notifiers_;  // started and stopped with the sampler
   std::unique_ptr<Sampler> sampler_;
   std::vector<Listener> listeners_;
   std::vector<double> previous_row_;

@@ -56,6 +56,28 @@ void write_alert(JsonWriter& w, const Alert& a) {
   w.field("instance", a.instance);
   w.field("value", a.value);
   w.field("active", a.active());
+  w.field("rule", a.rule);
+  w.field("state", to_string(a.state));
+  w.field("absent", a.absent);
+  w.field("threshold", a.threshold);
+  w.end_object();
+}
+
+void write_alert_event(JsonWriter& w, const AlertEvent& e) {
+  w.begin_object();
+  w.field("sequence", e.sequence);
+  w.field("state", to_string(e.state()));
+  w.field("previous", to_string(e.previous));
+  w.field("at", format_iso8601(e.at_ms));
+  w.field("rule", e.alert.rule);
+  w.field("type", e.alert.type);
+  w.field("instance", e.alert.instance);
+  w.field("severity", to_string(e.alert.severity));
+  w.field("value", e.value);
+  w.field("threshold", e.alert.threshold);
+  w.field("absent", e.alert.absent);
+  w.field("message", e.alert.message);
+  w.field("started_at", format_iso8601(e.alert.started_at_ms));
   w.end_object();
 }
 

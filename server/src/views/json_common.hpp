@@ -8,5 +8,7 @@ namespace resync::server::detail {
 
 /// One alert as /current and /alerts show it.
 void write_alert(JsonWriter& w, const Alert& a);
+/// One transition as /alerts shows it in `events`.
+void write_alert_event(JsonWriter& w, const AlertEvent& e);
 
 }  // namespace resync::server::detail

@@ -16,6 +16,13 @@ std::string render_alerts(const MonitorSnapshot& snap) {
   w.end_array();
   w.field("count", static_cast<uint64_t>(snap.alerts.size()));
   w.field("active", static_cast<uint64_t>(snap.active.size()));
+  // Apart from the history: every alert pending, firing or flapping now, however old.
+  w.key("current").begin_array();
+  for (const Alert& a : snap.current) detail::write_alert(w, a);
+  w.end_array();
+  w.key("events").begin_array();
+  for (const AlertEvent& e : snap.events) detail::write_alert_event(w, e);
+  w.end_array();
   w.end_object();
   return out;
 }
@@ -57,6 +64,25 @@ std::string render_health(const MonitorSnapshot& snap) {
     w.field("effective_interval_seconds", static_cast<double>(h.effective_interval.count()) / 1000.0);
     w.field("runs", h.runs);
     w.field("failures", h.failures);
+    w.end_object();
+  }
+  w.end_object();
+  w.key("notify").begin_object();
+  for (const NotifierHealth& n : snap.notifiers) {
+    w.key(n.name).begin_object();
+    w.field("kind", n.kind);
+    w.field("url", n.url);
+    w.field("queued", n.queued);
+    w.field("sent", n.sent);
+    w.field("failed", n.failed);
+    w.field("dropped", n.dropped);
+    w.key("last_success");
+    if (n.last_success_ms) w.value(format_iso8601(n.last_success_ms));
+    else w.null();
+    w.field("last_error", n.last_error);
+    w.key("last_error_at");
+    if (n.last_error_ms) w.value(format_iso8601(n.last_error_ms));
+    else w.null();
     w.end_object();
   }
   w.end_object();

@@ -55,6 +55,42 @@ void write_help(std::string& out, std::string_view s) {
   }
 }
 
+// Delivery state of the notifiers: one family per field, one line per notifier.
+void write_notifiers(std::string& out, const std::vector<NotifierHealth>& notifiers) {
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const NotifierHealth&);
+  };
+  static const Family kFamilies[] = {
+      {"resync_mon_notify_queued", "gauge", "Alert events waiting or in flight to the notifier.",
+       [](const NotifierHealth& n) { return double(n.queued); }},
+      {"resync_mon_notify_sent_total", "counter", "Alert events the notifier delivered.",
+       [](const NotifierHealth& n) { return double(n.sent); }},
+      {"resync_mon_notify_failed_total", "counter", "Alert events given up after retries or refused.",
+       [](const NotifierHealth& n) { return double(n.failed); }},
+      {"resync_mon_notify_dropped_total", "counter", "Alert events dropped from the notifier's full queue.",
+       [](const NotifierHealth& n) { return double(n.dropped); }},
+      {"resync_mon_notify_last_success_timestamp_seconds", "gauge", "When the notifier last delivered; 0 = never.",
+       [](const NotifierHealth& n) { return double(n.last_success_ms) / 1000.0; }},
+      {"resync_mon_notify_last_error_timestamp_seconds", "gauge", "When the notifier last failed; 0 = never.",
+       [](const NotifierHealth& n) { return double(n.last_error_ms) / 1000.0; }},
+  };
+  if (notifiers.empty()) return;
+  for (const Family& f : kFamilies) {
+    out += std::string("# HELP ") + f.name + ' ' + f.help + "\n# TYPE " + f.name + ' ' + f.type + '\n';
+    for (const NotifierHealth& n : notifiers) {
+      out += f.name;
+      out += "{notifier=";
+      write_label_value(out, n.name);
+      out += "} ";
+      write_value(out, f.value(n));
+      out += '\n';
+    }
+  }
+}
+
 }  // namespace
 
 std::string exposition_name(const SeriesDescription& series, double* scale) {
@@ -105,6 +141,7 @@ std::string render_prometheus(const MonitorSnapshot& snap) {
       out += '\n';
     }
   }
+  write_notifiers(out, snap.notifiers);
   return out;
 }
 

@@ -7,12 +7,12 @@
 #include <utility>
 #include <vector>
 
-/// The HTTP(S) client of the plugins and of the host: one GET with a deadline for the whole
-/// request, TLS verification on by default, bounded bodies, and errors that never carry
+/// The HTTP(S) client of the plugins and of the host: one GET or POST with a deadline for the
+/// whole request, TLS verification on by default, bounded bodies, and errors that never carry
 /// credentials. Built on Poco; no other part of the project is needed to use it.
 namespace resync::http {
 
-/// How one HTTP(S) GET is made.
+/// How one HTTP(S) request is made.
 struct HttpOptions {
   std::chrono::milliseconds timeout{2000};  ///< for the whole request, connect to last byte
   std::string bearer_token;                 ///< sent as "Authorization: Bearer ..." when set
@@ -32,7 +32,8 @@ struct HttpResponse {
 };
 
 /// A request that produced no HTTP response. `kind` lets collectors tell a timeout from a
-/// refused connection; the message reads "GET <url>: <why>" and never contains credentials.
+/// refused connection; the message reads "GET <url>: <why>" (or "POST ...") and never contains
+/// credentials.
 class HttpError : public std::runtime_error {
  public:
   enum class Kind { kConnect, kTimeout, kTls, kProtocol, kTooLarge };
@@ -47,6 +48,12 @@ class HttpError : public std::runtime_error {
 /// when there is no response within the timeout, and std::invalid_argument for a malformed URL.
 /// Thread-safe: no shared state besides OpenSSL's one-time initialisation.
 HttpResponse http_get(const std::string& url, const HttpOptions& options);
+
+/// POSTs `body` with `content_type` (e.g. "application/json") to `url`, under the same deadline,
+/// limits and errors as http_get(); the response body is read up to `max_body_bytes`.
+/// Thread-safe.
+HttpResponse http_post(const std::string& url, const std::string& body, const std::string& content_type,
+                       const HttpOptions& options);
 
 /// Checks `url` is an absolute http(s) URL; returns "" when it is, else what is wrong.
 std::string check_url(const std::string& url);
