@@ -8,6 +8,7 @@
 #include "resync/error.hpp"
 #include "resync/plugin_abi.h"
 #include "resync/server/views.hpp"
+#include "resync/signals.hpp"
 
 namespace {
 
@@ -31,6 +32,10 @@ Config load_selected_config(const GlobalOptions& global) {
 
 int main(int argc, char** argv) {
   using namespace resync;
+  // First, before any thread exists and before a configuration is read: SIGINT and SIGTERM must
+  // work from the first instant, and a collector that crashes the process must be named.
+  start_signal_thread();
+  install_fatal_signal_handlers();
   // A target closing its connection while a collector writes to it must be an error return, not
   // a process kill, in every subcommand.
   signal(SIGPIPE, SIG_IGN);
