@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "resync/error.hpp"
+#include "resync/log.hpp"
 #include "resync/plugin_abi.h"
 #include "resync/server/views.hpp"
 #include "resync/signals.hpp"
@@ -70,10 +71,11 @@ int main(int argc, char** argv) {
   try {
     return action ? action() : kExitOk;
   } catch (const Error& e) {
-    std::fprintf(stderr, "resync-mon: %s\n", e.what());
+    // Escaped like a log line: a plugin's error may quote what a target sent.
+    std::fprintf(stderr, "resync-mon: %s\n", escape_log_text(e.what()).c_str());
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "resync-mon: %s\n", e.what());
+    std::fprintf(stderr, "resync-mon: %s\n", escape_log_text(e.what()).c_str());
     return kExitFailure;
   }
 }
