@@ -16,7 +16,6 @@
 #include <thread>
 
 #include "resync/config.hpp"
-#include "resync/log.hpp"
 #include "resync/monitor.hpp"
 #include "test_support.hpp"
 
@@ -391,35 +390,6 @@ TEST(SamplerTest, StopReturnsPromptlyAndStartAgainResumes) {
   monitor->start();
   ASSERT_TRUE(recorder.wait_for(stopped_with + 2, 5s));
   monitor->stop();
-}
-
-TEST(SamplerTest, StopDoesNotWaitForAStuckCollectorAndDestructionAbandonsIt) {
-  test::TempDir dir;
-  const std::string trace = dir.file("stuck.trace");
-  // Stuck for an hour, with a deadline as long as the interval: stop() must not wait for either.
-  auto monitor = fixture_monitor("1s", "  - {plugin: fixture, name: stuck, timeout: 1s, sleep_ms: 3600000, "
-                                       "trace_file: \"" + trace + "\"}\n");
-  std::vector<std::string> lines;
-  std::mutex lines_mutex;
-  set_log_sink([&](LogLevel, std::string_view line) {
-    std::lock_guard lock(lines_mutex);
-    lines.emplace_back(line);
-  });
-  monitor->start();
-  ASSERT_TRUE(wait_for_trace(trace, "begin", 1, 5s));
-  const auto stopping = Clock::now();
-  monitor->stop();
-  EXPECT_LT(Clock::now() - stopping, 200ms);
-  monitor.reset();
-  const auto took = Clock::now() - stopping;
-  set_log_sink({});
-  EXPECT_GE(took, 900ms);  // SamplerOptions::stop_timeout, 1 s
-  EXPECT_LT(took, 1500ms);
-  std::lock_guard lock(lines_mutex);
-  EXPECT_THAT(lines, testing::Contains(testing::HasSubstr("warning collector stuck still running 1s after stop; "
-                                                          "abandoning its thread")));
-  // The abandoned call is still running, in a plugin that stays loaded.
-  EXPECT_EQ(read_trace(trace).size(), 1u);
 }
 
 }  // namespace
