@@ -7,8 +7,10 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "resync/error.hpp"
+#include "resync/log.hpp"
 #include "resync/plugin_abi.h"
 #include "resync/server/views.hpp"
+#include "resync/signals.hpp"
 
 namespace {
 
@@ -37,6 +39,10 @@ Config load_selected_config(const GlobalOptions& global) {
 
 int main(int argc, char** argv) {
   using namespace resync;
+  // First, before any thread exists and before a configuration is read: SIGINT and SIGTERM must
+  // work from the first instant, and a collector that crashes the process must be named.
+  start_signal_thread();
+  install_fatal_signal_handlers();
   // A target closing its connection while a collector writes to it must be an error return, not
   // a process kill, in every subcommand.
   signal(SIGPIPE, SIG_IGN);
@@ -92,10 +98,11 @@ int main(int argc, char** argv) {
   try {
     return action ? action() : kExitOk;
   } catch (const Error& e) {
-    std::fprintf(stderr, "resync-mon: %s\n", e.what());
+    // Escaped like a log line: a plugin's error may quote what a target sent.
+    std::fprintf(stderr, "resync-mon: %s\n", escape_log_text(e.what()).c_str());
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "resync-mon: %s\n", e.what());
+    std::fprintf(stderr, "resync-mon: %s\n", escape_log_text(e.what()).c_str());
     return kExitFailure;
   }
 }

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <pthread.h>
 #include <signal.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
 #include "resync/server/views.hpp"
+#include "resync/signals.hpp"
 #include "resync/util/wall_clock.hpp"
 
 namespace resync::cli {
@@ -35,27 +35,23 @@ void prefill_window(Monitor& monitor) {
   log_info("--bench-prefill: " + std::to_string(samples) + " samples in " + std::to_string(took.count()) + " ms");
 }
 
+// main() started the signal thread: until arm_stop_signals(), SIGINT/SIGTERM end the process at
+// once (loading a configuration or plugins has nothing to save); from then on they come to
+// wait_for_stop_signal() and shutdown runs on this thread, in order. It is bounded even with a
+// collector stuck in collect(): the sampler abandons it after a deadline (~Sampler()).
 int serve(const GlobalOptions& global, const ServeOptions& options) {
-  // Every thread started from here on inherits the blocked set, so only sigwait() below sees
-  // SIGINT and SIGTERM and shutdown runs on this thread, in order.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
   Config config = load_selected_config(global);
   if (!options.bind.empty()) config.server.bind = options.bind;
   Monitor monitor(std::move(config));
   if (options.prefill) prefill_window(monitor);
   server::HttpServer http(monitor, server::HttpServerOptions::from_config(monitor.config().server));
   http.start();
+  arm_stop_signals();  // before the state file is restored, so a stop from here on saves it
   monitor.start();
   std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(), http.base_url().c_str());
   std::fflush(stdout);
 
-  int received = 0;
-  sigwait(&stop_signals, &received);
+  const int received = wait_for_stop_signal();
   log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
   http.stop();
   monitor.stop();

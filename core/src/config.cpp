@@ -5,8 +5,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <regex>
-#include <sstream>
 
 #include "config_notify.hpp"
 #include "config_rules.hpp"
@@ -26,6 +24,16 @@ constexpr size_t kMaxCapacity = 1'000'000;
 constexpr auto kMinInterval = std::chrono::milliseconds{10};
 constexpr auto kDefaultTimeout = std::chrono::milliseconds{2000};
 
+
+// Character-class checks by hand: std::regex recurses once per character and a name of about
+// 100 KB overflowed the stack.
+bool all_of_class(std::string_view s, bool (*allowed)(char)) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), allowed);
+}
+bool plugin_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+bool instance_name_char(char c) {
+  return plugin_name_char(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+}
 
 bool is_secret_key(std::string_view key) {
   static constexpr std::string_view kWords[] = {"password", "token", "secret", "api_key", "apikey"};
@@ -61,7 +69,13 @@ class Loader : private ConfigReader {
     if (const Node* v = root.find("state_file")) c.state_file = string(*v, "state_file");
     if (const Node* v = root.find("server")) parse_server(*v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
-    if (const Node* v = root.find("alerts")) c.alerts = detail::parse_alert_rules(*this, *v);
+    if (const Node* v = root.find("alerts")) {
+      if (v->seq.size() > ConfigLimits::kAlertRules) {
+        fail(v->line, "alerts", std::to_string(v->seq.size()) + " rules; at most " +
+                                    std::to_string(ConfigLimits::kAlertRules) + " are allowed");
+      }
+      c.alerts = detail::parse_alert_rules(*this, *v);
+    }
     if (const Node* v = root.find("notify")) detail::parse_notify(*this, *v, c);
     return finish(c);
   }
@@ -69,6 +83,17 @@ class Loader : private ConfigReader {
  private:
   void remember_secret(Config& c, const std::string& key, const std::string& value) const {
     if (is_secret_key(key) && !value.empty()) c.secrets.push_back(value);
+  }
+
+  // An auth value that comes out empty (often `${VAR:-}` with VAR unset) must not quietly turn
+  // authentication off for a server the operator meant to protect.
+  std::string secret(const Node& n, const std::string& path) const {
+    std::string value = string(n, path);
+    if (value.empty()) {
+      fail(n.line, path, "is empty; an empty secret would turn authentication off (check the environment "
+                         "variable it names, or remove server.auth to serve without authentication)");
+    }
+    return value;
   }
 
   void write_json(JsonWriter& w, const Node& n, Config& c, const std::string& key) const {
@@ -111,14 +136,18 @@ class Loader : private ConfigReader {
     }
     if (const Node* a = n.find("auth")) {
       check_keys(*a, "server.auth", {"token", "user", "password"});
-      if (const Node* v = a->find("token")) s.auth_token = string(*v, "server.auth.token");
-      if (const Node* v = a->find("user")) s.auth_user = string(*v, "server.auth.user");
-      if (const Node* v = a->find("password")) s.auth_password = string(*v, "server.auth.password");
+      if (const Node* v = a->find("token")) s.auth_token = secret(*v, "server.auth.token");
+      if (const Node* v = a->find("user")) s.auth_user = secret(*v, "server.auth.user");
+      if (const Node* v = a->find("password")) s.auth_password = secret(*v, "server.auth.password");
       if (!s.auth_token.empty() && !s.auth_user.empty()) {
         fail(a->line, "server.auth", "set either token or user and password, not both");
       }
       if (s.auth_user.empty() != s.auth_password.empty()) {
         fail(a->line, "server.auth", "basic auth needs both user and password");
+      }
+      if (s.auth_token.empty() && s.auth_user.empty()) {
+        fail(a->line, "server.auth", "set token, or user and password; to serve without authentication, remove "
+                                     "server.auth");
       }
       remember_secret(c, "token", s.auth_token);
       remember_secret(c, "password", s.auth_password);
@@ -135,7 +164,10 @@ class Loader : private ConfigReader {
 
   void parse_collectors(const Node& n, Config& c) const {
     if (n.kind != Node::Kind::kSequence) fail(n.line, "collectors", "expected a list of collectors");
-    static const std::regex kInstanceName("[A-Za-z0-9_.-]+");
+    if (n.seq.size() > ConfigLimits::kCollectors) {
+      fail(n.line, "collectors", std::to_string(n.seq.size()) + " collectors; at most " +
+                                     std::to_string(ConfigLimits::kCollectors) + " are allowed");
+    }
     for (size_t i = 0; i < n.seq.size(); ++i) {
       const Node& e = n.seq[i];
       const std::string path = "collectors[" + std::to_string(i) + "]";
@@ -147,14 +179,13 @@ class Loader : private ConfigReader {
       if (!plugin) fail(e.line, path + ".plugin", "missing; every collector names its plugin");
       cc.plugin = string(*plugin, path + ".plugin");
       // The name becomes a file name in the plugin folder: keep it from leaving that folder.
-      static const std::regex kPluginName("[a-z0-9_]+");
-      if (!std::regex_match(cc.plugin, kPluginName)) {
+      if (!all_of_class(cc.plugin, plugin_name_char)) {
         fail(plugin->line, path + ".plugin", "expected a plugin name like \"my_plugin\" ([a-z0-9_]+), got \"" + cc.plugin + "\"");
       }
       cc.name = cc.plugin;
       if (const Node* v = e.find("name")) {
         cc.name = string(*v, path + ".name");
-        if (!std::regex_match(cc.name, kInstanceName)) {
+        if (!all_of_class(cc.name, instance_name_char)) {
           fail(v->line, path + ".name", "expected letters, digits, '_', '.' or '-', got \"" + cc.name + "\"");
         }
       }
@@ -222,9 +253,12 @@ Config load_config(const std::string& path) {
   else throw ConfigError(path + ": unknown configuration format; name the file .yaml, .yml or .toml");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), format, path);
+  // One byte more than allowed is enough to refuse it: never read a huge file (or /dev/zero) whole.
+  std::string text(ConfigLimits::kFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return parse_config(text, format, path);
 }
 
 Config default_config() { return parse_config(default_config_text(), ConfigFormat::kYaml, "<embedded default>"); }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "config_tree.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -10,7 +8,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <optional>
-#include <regex>
 
 #include "resync/error.hpp"
 #include "resync/json_writer.hpp"
@@ -27,95 +24,69 @@ std::string join(const std::vector<std::string_view>& items) {
   return out;
 }
 
-class TreeBuilder {
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// [A-Za-z_][A-Za-z0-9_]*, by hand: std::regex recurses once per character and overflows the
+// stack on a name of about 100 KB.
+bool is_env_name(std::string_view name) {
+  if (name.empty() || is_digit(name.front())) return false;
+  for (char c : name) {
+    if (!(is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_')) return false;
+  }
+  return true;
+}
+
+// Where a TOML value sits, as a chain of parent links; rendered only for an error message.
+struct PathLink {
+  const PathLink* parent = nullptr;
+  std::string_view key;  // a table member, or
+  size_t index = 0;      // an array element when key is empty
+  bool is_index = false;
+};
+
+std::string render(const PathLink* link) {
+  std::vector<const PathLink*> chain;
+  for (; link != nullptr; link = link->parent) chain.push_back(link);
+  std::string out;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    if ((*it)->is_index) out += "[" + std::to_string((*it)->index) + "]";
+    else out += (out.empty() ? "" : ".") + std::string((*it)->key);
+  }
+  return out;
+}
+
+class TomlBuilder {
  public:
-  explicit TreeBuilder(const ConfigReader& reader) : reader_(reader) {}
+  explicit TomlBuilder(const ConfigReader& reader) : reader_(reader), budget_(reader) {}
 
-  // ${NAME} and ${NAME:-default}; an unset variable without a default is an error, because a
-  // silently empty password or token is worse than a refusal to start.
-  std::string substitute_env(const std::string& text, int line, const std::string& key) const {
-    std::string out;
-    size_t i = 0;
-    while (i < text.size()) {
-      const size_t start = text.find("${", i);
-      if (start == std::string::npos) break;
-      const size_t end = text.find('}', start);
-      if (end == std::string::npos) reader_.fail(line, key, "unterminated ${ in \"" + text + "\"");
-      out.append(text, i, start - i);
-      std::string name = text.substr(start + 2, end - start - 2);
-      std::optional<std::string> fallback;
-      if (const size_t dash = name.find(":-"); dash != std::string::npos) {
-        fallback = name.substr(dash + 2);
-        name.resize(dash);
-      }
-      static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
-      if (!std::regex_match(name, kName)) reader_.fail(line, key, "invalid environment variable name \"" + name + "\"");
-      const char* value = std::getenv(name.c_str());
-      if (value) out += value;
-      else if (fallback) out += *fallback;
-      else reader_.fail(line, key, "environment variable " + name + " is not set (write ${" + name + ":-} to allow empty)");
-      i = end + 1;
-    }
-    out.append(text, i, std::string::npos);
-    return out;
-  }
-
-  Node from_yaml(const YAML::Node& y, const std::string& path) const {
-    Node n;
-    n.line = y.Mark().line >= 0 ? y.Mark().line + 1 : 0;
-    switch (y.Type()) {
-      case YAML::NodeType::Scalar: {
-        n.kind = Node::Kind::kScalar;
-        n.scalar = substitute_env(y.Scalar(), n.line, path);
-        n.type = Node::Type::kString;
-        if (y.Tag() == "?") {  // plain (unquoted) scalar: infer its JSON type as YAML 1.2 does
-          static const std::regex kNumber(R"([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)");
-          if (n.scalar == "true" || n.scalar == "false") n.type = Node::Type::kBool;
-          else if (n.scalar == "null" || n.scalar == "~") n.type = Node::Type::kNull;
-          else if (std::regex_match(n.scalar, kNumber)) n.type = Node::Type::kNumber;
-        }
-        break;
-      }
-      case YAML::NodeType::Sequence: {
-        n.kind = Node::Kind::kSequence;
-        size_t i = 0;
-        for (const YAML::Node& item : y) n.seq.push_back(from_yaml(item, path + "[" + std::to_string(i++) + "]"));
-        break;
-      }
-      case YAML::NodeType::Map: {
-        n.kind = Node::Kind::kMap;
-        for (auto it = y.begin(); it != y.end(); ++it) {
-          const std::string key = it->first.Scalar();
-          const std::string child = path.empty() ? key : path + "." + key;
-          if (n.find(key)) reader_.fail(it->first.Mark().line + 1, child, "duplicate key");
-          n.map.emplace_back(key, from_yaml(it->second, child));
-        }
-        break;
-      }
-      default:
-        n.kind = Node::Kind::kNull;
-    }
-    return n;
-  }
-
-  Node from_toml(const toml::node& t, const std::string& path) const {
+  // Recursion is bounded by ConfigLimits::kDepth, checked before each step down.
+  Node build(const toml::node& t, const PathLink* at, size_t depth) {
     Node n;
     n.line = static_cast<int>(t.source().begin.line);
+    const PathFn path = [at] { return render(at); };
+    budget_.charge(1, 0, n.line, path);
     if (const toml::table* table = t.as_table()) {
+      budget_.enter(depth + 1, n.line, path);
       n.kind = Node::Kind::kMap;
       for (auto&& [k, v] : *table) {
-        const std::string key(k.str());
-        n.map.emplace_back(key, from_toml(v, path.empty() ? key : path + "." + key));
+        const PathLink child{at, k.str()};
+        budget_.check_scalar(k.str().size(), n.line, [&child] { return render(&child); });
+        budget_.charge(0, k.str().size(), n.line, path);
+        n.map.emplace_back(std::string(k.str()), build(v, &child, depth + 1));
       }
     } else if (const toml::array* array = t.as_array()) {
+      budget_.enter(depth + 1, n.line, path);
       n.kind = Node::Kind::kSequence;
-      size_t i = 0;
-      for (auto&& item : *array) n.seq.push_back(from_toml(item, path + "[" + std::to_string(i++) + "]"));
+      for (size_t i = 0; i < array->size(); ++i) {
+        const PathLink child{at, {}, i, true};
+        n.seq.push_back(build((*array)[i], &child, depth + 1));
+      }
     } else {
       n.kind = Node::Kind::kScalar;
       if (auto s = t.value_exact<std::string>()) {
         n.type = Node::Type::kString;
-        n.scalar = substitute_env(*s, n.line, path);
+        budget_.check_scalar(s->size(), n.line, path);
+        n.scalar = substitute_env(*s, reader_, n.line, path);
       } else if (auto b = t.value_exact<bool>()) {
         n.type = Node::Type::kBool;
         n.scalar = *b ? "true" : "false";
@@ -128,30 +99,115 @@ class TreeBuilder {
         append_json_number(out, *d);
         n.scalar = out;
       } else {
-        reader_.fail(n.line, path, "dates and times are not supported here; write a string");
+        reader_.fail(n.line, path(), "dates and times are not supported here; write a string");
       }
+      budget_.charge(0, n.scalar.size(), n.line, path);
     }
     return n;
   }
 
  private:
   const ConfigReader& reader_;
+  TreeBudget budget_;
 };
 
 }  // namespace
 
+void TreeBudget::enter(size_t depth, int line, const PathFn& path) const {
+  if (depth > ConfigLimits::kDepth) {
+    reader_.fail(line, path(), "nested more than " + std::to_string(ConfigLimits::kDepth) + " levels deep");
+  }
+}
+
+void TreeBudget::charge(size_t nodes, size_t bytes, int line, const PathFn& path) {
+  // Compared before adding, so no count can wrap around.
+  if (nodes > ConfigLimits::kNodes - nodes_) {
+    reader_.fail(line, path(), "the file holds more than " + std::to_string(ConfigLimits::kNodes) +
+                                   " values (aliases count once per use); refusing to expand it");
+  }
+  if (bytes > ConfigLimits::kTotalBytes - bytes_) {
+    reader_.fail(line, path(), "the file's keys and values exceed " + std::to_string(ConfigLimits::kTotalBytes) +
+                                   " bytes (aliases count once per use); refusing to expand it");
+  }
+  nodes_ += nodes;
+  bytes_ += bytes;
+}
+
+void TreeBudget::check_scalar(size_t size, int line, const PathFn& path) const {
+  if (size > ConfigLimits::kScalarBytes) {
+    reader_.fail(line, path(), "value of " + std::to_string(size) + " bytes; at most " +
+                                   std::to_string(ConfigLimits::kScalarBytes) + " are allowed");
+  }
+}
+
+// An unset variable without a default is an error, because a silently empty password or token
+// is worse than a refusal to start.
+std::string substitute_env(std::string_view text, const ConfigReader& reader, int line, const PathFn& path) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = text.find("${", i);
+    if (start == std::string_view::npos) break;
+    const size_t end = text.find('}', start);
+    if (end == std::string_view::npos) reader.fail(line, path(), "unterminated ${ in \"" + std::string(text) + "\"");
+    out.append(text, i, start - i);
+    std::string_view name = text.substr(start + 2, end - start - 2);
+    std::optional<std::string_view> fallback;
+    if (const size_t dash = name.find(":-"); dash != std::string_view::npos) {
+      fallback = name.substr(dash + 2);
+      name = name.substr(0, dash);
+    }
+    if (!is_env_name(name)) {
+      reader.fail(line, path(), "invalid environment variable name \"" + std::string(name.substr(0, 64)) +
+                                    (name.size() > 64 ? "..." : "") + "\"");
+    }
+    const std::string var(name);
+    if (const char* value = std::getenv(var.c_str())) out += value;
+    else if (fallback) out += *fallback;
+    else reader.fail(line, path(), "environment variable " + var + " is not set (write ${" + var + ":-} to allow empty)");
+    i = end + 1;
+    if (out.size() > ConfigLimits::kScalarBytes) break;  // checked below, before reading on
+  }
+  if (i < text.size()) out.append(text, i, std::string_view::npos);
+  if (out.size() > ConfigLimits::kScalarBytes) {
+    reader.fail(line, path(), "value of more than " + std::to_string(ConfigLimits::kScalarBytes) +
+                                  " bytes after ${...} substitution");
+  }
+  return out;
+}
+
+// [-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)? by hand, for the same reason as is_env_name().
+Node::Type plain_scalar_type(std::string_view s) {
+  if (s == "true" || s == "false") return Node::Type::kBool;
+  if (s == "null" || s == "~") return Node::Type::kNull;
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t from = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    return i - from;
+  };
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  size_t mantissa = digits();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return Node::Type::kString;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return Node::Type::kString;
+  }
+  return i == s.size() ? Node::Type::kNumber : Node::Type::kString;
+}
+
 ConfigNode parse_config_tree(std::string_view text, ConfigFormat format, const std::string& source) {
   const ConfigReader reader(source);
-  const TreeBuilder builder(reader);
-  if (format == ConfigFormat::kYaml) {
-    YAML::Node doc;
-    try {
-      doc = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      throw ConfigError(config_message(source, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "YAML syntax error: " + e.msg));
-    }
-    return builder.from_yaml(doc, "");
+  if (text.size() > ConfigLimits::kFileBytes) {
+    reader.fail(0, "", "file of " + std::to_string(text.size()) + " bytes; at most " +
+                           std::to_string(ConfigLimits::kFileBytes) + " are allowed");
   }
+  if (format == ConfigFormat::kYaml) return parse_yaml_tree(text, reader);
   toml::table table;
   try {
     table = toml::parse(text, source);
@@ -159,7 +215,7 @@ ConfigNode parse_config_tree(std::string_view text, ConfigFormat format, const s
     throw ConfigError(config_message(source, static_cast<int>(e.source().begin.line), "",
                                      "TOML syntax error: " + std::string(e.description())));
   }
-  Node root = builder.from_toml(table, "");
+  Node root = TomlBuilder(reader).build(table, nullptr, 0);
   root.line = 0;
   return root;
 }

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,7 +36,7 @@ struct ConfigNode {
 
 /// Parses YAML or TOML text into a tree, substituting ${NAME} and ${NAME:-default} in every
 /// string. Throws ConfigError naming `source`, the line and the key: for a syntax error, an unset
-/// variable, a duplicate YAML key or a TOML date.
+/// variable, a duplicate YAML key, a TOML date or a file beyond ConfigLimits.
 ConfigNode parse_config_tree(std::string_view text, ConfigFormat format, const std::string& source);
 
 /// Typed reads from a ConfigNode. Every failure throws ConfigError worded
@@ -63,5 +64,40 @@ class ConfigReader {
  private:
   std::string source_;
 };
+
+/// The key path of a value ("collectors[1].password"), computed only when an error needs it: a
+/// hostile file can make paths long, and building one per value would cost quadratic time.
+using PathFn = std::function<std::string()>;
+
+/// Charges a tree being built against ConfigLimits, so an oversized or alias-expanded file is
+/// refused while it is read, before anything is copied. Not thread-safe: one per parse.
+class TreeBudget {
+ public:
+  explicit TreeBudget(const ConfigReader& reader) : reader_(reader) {}
+
+  /// Before opening a mapping or list at `depth` (children of the root are at depth 1).
+  void enter(size_t depth, int line, const PathFn& path) const;
+  /// Before adding `nodes` values holding `bytes` bytes of keys and scalars.
+  void charge(size_t nodes, size_t bytes, int line, const PathFn& path);
+  /// One key or scalar of `size` bytes.
+  void check_scalar(size_t size, int line, const PathFn& path) const;
+
+ private:
+  const ConfigReader& reader_;
+  size_t nodes_ = 0;
+  size_t bytes_ = 0;
+};
+
+/// `text` with ${NAME} and ${NAME:-default} replaced. Throws ConfigError at `line` and `path()`
+/// for an unset variable without a default, a bad name or an unterminated "${", and when the
+/// result exceeds ConfigLimits::kScalarBytes.
+std::string substitute_env(std::string_view text, const ConfigReader& reader, int line, const PathFn& path);
+
+/// The JSON type YAML 1.2's core schema gives a plain (unquoted) scalar: kBool for true/false,
+/// kNumber for a decimal number, else kString (the parser reports null itself).
+ConfigNode::Type plain_scalar_type(std::string_view text);
+
+/// The first document of YAML `text` as a tree, built from the parser's events (config_yaml.cpp).
+ConfigNode parse_yaml_tree(std::string_view text, const ConfigReader& reader);
 
 }  // namespace resync::detail

@@ -4,12 +4,31 @@
 #include <charconv>
 #include <cmath>
 
+#include "resync/util/utf8.hpp"
+
 namespace resync {
 
+// Strings carry target bytes (collector errors and statuses quote what a server sent), so any
+// bytes must give valid JSON: controls are escaped and invalid UTF-8 becomes U+FFFD, since a
+// strict client would reject the whole document otherwise. U+2028/2029 are escaped too: valid
+// JSON, but not valid in a JavaScript string literal when a document is inlined in a page.
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const Utf8Step step = utf8_step(s, i);
+      if (!step.valid) {
+        out += "\\ufffd";
+      } else if (step.length == 3 && c == 0xE2 && s[i + 1] == '\x80' && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
+        out += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+      } else {
+        out.append(s, i, step.length);
+      }
+      i += step.length;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -17,7 +36,7 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7f) {
           out += "\\u00";
           out += kHex[c >> 4];
           out += kHex[c & 0xf];
@@ -25,6 +44,7 @@ void append_json_string(std::string& out, std::string_view s) {
           out += static_cast<char>(c);
         }
     }
+    ++i;
   }
   out += '"';
 }

@@ -7,6 +7,7 @@
 
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
+#include "resync/signals.hpp"
 #include "plugin_host.hpp"
 
 namespace resync {
@@ -45,6 +46,7 @@ Monitor::Monitor(Config config) : config_(std::move(config)), started_at_(std::c
     }
     std::unique_ptr<Collector> collector;
     try {
+      const CurrentCollector current(cc.name.c_str());  // a crash in create() names it too
       collector = std::make_unique<PluginCollector>(plugin, cc.options_json);
     } catch (const PluginLoadError& e) {
       rethrow_create_error(config_, cc, redact(e.what(), config_.secrets));

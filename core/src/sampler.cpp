@@ -11,6 +11,7 @@
 #include "resync/catalog.hpp"
 #include "resync/config.hpp"
 #include "resync/log.hpp"
+#include "resync/signals.hpp"
 #include "resync/util/duration.hpp"
 
 namespace resync {
@@ -45,15 +46,23 @@ class BufferSink final : public SampleSink {
 
 }  // namespace
 
+struct Sampler::Sync {
+  std::mutex mutex;  // guards every Worker's job/result/health state and `stopping`
+  std::condition_variable done_cv;
+  bool stopping = false;  // stop() called: a tick in progress stops waiting for collectors
+};
+
 struct Sampler::Worker {
   CollectorEntry entry;
+  std::vector<std::string> secrets;  // a copy: an abandoned worker may outlive the sampler
   std::unordered_map<std::string, size_t> columns;  // metric -> column, for this instance
   size_t up_column = 0, duration_column = 0;
   std::thread thread;
   std::condition_variable job_cv;
 
-  // Guarded by Sampler::mutex_.
+  // Guarded by Sync::mutex.
   bool stop = false;
+  bool exited = false;
   bool has_job = false;
   bool busy = false;
   uint64_t job_tick = 0;
@@ -69,7 +78,7 @@ struct Sampler::Worker {
 
 Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout, RingBuffer& store,
                  SamplerOptions options)
-    : options_(options), layout_(layout), store_(store) {
+    : options_(options), layout_(layout), store_(store), sync_(std::make_shared<Sync>()) {
   if (options_.max_backoff.count() <= 0) {
     options_.max_backoff = std::min<std::chrono::milliseconds>(std::chrono::seconds{30}, 8 * options_.interval);
   }
@@ -86,30 +95,56 @@ Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout
     w->health.name = e.name;
     w->health.plugin = e.plugin;
     w->health.effective_interval = options_.interval;
+    w->secrets = options_.secrets;
     w->entry = std::move(e);
     workers_.push_back(std::move(w));
   }
   derived_ = std::make_unique<DerivedSeries>(layout, store.capacity());
-  for (auto& w : workers_) w->thread = std::thread([this, &w = *w] { work(w); });
+  // The thread holds the Sync and its Worker, never the Sampler, which it may outlive.
+  for (auto& w : workers_) w->thread = std::thread([sync = sync_, &w = *w] { work(*sync, w); });
 }
 
 Sampler::~Sampler() {
   stop();
+  std::vector<bool> exited(workers_.size());
   {
-    std::lock_guard lock(mutex_);
-    for (auto& w : workers_) w->stop = true;
+    std::unique_lock lock(sync_->mutex);
+    for (auto& w : workers_) {
+      w->stop = true;
+      w->job_cv.notify_all();
+    }
+    const auto all_exited = [this] {
+      return std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->exited; });
+    };
+    sync_->done_cv.wait_until(lock, SteadyClock::now() + options_.stop_timeout, all_exited);
+    for (size_t i = 0; i < workers_.size(); ++i) exited[i] = workers_[i]->exited;
   }
-  for (auto& w : workers_) {
-    w->job_cv.notify_all();
-    if (w->thread.joinable()) w->thread.join();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (exited[i]) {
+      workers_[i]->thread.join();
+    } else {
+      log_warning("collector " + workers_[i]->entry.name + " still running " + format_duration(options_.stop_timeout) +
+                  " after stop; abandoning its thread");
+      abandon(std::move(workers_[i]));
+    }
   }
 }
 
-void Sampler::work(Worker& w) {
-  std::unique_lock lock(mutex_);
+// Reachable from a global until the process exits (so leak checkers do not report them either).
+void Sampler::abandon(std::unique_ptr<Worker> w) {
+  static auto* mutex = new std::mutex;
+  static auto* abandoned = new std::vector<std::unique_ptr<Worker>>;
+  w->thread.detach();
+  std::lock_guard lock(*mutex);
+  abandoned->push_back(std::move(w));
+}
+
+void Sampler::work(Sync& sync, Worker& w) {
+  AltSignalStack alt_stack;  // so a stack overflow in a collector is reported with its name
+  std::unique_lock lock(sync.mutex);
   for (;;) {
     w.job_cv.wait(lock, [&w] { return w.stop || w.has_job; });
-    if (w.stop) return;
+    if (w.stop) break;
     const uint64_t tick = w.job_tick;
     w.has_job = false;
     lock.unlock();
@@ -119,25 +154,31 @@ void Sampler::work(Worker& w) {
     bool ok = true;
     std::string error;
     const auto started = SteadyClock::now();
-    try {
-      w.entry.collector->collect(sink);
-    } catch (const std::exception& e) {
-      ok = false;
-      error = e.what();
-    } catch (...) {
-      ok = false;
-      error = "unknown exception";
+    std::string status;
+    {
+      const CurrentCollector current(w.entry.name.c_str());
+      try {
+        w.entry.collector->collect(sink);
+      } catch (const std::exception& e) {
+        ok = false;
+        error = e.what();
+      } catch (...) {
+        ok = false;
+        error = "unknown exception";
+      }
     }
     const double elapsed = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
-    std::string status;
-    try {
-      status = w.entry.collector->status();
-    } catch (...) {
+    {
+      const CurrentCollector current(w.entry.name.c_str());
+      try {
+        status = w.entry.collector->status();
+      } catch (...) {
+      }
     }
 
-    if (!options_.secrets.empty()) {
-      error = redact(std::move(error), options_.secrets);
-      status = redact(std::move(status), options_.secrets);
+    if (!w.secrets.empty()) {
+      error = redact(std::move(error), w.secrets);
+      status = redact(std::move(status), w.secrets);
     }
     lock.lock();
     w.busy = false;
@@ -147,8 +188,10 @@ void Sampler::work(Worker& w) {
     w.status = std::move(status);
     w.duration_ms = elapsed;
     w.values = std::move(values);
-    done_cv_.notify_all();
+    sync.done_cv.notify_all();
   }
+  w.exited = true;
+  sync.done_cv.notify_all();
 }
 
 void Sampler::sample_at(int64_t grid_ms) {
@@ -158,7 +201,7 @@ void Sampler::sample_at(int64_t grid_ms) {
   uint32_t ok_runs = 0, scheduled = 0;
   std::vector<std::pair<LogLevel, std::string>> logs;  // written after the lock is released
 
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(sync_->mutex);
   const uint64_t tick = ++tick_;
   const auto dispatched_at = SteadyClock::now();
   for (size_t i = 0; i < workers_.size(); ++i) {
@@ -178,11 +221,16 @@ void Sampler::sample_at(int64_t grid_ms) {
     }
   }
   // Wait for each dispatched collector until it answers or its own deadline passes.
+  Sync& sync = *sync_;
   for (size_t i = 0; i < workers_.size(); ++i) {
     if (outcome[i] != Outcome::kDispatched) continue;
     Worker& w = *workers_[i];
-    done_cv_.wait_until(lock, dispatched_at + w.entry.timeout, [&w, tick] { return w.done_tick == tick; });
+    sync.done_cv.wait_until(lock, dispatched_at + w.entry.timeout,
+                            [&w, &sync, tick] { return w.done_tick == tick || sync.stopping; });
   }
+  // Stopping: a row with the slow collectors marked failed would be a lie, and shutdown must not
+  // wait for their deadlines.
+  if (sync.stopping) return;
 
   size_t in_flight = 0;
   for (size_t i = 0; i < workers_.size(); ++i) {
@@ -260,6 +308,10 @@ void Sampler::start() {
   std::lock_guard lock(loop_mutex_);
   if (loop_.joinable()) return;
   stopping_ = false;
+  {
+    std::lock_guard sync_lock(sync_->mutex);
+    sync_->stopping = false;
+  }
   loop_ = std::thread([this] { run_loop(); });
 }
 
@@ -268,6 +320,11 @@ void Sampler::stop() {
     std::lock_guard lock(loop_mutex_);
     stopping_ = true;
   }
+  {
+    std::lock_guard lock(sync_->mutex);
+    sync_->stopping = true;
+  }
+  sync_->done_cv.notify_all();
   loop_cv_.notify_all();
   if (loop_.joinable()) loop_.join();
 }
@@ -301,7 +358,7 @@ void Sampler::run_loop() {
 }
 
 std::vector<CollectorHealth> Sampler::health() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(sync_->mutex);
   std::vector<CollectorHealth> out;
   out.reserve(workers_.size());
   for (const auto& w : workers_) out.push_back(w->health);

@@ -2,10 +2,6 @@
 // The `agents` collector: agent and LLM usage counters of a Resync service, read from its
 // Prometheus /metrics (source: prometheus) or from any JSON document by JSON pointer (source:
 // json).
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include <cmath>
 #include <limits>
 #include <map>
@@ -16,9 +12,14 @@
 #include "resync/plugin/http.hpp"
 #include "resync/plugin/plugin.hpp"
 #include "resync/plugin/prom_text.hpp"
+#include "agents_json.hpp"
 
 namespace resync::plugin {
 namespace {
+
+using agents::parse_json_document;
+using agents::resolve_number;
+using agents::split_pointer;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -57,73 +58,6 @@ std::string series_list() {
   std::string list;
   for (const resync_series_desc& s : kSeries) list += (list.empty() ? "" : ", ") + std::string(s.name);
   return list;
-}
-
-// The reference tokens of an RFC 6901 pointer, unescaped; nullopt when it is not one.
-std::optional<std::vector<std::string>> split_pointer(const std::string& pointer) {
-  std::vector<std::string> tokens;
-  if (pointer.empty()) return tokens;
-  if (pointer.front() != '/') return std::nullopt;
-  size_t at = 1;
-  for (;;) {
-    const size_t slash = pointer.find('/', at);
-    const std::string raw =
-        pointer.substr(at, slash == std::string::npos ? std::string::npos : slash - at);
-    std::string token;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] != '~') {
-        token += raw[i];
-        continue;
-      }
-      // "~1" is "/" and "~0" is "~"; any other "~" is not a valid pointer.
-      if (i + 1 >= raw.size() || (raw[i + 1] != '0' && raw[i + 1] != '1')) return std::nullopt;
-      token += raw[++i] == '1' ? '/' : '~';
-    }
-    tokens.push_back(std::move(token));
-    if (slash == std::string::npos) return tokens;
-    at = slash + 1;
-  }
-}
-
-// The number at `tokens` in `root`, or a reason why there is none.
-double resolve_number(const Poco::Dynamic::Var& root, const std::vector<std::string>& tokens,
-                      std::string& why) {
-  Poco::Dynamic::Var at = root;
-  for (const std::string& token : tokens) {
-    if (at.type() == typeid(Poco::JSON::Object::Ptr)) {
-      const auto object = at.extract<Poco::JSON::Object::Ptr>();
-      if (!object || !object->has(token)) {
-        why = "no member \"" + token + "\"";
-        return kNaN;
-      }
-      at = object->get(token);
-    } else if (at.type() == typeid(Poco::JSON::Array::Ptr)) {
-      const auto array = at.extract<Poco::JSON::Array::Ptr>();
-      const bool index = !token.empty() &&
-                         token.find_first_not_of("0123456789") == std::string::npos &&
-                         (token == "0" || token.front() != '0') && token.size() < 10;
-      if (!array || !index || std::stoul(token) >= array->size()) {
-        why = "no element \"" + token + "\"";
-        return kNaN;
-      }
-      at = array->get(static_cast<unsigned>(std::stoul(token)));
-    } else {
-      why = "\"" + token + "\" looked up in a value that is neither an object nor an array";
-      return kNaN;
-    }
-  }
-  if (at.isEmpty()) {
-    why = "null";
-    return kNaN;
-  }
-  if (at.isBoolean()) return at.convert<bool>() ? 1.0 : 0.0;
-  if (at.isNumeric()) return at.convert<double>();
-  if (at.isString()) {
-    const std::optional<double> v = parse_prometheus_float(at.convert<std::string>());
-    if (v) return *v;
-  }
-  why = "not a number";
-  return kNaN;
 }
 
 class AgentsCollector final : public CollectorBase {
@@ -211,10 +145,9 @@ class AgentsCollector final : public CollectorBase {
                     std::vector<std::string>& missing) {
     Poco::Dynamic::Var root;
     try {
-      Poco::JSON::Parser parser;
-      root = parser.parse(body);
-    } catch (const Poco::Exception& e) {
-      throw std::runtime_error("GET " + shown_ + ": not JSON: " + e.displayText());
+      root = parse_json_document(body);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error("GET " + shown_ + ": " + e.what());
     }
     for (const auto& [series, tokens] : pointers_) {
       std::string why;

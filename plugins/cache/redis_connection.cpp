@@ -104,7 +104,10 @@ void RedisConnection::ContextFree::operator()(redisContext* c) const noexcept { 
 RedisConnection::RedisConnection() = default;
 RedisConnection::~RedisConnection() = default;
 
-void RedisConnection::close() noexcept { context_.reset(); }
+void RedisConnection::close() noexcept {
+  parser_.reset();
+  context_.reset();
+}
 
 void RedisConnection::open(const std::string& host, uint16_t port, Clock::time_point deadline) {
   close();
@@ -118,20 +121,7 @@ void RedisConnection::open(const std::string& host, uint16_t port, Clock::time_p
     if (why == std::strerror(ETIMEDOUT)) throw RedisError(Kind::kTimeout, "connect timed out");
     throw RedisError(Kind::kNetwork, "connect: " + why);
   }
-  // hiredis allocates an array's element table from the count in its header, before any element
-  // arrives, so "*2000000000" alone would ask for 16 GB: refuse arrays as they are announced.
-  static redisReplyObjectFunctions functions = [](redisReplyObjectFunctions f) {
-    f.createArray = &RedisConnection::reject_array;
-    return f;
-  }(*context_->reader->fn);
-  context_->reader->fn = &functions;
-  context_->reader->privdata = this;
-  rejected_array_ = -1;
-}
-
-void* RedisConnection::reject_array(const redisReadTask* task, int elements) {
-  static_cast<RedisConnection*>(task->privdata)->rejected_array_ = elements;
-  return nullptr;  // hiredis reports it as out of memory; throw_read_error says what it was
+  parser_ = std::make_unique<RedisReplyParser>(context_->reader);
 }
 
 std::vector<RedisReply> RedisConnection::pipeline(
@@ -142,8 +132,7 @@ std::vector<RedisReply> RedisConnection::pipeline(
     replies.reserve(commands.size());
     for (size_t i = 0; i < commands.size(); ++i) replies.push_back(read_reply(deadline));
     // Redis (RESP2) never speaks unasked: a surplus would be read as the next command's answer.
-    if (context_->reader->len > context_->reader->pos)
-      throw RedisError(Kind::kProtocol, "more replies than commands");
+    if (parser_->has_unparsed()) throw RedisError(Kind::kProtocol, "more replies than commands");
     return replies;
   } catch (...) {
     close();
@@ -179,27 +168,72 @@ void RedisConnection::send_all(const std::string& bytes, Clock::time_point deadl
 }
 
 RedisReply RedisConnection::read_reply(Clock::time_point deadline) {
-  redisContext* c = context_.get();
   for (;;) {
-    const std::string pending = unparsed_start(*c->reader);
-    void* raw = nullptr;
-    if (redisGetReplyFromReader(c, &raw) != REDIS_OK) throw_read_error(0, pending);
-    if (raw != nullptr) {
-      const std::unique_ptr<redisReply, ReplyFree> reply(static_cast<redisReply*>(raw));
-      return copy_reply(*reply);
-    }
-    check_pending();
+    if (std::optional<RedisReply> reply = parser_->next()) return *reply;
     set_timeout(deadline, "receive");
-    if (redisBufferRead(c) != REDIS_OK) throw_read_error(errno, pending);
+    if (redisBufferRead(context_.get()) != REDIS_OK) throw_read_error(errno);
   }
+}
+
+void RedisConnection::throw_read_error(int saved_errno) {
+  const std::string why = context_->errstr;
+  switch (context_->err) {
+    case REDIS_ERR_EOF:
+      throw RedisError(Kind::kClosed, "connection closed by redis");
+    case REDIS_ERR_IO:
+      if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)
+        throw RedisError(Kind::kTimeout, "no answer");
+      if (saved_errno == ECONNRESET) throw RedisError(Kind::kClosed, "connection reset by redis");
+      throw RedisError(Kind::kNetwork, "receive: " + why);
+    default:
+      throw RedisError(Kind::kProtocol, why);
+  }
+}
+
+RedisReplyParser::RedisReplyParser(redisReader* reader) : reader_(reader) {
+  // hiredis allocates an array's element table from the count in its header, before any element
+  // arrives, so "*2000000000" alone would ask for 16 GB: refuse arrays as they are announced.
+  static redisReplyObjectFunctions functions = [](redisReplyObjectFunctions f) {
+    f.createArray = &RedisReplyParser::reject_array;
+    return f;
+  }(*reader->fn);
+  reader_->fn = &functions;
+  reader_->privdata = this;
+}
+
+void* RedisReplyParser::reject_array(const redisReadTask* task, int elements) {
+  static_cast<RedisReplyParser*>(task->privdata)->rejected_array_ = elements;
+  return nullptr;  // hiredis reports it as out of memory; next() says what it was
+}
+
+bool RedisReplyParser::has_unparsed() const { return reader_->len > reader_->pos; }
+
+std::optional<RedisReply> RedisReplyParser::next() {
+  const std::string pending = unparsed_start(*reader_);
+  void* raw = nullptr;
+  if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
+    if (rejected_array_ >= 0)
+      throw RedisError(Kind::kProtocol, "array reply of " + std::to_string(rejected_array_) +
+                                            " elements where none was expected");
+    if (reader_->err == REDIS_ERR_PROTOCOL)
+      throw RedisError(Kind::kProtocol, "not a RESP reply: \"" + printable_line(pending) + "\" (" +
+                                            reader_->errstr + ")");
+    throw RedisError(Kind::kProtocol, reader_->errstr);
+  }
+  if (raw != nullptr) {
+    const std::unique_ptr<redisReply, ReplyFree> reply(static_cast<redisReply*>(raw));
+    return copy_reply(*reply);
+  }
+  check_pending();
+  return std::nullopt;
 }
 
 // hiredis builds a bulk string only once all of it has arrived, so "$999999999999" would have it
 // buffer whatever comes for a terabyte. A reader stopped on a complete line can only be waiting
 // for a bulk string's body (status, error and integer lines are parsed as soon as they end;
 // arrays are refused), with the type byte consumed: that line is the declared length.
-void RedisConnection::check_pending() const {
-  const redisReader& r = *context_->reader;
+void RedisReplyParser::check_pending() const {
+  const redisReader& r = *reader_;
   if (r.buf == nullptr || r.len <= r.pos) return;
   const std::string_view unparsed(r.buf + r.pos, r.len - r.pos);
   const size_t end = unparsed.find("\r\n");
@@ -219,28 +253,6 @@ void RedisConnection::check_pending() const {
   if (std::stoll(std::string(length)) > static_cast<long long>(kMaxBulkBytes))
     throw RedisError(Kind::kProtocol,
                      "bulk reply of " + std::string(length) + " bytes is too large");
-}
-
-void RedisConnection::throw_read_error(int saved_errno, const std::string& pending) {
-  const int err = context_->err;
-  const std::string why = context_->errstr;
-  if (rejected_array_ >= 0)
-    throw RedisError(Kind::kProtocol, "array reply of " + std::to_string(rejected_array_) +
-                                          " elements where none was expected");
-  switch (err) {
-    case REDIS_ERR_EOF:
-      throw RedisError(Kind::kClosed, "connection closed by redis");
-    case REDIS_ERR_IO:
-      if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)
-        throw RedisError(Kind::kTimeout, "no answer");
-      if (saved_errno == ECONNRESET) throw RedisError(Kind::kClosed, "connection reset by redis");
-      throw RedisError(Kind::kNetwork, "receive: " + why);
-    case REDIS_ERR_PROTOCOL:
-      throw RedisError(Kind::kProtocol,
-                       "not a RESP reply: \"" + printable_line(pending) + "\" (" + why + ")");
-    default:
-      throw RedisError(Kind::kProtocol, why);
-  }
 }
 
 }  // namespace resync::plugin::cache

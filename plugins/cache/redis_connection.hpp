@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 struct redisContext;
+struct redisReader;
 struct redisReadTask;
 
 /// A thin adapter over hiredis's synchronous context, so the rest of the collector sees neither
@@ -37,6 +39,34 @@ struct RedisReply {
   long long integer = 0;  ///< kInteger
 };
 
+/// Replies parsed from the bytes in a hiredis reader, with RedisConnection's bounds: lines of at
+/// most kMaxLineBytes, bulk strings of at most kMaxBulkBytes, no arrays (refused as announced,
+/// before hiredis allocates their element table). Works on any reader, so a buffer can be parsed
+/// with no connection (tests, fuzzing). Not copyable or movable: the reader points back at it.
+class RedisReplyParser {
+ public:
+  static constexpr size_t kMaxLineBytes = 64 * 1024;
+  static constexpr size_t kMaxBulkBytes = 1024 * 1024;
+
+  /// Installs the array refusal on `reader`, which must outlive this object.
+  explicit RedisReplyParser(redisReader* reader);
+  RedisReplyParser(const RedisReplyParser&) = delete;
+  RedisReplyParser& operator=(const RedisReplyParser&) = delete;
+
+  /// The next complete reply, or nullopt when more bytes are needed. Throws RedisError
+  /// (kProtocol) for bytes that are not RESP or exceed the bounds; the reader is then unusable.
+  std::optional<RedisReply> next();
+  /// Whether bytes beyond the last complete reply are buffered.
+  bool has_unparsed() const;
+
+ private:
+  static void* reject_array(const redisReadTask* task, int elements);
+  void check_pending() const;
+
+  redisReader* reader_;
+  long long rejected_array_ = -1;  // element count of an array reply refused by reject_array
+};
+
 /// A RESP connection whose every operation ends by a deadline and whose replies are bounded:
 /// lines of at most kMaxLineBytes, bulk strings of at most kMaxBulkBytes, no arrays (none of the
 /// collector's commands answers with one; INFO stats is a few KB). Any RedisError from open() or pipeline() leaves it closed, because after a
@@ -44,8 +74,8 @@ struct RedisReply {
 /// command. Not thread-safe; owned by one collector instance.
 class RedisConnection {
  public:
-  static constexpr size_t kMaxLineBytes = 64 * 1024;
-  static constexpr size_t kMaxBulkBytes = 1024 * 1024;
+  static constexpr size_t kMaxLineBytes = RedisReplyParser::kMaxLineBytes;
+  static constexpr size_t kMaxBulkBytes = RedisReplyParser::kMaxBulkBytes;
 
   RedisConnection();
   ~RedisConnection();
@@ -67,16 +97,14 @@ class RedisConnection {
   struct ContextFree {
     void operator()(redisContext* c) const noexcept;
   };
-  static void* reject_array(const redisReadTask* task, int elements);
 
   void send_all(const std::string& bytes, Clock::time_point deadline);
   RedisReply read_reply(Clock::time_point deadline);
   void set_timeout(Clock::time_point deadline, const char* during);
-  void check_pending() const;
-  [[noreturn]] void throw_read_error(int saved_errno, const std::string& pending);
+  [[noreturn]] void throw_read_error(int saved_errno);
 
   std::unique_ptr<redisContext, ContextFree> context_;
-  long long rejected_array_ = -1;  // element count of an array reply refused by reject_array
+  std::unique_ptr<RedisReplyParser> parser_;  // on context_'s reader; reset with it
 };
 
 }  // namespace resync::plugin::cache

@@ -21,30 +21,6 @@ using Kind = RedisError::Kind;
 
 std::string ms_text(milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
 
-// The value of "key:" in an INFO section ("key:value\r\n" lines), or nullopt.
-std::optional<double> info_field(std::string_view info, std::string_view key) {
-  size_t at = 0;
-  while (at < info.size()) {
-    size_t end = info.find('\n', at);
-    if (end == std::string_view::npos) end = info.size();
-    std::string_view line = info.substr(at, end - at);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 &&
-        line[key.size()] == ':') {
-      const std::string value(line.substr(key.size() + 1));
-      try {
-        size_t used = 0;
-        const double v = std::stod(value, &used);
-        if (used == value.size()) return v;
-      } catch (const std::exception&) {
-      }
-      return std::nullopt;
-    }
-    at = end + 1;
-  }
-  return std::nullopt;
-}
-
 HostPort parse_address(const std::string& text) {
   try {
     return parse_host_port(text);
@@ -187,6 +163,29 @@ class RedisSource final : public Source {
 };
 
 }  // namespace
+
+std::optional<double> info_field(std::string_view info, std::string_view key) {
+  size_t at = 0;
+  while (at < info.size()) {
+    size_t end = info.find('\n', at);
+    if (end == std::string_view::npos) end = info.size();
+    std::string_view line = info.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 &&
+        line[key.size()] == ':') {
+      const std::string value(line.substr(key.size() + 1));
+      try {
+        size_t used = 0;
+        const double v = std::stod(value, &used);
+        if (used == value.size()) return v;
+      } catch (const std::exception&) {
+      }
+      return std::nullopt;
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
+}
 
 std::unique_ptr<Source> make_redis_source(Options& o, milliseconds budget) {
   return std::make_unique<RedisSource>(o, budget);

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "resync/util/utf8.hpp"
+
 namespace resync {
 namespace {
 
@@ -28,7 +30,38 @@ TEST(JsonWriterTest, EscapesWhatRfc8259Requires) {
   EXPECT_EQ(json_string("line\nnext\r\ttab"), R"("line\nnext\r\ttab")");
   EXPECT_EQ(json_string(std::string_view("\x01\x1f\b\f", 4)), R"("\u0001\u001f\u0008\u000c")");
   EXPECT_EQ(json_string(std::string_view("nul\0end", 7)), R"("nul\u0000end")");
-  EXPECT_EQ(json_string("caf\xc3\xa9 / \x7f"), "\"caf\xc3\xa9 / \x7f\"");  // UTF-8 and DEL pass through
+  EXPECT_EQ(json_string("caf\xc3\xa9 / \x7f"), "\"caf\xc3\xa9 / \\u007f\"");  // UTF-8 passes, DEL is escaped
+}
+
+TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacters) {
+  EXPECT_EQ(json_string("a\xff" "b"), R"("a\ufffdb")");
+  EXPECT_EQ(json_string("\xc3"), R"("\ufffd")");                      // truncated at the end
+  EXPECT_EQ(json_string("\xe2\x82x"), R"("\ufffdx")");                 // one U+FFFD per maximal subpart
+  EXPECT_EQ(json_string("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");   // a UTF-16 surrogate
+  EXPECT_EQ(json_string("\xc0\xaf"), R"("\ufffd\ufffd")");             // overlong "/"
+  EXPECT_EQ(json_string("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");  // valid 4-byte sequence kept
+  EXPECT_EQ(json_string("\xe2\x80\xa8\xe2\x80\xa9"), R"("\u2028\u2029")");
+}
+
+// Whatever bytes a target sends, the string is valid JSON: only printable ASCII and valid UTF-8.
+TEST(JsonWriterTest, AnyBytesGiveValidJson) {
+  uint32_t state = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    std::string bytes;
+    for (int i = 0; i < 40; ++i) {
+      state = state * 1103515245u + 12345u;
+      bytes += static_cast<char>(state >> 24);
+    }
+    const std::string out = json_string(bytes);
+    for (size_t i = 0; i < out.size();) {
+      const Utf8Step step = utf8_step(out, i);
+      ASSERT_TRUE(step.valid) << "round " << round;
+      ASSERT_FALSE(step.length == 1 && (static_cast<unsigned char>(out[i]) < 0x20 || out[i] == 0x7f)) << round;
+      i += step.length;
+    }
+    Poco::JSON::Parser parser;
+    EXPECT_NO_THROW(parser.parse("[" + out + "]")) << "round " << round;
+  }
 }
 
 TEST(JsonWriterTest, EscapedStringsParseBack) {

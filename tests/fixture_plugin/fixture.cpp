@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 // Test-only collector driven by its options: fails, hangs or emits on request, so the sampler's
-// isolation, deadlines and backoff can be exercised through the real loader. Compile definitions
+// isolation, deadlines and backoff can be exercised through the real loader; `crash` (segv, abort
+// or stack_overflow) kills the process from inside collect() and `create_sleep_ms` makes startup
+// slow, for the signal tests. Compile definitions
 // turn the same source into the broken plugins the host must refuse:
 //   FIXTURE_ABI_VERSION=<n>  descriptor claims another ABI version
 //   FIXTURE_NULL_CALLBACK    descriptor has a null collect()
 //   FIXTURE_NO_ENTRY         the entry symbol is not exported at all
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -57,15 +61,33 @@ int whole(Options& o, const char* key, int max) {
   return static_cast<int>(v);
 }
 
+// Faults for real (not raise()), so the host's handler is tested on what a buggy plugin does.
+void crash(const std::string& how, int depth = 0) {
+  if (how == "segv") {
+    volatile int* volatile target = nullptr;
+    *target = 42;
+  } else if (how == "abort") {
+    std::abort();
+  } else if (how == "stack_overflow") {
+    volatile char frame[4096];
+    frame[0] = static_cast<char>(depth);
+    crash(how, depth + frame[0] + 1);
+    frame[1] = 0;  // after the call, so it is not a tail call
+  }
+}
+
 class FixtureCollector final : public CollectorBase {
  public:
   explicit FixtureCollector(Options& o)
       : fail_first_(whole(o, "fail_first", 1000000)),
         fail_always_(o.get_bool("fail", false)),
-        sleep_ms_(whole(o, "sleep_ms", 60000)),
+        sleep_ms_(whole(o, "sleep_ms", 3600000)),
         sleep_first_(whole(o, "sleep_first", 1000000)),
         samples_(whole(o, "samples", kMaxSamples)),
-        trace_file_(o.get_string("trace_file")) {}
+        trace_file_(o.get_string("trace_file")),
+        crash_(o.get_choice("crash", "", {"", "segv", "abort", "stack_overflow"})) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{whole(o, "create_sleep_ms", 3600000)});
+  }
 
   void collect(const Emitter& emit) override {
     const int call = ++calls_;
@@ -82,6 +104,7 @@ class FixtureCollector final : public CollectorBase {
     if (sleep_ms_ > 0 && (sleep_first_ == 0 || call <= sleep_first_)) {
       std::this_thread::sleep_for(std::chrono::milliseconds{sleep_ms_});
     }
+    if (!crash_.empty()) crash(crash_);
     if (fail_always_ || call <= fail_first_) {
       set_status("failing");
       throw std::runtime_error("fixture: failing as configured (call " + std::to_string(call) + ")");
@@ -105,6 +128,7 @@ class FixtureCollector final : public CollectorBase {
   int sleep_first_;
   int samples_;
   std::string trace_file_;
+  std::string crash_;
   int calls_ = 0;
 };
 

@@ -158,6 +158,7 @@ TEST(AgentsPluginTest, FailsWithinItsDeadlineWhenTheTargetMisbehaves) {
   Nginx nginx;
   nginx.write_www("garbage.bin", std::string(3000, '\x01'));
   nginx.write_www("index.html", "<!doctype html>\n<html><body>It works</body></html>\n");
+  nginx.write_www("deep.json", std::string(100, '[') + std::string(100, ']'));
   test::Blackhole hang;
   test::TruncatingServer cut_length(test::TruncatingServer::Mode::kContentLength);
   test::TruncatingServer cut_chunked(test::TruncatingServer::Mode::kChunked);
@@ -178,6 +179,8 @@ TEST(AgentsPluginTest, FailsWithinItsDeadlineWhenTheTargetMisbehaves) {
     } else {
       faults.push_back({nginx.url("/garbage.bin"), "not JSON"});
       faults.push_back({nginx.url("/index.html"), "not JSON"});
+      // Past agents::kMaxJsonDepth (64): Poco's parser recurses once per level.
+      faults.push_back({nginx.url("/deep.json"), "not JSON: JSON Exception: Maximum depth exceeded"});
     }
     for (const Fault& fault : faults) {
       SCOPED_TRACE(source + " " + fault.url);

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -287,6 +288,36 @@ TEST(PrometheusTextTest, HelpTypeValuesNaNAndLabelEscaping) {
   EXPECT_EQ(help, 1u);
   EXPECT_EQ(type, 1u);
   EXPECT_EQ(text.back(), '\n');
+}
+
+// A target can report anything; /metrics never exports a counter that is negative or infinite.
+TEST(PrometheusTextTest, CountersAreNeverNegativeOrInfinite) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<std::unique_ptr<Collector>> collectors;
+  for (double v : {-5.0, inf, -inf, -0.0}) {
+    collectors.push_back(std::make_unique<test::ScriptedCollector>([v](SampleSink& s, int) {
+      s.emit("tws_requests_success", v);
+      s.emit("tws_latency_ms", v);
+    }));
+  }
+  collectors.push_back(std::make_unique<test::ScriptedCollector>(
+      [](SampleSink& s, int call) { s.emit("tws_requests_success", call == 1 ? 7 : 3); }));
+  const auto series = test::described("tws", {"tws_latency_ms", "tws_requests_success"});
+  Monitor monitor(config("interval: 5s\n"),
+                  {{"neg", "tws", series}, {"pinf", "tws", series}, {"ninf", "tws", series}, {"nzero", "tws", series},
+                   {"reset", "tws", series}},
+                  std::move(collectors));
+  monitor.sample_now(5000);
+  monitor.sample_now(10000);
+  const auto lines = lines_of(server::render_prometheus(snap(monitor)));
+  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"neg\"} NaN"));
+  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"pinf\"} NaN"));
+  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"ninf\"} NaN"));
+  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"nzero\"} 0"));
+  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"reset\"} 3"));
+  // Gauges keep what the text format allows them.
+  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_latency_seconds{instance=\"pinf\"} +Inf"));
+  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_latency_seconds{instance=\"neg\"} -0.005"));
 }
 
 TEST(PrometheusTextTest, EmptyStoreGivesNaNNotGarbage) {

@@ -41,6 +41,11 @@ TEST(DurationTest, RejectsDurationsTooLongToRepresent) {
   EXPECT_EQ(parse_duration("99999999999999999999d"), std::nullopt);
   EXPECT_EQ(parse_duration("106751991168d"), std::nullopt);  // just past the int64 milliseconds limit
   EXPECT_EQ(parse_duration("36500d"), milliseconds{36500LL * 86400000});
+  // Past double's range: std::stod threw out_of_range here, which escaped the config loader as
+  // exit 1 instead of a ConfigError.
+  EXPECT_NO_THROW(parse_duration(std::string(400, '9') + "s"));
+  EXPECT_EQ(parse_duration(std::string(400, '9') + "s"), std::nullopt);
+  EXPECT_EQ(parse_duration("0." + std::string(400, '0') + "1s"), std::nullopt);
 }
 
 TEST(DurationTest, FormatsInTheLargestExactUnit) {

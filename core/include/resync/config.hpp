@@ -57,6 +57,20 @@ struct Config {
 
 enum class ConfigFormat { kYaml, kToml };
 
+/// Bounds on a configuration file (SPEC section 9: every input is bounded). A file beyond any
+/// of them is refused with a ConfigError naming the file, the line and the key, before the tree
+/// is expanded, so a hostile file (YAML aliases nested to expand into billions of nodes) costs
+/// at most a few MB and milliseconds. Each is far above what a real configuration needs.
+struct ConfigLimits {
+  static constexpr size_t kFileBytes = 1024 * 1024;   ///< size of the file itself
+  static constexpr size_t kNodes = 100'000;           ///< values, counting each alias expansion
+  static constexpr size_t kTotalBytes = 4 * 1024 * 1024;  ///< keys and values, after expansion
+  static constexpr size_t kDepth = 64;                ///< nesting of mappings and lists
+  static constexpr size_t kScalarBytes = 64 * 1024;   ///< one key or value, after ${ENV}
+  static constexpr size_t kCollectors = 256;          ///< entries of `collectors:`
+  static constexpr size_t kAlertRules = 1000;         ///< entries of `alerts:`
+};
+
 /// Loads a YAML (.yaml, .yml) or TOML (.toml) file. Throws ConfigError whose one-line message
 /// names the file, the line where known, and the key: `resync.yaml:7: collectors[1].timeout:
 /// expected a duration like "5s", got "often"`.

@@ -8,7 +8,9 @@
 
 namespace resync {
 
-/// Appends `s` to `out` as a quoted JSON string, escaping what RFC 8259 requires.
+/// Appends `s` to `out` as a quoted JSON string that is valid whatever the bytes: quotes,
+/// backslashes, control characters (and DEL, U+2028, U+2029) escaped, each maximal invalid UTF-8
+/// subsequence replaced with U+FFFD (written "\ufffd").
 void append_json_string(std::string& out, std::string_view s);
 /// Appends the shortest text that reads back as `v`; NaN and infinities become null.
 void append_json_number(std::string& out, double v);

@@ -50,6 +50,9 @@ struct SamplerOptions {
   std::chrono::milliseconds max_backoff{0};
   /// Values scrubbed ("***") from errors and statuses before they are stored or logged.
   std::vector<std::string> secrets;
+  /// How long destruction waits for collectors still inside collect() before abandoning them
+  /// (see ~Sampler()).
+  std::chrono::milliseconds stop_timeout{1000};
 };
 
 /// Takes one sample every `interval` on a fixed wall-clock grid (t0 + k * interval, t0 a
@@ -72,6 +75,11 @@ class Sampler {
   /// Both must outlive the sampler.
   Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout, RingBuffer& store,
           SamplerOptions options);
+  /// Stops, then waits up to options.stop_timeout for every collector to return from collect().
+  /// A collector still running then (stuck in a read with no timeout, say) is abandoned, so that
+  /// shutdown stays bounded: its thread is detached and its worker, with the collector and,
+  /// through it, the plugin's shared library, is deliberately leaked (kept reachable until the
+  /// process exits), so nothing that thread touches is freed under it. One warning line names it.
   ~Sampler();
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
@@ -81,7 +89,8 @@ class Sampler {
 
   /// Starts the sampling loop; the first sample is taken at the next grid point.
   void start();
-  /// Stops the loop and joins every thread, waiting for collections in flight to return.
+  /// Stops the loop and joins its thread without waiting for collections in flight: a tick
+  /// still waiting for collectors is dropped, not stored.
   void stop();
 
   /// Takes one sample stamped `grid_ms` now, synchronously (for `resync-mon current` and tests).
@@ -96,8 +105,10 @@ class Sampler {
 
  private:
   struct Worker;
+  struct Sync;
   void run_loop();
-  void work(Worker& w);
+  static void work(Sync& sync, Worker& w);
+  static void abandon(std::unique_ptr<Worker> w);
 
   SamplerOptions options_;
   const SeriesLayout& layout_;
@@ -105,8 +116,8 @@ class Sampler {
   Listener listener_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
-  mutable std::mutex mutex_;  // guards every Worker's job/result/health state
-  std::condition_variable done_cv_;
+  // Shared with the worker threads, which may outlive the sampler (see ~Sampler()).
+  std::shared_ptr<Sync> sync_;
   uint64_t tick_ = 0;
 
   std::mutex loop_mutex_;

@@ -131,13 +131,20 @@ std::string render_prometheus(const MonitorSnapshot& snap) {
     write_help(out, d.help.empty() ? "Series " + metric + "." : d.help);
     out += "\n# TYPE " + name + (d.kind == Kind::kCounter ? " counter\n" : " gauge\n");
     const char* label = is_host_series(metric) ? "{collector=" : "{instance=";
+    const bool counter = d.kind == Kind::kCounter;
     for (size_t c = 0; c < keys.size(); ++c) {
       if (keys[c].metric != metric) continue;
       out += name;
       out += label;
       write_label_value(out, keys[c].instance);
       out += "} ";
-      write_value(out, s.empty() ? std::nan("") : s.at(c, s.rows - 1) * scale);
+      double v = s.empty() ? std::nan("") : s.at(c, s.rows - 1) * scale;
+      // A counter is finite and never negative: anything else a target reported is no reading,
+      // exported as NaN like a failed run, because rate() would take +Inf or -5 at face value. A
+      // value below the previous one stays as it is: Prometheus reads that as a counter reset.
+      if (counter && !(v >= 0 && std::isfinite(v))) v = std::nan("");
+      if (v == 0) v = 0;  // no "-0"
+      write_value(out, v);
       out += '\n';
     }
   }

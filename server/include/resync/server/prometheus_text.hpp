@@ -19,8 +19,9 @@ std::string exposition_name(const SeriesDescription& series, double* scale = nul
 
 /// Every series' newest value in the Prometheus text format 0.0.4 with HELP and TYPE lines
 /// from the series descriptions; series carry instance="<collector instance>", the host's
-/// per-collector series carry collector="<instance>". NaN is written as NaN. Leaves the
-/// stream's locale and flags alone.
+/// per-collector series carry collector="<instance>". NaN is written as NaN, and so is a
+/// counter's negative or infinite value (a gauge keeps +Inf/-Inf); a counter lower than before is
+/// written as it is (a reset to Prometheus). Leaves the stream's locale and flags alone.
 void render_prometheus(std::ostream& out, const MonitorSnapshot& snap);
 std::string render_prometheus(const MonitorSnapshot& snap);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -23,9 +24,11 @@ inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view 
       dot = dot || text[i] == '.';
       ++i;
     }
-    // A lone "." is no number (and std::stod would throw on it).
-    if (i == start || (i == start + 1 && dot)) return std::nullopt;
-    const double number = std::stod(std::string(text.substr(start, i - start)));
+    if (i == start || (i == start + 1 && dot)) return std::nullopt;  // a lone "." is no number
+    // from_chars, not std::stod, which throws out_of_range for 400 digits; overflow is "no".
+    double number = 0;
+    const auto [end, ec] = std::from_chars(text.data() + start, text.data() + i, number);
+    if (ec != std::errc() || end != text.data() + i) return std::nullopt;
     size_t unit_start = i;
     while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
     const std::string_view unit = text.substr(unit_start, i - unit_start);

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+namespace resync {
+
+/// Stop and hangup signals for the whole process. Call first in main(), before any other thread
+/// exists: it blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so every thread started
+/// later inherits the mask, and starts one thread that sigwait()s for them, so they work from the
+/// first instant, even while a configuration loads:
+/// - SIGHUP is logged and otherwise ignored: resync-mon logs to stderr, so there is no log file to
+///   reopen, and it does not reload its configuration (restart it to apply a change).
+/// - SIGINT or SIGTERM before arm_stop_signals() ends the process at once by that signal (nothing
+///   needs saving while a configuration loads or plugins start), one log line first.
+/// - After arm_stop_signals(), wait_for_stop_signal() returns it; a second one while stopping
+///   ends the process at once.
+void start_signal_thread();
+/// From here on a stop signal is delivered to wait_for_stop_signal() instead of ending the process.
+void arm_stop_signals();
+/// Blocks until SIGINT or SIGTERM arrives after arm_stop_signals(); returns its number.
+int wait_for_stop_signal();
+
+/// Installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT that write one line to
+/// stderr with write(2), async-signal-safely: "resync-mon: fatal signal SIGSEGV in collector
+/// <name>" (without " in collector ..." outside a collector run), then let the signal take its
+/// default action (the process dies by it, core dump included). The handlers run on an alternate
+/// stack (sigaltstack), installed here for the calling thread and by AltSignalStack for others, so
+/// a stack overflow is reported too. Idempotent.
+void install_fatal_signal_handlers();
+
+/// Names the collector whose code the calling thread runs, for the fatal signal line, for the
+/// object's lifetime. `name` must outlive the object. Not copyable; nest freely.
+class CurrentCollector {
+ public:
+  explicit CurrentCollector(const char* name);
+  ~CurrentCollector();
+  CurrentCollector(const CurrentCollector&) = delete;
+  CurrentCollector& operator=(const CurrentCollector&) = delete;
+
+  /// The name set on the calling thread, or nullptr.
+  static const char* name();
+
+ private:
+  const char* previous_;
+};
+
+/// An alternate signal stack for the calling thread, removed (and freed) on destruction, which
+/// must happen on the same thread.
+class AltSignalStack {
+ public:
+  static constexpr size_t kBytes = 64 * 1024;
+  AltSignalStack();
+  ~AltSignalStack();
+  AltSignalStack(const AltSignalStack&) = delete;
+  AltSignalStack& operator=(const AltSignalStack&) = delete;
+
+ private:
+  std::unique_ptr<char[]> stack_;
+  bool installed_ = false;
+};
+
+}  // namespace resync

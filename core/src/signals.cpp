@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "resync/signals.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "resync/log.hpp"
+
+namespace resync {
+namespace {
+
+// Constant-initialised and in the executable's static TLS block, so the fatal signal handler
+// reads it without calling anything (a dynamic TLS access may allocate).
+thread_local const char* t_collector = nullptr;
+
+// Heap-allocated and never freed: the signal thread may still run while main() returns and
+// static objects are destroyed.
+struct StopState {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool armed = false;
+  int received = 0;
+};
+StopState& stop_state() {
+  static auto* state = new StopState;
+  return *state;
+}
+
+const char* signal_name(int signo) {
+  switch (signo) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+  }
+  return "signal";
+}
+
+// Ends the process by `signo` as if it had never been caught, so the parent sees the real cause.
+[[noreturn]] void die_by(int signo) {
+  signal(signo, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signo);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  raise(signo);
+  _exit(128 + signo);
+}
+
+void signal_thread(sigset_t set) {
+  for (;;) {
+    int signo = 0;
+    if (sigwait(&set, &signo) != 0) continue;
+    if (signo == SIGHUP) {
+      log_info("received SIGHUP: ignored (resync-mon logs to stderr and does not reload its configuration; "
+               "restart it to apply changes)");
+      continue;
+    }
+    StopState& s = stop_state();
+    std::unique_lock lock(s.mutex);
+    if (!s.armed) {
+      lock.unlock();
+      log_info(std::string("received ") + signal_name(signo) + " while starting, exiting");
+      die_by(signo);
+    }
+    if (s.received != 0) {
+      lock.unlock();
+      log_warning(std::string("received ") + signal_name(signo) + " again while stopping, exiting at once");
+      die_by(signo);
+    }
+    s.received = signo;
+    s.cv.notify_all();
+  }
+}
+
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+struct sigaction g_previous[sizeof kFatalSignals / sizeof kFatalSignals[0]];
+
+void append(char* buf, size_t& used, size_t size, const char* text) {
+  while (*text != '\0' && used + 1 < size) buf[used++] = *text++;
+}
+
+// Async-signal-safe only: no allocation, no stdio, no locks.
+void on_fatal_signal(int signo) {
+  const int saved_errno = errno;
+  char line[320];
+  size_t used = 0;
+  append(line, used, sizeof line, "resync-mon: fatal signal ");
+  append(line, used, sizeof line, signal_name(signo));
+  if (const char* name = t_collector) {
+    append(line, used, sizeof line, " in collector ");
+    append(line, used, sizeof line, name);
+  }
+  line[used++] = '\n';
+  ssize_t ignored = write(STDERR_FILENO, line, used);
+  (void)ignored;
+  // Hand the signal back to whoever had it before (the default action, or a sanitizer's report):
+  // raised again here it is pending until this handler returns, and a faulting instruction
+  // faults again on return anyway.
+  for (size_t i = 0; i < sizeof kFatalSignals / sizeof kFatalSignals[0]; ++i) {
+    if (kFatalSignals[i] == signo) sigaction(signo, &g_previous[i], nullptr);
+  }
+  raise(signo);
+  errno = saved_errno;
+}
+
+}  // namespace
+
+void start_signal_thread() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread(signal_thread, set).detach();
+  });
+}
+
+void arm_stop_signals() {
+  StopState& s = stop_state();
+  std::lock_guard lock(s.mutex);
+  s.armed = true;
+}
+
+int wait_for_stop_signal() {
+  StopState& s = stop_state();
+  std::unique_lock lock(s.mutex);
+  s.cv.wait(lock, [&s] { return s.received != 0; });
+  return s.received;
+}
+
+void install_fatal_signal_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static AltSignalStack main_stack;  // the installing thread's; worker threads bring their own
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_handler = on_fatal_signal;
+    action.sa_flags = SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < sizeof kFatalSignals / sizeof kFatalSignals[0]; ++i) {
+      sigaction(kFatalSignals[i], &action, &g_previous[i]);
+    }
+  });
+}
+
+CurrentCollector::CurrentCollector(const char* name) : previous_(t_collector) { t_collector = name; }
+CurrentCollector::~CurrentCollector() { t_collector = previous_; }
+const char* CurrentCollector::name() { return t_collector; }
+
+AltSignalStack::AltSignalStack() : stack_(new char[kBytes]) {
+  stack_t ss{};
+  ss.ss_sp = stack_.get();
+  ss.ss_size = kBytes;
+  installed_ = sigaltstack(&ss, nullptr) == 0;
+}
+
+AltSignalStack::~AltSignalStack() {
+  if (!installed_) return;
+  stack_t ss{};
+  ss.ss_flags = SS_DISABLE;
+  sigaltstack(&ss, nullptr);
+}
+
+}  // namespace resync
