@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 #include "resync/http/client.hpp"
 #include "resync/util/duration.hpp"
@@ -71,17 +70,15 @@ NotifierConfig parse_notifier(const ConfigReader& r, const Node& n, const std::s
   }
   if (const Node* v = n.find("name")) {
     c.name = r.string(*v, path + ".name");
-    static const std::regex kName("[A-Za-z0-9_.-]+");
-    if (!std::regex_match(c.name, kName)) {
+    if (!is_token(c.name, "_.-")) {
       r.fail(v->line, path + ".name", "expected letters, digits, '_', '.' or '-', got \"" + c.name + "\"");
     }
   }
   if (const Node* h = n.find("headers")) {
     r.expect_map(*h, path + ".headers");
-    static const std::regex kHeader("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
     for (const auto& [name, value] : h->map) {
       const std::string hpath = path + ".headers." + name;
-      if (!std::regex_match(name, kHeader)) r.fail(value.line, hpath, "not a valid HTTP header name");
+      if (!is_token(name, "!#$%&'*+.^_`|~-")) r.fail(value.line, hpath, "not a valid HTTP header name");
       const std::string text = r.string(value, hpath);
       if (text.find_first_of("\r\n") != std::string::npos) r.fail(value.line, hpath, "a header value cannot span lines");
       c.headers.emplace_back(name, text);

@@ -2,7 +2,7 @@
 #include "config_rules.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <string_view>
 #include <string>
 
 namespace resync::detail {
@@ -98,15 +98,13 @@ AlertRule parse_rule(const ConfigReader& r, const Node& n, const std::string& pa
   if (const Node* v = n.find("instance")) {
     rule.instance = r.string(*v, path + ".instance");
     rule.instance_line = v->line;
-    static const std::regex kInstanceName("[A-Za-z0-9_.-]+");
-    if (!std::regex_match(rule.instance, kInstanceName)) {
+    if (!is_token(rule.instance, "_.-")) {
       r.fail(v->line, path + ".instance", "expected a collector instance name, got \"" + rule.instance + "\"");
     }
   }
   if (const Node* v = n.find("name")) {
     rule.name = r.string(*v, path + ".name");
-    static const std::regex kAlertName("[A-Za-z_][A-Za-z0-9_]*");
-    if (!std::regex_match(rule.name, kAlertName)) {
+    if (!is_token(rule.name, "_") || (rule.name[0] >= '0' && rule.name[0] <= '9')) {
       r.fail(v->line, path + ".name", "expected letters, digits and '_' (not first), got \"" + rule.name + "\"");
     }
   }

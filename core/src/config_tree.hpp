@@ -100,4 +100,15 @@ ConfigNode::Type plain_scalar_type(std::string_view text);
 /// The first document of YAML `text` as a tree, built from the parser's events (config_yaml.cpp).
 ConfigNode parse_yaml_tree(std::string_view text, const ConfigReader& reader);
 
+/// Whether `s` is non-empty and only letters, digits and characters of `extra`. By hand, since
+/// std::regex recurses once per character and a long value would overflow the stack.
+inline bool is_token(std::string_view s, std::string_view extra) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && extra.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 }  // namespace resync::detail
