@@ -48,9 +48,13 @@ TEST(CheckEvalTest, OkWithPerfdataForEveryJudgedMetric) {
   const MonitorSnapshot snap = run(5, [](int) { return 1.25; });
   const CheckResult r = rules_check(snap);
   EXPECT_EQ(r.status, 0);
-  EXPECT_EQ(r.line, "RESYNC-MON OK - no alert (4 rules, sample of 2023-11-14T22:13:24Z) | "
+  // The default rules, the collector_up one judged on every instance.
+  EXPECT_EQ(r.line, "RESYNC-MON OK - no alert (5 rules, sample of 2023-11-14T22:13:24Z) | "
                     "'error_rate'=1.25%;~:5;~:10;0;100 'cache_hit_ratio'=95%;80:;;0;100 "
-                    "'response_time_p95'=120ms;~:500;~:1000 'tws_connected'=1;;@0:0;0;1");
+                    "'response_time_p95'=120ms;~:500;~:1000 'tws_connected'=1;;@0:0;0;1 "
+                    "'collector_up{api}'=1;@0:0;;0;1 'collector_up{cache}'=1;@0:0;;0;1 "
+                    "'collector_up{agents}'=1;@0:0;;0;1 'collector_up{tws}'=1;@0:0;;0;1 "
+                    "'collector_up{system}'=1;@0:0;;0;1");
 }
 
 TEST(CheckEvalTest, WarningAndCriticalFromTheDefaultRules) {

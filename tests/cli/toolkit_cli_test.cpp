@@ -67,7 +67,7 @@ TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
   const test::RunResult r = run_cli({"--config", config_, "histroy"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "resync-mon: unknown subcommand \"histroy\"; known: serve, current, history, check, plan, "
-                   "plugins, config (see resync-mon --help)\n");
+                   "report, plugins, config (see resync-mon --help)\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
@@ -160,7 +160,7 @@ TEST_F(ToolkitCliTest, CurrentFromTheStateFile) {
 TEST_F(ToolkitCliTest, CheckOnTheStateFile) {
   test::RunResult r = run_cli({"check", "--state", state_, "--max-age", "1h"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (4 rules, sample of "));
+  EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (5 rules, sample of "));
   r = run_cli({"check", "--state", state_, "--max-age", "1h", "-m", "host_memory_percent", "-w", "@0:100"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.out, testing::MatchesRegex("RESYNC-MON WARNING - host_memory_percent is [0-9.]+ % \\(outside -w "
@@ -176,7 +176,7 @@ TEST_F(ToolkitCliTest, CheckOnTheStateFile) {
 TEST_F(ToolkitCliTest, CheckSamplesLocallyWithoutASource) {
   const test::RunResult r = run_cli({"--config", test::test_data_dir() + "/config/local.yaml", "check"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (4 rules, sample of "));
+  EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (5 rules, sample of "));
   const test::RunResult m = run_cli({"--config", test::test_data_dir() + "/config/local.yaml", "check", "-m",
                                      "process_rss_bytes", "-c", "1:"});
   EXPECT_EQ(m.code, 0) << m.out;

@@ -200,7 +200,7 @@ TEST(NagiosTest, RealNagiosRunsCheckAndRecordsStateAndPerfdata) {
   EXPECT_THAT(status["ok"]["plugin_output"], testing::StartsWith("RESYNC-MON OK - host_memory_percent is "));
   EXPECT_THAT(status["ok"]["performance_data"], testing::MatchesRegex("'host_memory_percent'=[0-9.]+%;100;100;0;100"));
   // The system collector alone provides none of the default rules' metrics: nothing to judge.
-  EXPECT_THAT(status["rules"]["plugin_output"], testing::StartsWith("RESYNC-MON OK - no alert (4 rules, sample of "));
+  EXPECT_THAT(status["rules"]["plugin_output"], testing::StartsWith("RESYNC-MON OK - no alert (5 rules, sample of "));
   EXPECT_THAT(status["warning"]["plugin_output"], testing::StartsWith("RESYNC-MON WARNING - host_memory_percent is "));
   EXPECT_THAT(status["warning"]["performance_data"],
               testing::MatchesRegex("'host_memory_percent'=[0-9.]+%;@0:100;;0;100"));

@@ -331,8 +331,8 @@ TEST_F(MonitorConfigTest, PluginOptionErrorNamesFileLineAndKey) {
   EXPECT_EQ(code, kExitConfig);
   EXPECT_EQ(monitor_error(head + "  - plugin: fixture\n  - plugin: fixture\n    name: f2\n    sleeep_ms: 5\n", &code),
             file_ +
-                ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, fail, "
-                "fail_first, samples, sleep_first, sleep_ms, trace_file");
+                ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
+                "create_sleep_ms, fail, fail_first, samples, sleep_first, sleep_ms, trace_file");
   EXPECT_EQ(code, kExitConfig);
 }
 

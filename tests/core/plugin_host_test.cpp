@@ -222,8 +222,8 @@ TEST(PluginCollectorTest, CreateErrorNamesTheKey) {
   EXPECT_EQ(create_error(R"({"samples":9})"), "samples: expected a whole number from 0 to 8, got 9");
   EXPECT_EQ(create_error(R"({"fail":"sometimes"})"), "fail: expected true or false, got \"sometimes\"");
   EXPECT_EQ(create_error(R"({"sleeep_ms":5})"),
-            "sleeep_ms: unknown key; expected one of plugin, name, timeout, fail, fail_first, samples, "
-            "sleep_first, sleep_ms, trace_file");
+            "sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, create_sleep_ms, fail, "
+            "fail_first, samples, sleep_first, sleep_ms, trace_file");
   EXPECT_THAT(create_error("[1,2]"), testing::StartsWith("(options): not a JSON object"));
 }
 

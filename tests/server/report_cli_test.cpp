@@ -43,7 +43,7 @@ TEST(ReportCommandTest, WritesAReadableReportOfAStateFileAtomically) {
   ::umask(mask);
   const std::string html = test::read_file(out);
   EXPECT_THAT(html, HasSubstr("<title>Nightly &lt;ops&gt;</title>"));
-  EXPECT_THAT(html, HasSubstr("from <b>state file " + state + "</b>"));
+  EXPECT_THAT(html, HasSubstr("from <b>" + state + "</b>"));
   // Ten hours asked, two held: not an error, and the report says so.
   EXPECT_THAT(html, HasSubstr("Asked for 10 h; the source holds only 2 h."));
   // The plugins' descriptions were found for the file's series: every dashboard card has values.
