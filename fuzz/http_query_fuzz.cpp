@@ -9,7 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "resync/server/http_server.hpp"
+#include "auth_policy.hpp"
+#include "router.hpp"
 
 namespace {
 
