@@ -26,7 +26,8 @@ constexpr int64_t kIntervalMs = 5000;
 SeriesLayout layout() {
   SeriesLayout l;
   for (int i = 0; i < kInstances; ++i) {
-    for (int m = 0; m < kMetrics; ++m) l.add({"m" + std::to_string(m), "i" + std::to_string(i), "bench"});
+    for (int m = 0; m < kMetrics; ++m)
+      l.add({"m" + std::to_string(m), "i" + std::to_string(i), "bench"});
   }
   return l;
 }
@@ -39,15 +40,29 @@ std::vector<AlertRule> rules() {
     r.metric = "m" + std::to_string(k % (kMetrics - 1));
     r.instance = "i" + std::to_string(k / kMetrics);
     r.name = "rule_" + std::to_string(k);
-    r.conditions = {{Severity::kWarning, Comparison::kAbove, 60}, {Severity::kCritical, Comparison::kAtLeast, 85}};
+    r.conditions = {{Severity::kWarning, Comparison::kAbove, 60},
+                    {Severity::kCritical, Comparison::kAtLeast, 85}};
     switch (k % 10) {
-      case 0: break;
-      case 1: r.for_duration = 30s; break;
-      case 2: r.clear = {50.0, 75.0}; break;
-      case 3: r.keep_firing_for = 1min; break;
-      case 4: r.flapping = FlapDetection{}; break;
-      case 5: r.absent_for = 1min; break;
-      case 6: r.guard = AlertGuard{{"m9"}, 10}; break;
+      case 0:
+        break;
+      case 1:
+        r.for_duration = 30s;
+        break;
+      case 2:
+        r.clear = {50.0, 75.0};
+        break;
+      case 3:
+        r.keep_firing_for = 1min;
+        break;
+      case 4:
+        r.flapping = FlapDetection{};
+        break;
+      case 5:
+        r.absent_for = 1min;
+        break;
+      case 6:
+        r.guard = AlertGuard{{"m9"}, 10};
+        break;
       case 7:
         r.for_duration = 30s;
         r.clear = {50.0, 75.0};

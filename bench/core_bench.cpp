@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "resync/alert_engine.hpp"
 #include "plugin_host.hpp"
+#include "resync/alert_engine.hpp"
 #include "resync/config.hpp"
 #include "resync/monitor.hpp"
 #include "resync/ring_buffer.hpp"
@@ -31,8 +31,10 @@ double value_of(std::string_view metric, int64_t k) {
   if (metric == "cache_hit_ratio") return 92 * wave > 100 ? 100 : 92 * wave;
   if (metric == "response_time_p95") return 180 * wave;
   if (metric == "tws_connected" || metric == "collector_up") return 1;
-  if (metric.find("total") != std::string_view::npos || metric.find("hits") != std::string_view::npos ||
-      metric.find("misses") != std::string_view::npos || metric.find("created") != std::string_view::npos) {
+  if (metric.find("total") != std::string_view::npos ||
+      metric.find("hits") != std::string_view::npos ||
+      metric.find("misses") != std::string_view::npos ||
+      metric.find("created") != std::string_view::npos) {
     return 1000.0 + 37.0 * double(k);
   }
   return 50 * wave;
@@ -64,9 +66,11 @@ std::unique_ptr<Monitor> full_monitor() {
     instances.push_back({plugin, plugin, loaded->series(), loaded->info().status_field});
     collectors.push_back(std::make_unique<StandIn>(series));
   }
-  auto monitor = std::make_unique<Monitor>(parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "bench"),
-                                           std::move(instances), std::move(collectors));
-  for (size_t k = 0; k < monitor->store().capacity(); ++k) monitor->sample_now(kT0 + int64_t(k) * kIntervalMs);
+  auto monitor = std::make_unique<Monitor>(
+      parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "bench"),
+      std::move(instances), std::move(collectors));
+  for (size_t k = 0; k < monitor->store().capacity(); ++k)
+    monitor->sample_now(kT0 + int64_t(k) * kIntervalMs);
   return monitor;
 }
 
@@ -84,7 +88,8 @@ std::vector<double> row_of(const SeriesLayout& layout, int64_t k) {
 // A store of the monitor's shape, already full, so every append overwrites the oldest row.
 std::unique_ptr<RingBuffer> full_store(const SeriesLayout& layout, size_t capacity) {
   auto store = std::make_unique<RingBuffer>(layout.size(), capacity);
-  for (size_t k = 0; k < capacity; ++k) store->append(kT0 + int64_t(k) * kIntervalMs, row_of(layout, int64_t(k)));
+  for (size_t k = 0; k < capacity; ++k)
+    store->append(kT0 + int64_t(k) * kIntervalMs, row_of(layout, int64_t(k)));
   return store;
 }
 
@@ -110,7 +115,8 @@ void BM_AlertEvaluateDefaultRules(benchmark::State& state) {
   AlertEngine alerts(default_alert_rules(), m.layout());
   const auto previous = row_of(m.layout(), 7), row = row_of(m.layout(), 8);
   int64_t t = kT0;
-  for (auto _ : state) benchmark::DoNotOptimize(alerts.evaluate(t += kIntervalMs, row.data(), previous.data()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(alerts.evaluate(t += kIntervalMs, row.data(), previous.data()));
 }
 BENCHMARK(BM_AlertEvaluateDefaultRules);
 
@@ -118,7 +124,8 @@ void BM_RenderCurrent(benchmark::State& state) {
   const Monitor& m = shared_monitor();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string doc = server::render_current(m.snapshot(server::current_rows(m.config().interval)));
+    const std::string doc =
+        server::render_current(m.snapshot(server::current_rows(m.config().interval)));
     bytes = doc.size();
     benchmark::DoNotOptimize(doc.data());
   }
@@ -163,7 +170,8 @@ void BM_OneSampleOfCoreWork(benchmark::State& state) {
     t += kIntervalMs;
     store->append(t, row);
     benchmark::DoNotOptimize(alerts.evaluate(t, row.data(), previous.data()));
-    const std::string doc = server::render_current(m.snapshot(server::current_rows(m.config().interval)));
+    const std::string doc =
+        server::render_current(m.snapshot(server::current_rows(m.config().interval)));
     benchmark::DoNotOptimize(doc.data());
   }
 }

@@ -43,7 +43,8 @@ class Waves final : public Collector {
   void collect(SampleSink& sink) override {
     ++k_;
     for (size_t i = 0; i < series_.size(); ++i) {
-      sink.emit(series_[i], (1.0 + 0.3 * std::sin(double(k_ + int64_t(i)) / 17)) * std::pow(10.0, double(i % 7)));
+      sink.emit(series_[i], (1.0 + 0.3 * std::sin(double(k_ + int64_t(i)) / 17)) *
+                                std::pow(10.0, double(i % 7)));
     }
   }
 
@@ -64,9 +65,10 @@ const std::string& state_path() {
       instances.push_back({plugin, plugin, loaded->series(), loaded->info().status_field});
       collectors.push_back(std::make_unique<Waves>(series));
     }
-    Monitor monitor(parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "bench"), std::move(instances),
-                    std::move(collectors));
-    for (size_t k = 0; k < monitor.store().capacity(); ++k) monitor.sample_now(kT0 + int64_t(k) * 5000);
+    Monitor monitor(parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "bench"),
+                    std::move(instances), std::move(collectors));
+    for (size_t k = 0; k < monitor.store().capacity(); ++k)
+      monitor.sample_now(kT0 + int64_t(k) * 5000);
     char dir[] = "/tmp/resync-bench-XXXXXX";
     const std::string p = std::string(::mkdtemp(dir)) + "/state";
     write_file_atomically(p, encode_state(monitor.snapshot()));
@@ -77,7 +79,8 @@ const std::string& state_path() {
 
 void report(benchmark::State& state, const MonitorSnapshot& snap, size_t bytes) {
   const double values = double(snap.store.rows * snap.store.series_count);
-  state.counters["values_per_s"] = benchmark::Counter(values * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["values_per_s"] =
+      benchmark::Counter(values * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["series"] = double(snap.store.series_count);
   state.counters["rows"] = double(snap.store.rows);
   state.counters["bytes"] = double(bytes);

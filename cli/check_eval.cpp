@@ -43,19 +43,21 @@ std::string uom(const SeriesDescription& d) {
 }
 
 // 'label'=value[UOM];warn;crit;min;max with trailing empty fields dropped.
-std::string perfdata(const std::string& label, double v, const SeriesDescription& d, const std::string& warn,
-                     const std::string& crit) {
+std::string perfdata(const std::string& label, double v, const SeriesDescription& d,
+                     const std::string& warn, const std::string& crit) {
   std::string name;
   for (char c : label) {
-    if (c == '\'') name += "''";
-    else name += c == '=' ? '_' : c;
+    if (c == '\'')
+      name += "''";
+    else
+      name += c == '=' ? '_' : c;
   }
   std::string min, max;
   if (d.unit == Unit::kPercent) max = "100";
   if (d.unit == Unit::kBoolean) max = "1";
   if (!max.empty() || d.kind == Kind::kCounter) min = "0";
-  std::string out = "'" + name + "'=" + (std::isnan(v) ? "U" : perf_number(v) + uom(d)) + ";" + warn + ";" + crit +
-                    ";" + min + ";" + max;
+  std::string out = "'" + name + "'=" + (std::isnan(v) ? "U" : perf_number(v) + uom(d)) + ";" +
+                    warn + ";" + crit + ";" + min + ";" + max;
   out.erase(out.find_last_not_of(';') + 1);
   return out;
 }
@@ -94,7 +96,8 @@ CheckResult finish(int status, const std::string& reason, const std::vector<std:
   return r;
 }
 
-std::vector<Alert> replay(const MonitorSnapshot& snap, std::vector<AlertRule> rules, bool ignore_for) {
+std::vector<Alert> replay(const MonitorSnapshot& snap, std::vector<AlertRule> rules,
+                          bool ignore_for) {
   if (ignore_for) {
     for (AlertRule& rule : rules) rule.for_duration = std::chrono::milliseconds{0};
   }
@@ -115,16 +118,17 @@ std::vector<Alert> replay(const MonitorSnapshot& snap, std::vector<AlertRule> ru
 
 CheckResult unknown_result(const std::string& why) { return finish(3, why, {}); }
 
-CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertRule>& rules, AlertSource alerts,
-                           const CheckOptions& options, int64_t now_ms) {
+CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertRule>& rules,
+                           AlertSource alerts, const CheckOptions& options, int64_t now_ms) {
   const StoreSnapshot& s = snap.store;
   if (s.empty()) return unknown_result("no sample yet in " + snap.source);
   const size_t newest = s.rows - 1;
   const int64_t age_ms = now_ms - s.timestamps_ms[newest];
   const auto limit = options.max_age.count() > 0 ? options.max_age : snap.interval * 3;
   if (age_ms > limit.count()) {
-    return unknown_result("newest sample of " + snap.source + " is " + std::to_string(age_ms / 1000) +
-                          " s old (" + server::format_iso8601(s.timestamps_ms[newest]) + "), older than " +
+    return unknown_result("newest sample of " + snap.source + " is " +
+                          std::to_string(age_ms / 1000) + " s old (" +
+                          server::format_iso8601(s.timestamps_ms[newest]) + "), older than " +
                           format_duration(limit) + " (--max-age)");
   }
   const std::vector<SeriesKey>& keys = snap.keys();
@@ -144,25 +148,30 @@ CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertR
       const SeriesDescription& d = keys[c].description;
       perf.push_back(perfdata(labels[c], v, d, warn, crit));
       if (std::isnan(v)) {
-        missing = labels[c] + " has no value in the newest sample (is collector " + keys[c].instance + " up?)";
+        missing = labels[c] + " has no value in the newest sample (is collector " +
+                  keys[c].instance + " up?)";
         continue;
       }
-      const int level = options.critical && options.critical->alerts(v)  ? 2
+      const int level = options.critical && options.critical->alerts(v) ? 2
                         : options.warning && options.warning->alerts(v) ? 1
-                                                                         : 0;
+                                                                        : 0;
       const std::string text = labels[c] + " is " + with_unit(v, d) +
-                               (level == 2 ? " (outside -c " + crit + ")" : level == 1 ? " (outside -w " + warn + ")" : "");
+                               (level == 2   ? " (outside -c " + crit + ")"
+                                : level == 1 ? " (outside -w " + warn + ")"
+                                             : "");
       if (reason.empty() || level > status) reason = text;
       status = std::max(status, level);
     }
     if (found == 0) {
       std::vector<std::string> names;
       for (const SeriesKey& k : keys) {
-        if (std::find(names.begin(), names.end(), k.metric) == names.end()) names.push_back(k.metric);
+        if (std::find(names.begin(), names.end(), k.metric) == names.end())
+          names.push_back(k.metric);
       }
       std::string known;
       for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
-      return unknown_result("no series \"" + options.metric + "\" in " + snap.source + "; known: " + known);
+      return unknown_result("no series \"" + options.metric + "\" in " + snap.source +
+                            "; known: " + known);
     }
     if (!missing.empty()) return finish(3, missing, perf);
     return finish(status, reason, perf);
@@ -171,16 +180,21 @@ CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertR
   std::vector<size_t> judged;
   for (const AlertRule& rule : rules) {
     for (size_t c = 0; c < keys.size(); ++c) {
-      if (keys[c].metric != rule.metric || std::find(judged.begin(), judged.end(), c) != judged.end()) continue;
+      if (keys[c].metric != rule.metric ||
+          std::find(judged.begin(), judged.end(), c) != judged.end())
+        continue;
       judged.push_back(c);
-      perf.push_back(perfdata(labels[c], s.at(c, newest), keys[c].description, rule_range(rule, Severity::kWarning),
+      perf.push_back(perfdata(labels[c], s.at(c, newest), keys[c].description,
+                              rule_range(rule, Severity::kWarning),
                               rule_range(rule, Severity::kCritical)));
     }
   }
-  std::vector<Alert> active =
-      alerts == AlertSource::kSnapshotActive ? snap.active : replay(snap, rules, alerts == AlertSource::kReplayNoFor);
-  std::stable_sort(active.begin(), active.end(),
-                   [](const Alert& a, const Alert& b) { return a.severity == Severity::kCritical && b.severity != Severity::kCritical; });
+  std::vector<Alert> active = alerts == AlertSource::kSnapshotActive
+                                  ? snap.active
+                                  : replay(snap, rules, alerts == AlertSource::kReplayNoFor);
+  std::stable_sort(active.begin(), active.end(), [](const Alert& a, const Alert& b) {
+    return a.severity == Severity::kCritical && b.severity != Severity::kCritical;
+  });
   std::vector<std::string> reasons;
   int status = 0;
   for (const Alert& a : active) {
@@ -198,8 +212,9 @@ CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertR
     status = std::max(status, 1);
   }
   if (reasons.empty()) {
-    return finish(0, "no alert (" + std::to_string(rules.size()) + " rules, sample of " +
-                         server::format_iso8601(s.timestamps_ms[newest]) + ")",
+    return finish(0,
+                  "no alert (" + std::to_string(rules.size()) + " rules, sample of " +
+                      server::format_iso8601(s.timestamps_ms[newest]) + ")",
                   perf);
   }
   std::string reason = reasons[0];

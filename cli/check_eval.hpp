@@ -15,9 +15,9 @@
 namespace resync::cli {
 
 struct CheckOptions {
-  std::string metric;                  ///< --metric: judge this metric instead of the rules
-  std::optional<NagiosRange> warning;  ///< -w
-  std::optional<NagiosRange> critical; ///< -c
+  std::string metric;                   ///< --metric: judge this metric instead of the rules
+  std::optional<NagiosRange> warning;   ///< -w
+  std::optional<NagiosRange> critical;  ///< -c
   /// Oldest newest-sample accepted; 0 = three intervals of the source.
   std::chrono::milliseconds max_age{0};
 };
@@ -39,8 +39,8 @@ struct CheckResult {
 /// (UNKNOWN for an unknown metric or a missing value); else the worst active alert of `rules`
 /// (as `alerts` says where alerts come from), and WARNING for a collector down in that sample.
 /// Perfdata lists every value judged.
-CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertRule>& rules, AlertSource alerts,
-                           const CheckOptions& options, int64_t now_ms);
+CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertRule>& rules,
+                           AlertSource alerts, const CheckOptions& options, int64_t now_ms);
 
 /// The status line for a check that could not judge anything: "RESYNC-MON UNKNOWN - <why>".
 CheckResult unknown_result(const std::string& why);

@@ -8,9 +8,10 @@
 namespace resync::cli {
 
 enum SourceExitCode : int {
-  kExitSourceUnusable = 6,  ///< server unreachable, timed out, a bad or foreign answer; no state file
-  kExitUnauthorized = 7,    ///< the server refused the credentials (401, 403)
-  kExitBadStateFile = 8,    ///< the state file is not a valid state file (foreign, corrupt, too new)
+  kExitSourceUnusable =
+      6,                  ///< server unreachable, timed out, a bad or foreign answer; no state file
+  kExitUnauthorized = 7,  ///< the server refused the credentials (401, 403)
+  kExitBadStateFile = 8,  ///< the state file is not a valid state file (foreign, corrupt, too new)
 };
 
 /// `check` follows the Monitoring Plugins convention instead: every failure is UNKNOWN.

@@ -46,18 +46,21 @@ int main(int argc, char** argv) {
   // A target closing its connection while a collector writes to it must be an error return, not
   // a process kill, in every subcommand.
   signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"resync-mon: samples service, cache, agent, HCL Workload Automation and host metrics;\n"
-               "serves a live dashboard, a JSON API and Prometheus /metrics.",
-               "resync-mon"};
+  CLI::App app{
+      "resync-mon: samples service, cache, agent, HCL Workload Automation and host metrics;\n"
+      "serves a live dashboard, a JSON API and Prometheus /metrics.",
+      "resync-mon"};
   app.footer(cli::kExitCodeHelp);
-  app.set_version_flag("--version", std::string("resync-mon ") + server::version() + " (plugin ABI " +
+  app.set_version_flag("--version", std::string("resync-mon ") + server::version() +
+                                        " (plugin ABI " +
                                         std::to_string(RESYNC_PLUGIN_ABI_VERSION) + ")");
   app.require_subcommand(1);
   app.fallthrough();
 
   cli::GlobalOptions global;
-  app.add_option("-c,--config", global.config_path, "Configuration file, YAML (.yaml/.yml) or TOML (.toml); "
-                                                    "default: the embedded configuration (system collector)")
+  app.add_option("-c,--config", global.config_path,
+                 "Configuration file, YAML (.yaml/.yml) or TOML (.toml); "
+                 "default: the embedded configuration (system collector)")
       ->check(CLI::ExistingFile);
 
   cli::Action action;
@@ -88,7 +91,8 @@ int main(int argc, char** argv) {
       names += (names.empty() ? "" : ", ") + sub->get_name();
     }
     if (!known) {
-      std::fprintf(stderr, "resync-mon: unknown subcommand \"%s\"; known: %s (see resync-mon --help)\n",
+      std::fprintf(stderr,
+                   "resync-mon: unknown subcommand \"%s\"; known: %s (see resync-mon --help)\n",
                    wanted.c_str(), names.c_str());
       return kExitUsage;
     }

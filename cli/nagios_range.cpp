@@ -13,7 +13,8 @@ std::optional<double> parse_number(std::string_view s) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   double v = 0;
   const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || res.ec != std::errc() || res.ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  if (s.empty() || res.ec != std::errc() || res.ptr != s.data() + s.size() || !std::isfinite(v))
+    return std::nullopt;
   return v;
 }
 
@@ -27,7 +28,9 @@ bool NagiosRange::alerts(double v) const {
 
 std::optional<NagiosRange> parse_nagios_range(std::string_view text, std::string* error) {
   auto fail = [&](const std::string& why) -> std::optional<NagiosRange> {
-    if (error) *error = "expected a range like 10, 10:, ~:10, 10:20 or @10:20, got \"" + std::string(text) + "\"" + why;
+    if (error)
+      *error = "expected a range like 10, 10:, ~:10, 10:20 or @10:20, got \"" + std::string(text) +
+               "\"" + why;
     return std::nullopt;
   };
   NagiosRange range;

@@ -18,8 +18,8 @@ struct PlanCollector {
 
 struct Plan {
   std::vector<PlanCollector> collectors;
-  size_t series = 0;    ///< columns of the store
-  size_t capacity = 0;  ///< samples the window holds
+  size_t series = 0;              ///< columns of the store
+  size_t capacity = 0;            ///< samples the window holds
   uint64_t store_bytes = 0;       ///< exact: (series + 1 timestamp) x capacity x 8
   uint64_t per_sample_bytes = 0;  ///< serve's measured memory per sample held, store included
   uint64_t window_bytes = 0;      ///< per_sample_bytes x capacity

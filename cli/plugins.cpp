@@ -9,10 +9,13 @@
 namespace resync::cli {
 
 void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action) {
-  auto* cmd = app.add_subcommand("plugins", "List the collector plugins found: name, ABI version, file, and each series with its kind, unit and help");
+  auto* cmd = app.add_subcommand("plugins",
+                                 "List the collector plugins found: name, ABI version, file, and "
+                                 "each series with its kind, unit and help");
   auto dir = std::make_shared<std::string>();
-  cmd->add_option("--plugin-dir", *dir, "Look only in this directory (default: plugin_dir of the config, else "
-                                        "next to the binary, then the install prefix)");
+  cmd->add_option("--plugin-dir", *dir,
+                  "Look only in this directory (default: plugin_dir of the config, else "
+                  "next to the binary, then the install prefix)");
   cmd->callback([&global, &action, dir] {
     action = [&global, dir] {
       const std::string plugin_dir = !dir->empty() ? *dir : load_selected_config(global).plugin_dir;
@@ -25,13 +28,15 @@ void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& act
       for (const PluginInfo& p : found) {
         if (!p.error.empty()) {
           ++broken;
-          std::printf("%-10s %-4s %s\n           error: %s\n", "?", "?", p.path.c_str(), p.error.c_str());
+          std::printf("%-10s %-4s %s\n           error: %s\n", "?", "?", p.path.c_str(),
+                      p.error.c_str());
           continue;
         }
         std::printf("%-10s %-4u %s\n           %s\n", p.name.c_str(), p.abi_version, p.path.c_str(),
                     p.description.c_str());
         for (const SeriesDescription& d : p.series) {
-          std::printf("           %-24s %-7s %-12s %s\n", d.name.c_str(), d.kind == Kind::kCounter ? "counter" : "gauge",
+          std::printf("           %-24s %-7s %-12s %s\n", d.name.c_str(),
+                      d.kind == Kind::kCounter ? "counter" : "gauge",
                       std::string(unit_name(d.unit)).c_str(), d.help.c_str());
         }
       }

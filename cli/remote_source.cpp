@@ -54,10 +54,12 @@ struct Fetcher {
 
   std::string get(const std::string& path, size_t max_bytes) const {
     const std::string shown = plugin::display_url(base + path);
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
-      throw SourceError(shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
-                        kExitSourceUnusable);
+      throw SourceError(
+          shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
+          kExitSourceUnusable);
     }
     plugin::HttpOptions http;
     http.timeout = left;
@@ -71,24 +73,27 @@ struct Fetcher {
       response = plugin::http_get(base + path, http);
     } catch (const plugin::HttpError& e) {
       if (e.kind() == plugin::HttpError::Kind::kTimeout) {
-        throw SourceError(shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
-                          kExitSourceUnusable);
+        throw SourceError(
+            shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
+            kExitSourceUnusable);
       }
       throw SourceError(std::string(e.what()).substr(4), kExitSourceUnusable);  // drop "GET "
     } catch (const std::invalid_argument&) {
-      throw SourceError("--url " + plugin::display_url(options.url) + ": expected http://HOST:PORT or https://...",
+      throw SourceError("--url " + plugin::display_url(options.url) +
+                            ": expected http://HOST:PORT or https://...",
                         kExitUsage);
     }
     if (response.status == 401 || response.status == 403) {
       throw SourceError(shown + ": " + std::to_string(response.status) + " " + response.reason +
                             (options.token.empty() && options.user.empty()
-                                 ? " (the server needs --token or RESYNC_MON_TOKEN, or --user with RESYNC_MON_PASSWORD)"
+                                 ? " (the server needs --token or RESYNC_MON_TOKEN, or --user with "
+                                   "RESYNC_MON_PASSWORD)"
                                  : " (the server refused the credentials given)"),
                         kExitUnauthorized);
     }
     if (response.status != 200) {
-      throw SourceError(shown + ": answered " + std::to_string(response.status) + " " + response.reason +
-                            "; is it a resync-mon server?",
+      throw SourceError(shown + ": answered " + std::to_string(response.status) + " " +
+                            response.reason + "; is it a resync-mon server?",
                         kExitSourceUnusable);
     }
     return std::move(response.body);
@@ -103,13 +108,15 @@ struct Fetcher {
       Object::Ptr doc = parser.parse(body).extract<Object::Ptr>();
       if (doc) return doc;
     } catch (const Poco::Exception& e) {
-      throw SourceError(plugin::display_url(base + path) + ": not a JSON object (" + e.displayText() + ")",
-                        kExitSourceUnusable);
+      throw SourceError(
+          plugin::display_url(base + path) + ": not a JSON object (" + e.displayText() + ")",
+          kExitSourceUnusable);
     } catch (const std::exception& e) {
       throw SourceError(plugin::display_url(base + path) + ": not a JSON object (" + e.what() + ")",
                         kExitSourceUnusable);
     }
-    throw SourceError(plugin::display_url(base + path) + ": not a JSON object", kExitSourceUnusable);
+    throw SourceError(plugin::display_url(base + path) + ": not a JSON object",
+                      kExitSourceUnusable);
   }
 };
 
@@ -167,24 +174,29 @@ CollectorHealth read_health(const std::string& name, const Object::Ptr& h) {
   health.status = text(h, "status");
   health.duration_ms = number(h, "duration_ms");
   health.consecutive_failures = static_cast<uint32_t>(number(h, "consecutive_failures"));
-  health.effective_interval = std::chrono::milliseconds(std::llround(number(h, "effective_interval_seconds") * 1000));
+  health.effective_interval =
+      std::chrono::milliseconds(std::llround(number(h, "effective_interval_seconds") * 1000));
   health.runs = static_cast<uint64_t>(number(h, "runs"));
   health.failures = static_cast<uint64_t>(number(h, "failures"));
   return health;
 }
 
 // Series of a plugin this machine does not have, described from what /metrics says of it.
-std::vector<SeriesDescription> describe_from_metrics(const plugin::PromParseResult& metrics, const std::string& instance) {
+std::vector<SeriesDescription> describe_from_metrics(const plugin::PromParseResult& metrics,
+                                                     const std::string& instance) {
   std::vector<SeriesDescription> out;
   for (const plugin::PromSample& s : metrics.samples) {
     const std::string* label = s.label("instance");
     if (!label || *label != instance || s.name.rfind("resync_mon_", 0) != 0) continue;
     SeriesDescription d(s.name.substr(11));
     auto type = metrics.types.find(s.name);
-    if (type == metrics.types.end() && d.name.size() > 6) type = metrics.types.find(s.name.substr(0, s.name.size() - 6));
+    if (type == metrics.types.end() && d.name.size() > 6)
+      type = metrics.types.find(s.name.substr(0, s.name.size() - 6));
     if (type != metrics.types.end() && type->second == "counter") d.kind = Kind::kCounter;
-    if (d.name.size() > 8 && d.name.compare(d.name.size() - 8, 8, "_seconds") == 0) d.unit = Unit::kSeconds;
-    if (d.name.size() > 6 && d.name.compare(d.name.size() - 6, 6, "_bytes") == 0) d.unit = Unit::kBytes;
+    if (d.name.size() > 8 && d.name.compare(d.name.size() - 8, 8, "_seconds") == 0)
+      d.unit = Unit::kSeconds;
+    if (d.name.size() > 6 && d.name.compare(d.name.size() - 6, 6, "_bytes") == 0)
+      d.unit = Unit::kBytes;
     out.push_back(std::move(d));
   }
   return out;
@@ -227,10 +239,12 @@ Documents fetch_consistent(const Fetcher& f) {
     Documents d;
     d.current = f.get_json("/api/monitoring/current");
     const std::string version = text(d.current, "version");
-    if (version.empty() || !d.current->has("timestamp")) wrong_shape(f, "/api/monitoring/current", "no version or timestamp");
+    if (version.empty() || !d.current->has("timestamp"))
+      wrong_shape(f, "/api/monitoring/current", "no version or timestamp");
     if (major_version(version) != major_version(server::version())) {
-      throw SourceError(plugin::display_url(f.base) + " runs resync-mon " + version + "; this resync-mon " +
-                            server::version() + " reads servers of major version " +
+      throw SourceError(plugin::display_url(f.base) + " runs resync-mon " + version +
+                            "; this resync-mon " + server::version() +
+                            " reads servers of major version " +
                             std::to_string(major_version(server::version())) + " only",
                         kExitSourceUnusable);
     }
@@ -244,7 +258,8 @@ Documents fetch_consistent(const Fetcher& f) {
     if (!d.alerts->getArray("alerts")) wrong_shape(f, "/api/monitoring/alerts", "no alerts array");
     d.metrics = plugin::parse_prometheus_text(f.get("/metrics", kMaxDocumentBytes));
     const Object::Ptr after = f.get_json("/api/monitoring/current");
-    if (text(after, "timestamp") == text(d.current, "timestamp") || attempt == kConsistentTries) return d;
+    if (text(after, "timestamp") == text(d.current, "timestamp") || attempt == kConsistentTries)
+      return d;
   }
 }
 
@@ -254,7 +269,8 @@ Fetcher make_fetcher(const SourceOptions& options) {
   if (!options.user.empty() && f.password.empty()) {
     const char* password = std::getenv("RESYNC_MON_PASSWORD");
     if (!password || !*password) {
-      throw Error("--user " + options.user + ": set its password in RESYNC_MON_PASSWORD", kExitUsage);
+      throw Error("--user " + options.user + ": set its password in RESYNC_MON_PASSWORD",
+                  kExitUsage);
     }
     f.password = password;
   }
@@ -265,7 +281,8 @@ Fetcher make_fetcher(const SourceOptions& options) {
 
 std::string fetch_document(const SourceOptions& options, const std::string& path) {
   const Fetcher f = make_fetcher(options);
-  return f.get(path, path.rfind("/api/monitoring/history", 0) == 0 ? kMaxHistoryBytes : kMaxDocumentBytes);
+  return f.get(
+      path, path.rfind("/api/monitoring/history", 0) == 0 ? kMaxHistoryBytes : kMaxDocumentBytes);
 }
 
 MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
@@ -274,15 +291,18 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
 
   MonitorSnapshot snap;
   snap.source = plugin::display_url(f.base);
-  snap.taken_at_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  snap.taken_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   snap.started_at_ms = snap.taken_at_ms - std::llround(number(d.current, "uptime_seconds") * 1000);
-  snap.interval = std::chrono::milliseconds(std::max<int64_t>(1, std::llround(number(d.health, "sample_interval") * 1000)));
+  snap.interval = std::chrono::milliseconds(
+      std::max<int64_t>(1, std::llround(number(d.health, "sample_interval") * 1000)));
   snap.window = std::chrono::milliseconds(std::llround(number(d.health, "history_window") * 1000));
   snap.capacity = static_cast<size_t>(number(d.health, "max_samples"));
   snap.rows_held = static_cast<uint64_t>(number(d.health, "samples_collected"));
   snap.ticks_skipped = static_cast<uint64_t>(number(d.health, "ticks_skipped"));
-  snap.runs_started = static_cast<uint64_t>(number(d.current->getObject("system"), "correlation_ids"));
+  snap.runs_started =
+      static_cast<uint64_t>(number(d.current->getObject("system"), "correlation_ids"));
 
   // The layout the server built: per collector, its plugin's series then the host's.
   std::map<std::string, PluginInfo> local;
@@ -300,7 +320,8 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
     std::vector<SeriesDescription> series;
     if (found != local.end()) {
       series = found->second.series;
-      if (!found->second.status_field.empty()) snap.status_fields.emplace(plugin, found->second.status_field);
+      if (!found->second.status_field.empty())
+        snap.status_fields.emplace(plugin, found->second.status_field);
     } else {
       series = describe_from_metrics(d.metrics, name);
     }
@@ -320,13 +341,15 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
   std::vector<std::string> placed;
   for (size_t c = 0; c < keys.size(); ++c) {
     const std::string& field = keys[c].description.history_field;
-    if (field.empty() || std::find(placed.begin(), placed.end(), keys[c].metric) != placed.end()) continue;
+    if (field.empty() || std::find(placed.begin(), placed.end(), keys[c].metric) != placed.end())
+      continue;
     placed.push_back(keys[c].metric);
     field_columns[field].push_back(c);
   }
   for (const auto& [field, columns] : field_columns) {
     const size_t c = columns[0];
-    if (columns.size() != 1 || (keys[c].description.flags & series_flags::kHistoryIncrease)) continue;
+    if (columns.size() != 1 || (keys[c].description.flags & series_flags::kHistoryIncrease))
+      continue;
     const Array::Ptr values = history_array(d.history, field);
     if (!values || values->size() != store.rows) continue;
     for (size_t r = 0; r < store.rows; ++r) {
@@ -335,8 +358,9 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
     }
   }
   // The newest row: every series from /metrics, when it is the same sample as /history's last.
-  const bool same_sample = store.rows > 0 && d.history->getArray("epoch")->get(store.rows - 1).toString() ==
-                                                 text(d.current, "timestamp");
+  const bool same_sample =
+      store.rows > 0 &&
+      d.history->getArray("epoch")->get(store.rows - 1).toString() == text(d.current, "timestamp");
   if (same_sample) {
     std::map<std::pair<std::string, std::string>, double> newest;
     for (const plugin::PromSample& s : d.metrics.samples) {
@@ -358,7 +382,8 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
     const Object::Ptr a = alerts->getObject(static_cast<unsigned>(i));
     if (!a) continue;
     snap.alerts.push_back(read_alert(a));
-    if (a->has("active") && a->get("active").convert<bool>()) snap.active.push_back(snap.alerts.back());
+    if (a->has("active") && a->get("active").convert<bool>())
+      snap.active.push_back(snap.alerts.back());
   }
   snap.series = std::make_shared<const std::vector<SeriesKey>>(std::move(keys));
   return snap;

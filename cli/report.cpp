@@ -28,7 +28,8 @@ int run_report(const GlobalOptions& global, const ReportCommand& o) {
   options.source = snap.source;
   using std::chrono::system_clock;
   options.generated_at_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(system_clock::now().time_since_epoch())
+          .count();
   const std::string page = server::render_report(snap, options);
   if (o.out == "-") {
     std::fwrite(page.data(), 1, page.size(), stdout);
@@ -43,18 +44,23 @@ int run_report(const GlobalOptions& global, const ReportCommand& o) {
 }  // namespace
 
 void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action) {
-  auto* cmd = app.add_subcommand("report",
-                                 "Write a static HTML report of the window (inline CSS and SVG charts, no script, "
-                                 "no network) for cron jobs and e-mail");
+  auto* cmd = app.add_subcommand(
+      "report",
+      "Write a static HTML report of the window (inline CSS and SVG charts, no script, "
+      "no network) for cron jobs and e-mail");
   auto o = std::make_shared<ReportCommand>();
   add_source_options(cmd, o->source);
-  cmd->add_option("-o,--out", o->out, "HTML file to write, replaced atomically; - for standard output")->required();
+  cmd->add_option("-o,--out", o->out,
+                  "HTML file to write, replaced atomically; - for standard output")
+      ->required();
   cmd->add_option("--minutes", o->minutes,
-                  "Minutes to cover, ending at the newest sample (default: all the source holds); more than the "
+                  "Minutes to cover, ending at the newest sample (default: all the source holds); "
+                  "more than the "
                   "source holds is fine, the report says what it covers")
       ->check(CLI::Range(1, 366 * 24 * 60));
   cmd->add_option("--title", o->title, "Title of the page")->capture_default_str();
-  cmd->callback([&global, &action, o] { action = [&global, o] { return run_report(global, *o); }; });
+  cmd->callback(
+      [&global, &action, o] { action = [&global, o] { return run_report(global, *o); }; });
 }
 
 }  // namespace resync::cli

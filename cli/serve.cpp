@@ -31,8 +31,10 @@ void prefill_window(Monitor& monitor) {
   const int64_t newest = wall_clock_ms() / interval * interval;
   const auto samples = static_cast<int64_t>(monitor.store().capacity());
   for (int64_t k = samples - 1; k >= 0; --k) monitor.sample_now(newest - k * interval);
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  log_info("--bench-prefill: " + std::to_string(samples) + " samples in " + std::to_string(took.count()) + " ms");
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  log_info("--bench-prefill: " + std::to_string(samples) + " samples in " +
+           std::to_string(took.count()) + " ms");
 }
 
 // main() started the signal thread: until arm_stop_signals(), SIGINT/SIGTERM end the process at
@@ -48,7 +50,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   http.start();
   arm_stop_signals();  // before the state file is restored, so a stop from here on saves it
   monitor.start();
-  std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(), http.base_url().c_str());
+  std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(),
+              http.base_url().c_str());
   std::fflush(stdout);
 
   const int received = wait_for_stop_signal();
@@ -61,13 +64,15 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
 }  // namespace
 
 void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action) {
-  auto* cmd = app.add_subcommand("serve",
-                                 "Sample in the background and serve the live dashboard (/monitoring), the JSON API "
-                                 "(/api/monitoring/...), WebSocket pushes and Prometheus /metrics");
+  auto* cmd = app.add_subcommand(
+      "serve",
+      "Sample in the background and serve the live dashboard (/monitoring), the JSON API "
+      "(/api/monitoring/...), WebSocket pushes and Prometheus /metrics");
   auto options = std::make_shared<ServeOptions>();
-  cmd->add_option("--bind", options->bind,
-                  "HOST:PORT to listen on (default: server.bind of the configuration, 127.0.0.1:8000); "
-                  "port 0 picks a free port")
+  cmd->add_option(
+         "--bind", options->bind,
+         "HOST:PORT to listen on (default: server.bind of the configuration, 127.0.0.1:8000); "
+         "port 0 picks a free port")
       ->check([](const std::string& text) {
         try {
           server::parse_bind(text, "--bind");
@@ -78,10 +83,13 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& actio
         }
       });
   cmd->add_flag("--bench-prefill", options->prefill,
-                "For benchmarks only: before serving, fill the whole window with real samples stamped at past "
+                "For benchmarks only: before serving, fill the whole window with real samples "
+                "stamped at past "
                 "grid points, so /history is full at once")
       ->group("Benchmarking");
-  cmd->callback([&global, &action, options] { action = [&global, options] { return serve(global, *options); }; });
+  cmd->callback([&global, &action, options] {
+    action = [&global, options] { return serve(global, *options); };
+  });
 }
 
 }  // namespace resync::cli

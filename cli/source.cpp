@@ -15,9 +15,11 @@ SourceKind source_kind(const SourceOptions& options, const Config& config, Fallb
   if (!options.state_file.empty()) return SourceKind::kStateFile;
   if (fallback == Fallback::kStateFile) {
     if (config.state_file.empty()) {
-      throw Error("no source: pass --url URL of a running `resync-mon serve` (e.g. --url http://127.0.0.1:8000), "
-                  "--state FILE of the state file it writes, or a --config whose state_file is set",
-                  kExitUsage);
+      throw Error(
+          "no source: pass --url URL of a running `resync-mon serve` (e.g. --url "
+          "http://127.0.0.1:8000), "
+          "--state FILE of the state file it writes, or a --config whose state_file is set",
+          kExitUsage);
     }
     return SourceKind::kStateFile;
   }
@@ -26,15 +28,21 @@ SourceKind source_kind(const SourceOptions& options, const Config& config, Fallb
 
 void add_source_options(CLI::App* cmd, SourceOptions& options) {
   const std::string group = "Source";
-  auto* url = cmd->add_option("--url", options.url,
-                              "A running `resync-mon serve`, e.g. http://127.0.0.1:8000 (https:// with --ca-file)")
-                  ->group(group);
-  auto* state = cmd->add_option("--state", options.state_file,
-                                "The state file `serve` writes (state_file of its configuration); read-only")
-                    ->group(group);
+  auto* url =
+      cmd->add_option(
+             "--url", options.url,
+             "A running `resync-mon serve`, e.g. http://127.0.0.1:8000 (https:// with --ca-file)")
+          ->group(group);
+  auto* state =
+      cmd->add_option("--state", options.state_file,
+                      "The state file `serve` writes (state_file of its configuration); read-only")
+          ->group(group);
   url->excludes(state);
-  cmd->add_option("--token", options.token, "Bearer token for --url")->envname("RESYNC_MON_TOKEN")->group(group);
-  cmd->add_option("--user", options.user, "Basic auth user for --url; the password is read from RESYNC_MON_PASSWORD")
+  cmd->add_option("--token", options.token, "Bearer token for --url")
+      ->envname("RESYNC_MON_TOKEN")
+      ->group(group);
+  cmd->add_option("--user", options.user,
+                  "Basic auth user for --url; the password is read from RESYNC_MON_PASSWORD")
       ->group(group);
   cmd->add_option("--ca-file", options.ca_file, "PEM bundle to verify an https:// --url with")
       ->check(CLI::ExistingFile)
@@ -43,7 +51,9 @@ void add_source_options(CLI::App* cmd, SourceOptions& options) {
          "--timeout",
          [&options](const std::string& text) {
            const auto d = parse_duration(text);
-           if (!d) throw CLI::ValidationError("--timeout", "expected a duration like \"5s\", got \"" + text + "\"");
+           if (!d)
+             throw CLI::ValidationError("--timeout",
+                                        "expected a duration like \"5s\", got \"" + text + "\"");
            options.timeout = *d;
          },
          "Longest time for reading the whole source over --url (default 5s)")
@@ -59,15 +69,17 @@ MonitorSnapshot read_state_source(const std::string& path) {
   } catch (const std::runtime_error& e) {
     throw SourceError(e.what(), kExitSourceUnusable);
   }
-  if (!saved) throw SourceError("cannot read state file " + path + ": No such file or directory", kExitSourceUnusable);
+  if (!saved)
+    throw SourceError("cannot read state file " + path + ": No such file or directory",
+                      kExitSourceUnusable);
   return to_snapshot(std::move(*saved), path);
 }
 
 MonitorSnapshot sample_source(const Config& config) {
   Monitor monitor(config);
-  const int64_t first =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const int64_t first = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
   monitor.sample_now(first);
   std::this_thread::sleep_for(monitor.config().interval);
   monitor.sample_now(first + monitor.config().interval.count());

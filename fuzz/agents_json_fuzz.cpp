@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace resync::plugin::agents;
   const std::string input(reinterpret_cast<const char*>(data), size);
   const size_t newline = input.find('\n');
-  const std::string pointer = newline == std::string::npos ? std::string() : input.substr(0, newline);
+  const std::string pointer =
+      newline == std::string::npos ? std::string() : input.substr(0, newline);
   const std::string body = newline == std::string::npos ? input : input.substr(newline + 1);
   const auto tokens = split_pointer(pointer);
   try {

@@ -10,8 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
-    resync::parse_config(std::string_view(reinterpret_cast<const char*>(data), size), resync::ConfigFormat::kToml,
-                         "fuzz.toml");
+    resync::parse_config(std::string_view(reinterpret_cast<const char*>(data), size),
+                         resync::ConfigFormat::kToml, "fuzz.toml");
   } catch (const resync::ConfigError&) {
   }
   return 0;

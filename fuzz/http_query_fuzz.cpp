@@ -28,7 +28,8 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace resync::server;
-  const std::vector<std::string_view> parts = split_lines(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::vector<std::string_view> parts =
+      split_lines(std::string_view(reinterpret_cast<const char*>(data), size));
   for (const auto interval : {std::chrono::milliseconds{1}, std::chrono::milliseconds{5000}}) {
     try {
       detail::history_rows(parts[0], 7 * 24 * 60, interval);

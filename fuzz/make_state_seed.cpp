@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   store.append(1'700'000'000'000, {12.5, 1});
   store.append(1'700'000'005'000, {std::nan(""), 0});
   store.append(1'700'000'010'000, {99.75, 1});
-  std::ofstream(argv[1], std::ios::binary) << encode_state(std::chrono::milliseconds{5000}, layout, store.snapshot());
+  std::ofstream(argv[1], std::ios::binary)
+      << encode_state(std::chrono::milliseconds{5000}, layout, store.snapshot());
   return 0;
 }

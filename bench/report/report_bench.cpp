@@ -38,7 +38,8 @@ void BM_SnapshotAndRenderReport(benchmark::State& state) {
   server::ReportOptions o;
   o.minutes = 120;
   for (auto _ : state) {
-    const std::string page = server::render_report(m.snapshot(server::report_rows(m.config().interval, 120)), o);
+    const std::string page =
+        server::render_report(m.snapshot(server::report_rows(m.config().interval, 120)), o);
     benchmark::DoNotOptimize(page.data());
   }
 }

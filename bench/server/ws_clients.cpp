@@ -62,9 +62,10 @@ int main(int argc, char** argv) {
   const int n = std::atoi(argv[2]);
   const size_t pushes = static_cast<size_t>(std::atoi(argv[3]));
   const double deadline = now_ms() + std::atof(argv[4]) * 1000;
-  const std::string request = "GET /api/monitoring/ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                              "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  const std::string request =
+      "GET /api/monitoring/ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+      "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
 
   const int ep = epoll_create1(0);
   std::vector<Client> clients(static_cast<size_t>(n));
@@ -79,7 +80,8 @@ int main(int argc, char** argv) {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     // Blocking connect and request: the kernel completes the handshake from the backlog at once.
     if (connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        send(c.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+        send(c.fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+            static_cast<ssize_t>(request.size())) {
       std::fprintf(stderr, "client %d: %s\n", i, std::strerror(errno));
       c.closed = true;
       continue;
@@ -148,7 +150,8 @@ int main(int argc, char** argv) {
         const std::string_view rest = std::string_view(c.input).substr(pos);
         const auto frame = ws::decode_ws_frame_header(rest);
         if (!frame || rest.size() < frame->header_size + frame->payload_size) break;
-        const std::string_view payload = rest.substr(frame->header_size, static_cast<size_t>(frame->payload_size));
+        const std::string_view payload =
+            rest.substr(frame->header_size, static_cast<size_t>(frame->payload_size));
         pos += frame->header_size + payload.size();
         const int opcode = frame->opcode;
         if (opcode == ws::kWsPing) {  // answer with a masked PONG, as a client must
@@ -172,8 +175,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("clients: %d/%d upgraded in %.0f ms, %d refused, %d got the document on connect, %d closed\n", upgraded,
-              n, connected_ms, refused, first_documents, closed);
+  std::printf(
+      "clients: %d/%d upgraded in %.0f ms, %d refused, %d got the document on connect, %d closed\n",
+      upgraded, n, connected_ms, refused, first_documents, closed);
   std::printf("push  timestamp    received   latency p50    p99 (ms)   spread p50    p99 (ms)\n");
   bool all = true;
   const auto stamps = push_stamps();
@@ -186,8 +190,9 @@ int main(int argc, char** argv) {
       spread.push_back(a - first);
     }
     all = all && times.size() == static_cast<size_t>(n);
-    std::printf("%-5zu %ld %5zu/%-5d %11.1f %11.1f %12.1f %11.1f\n", i + 1, stamps[i], times.size(), n,
-                percentile(latency, 50), percentile(latency, 99), percentile(spread, 50), percentile(spread, 99));
+    std::printf("%-5zu %ld %5zu/%-5d %11.1f %11.1f %12.1f %11.1f\n", i + 1, stamps[i], times.size(),
+                n, percentile(latency, 50), percentile(latency, 99), percentile(spread, 50),
+                percentile(spread, 99));
   }
   all = all && stamps.size() == pushes;
   std::printf("goal: all %d clients served on every push: %s\n", n, all ? "PASS" : "FAIL");

@@ -49,7 +49,8 @@ AlertEngine::AlertEngine(std::vector<AlertRule> rules, const SeriesLayout& layou
 
 AlertEngine::~AlertEngine() = default;
 
-std::vector<AlertEvent> AlertEngine::evaluate(int64_t timestamp_ms, const double* row, const double* previous) {
+std::vector<AlertEvent> AlertEngine::evaluate(int64_t timestamp_ms, const double* row,
+                                              const double* previous) {
   std::vector<AlertEvent> events;
   std::unique_lock lock(mutex_);
   for (Target& t : targets_) step(t, timestamp_ms, row, previous, events);
@@ -69,12 +70,14 @@ void AlertEngine::step(Target& t, int64_t now, const double* row, const double* 
     return;
   }
   t.missing_since = kNever;
-  if (t.alert.absent && t.state != AlertState::kInactive) transition(t, AlertState::kResolved, now, value, out);
+  if (t.alert.absent && t.state != AlertState::kInactive)
+    transition(t, AlertState::kResolved, now, value, out);
 
   bool guard_ok = true;
   if (rule.guard) {
     double increase = 0;
-    for (size_t c : t.guard_columns) increase += previous ? counter_increase(previous[c], row[c]) : kNaN;
+    for (size_t c : t.guard_columns)
+      increase += previous ? counter_increase(previous[c], row[c]) : kNaN;
     // No previous row or a missing counter says nothing about traffic: like a missing value,
     // that neither fires nor resolves. Counters this instance does not have never allow the rule.
     if (std::isnan(increase)) return;
@@ -87,7 +90,8 @@ void AlertEngine::step(Target& t, int64_t now, const double* row, const double* 
   switch (t.state) {
     case AlertState::kInactive:
       if (level > 0) {
-        open(t, now, level, value, rule.for_duration.count() > 0 ? AlertState::kPending : AlertState::kFiring, false,
+        open(t, now, level, value,
+             rule.for_duration.count() > 0 ? AlertState::kPending : AlertState::kFiring, false,
              out);
       }
       break;
@@ -103,7 +107,8 @@ void AlertEngine::step(Target& t, int64_t now, const double* row, const double* 
         t.alert.started_at_ms = now;
         t.alert.threshold = c ? c->threshold : kNaN;
       }
-      if (now - t.alert.started_at_ms >= rule.for_duration.count()) transition(t, AlertState::kFiring, now, value, out);
+      if (now - t.alert.started_at_ms >= rule.for_duration.count())
+        transition(t, AlertState::kFiring, now, value, out);
       break;
     case AlertState::kFiring: {
       const int firing = level_of(t.alert.severity);
@@ -112,8 +117,10 @@ void AlertEngine::step(Target& t, int64_t now, const double* row, const double* 
         t.next_level = -1;
         break;
       }
-      if (level > firing) t.clear_since = kNever;
-      else if (t.clear_since == kNever) t.clear_since = now;
+      if (level > firing)
+        t.clear_since = kNever;
+      else if (t.clear_since == kNever)
+        t.clear_since = now;
       if (t.next_level != level) {
         t.next_level = level;
         t.next_since = now;
@@ -135,7 +142,8 @@ void AlertEngine::step(Target& t, int64_t now, const double* row, const double* 
   }
 }
 
-bool AlertEngine::step_flapping(Target& t, int64_t now, double value, int level, std::vector<AlertEvent>& out) {
+bool AlertEngine::step_flapping(Target& t, int64_t now, double value, int level,
+                                std::vector<AlertEvent>& out) {
   const FlapDetection& flap = *rules_[t.rule].flapping;
   t.flaps.record(static_cast<uint8_t>(level));
   const double percent = t.flaps.percent();
@@ -178,8 +186,8 @@ void AlertEngine::step_missing(Target& t, int64_t now, std::vector<AlertEvent>& 
   t.alert.started_at_ms = t.missing_since;
 }
 
-void AlertEngine::open(Target& t, int64_t now, int level, double value, AlertState state, bool absent,
-                       std::vector<AlertEvent>& out) {
+void AlertEngine::open(Target& t, int64_t now, int level, double value, AlertState state,
+                       bool absent, std::vector<AlertEvent>& out) {
   const AlertRule& rule = rules_[t.rule];
   const AlertCondition* c = absent ? nullptr : detail::condition_for(rule, level);
   Alert& a = t.alert;
@@ -200,7 +208,8 @@ void AlertEngine::open(Target& t, int64_t now, int level, double value, AlertSta
   transition(t, state, now, value, out);
 }
 
-void AlertEngine::transition(Target& t, AlertState to, int64_t now, double value, std::vector<AlertEvent>& out) {
+void AlertEngine::transition(Target& t, AlertState to, int64_t now, double value,
+                             std::vector<AlertEvent>& out) {
   const AlertRule& rule = rules_[t.rule];
   Alert& a = t.alert;
   const AlertState previous = a.state;
@@ -223,7 +232,9 @@ void AlertEngine::transition(Target& t, AlertState to, int64_t now, double value
   } else {
     const AlertCondition* c = detail::condition_for(rule, detail::level_of(a.severity));
     a.message = where + " is " + detail::format_number(a.value) + t.unit + " (" + level;
-    if (c) a.message += std::string(" when ") + to_symbol(c->comparison) + " " + detail::format_number(c->threshold) + t.unit;
+    if (c)
+      a.message += std::string(" when ") + to_symbol(c->comparison) + " " +
+                   detail::format_number(c->threshold) + t.unit;
     a.message += ")";
   }
 
@@ -261,14 +272,16 @@ void AlertEngine::transition(Target& t, AlertState to, int64_t now, double value
 std::vector<Alert> AlertEngine::recent(size_t n) const {
   std::lock_guard lock(mutex_);
   std::vector<Alert> out;
-  for (auto it = history_.rbegin(); it != history_.rend() && out.size() < n; ++it) out.push_back(*it);
+  for (auto it = history_.rbegin(); it != history_.rend() && out.size() < n; ++it)
+    out.push_back(*it);
   return out;
 }
 
 namespace {
 
 std::vector<Alert> newest_first(std::vector<Alert> alerts) {
-  std::sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.id > b.id; });
+  std::sort(alerts.begin(), alerts.end(),
+            [](const Alert& a, const Alert& b) { return a.id > b.id; });
   return alerts;
 }
 

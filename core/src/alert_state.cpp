@@ -119,14 +119,17 @@ class Reader {
     const int64_t resolved_at = i64();
     if (resolved) a.resolved_at_ms = resolved_at;
     a.rule = str();
-    a.state = static_cast<AlertState>(bounded(static_cast<uint8_t>(AlertState::kResolved), "state"));
+    a.state =
+        static_cast<AlertState>(bounded(static_cast<uint8_t>(AlertState::kResolved), "state"));
     a.absent = bounded(1, "flag") != 0;
     a.threshold = f64();
     a.id = u64();
     return a;
   }
   bool at_end() const { return at_ == in_.size(); }
-  [[noreturn]] static void fail(const std::string& why) { throw std::invalid_argument("alert state: " + why); }
+  [[noreturn]] static void fail(const std::string& why) {
+    throw std::invalid_argument("alert state: " + why);
+  }
 
  private:
   std::string_view take(size_t n) {
@@ -195,12 +198,14 @@ std::string AlertEngine::save_state() const {
   head.u32(static_cast<uint32_t>(body.size()));
   out += body;
   head.u64(fnv1a64(out));
-  if (out.size() > kMaxStateBytes) Reader::fail("state larger than " + std::to_string(kMaxStateBytes) + " bytes");
+  if (out.size() > kMaxStateBytes)
+    Reader::fail("state larger than " + std::to_string(kMaxStateBytes) + " bytes");
   return out;
 }
 
 void AlertEngine::restore_state(std::string_view blob) {
-  if (blob.size() > kMaxStateBytes) Reader::fail("larger than " + std::to_string(kMaxStateBytes) + " bytes");
+  if (blob.size() > kMaxStateBytes)
+    Reader::fail("larger than " + std::to_string(kMaxStateBytes) + " bytes");
   if (blob.substr(0, kMagic.size()) != kMagic) Reader::fail("not an alert state");
   Reader head(blob.substr(kMagic.size()));
   if (const uint32_t version = head.u32(); version != kVersion) {
@@ -222,7 +227,8 @@ void AlertEngine::restore_state(std::string_view blob) {
   for (uint32_t n = in.count(); n > 0; --n) {
     AlertEvent e;
     e.sequence = in.u64();
-    e.previous = static_cast<AlertState>(in.bounded(static_cast<uint8_t>(AlertState::kResolved), "state"));
+    e.previous =
+        static_cast<AlertState>(in.bounded(static_cast<uint8_t>(AlertState::kResolved), "state"));
     e.at_ms = in.i64();
     e.value = in.f64();
     e.alert = in.alert();
@@ -238,7 +244,8 @@ void AlertEngine::restore_state(std::string_view blob) {
     s.key = in.str();
     Target& t = s.target;
     t.instance = in.str();
-    t.state = static_cast<AlertState>(in.bounded(static_cast<uint8_t>(AlertState::kFlapping), "state"));
+    t.state =
+        static_cast<AlertState>(in.bounded(static_cast<uint8_t>(AlertState::kFlapping), "state"));
     t.alert = in.alert();
     t.last_level = in.bounded(2, "level");
     t.next_level = int(in.bounded(3, "level")) - 1;

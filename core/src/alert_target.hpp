@@ -16,7 +16,9 @@ inline constexpr int64_t kNever = std::numeric_limits<int64_t>::min();
 
 /// Condition levels: 0 none, 1 warning, 2 critical.
 inline int level_of(Severity s) { return static_cast<int>(s) + 1; }
-inline Severity severity_of(int level) { return level >= 2 ? Severity::kCritical : Severity::kWarning; }
+inline Severity severity_of(int level) {
+  return level >= 2 ? Severity::kCritical : Severity::kWarning;
+}
 
 /// The level `value` is at under `rule`, given the level the rule was at before (`held`): the most
 /// severe condition that holds or, with `clear` levels, a higher held level whose clear level the
@@ -99,9 +101,9 @@ struct AlertEngine::Target {
   std::string unit;  // " %", " ms" or "" in messages, from the series' description
 
   AlertState state = AlertState::kInactive;  // inactive, pending, firing or flapping
-  Alert alert;                // the current episode while state is not inactive
-  int last_level = 0;         // the condition level of the last evaluation with a value
-  int next_level = -1;        // while firing: a different level waiting to replace it; -1 none
+  Alert alert;                               // the current episode while state is not inactive
+  int last_level = 0;   // the condition level of the last evaluation with a value
+  int next_level = -1;  // while firing: a different level waiting to replace it; -1 none
   int64_t next_since = detail::kNever;
   int64_t clear_since = detail::kNever;    // while firing: when the condition stopped holding
   int64_t missing_since = detail::kNever;  // start of the current run of missing values

@@ -24,13 +24,14 @@ constexpr size_t kMaxCapacity = 1'000'000;
 constexpr auto kMinInterval = std::chrono::milliseconds{10};
 constexpr auto kDefaultTimeout = std::chrono::milliseconds{2000};
 
-
 // Character-class checks by hand: std::regex recurses once per character and a name of about
 // 100 KB overflowed the stack.
 bool all_of_class(std::string_view s, bool (*allowed)(char)) {
   return !s.empty() && std::all_of(s.begin(), s.end(), allowed);
 }
-bool plugin_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+bool plugin_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
 bool instance_name_char(char c) {
   return plugin_name_char(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
 }
@@ -51,19 +52,25 @@ class Loader : private ConfigReader {
     Config c;
     c.source = source();
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
-    check_keys(root, "", {"interval", "window", "plugin_dir", "state_file", "server", "collectors", "alerts", "notify"});
+    check_keys(root, "",
+               {"interval", "window", "plugin_dir", "state_file", "server", "collectors", "alerts",
+                "notify"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
-      if (c.interval < kMinInterval) fail(v->line, "interval", "must be at least " + format_duration(kMinInterval));
+      if (c.interval < kMinInterval)
+        fail(v->line, "interval", "must be at least " + format_duration(kMinInterval));
     }
     if (const Node* v = root.find("window")) {
       c.window = duration(*v, "window");
-      if (c.window < c.interval) fail(v->line, "window", "must be at least one interval (" + format_duration(c.interval) + ")");
+      if (c.window < c.interval)
+        fail(v->line, "window",
+             "must be at least one interval (" + format_duration(c.interval) + ")");
     }
     if (c.capacity() > kMaxCapacity) {
       fail(root.find("window") ? root.find("window")->line : 0, "window",
-           format_duration(c.window) + " at " + format_duration(c.interval) + " is " + std::to_string(c.capacity()) +
-               " samples; at most " + std::to_string(kMaxCapacity) + " are allowed");
+           format_duration(c.window) + " at " + format_duration(c.interval) + " is " +
+               std::to_string(c.capacity()) + " samples; at most " + std::to_string(kMaxCapacity) +
+               " are allowed");
     }
     if (const Node* v = root.find("plugin_dir")) c.plugin_dir = string(*v, "plugin_dir");
     if (const Node* v = root.find("state_file")) c.state_file = string(*v, "state_file");
@@ -71,8 +78,9 @@ class Loader : private ConfigReader {
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
     if (const Node* v = root.find("alerts")) {
       if (v->seq.size() > ConfigLimits::kAlertRules) {
-        fail(v->line, "alerts", std::to_string(v->seq.size()) + " rules; at most " +
-                                    std::to_string(ConfigLimits::kAlertRules) + " are allowed");
+        fail(v->line, "alerts",
+             std::to_string(v->seq.size()) + " rules; at most " +
+                 std::to_string(ConfigLimits::kAlertRules) + " are allowed");
       }
       c.alerts = detail::parse_alert_rules(*this, *v);
     }
@@ -90,22 +98,33 @@ class Loader : private ConfigReader {
   std::string secret(const Node& n, const std::string& path) const {
     std::string value = string(n, path);
     if (value.empty()) {
-      fail(n.line, path, "is empty; an empty secret would turn authentication off (check the environment "
-                         "variable it names, or remove server.auth to serve without authentication)");
+      fail(n.line, path,
+           "is empty; an empty secret would turn authentication off (check the environment "
+           "variable it names, or remove server.auth to serve without authentication)");
     }
     return value;
   }
 
   void write_json(JsonWriter& w, const Node& n, Config& c, const std::string& key) const {
     switch (n.kind) {
-      case Node::Kind::kNull: w.null(); break;
+      case Node::Kind::kNull:
+        w.null();
+        break;
       case Node::Kind::kScalar:
         remember_secret(c, key, n.scalar);
         switch (n.type) {
-          case Node::Type::kString: w.value(n.scalar); break;
-          case Node::Type::kNumber: w.raw(n.scalar); break;
-          case Node::Type::kBool: w.raw(n.scalar); break;
-          case Node::Type::kNull: w.null(); break;
+          case Node::Type::kString:
+            w.value(n.scalar);
+            break;
+          case Node::Type::kNumber:
+            w.raw(n.scalar);
+            break;
+          case Node::Type::kBool:
+            w.raw(n.scalar);
+            break;
+          case Node::Type::kNull:
+            w.null();
+            break;
         }
         break;
       case Node::Kind::kSequence:
@@ -131,7 +150,8 @@ class Loader : private ConfigReader {
       s.bind = string(*v, "server.bind");
       std::string why;
       if (!try_parse_host_port(s.bind, std::nullopt, PortZero::kAllow, &why)) {
-        fail(v->line, "server.bind", "expected HOST:PORT like \"127.0.0.1:8000\", got \"" + s.bind + "\" (" + why + ")");
+        fail(v->line, "server.bind",
+             "expected HOST:PORT like \"127.0.0.1:8000\", got \"" + s.bind + "\" (" + why + ")");
       }
     }
     if (const Node* a = n.find("auth")) {
@@ -146,27 +166,33 @@ class Loader : private ConfigReader {
         fail(a->line, "server.auth", "basic auth needs both user and password");
       }
       if (s.auth_token.empty() && s.auth_user.empty()) {
-        fail(a->line, "server.auth", "set token, or user and password; to serve without authentication, remove "
-                                     "server.auth");
+        fail(a->line, "server.auth",
+             "set token, or user and password; to serve without authentication, remove "
+             "server.auth");
       }
       remember_secret(c, "token", s.auth_token);
       remember_secret(c, "password", s.auth_password);
     }
     if (const Node* v = n.find("allowed_origins")) {
-      if (v->kind != Node::Kind::kSequence) fail(v->line, "server.allowed_origins", "expected a list of origins");
+      if (v->kind != Node::Kind::kSequence)
+        fail(v->line, "server.allowed_origins", "expected a list of origins");
       for (size_t i = 0; i < v->seq.size(); ++i) {
-        s.allowed_origins.push_back(string(v->seq[i], "server.allowed_origins[" + std::to_string(i) + "]"));
+        s.allowed_origins.push_back(
+            string(v->seq[i], "server.allowed_origins[" + std::to_string(i) + "]"));
       }
     }
-    if (const Node* v = n.find("max_ws_clients")) s.max_ws_clients = count(*v, "server.max_ws_clients", 0, 100000);
+    if (const Node* v = n.find("max_ws_clients"))
+      s.max_ws_clients = count(*v, "server.max_ws_clients", 0, 100000);
     if (const Node* v = n.find("threads")) s.threads = count(*v, "server.threads", 1, 1024);
   }
 
   void parse_collectors(const Node& n, Config& c) const {
-    if (n.kind != Node::Kind::kSequence) fail(n.line, "collectors", "expected a list of collectors");
+    if (n.kind != Node::Kind::kSequence)
+      fail(n.line, "collectors", "expected a list of collectors");
     if (n.seq.size() > ConfigLimits::kCollectors) {
-      fail(n.line, "collectors", std::to_string(n.seq.size()) + " collectors; at most " +
-                                     std::to_string(ConfigLimits::kCollectors) + " are allowed");
+      fail(n.line, "collectors",
+           std::to_string(n.seq.size()) + " collectors; at most " +
+               std::to_string(ConfigLimits::kCollectors) + " are allowed");
     }
     for (size_t i = 0; i < n.seq.size(); ++i) {
       const Node& e = n.seq[i];
@@ -180,26 +206,30 @@ class Loader : private ConfigReader {
       cc.plugin = string(*plugin, path + ".plugin");
       // The name becomes a file name in the plugin folder: keep it from leaving that folder.
       if (!all_of_class(cc.plugin, plugin_name_char)) {
-        fail(plugin->line, path + ".plugin", "expected a plugin name like \"my_plugin\" ([a-z0-9_]+), got \"" + cc.plugin + "\"");
+        fail(plugin->line, path + ".plugin",
+             "expected a plugin name like \"my_plugin\" ([a-z0-9_]+), got \"" + cc.plugin + "\"");
       }
       cc.name = cc.plugin;
       if (const Node* v = e.find("name")) {
         cc.name = string(*v, path + ".name");
         if (!all_of_class(cc.name, instance_name_char)) {
-          fail(v->line, path + ".name", "expected letters, digits, '_', '.' or '-', got \"" + cc.name + "\"");
+          fail(v->line, path + ".name",
+               "expected letters, digits, '_', '.' or '-', got \"" + cc.name + "\"");
         }
       }
       for (const CollectorConfig& other : c.collectors) {
         if (other.name == cc.name) {
-          fail(e.line, path + ".name", "collector name \"" + cc.name + "\" is already used by " + other.key_path +
-                                           "; give each instance a distinct name");
+          fail(e.line, path + ".name",
+               "collector name \"" + cc.name + "\" is already used by " + other.key_path +
+                   "; give each instance a distinct name");
         }
       }
       if (const Node* v = e.find("timeout")) {
         cc.timeout = duration(*v, path + ".timeout");
         if (cc.timeout > c.interval) {
-          fail(v->line, path + ".timeout", format_duration(cc.timeout) + " must not exceed the interval (" +
-                                               format_duration(c.interval) + ")");
+          fail(v->line, path + ".timeout",
+               format_duration(cc.timeout) + " must not exceed the interval (" +
+                   format_duration(c.interval) + ")");
         }
       } else {
         cc.timeout = std::min<std::chrono::milliseconds>(kDefaultTimeout, c.interval);
@@ -232,7 +262,8 @@ class Loader : private ConfigReader {
 
 }  // namespace
 
-std::string config_message(const std::string& source, int line, const std::string& key, const std::string& message) {
+std::string config_message(const std::string& source, int line, const std::string& key,
+                           const std::string& message) {
   std::string out = source;
   if (line > 0) out += ":" + std::to_string(line);
   out += ": ";
@@ -248,9 +279,12 @@ Config load_config(const std::string& path) {
   ConfigFormat format;
   const auto dot = path.rfind('.');
   const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
-  if (ext == ".yaml" || ext == ".yml") format = ConfigFormat::kYaml;
-  else if (ext == ".toml") format = ConfigFormat::kToml;
-  else throw ConfigError(path + ": unknown configuration format; name the file .yaml, .yml or .toml");
+  if (ext == ".yaml" || ext == ".yml")
+    format = ConfigFormat::kYaml;
+  else if (ext == ".toml")
+    format = ConfigFormat::kToml;
+  else
+    throw ConfigError(path + ": unknown configuration format; name the file .yaml, .yml or .toml");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
   // One byte more than allowed is enough to refuse it: never read a huge file (or /dev/zero) whole.
@@ -261,12 +295,15 @@ Config load_config(const std::string& path) {
   return parse_config(text, format, path);
 }
 
-Config default_config() { return parse_config(default_config_text(), ConfigFormat::kYaml, "<embedded default>"); }
+Config default_config() {
+  return parse_config(default_config_text(), ConfigFormat::kYaml, "<embedded default>");
+}
 
 std::string redact(std::string text, const std::vector<std::string>& secrets) {
   for (const std::string& s : secrets) {
     if (s.empty()) continue;
-    for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 3)) text.replace(pos, s.size(), "***");
+    for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 3))
+      text.replace(pos, s.size(), "***");
   }
   return text;
 }

@@ -2,8 +2,8 @@
 #include "config_rules.hpp"
 
 #include <algorithm>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 namespace resync::detail {
 namespace {
@@ -40,7 +40,8 @@ void parse_clear(const ConfigReader& r, const Node& n, const std::string& path, 
       r.fail(n.line, path, "not allowed with equals; a value is either equal or not");
     }
     if (is_upward(c.comparison) != upward) {
-      r.fail(n.line, path, "the rule has thresholds in both directions, so a clear level is ambiguous");
+      r.fail(n.line, path,
+             "the rule has thresholds in both directions, so a clear level is ambiguous");
     }
   }
   auto set = [&](Severity s, const Node& v, const std::string& vpath) {
@@ -50,8 +51,9 @@ void parse_clear(const ConfigReader& r, const Node& n, const std::string& path, 
       if (c.severity != s) continue;
       has = true;
       if (upward ? level >= c.threshold : level <= c.threshold) {
-        r.fail(v.line, vpath, std::string("must be ") + (upward ? "below" : "above") + " the " + to_string(s) +
-                                  " threshold " + number_text(c.threshold) + ", got " + number_text(level));
+        r.fail(v.line, vpath,
+               std::string("must be ") + (upward ? "below" : "above") + " the " + to_string(s) +
+                   " threshold " + number_text(c.threshold) + ", got " + number_text(level));
       }
     }
     if (!has) r.fail(v.line, vpath, std::string("the rule has no ") + to_string(s) + " threshold");
@@ -75,8 +77,9 @@ FlapDetection parse_flapping(const ConfigReader& r, const Node& n, const std::st
     if (const Node* v = n.find("high")) f.high = r.number(*v, path + ".high");
     if (const Node* v = n.find("low")) f.low = r.number(*v, path + ".low");
     if (!(f.low > 0 && f.low < f.high && f.high <= 100)) {
-      r.fail(n.line, path, "expected 0 < low < high <= 100 (percent of state changes), got low " + number_text(f.low) +
-                               ", high " + number_text(f.high));
+      r.fail(n.line, path,
+             "expected 0 < low < high <= 100 (percent of state changes), got low " +
+                 number_text(f.low) + ", high " + number_text(f.high));
     }
   } else if (r.string(n, path) != "true") {
     r.fail(n.line, path, "expected true or {high: 30, low: 20}, got \"" + n.scalar + "\"");
@@ -85,8 +88,10 @@ FlapDetection parse_flapping(const ConfigReader& r, const Node& n, const std::st
 }
 
 AlertRule parse_rule(const ConfigReader& r, const Node& n, const std::string& path) {
-  r.check_keys(n, path, {"metric", "instance", "name", "above", "at_least", "below", "at_most", "equals", "clear", "for",
-                         "keep_firing_for", "absent_for", "absent_severity", "flapping", "guard"});
+  r.check_keys(
+      n, path,
+      {"metric", "instance", "name", "above", "at_least", "below", "at_most", "equals", "clear",
+       "for", "keep_firing_for", "absent_for", "absent_severity", "flapping", "guard"});
   AlertRule rule;
   const Node* metric = n.find("metric");
   if (!metric) r.fail(n.line, path + ".metric", "missing; every rule names the metric it watches");
@@ -99,13 +104,15 @@ AlertRule parse_rule(const ConfigReader& r, const Node& n, const std::string& pa
     rule.instance = r.string(*v, path + ".instance");
     rule.instance_line = v->line;
     if (!is_token(rule.instance, "_.-")) {
-      r.fail(v->line, path + ".instance", "expected a collector instance name, got \"" + rule.instance + "\"");
+      r.fail(v->line, path + ".instance",
+             "expected a collector instance name, got \"" + rule.instance + "\"");
     }
   }
   if (const Node* v = n.find("name")) {
     rule.name = r.string(*v, path + ".name");
     if (!is_token(rule.name, "_") || (rule.name[0] >= '0' && rule.name[0] <= '9')) {
-      r.fail(v->line, path + ".name", "expected letters, digits and '_' (not first), got \"" + rule.name + "\"");
+      r.fail(v->line, path + ".name",
+             "expected letters, digits and '_' (not first), got \"" + rule.name + "\"");
     }
   }
   for (Comparison cmp : kComparisons) {
@@ -113,24 +120,31 @@ AlertRule parse_rule(const ConfigReader& r, const Node& n, const std::string& pa
     if (!t) continue;
     const std::string tpath = path + "." + to_string(cmp);
     r.check_keys(*t, tpath, {"warning", "critical"});
-    if (const Node* v = t->find("warning")) rule.conditions.push_back({Severity::kWarning, cmp, r.number(*v, tpath + ".warning")});
-    if (const Node* v = t->find("critical")) rule.conditions.push_back({Severity::kCritical, cmp, r.number(*v, tpath + ".critical")});
+    if (const Node* v = t->find("warning"))
+      rule.conditions.push_back({Severity::kWarning, cmp, r.number(*v, tpath + ".warning")});
+    if (const Node* v = t->find("critical"))
+      rule.conditions.push_back({Severity::kCritical, cmp, r.number(*v, tpath + ".critical")});
   }
   if (const Node* v = n.find("absent_for")) rule.absent_for = r.duration(*v, path + ".absent_for");
   if (const Node* v = n.find("absent_severity")) {
-    if (rule.absent_for.count() == 0) r.fail(v->line, path + ".absent_severity", "only means something with absent_for");
+    if (rule.absent_for.count() == 0)
+      r.fail(v->line, path + ".absent_severity", "only means something with absent_for");
     rule.absent_severity = parse_severity(r, *v, path + ".absent_severity");
   }
   if (rule.conditions.empty() && rule.absent_for.count() == 0) {
     r.fail(n.line, path,
-           "no threshold; add above, at_least, below, at_most or equals with warning and/or critical, or absent_for");
+           "no threshold; add above, at_least, below, at_most or equals with warning and/or "
+           "critical, or absent_for");
   }
   if (const Node* v = n.find("clear")) parse_clear(r, *v, path + ".clear", rule);
   if (const Node* v = n.find("for")) rule.for_duration = r.duration(*v, path + ".for");
-  if (const Node* v = n.find("keep_firing_for")) rule.keep_firing_for = r.duration(*v, path + ".keep_firing_for");
+  if (const Node* v = n.find("keep_firing_for"))
+    rule.keep_firing_for = r.duration(*v, path + ".keep_firing_for");
   if (const Node* v = n.find("flapping")) {
-    if (rule.conditions.empty()) r.fail(v->line, path + ".flapping", "needs a threshold whose state can change");
-    if (v->kind == Node::Kind::kMap || v->scalar != "false") rule.flapping = parse_flapping(r, *v, path + ".flapping");
+    if (rule.conditions.empty())
+      r.fail(v->line, path + ".flapping", "needs a threshold whose state can change");
+    if (v->kind == Node::Kind::kMap || v->scalar != "false")
+      rule.flapping = parse_flapping(r, *v, path + ".flapping");
   }
   if (const Node* g = n.find("guard")) {
     r.check_keys(*g, path + ".guard", {"metrics", "min_increase"});
@@ -143,7 +157,8 @@ AlertRule parse_rule(const ConfigReader& r, const Node& n, const std::string& pa
       const std::string mpath = path + ".guard.metrics[" + std::to_string(i) + "]";
       guard.metrics.push_back(r.string(metrics->seq[i], mpath));
     }
-    if (const Node* v = g->find("min_increase")) guard.min_increase = r.number(*v, path + ".guard.min_increase");
+    if (const Node* v = g->find("min_increase"))
+      guard.min_increase = r.number(*v, path + ".guard.min_increase");
     rule.guard = std::move(guard);
   }
   return rule;
@@ -152,7 +167,8 @@ AlertRule parse_rule(const ConfigReader& r, const Node& n, const std::string& pa
 }  // namespace
 
 std::vector<AlertRule> parse_alert_rules(const ConfigReader& reader, const ConfigNode& alerts) {
-  if (alerts.kind != Node::Kind::kSequence) reader.fail(alerts.line, "alerts", "expected a list of rules");
+  if (alerts.kind != Node::Kind::kSequence)
+    reader.fail(alerts.line, "alerts", "expected a list of rules");
   std::vector<AlertRule> rules;
   for (size_t i = 0; i < alerts.seq.size(); ++i) {
     rules.push_back(parse_rule(reader, alerts.seq[i], "alerts[" + std::to_string(i) + "]"));

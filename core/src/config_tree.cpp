@@ -31,7 +31,8 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_env_name(std::string_view name) {
   if (name.empty() || is_digit(name.front())) return false;
   for (char c : name) {
-    if (!(is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_')) return false;
+    if (!(is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'))
+      return false;
   }
   return true;
 }
@@ -49,8 +50,10 @@ std::string render(const PathLink* link) {
   for (; link != nullptr; link = link->parent) chain.push_back(link);
   std::string out;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    if ((*it)->is_index) out += "[" + std::to_string((*it)->index) + "]";
-    else out += (out.empty() ? "" : ".") + std::string((*it)->key);
+    if ((*it)->is_index)
+      out += "[" + std::to_string((*it)->index) + "]";
+    else
+      out += (out.empty() ? "" : ".") + std::string((*it)->key);
   }
   return out;
 }
@@ -115,19 +118,22 @@ class TomlBuilder {
 
 void TreeBudget::enter(size_t depth, int line, const PathFn& path) const {
   if (depth > ConfigLimits::kDepth) {
-    reader_.fail(line, path(), "nested more than " + std::to_string(ConfigLimits::kDepth) + " levels deep");
+    reader_.fail(line, path(),
+                 "nested more than " + std::to_string(ConfigLimits::kDepth) + " levels deep");
   }
 }
 
 void TreeBudget::charge(size_t nodes, size_t bytes, int line, const PathFn& path) {
   // Compared before adding, so no count can wrap around.
   if (nodes > ConfigLimits::kNodes - nodes_) {
-    reader_.fail(line, path(), "the file holds more than " + std::to_string(ConfigLimits::kNodes) +
-                                   " values (aliases count once per use); refusing to expand it");
+    reader_.fail(line, path(),
+                 "the file holds more than " + std::to_string(ConfigLimits::kNodes) +
+                     " values (aliases count once per use); refusing to expand it");
   }
   if (bytes > ConfigLimits::kTotalBytes - bytes_) {
-    reader_.fail(line, path(), "the file's keys and values exceed " + std::to_string(ConfigLimits::kTotalBytes) +
-                                   " bytes (aliases count once per use); refusing to expand it");
+    reader_.fail(line, path(),
+                 "the file's keys and values exceed " + std::to_string(ConfigLimits::kTotalBytes) +
+                     " bytes (aliases count once per use); refusing to expand it");
   }
   nodes_ += nodes;
   bytes_ += bytes;
@@ -135,21 +141,24 @@ void TreeBudget::charge(size_t nodes, size_t bytes, int line, const PathFn& path
 
 void TreeBudget::check_scalar(size_t size, int line, const PathFn& path) const {
   if (size > ConfigLimits::kScalarBytes) {
-    reader_.fail(line, path(), "value of " + std::to_string(size) + " bytes; at most " +
-                                   std::to_string(ConfigLimits::kScalarBytes) + " are allowed");
+    reader_.fail(line, path(),
+                 "value of " + std::to_string(size) + " bytes; at most " +
+                     std::to_string(ConfigLimits::kScalarBytes) + " are allowed");
   }
 }
 
 // An unset variable without a default is an error, because a silently empty password or token
 // is worse than a refusal to start.
-std::string substitute_env(std::string_view text, const ConfigReader& reader, int line, const PathFn& path) {
+std::string substitute_env(std::string_view text, const ConfigReader& reader, int line,
+                           const PathFn& path) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
     const size_t start = text.find("${", i);
     if (start == std::string_view::npos) break;
     const size_t end = text.find('}', start);
-    if (end == std::string_view::npos) reader.fail(line, path(), "unterminated ${ in \"" + std::string(text) + "\"");
+    if (end == std::string_view::npos)
+      reader.fail(line, path(), "unterminated ${ in \"" + std::string(text) + "\"");
     out.append(text, i, start - i);
     std::string_view name = text.substr(start + 2, end - start - 2);
     std::optional<std::string_view> fallback;
@@ -158,20 +167,27 @@ std::string substitute_env(std::string_view text, const ConfigReader& reader, in
       name = name.substr(0, dash);
     }
     if (!is_env_name(name)) {
-      reader.fail(line, path(), "invalid environment variable name \"" + std::string(name.substr(0, 64)) +
-                                    (name.size() > 64 ? "..." : "") + "\"");
+      reader.fail(line, path(),
+                  "invalid environment variable name \"" + std::string(name.substr(0, 64)) +
+                      (name.size() > 64 ? "..." : "") + "\"");
     }
     const std::string var(name);
-    if (const char* value = std::getenv(var.c_str())) out += value;
-    else if (fallback) out += *fallback;
-    else reader.fail(line, path(), "environment variable " + var + " is not set (write ${" + var + ":-} to allow empty)");
+    if (const char* value = std::getenv(var.c_str()))
+      out += value;
+    else if (fallback)
+      out += *fallback;
+    else
+      reader.fail(
+          line, path(),
+          "environment variable " + var + " is not set (write ${" + var + ":-} to allow empty)");
     i = end + 1;
     if (out.size() > ConfigLimits::kScalarBytes) break;  // checked below, before reading on
   }
   if (i < text.size()) out.append(text, i, std::string_view::npos);
   if (out.size() > ConfigLimits::kScalarBytes) {
-    reader.fail(line, path(), "value of more than " + std::to_string(ConfigLimits::kScalarBytes) +
-                                  " bytes after ${...} substitution");
+    reader.fail(line, path(),
+                "value of more than " + std::to_string(ConfigLimits::kScalarBytes) +
+                    " bytes after ${...} substitution");
   }
   return out;
 }
@@ -201,11 +217,13 @@ Node::Type plain_scalar_type(std::string_view s) {
   return i == s.size() ? Node::Type::kNumber : Node::Type::kString;
 }
 
-ConfigNode parse_config_tree(std::string_view text, ConfigFormat format, const std::string& source) {
+ConfigNode parse_config_tree(std::string_view text, ConfigFormat format,
+                             const std::string& source) {
   const ConfigReader reader(source);
   if (text.size() > ConfigLimits::kFileBytes) {
-    reader.fail(0, "", "file of " + std::to_string(text.size()) + " bytes; at most " +
-                           std::to_string(ConfigLimits::kFileBytes) + " are allowed");
+    reader.fail(0, "",
+                "file of " + std::to_string(text.size()) + " bytes; at most " +
+                    std::to_string(ConfigLimits::kFileBytes) + " are allowed");
   }
   if (format == ConfigFormat::kYaml) return parse_yaml_tree(text, reader);
   toml::table table;
@@ -224,17 +242,20 @@ void ConfigReader::fail(int line, const std::string& key, const std::string& mes
   throw ConfigError(config_message(source_, line, key, message));
 }
 
-void ConfigReader::check_keys(const Node& n, const std::string& path, const std::vector<std::string_view>& allowed) const {
+void ConfigReader::check_keys(const Node& n, const std::string& path,
+                              const std::vector<std::string_view>& allowed) const {
   expect_map(n, path);
   for (const auto& [k, v] : n.map) {
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-      fail(v.line, path.empty() ? k : path + "." + k, "unknown key; expected one of " + join(allowed));
+      fail(v.line, path.empty() ? k : path + "." + k,
+           "unknown key; expected one of " + join(allowed));
     }
   }
 }
 
 void ConfigReader::expect_map(const Node& n, const std::string& path) const {
-  if (n.kind != Node::Kind::kMap) fail(n.line, path.empty() ? "(top level)" : path, "expected a mapping of keys");
+  if (n.kind != Node::Kind::kMap)
+    fail(n.line, path.empty() ? "(top level)" : path, "expected a mapping of keys");
 }
 
 std::string ConfigReader::string(const Node& n, const std::string& path) const {
@@ -262,8 +283,9 @@ double ConfigReader::number(const Node& n, const std::string& path) const {
 size_t ConfigReader::count(const Node& n, const std::string& path, size_t min, size_t max) const {
   const double v = number(n, path);
   if (v != std::floor(v) || v < double(min) || v > double(max)) {
-    fail(n.line, path, "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-                           ", got \"" + n.scalar + "\"");
+    fail(n.line, path,
+         "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+             ", got \"" + n.scalar + "\"");
   }
   return static_cast<size_t>(v);
 }

@@ -91,7 +91,8 @@ class TreeBudget {
 /// `text` with ${NAME} and ${NAME:-default} replaced. Throws ConfigError at `line` and `path()`
 /// for an unset variable without a default, a bad name or an unterminated "${", and when the
 /// result exceeds ConfigLimits::kScalarBytes.
-std::string substitute_env(std::string_view text, const ConfigReader& reader, int line, const PathFn& path);
+std::string substitute_env(std::string_view text, const ConfigReader& reader, int line,
+                           const PathFn& path);
 
 /// The JSON type YAML 1.2's core schema gives a plain (unquoted) scalar: kBool for true/false,
 /// kNumber for a decimal number, else kString (the parser reports null itself).

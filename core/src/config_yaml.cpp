@@ -120,7 +120,8 @@ class TreeHandler final : public YAML::EventHandler {
 
   void open(Node::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
     const int line = line_of(mark);
-    if (expecting_key()) reader_.fail(line, next_path(), "a key must be a single value, not a mapping or list");
+    if (expecting_key())
+      reader_.fail(line, next_path(), "a key must be a single value, not a mapping or list");
     budget_.enter(stack_.size() + 1, line, next_path_fn());
     budget_.charge(1, 0, line, next_path_fn());
     Frame f;
@@ -152,7 +153,8 @@ class TreeHandler final : public YAML::EventHandler {
     if (parent.node.kind == Node::Kind::kSequence) {
       parent.node.seq.push_back(std::move(n));
     } else if (!parent.has_key) {
-      if (n.kind != Node::Kind::kScalar) reader_.fail(n.line, next_path(), "a key must be a single value");
+      if (n.kind != Node::Kind::kScalar)
+        reader_.fail(n.line, next_path(), "a key must be a single value");
       if (!parent.keys.insert(n.scalar).second) {
         const std::string path = next_path();
         reader_.fail(n.line, path.empty() ? n.scalar : path + "." + n.scalar, "duplicate key");

@@ -5,7 +5,8 @@
 
 namespace resync {
 
-DerivedSeries::DerivedSeries(const SeriesLayout& layout, size_t window_rows) : runs_(window_rows, {0, 0}) {
+DerivedSeries::DerivedSeries(const SeriesLayout& layout, size_t window_rows)
+    : runs_(window_rows, {0, 0}) {
   for (size_t c = 0; c < layout.size(); ++c) {
     const uint32_t flags = layout.key(c).description.flags;
     if (flags & series_flags::kHostAvailability) availability_columns_.push_back(c);
@@ -13,7 +14,8 @@ DerivedSeries::DerivedSeries(const SeriesLayout& layout, size_t window_rows) : r
   }
 }
 
-void DerivedSeries::apply(std::vector<double>& row, uint32_t ok_runs, uint32_t scheduled, size_t in_flight) {
+void DerivedSeries::apply(std::vector<double>& row, uint32_t ok_runs, uint32_t scheduled,
+                          size_t in_flight) {
   if (!runs_.empty()) {
     auto& slot = runs_[head_];
     window_ok_ -= slot.first;
@@ -25,7 +27,8 @@ void DerivedSeries::apply(std::vector<double>& row, uint32_t ok_runs, uint32_t s
   }
   // A plugin that measured availability itself (a health probe) keeps its own figure.
   for (size_t c : availability_columns_) {
-    if (std::isnan(row[c]) && window_total_ > 0) row[c] = 100.0 * double(window_ok_) / double(window_total_);
+    if (std::isnan(row[c]) && window_total_ > 0)
+      row[c] = 100.0 * double(window_ok_) / double(window_total_);
   }
   for (size_t c : in_flight_columns_) row[c] = double(in_flight);
 }

@@ -21,7 +21,8 @@ void append_json_string(std::string& out, std::string_view s) {
       const Utf8Step step = utf8_step(s, i);
       if (!step.valid) {
         out += "\\ufffd";
-      } else if (step.length == 3 && c == 0xE2 && s[i + 1] == '\x80' && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
+      } else if (step.length == 3 && c == 0xE2 && s[i + 1] == '\x80' &&
+                 (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
         out += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
       } else {
         out.append(s, i, step.length);
@@ -30,11 +31,21 @@ void append_json_string(std::string& out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\u00";

@@ -18,10 +18,14 @@ std::atomic<LogLevel> g_level{LogLevel::kInfo};
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
   }
   return "?";
 }
@@ -44,20 +48,27 @@ std::string escape_log_text(std::string_view text) {
     if (c >= 0x80) {
       const Utf8Step step = utf8_step(text, i);
       if (!step.valid) {
-        for (size_t k = 0; k < step.length; ++k) append_hex(out, "\\x", static_cast<unsigned char>(text[i + k]), 2);
+        for (size_t k = 0; k < step.length; ++k)
+          append_hex(out, "\\x", static_cast<unsigned char>(text[i + k]), 2);
       } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
-        append_hex(out, "\\u", static_cast<unsigned char>(text[i + 1]), 4);  // C1 control U+0080..U+009F
+        append_hex(out, "\\u", static_cast<unsigned char>(text[i + 1]),
+                   4);  // C1 control U+0080..U+009F
       } else {
         out.append(text, i, step.length);
       }
       i += step.length;
       continue;
     }
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c == 0x7f) append_hex(out, "\\x", c, 2);
-    else out += static_cast<char>(c);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c < 0x20 || c == 0x7f)
+      append_hex(out, "\\x", c, 2);
+    else
+      out += static_cast<char>(c);
     ++i;
   }
   return out;
@@ -65,7 +76,8 @@ std::string escape_log_text(std::string_view text) {
 
 void log(LogLevel level, std::string_view message) {
   if (level < g_level.load(std::memory_order_relaxed)) return;
-  std::string line = format_iso8601_utc(wall_clock_ms()) + " " + level_name(level) + " " + escape_log_text(message);
+  std::string line = format_iso8601_utc(wall_clock_ms()) + " " + level_name(level) + " " +
+                     escape_log_text(message);
   std::lock_guard lock(g_mutex);
   if (g_sink) {
     g_sink(level, line);

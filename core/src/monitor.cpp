@@ -5,25 +5,28 @@
 #include <map>
 #include <stdexcept>
 
+#include "plugin_host.hpp"
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
 #include "resync/signals.hpp"
-#include "plugin_host.hpp"
 
 namespace resync {
 namespace {
 
 // A plugin's create() error about one key starts with "<key>: "; place it in the file.
-[[noreturn]] void rethrow_create_error(const Config& config, const CollectorConfig& cc, const std::string& message) {
+[[noreturn]] void rethrow_create_error(const Config& config, const CollectorConfig& cc,
+                                       const std::string& message) {
   const size_t colon = message.find(": ");
   if (colon != std::string::npos) {
     const std::string key = message.substr(0, colon);
     auto it = cc.key_lines.find(key);
     if (it != cc.key_lines.end()) {
-      throw ConfigError(config_message(config.source, it->second, cc.key_path + "." + key, message.substr(colon + 2)));
+      throw ConfigError(config_message(config.source, it->second, cc.key_path + "." + key,
+                                       message.substr(colon + 2)));
     }
     if (key == "name" || key == "timeout") {
-      throw ConfigError(config_message(config.source, cc.line, cc.key_path + "." + key, message.substr(colon + 2)));
+      throw ConfigError(config_message(config.source, cc.line, cc.key_path + "." + key,
+                                       message.substr(colon + 2)));
     }
   }
   throw ConfigError(config_message(config.source, cc.line, cc.key_path, message));
@@ -31,7 +34,8 @@ namespace {
 
 }  // namespace
 
-Monitor::Monitor(Config config) : config_(std::move(config)), started_at_(std::chrono::system_clock::now()) {
+Monitor::Monitor(Config config)
+    : config_(std::move(config)), started_at_(std::chrono::system_clock::now()) {
   const PluginHost host(PluginHost::default_search_dirs(config_.plugin_dir));
   std::map<std::string, std::shared_ptr<const Plugin>> loaded;
   std::vector<CollectorEntry> entries;
@@ -41,7 +45,8 @@ Monitor::Monitor(Config config) : config_(std::move(config)), started_at_(std::c
       try {
         plugin = host.load(cc.plugin);
       } catch (const PluginLoadError& e) {
-        throw PluginLoadError(config_message(config_.source, cc.line, cc.key_path + ".plugin", e.what()));
+        throw PluginLoadError(
+            config_message(config_.source, cc.line, cc.key_path + ".plugin", e.what()));
       }
     }
     std::unique_ptr<Collector> collector;
@@ -57,18 +62,23 @@ Monitor::Monitor(Config config) : config_(std::move(config)), started_at_(std::c
   finish(std::move(entries));
 }
 
-Monitor::Monitor(Config config, std::vector<InstanceInfo> instances, std::vector<std::unique_ptr<Collector>> collectors)
+Monitor::Monitor(Config config, std::vector<InstanceInfo> instances,
+                 std::vector<std::unique_ptr<Collector>> collectors)
     : config_(std::move(config)), started_at_(std::chrono::system_clock::now()) {
   if (instances.size() != collectors.size()) {
     throw std::invalid_argument("Monitor: " + std::to_string(instances.size()) + " instances but " +
                                 std::to_string(collectors.size()) + " collectors");
   }
-  const auto timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds{2}, config_.interval);
+  const auto timeout =
+      std::min<std::chrono::milliseconds>(std::chrono::seconds{2}, config_.interval);
   std::vector<CollectorEntry> entries;
   for (size_t i = 0; i < instances.size(); ++i) {
-    if (!collectors[i]) throw std::invalid_argument("Monitor: collector of instance " + instances[i].name + " is null");
+    if (!collectors[i])
+      throw std::invalid_argument("Monitor: collector of instance " + instances[i].name +
+                                  " is null");
     for (const InstanceInfo& other : instances_) {
-      if (other.name == instances[i].name) throw std::invalid_argument("Monitor: instance name " + other.name + " used twice");
+      if (other.name == instances[i].name)
+        throw std::invalid_argument("Monitor: instance name " + other.name + " used twice");
     }
     entries.push_back({instances[i].name, instances[i].plugin, std::move(collectors[i]), timeout});
     add_instance(std::move(instances[i]));
@@ -99,19 +109,22 @@ void Monitor::check_rules() const {
       }
       if (!instance) {
         fail(rule.instance_line, "instance",
-             "no collector instance is named \"" + rule.instance + "\"; configured: " + (names.empty() ? "none" : names));
+             "no collector instance is named \"" + rule.instance +
+                 "\"; configured: " + (names.empty() ? "none" : names));
       }
     }
     auto known = [&](const std::string& metric) {
-      return instance ? layout_.find(metric, instance->name).has_value() : layout_.find_first(metric).has_value();
+      return instance ? layout_.find(metric, instance->name).has_value()
+                      : layout_.find_first(metric).has_value();
     };
     if (!known(rule.metric)) {
       if (instance && layout_.find_first(rule.metric)) {
         fail(rule.line, "metric",
-             "instance \"" + instance->name + "\" (plugin " + instance->plugin + ") does not provide \"" + rule.metric +
-                 "\"" + known_series(instance->name));
+             "instance \"" + instance->name + "\" (plugin " + instance->plugin +
+                 ") does not provide \"" + rule.metric + "\"" + known_series(instance->name));
       }
-      fail(rule.line, "metric", "no configured collector provides \"" + rule.metric + "\"" + known_series());
+      fail(rule.line, "metric",
+           "no configured collector provides \"" + rule.metric + "\"" + known_series());
     }
     if (!rule.guard) continue;
     for (size_t i = 0; i < rule.guard->metrics.size(); ++i) {
@@ -128,7 +141,8 @@ std::string Monitor::known_series(const std::string& instance) const {
   std::vector<std::string> names;
   for (const SeriesKey& k : layout_.keys()) {
     if (!instance.empty() && k.instance != instance) continue;
-    if (is_host_series(k.metric) || std::find(names.begin(), names.end(), k.metric) != names.end()) continue;
+    if (is_host_series(k.metric) || std::find(names.begin(), names.end(), k.metric) != names.end())
+      continue;
     names.push_back(k.metric);
   }
   std::string text;
@@ -138,9 +152,11 @@ std::string Monitor::known_series(const std::string& instance) const {
 
 MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
   MonitorSnapshot s;
-  s.taken_at_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  s.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(started_at_.time_since_epoch()).count();
+  s.taken_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  s.started_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(started_at_.time_since_epoch()).count();
   s.interval = config_.interval;
   s.window = config_.window;
   s.capacity = store_->capacity();
@@ -166,8 +182,9 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   keys_ = std::make_shared<const std::vector<SeriesKey>>(layout_.keys());
   store_ = std::make_unique<RingBuffer>(layout_.size(), config_.capacity());
   alerts_ = std::make_unique<AlertEngine>(config_.alerts, layout_);
-  const std::string dashboard_url =
-      config_.notify.dashboard_url.empty() ? default_dashboard_url(config_.server.bind) : config_.notify.dashboard_url;
+  const std::string dashboard_url = config_.notify.dashboard_url.empty()
+                                        ? default_dashboard_url(config_.server.bind)
+                                        : config_.notify.dashboard_url;
   for (const NotifierConfig& n : config_.notify.notifiers) {
     notifiers_.push_back(std::make_unique<Notifier>(n, dashboard_url, config_.secrets));
   }
@@ -182,7 +199,8 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   sampler_ = std::make_unique<Sampler>(std::move(entries), layout_, *store_, options);
   sampler_->set_listener([this](int64_t t, const std::vector<double>& row) { on_sample(t, row); });
   if (!config_.state_file.empty()) {
-    state_ = std::make_unique<StateFile>(config_.state_file, config_.source, config_.interval, config_.window);
+    state_ = std::make_unique<StateFile>(config_.state_file, config_.source, config_.interval,
+                                         config_.window);
   }
 }
 
@@ -192,9 +210,9 @@ void Monitor::start() {
   if (running_) return;
   if (state_) {
     state_->check_writable();
-    const int64_t now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
     state_->restore(layout_, *store_, now_ms);
   }
   // Alerts restored with the state are already announced: Alertmanager hears of them again at
@@ -222,7 +240,8 @@ void Monitor::stop() {
 void Monitor::sample_now(int64_t grid_ms) { sampler_->sample_at(grid_ms); }
 
 void Monitor::on_sample(int64_t timestamp_ms, const std::vector<double>& row) {
-  alerts_->evaluate(timestamp_ms, row.data(), previous_row_.empty() ? nullptr : previous_row_.data());
+  alerts_->evaluate(timestamp_ms, row.data(),
+                    previous_row_.empty() ? nullptr : previous_row_.data());
   previous_row_ = row;
   for (const Listener& l : listeners_) l(timestamp_ms);
   // Once a minute, not per sample: a save rewrites and fsyncs the whole window (milliseconds, on

@@ -18,7 +18,8 @@ constexpr size_t kMaxBatch = 64;
 constexpr size_t kMaxResponseBytes = 64 * 1024;
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool retryable(int status) { return status >= 500 || status == 408 || status == 429; }
@@ -41,8 +42,11 @@ std::string NotifierConfig::endpoint() const {
   return base + std::string(kAlertsPath) + (query == std::string::npos ? "" : url.substr(query));
 }
 
-Notifier::Notifier(NotifierConfig config, std::string dashboard_url, std::vector<std::string> secrets)
-    : config_(std::move(config)), dashboard_url_(std::move(dashboard_url)), secrets_(std::move(secrets)) {
+Notifier::Notifier(NotifierConfig config, std::string dashboard_url,
+                   std::vector<std::string> secrets)
+    : config_(std::move(config)),
+      dashboard_url_(std::move(dashboard_url)),
+      secrets_(std::move(secrets)) {
   health_.name = config_.name;
   health_.kind = config_.kind == NotifierConfig::Kind::kAlertmanager ? "alertmanager" : "webhook";
   health_.url = redact(shown_url(config_.endpoint()), secrets_);
@@ -77,7 +81,8 @@ void Notifier::enqueue(const AlertEvent& event) {
     if (config_.kind == NotifierConfig::Kind::kAlertmanager) {
       // Severity is a label, so an alert that settles from flapping at another severity is another
       // alert to Alertmanager: end the old one rather than let it linger until its endsAt.
-      if (auto it = firing_.find(event.alert.id); it != firing_.end() && it->second.severity != event.alert.severity) {
+      if (auto it = firing_.find(event.alert.id);
+          it != firing_.end() && it->second.severity != event.alert.severity) {
         AlertEvent ended = event;
         ended.previous = it->second.state;
         ended.alert = it->second;
@@ -85,8 +90,10 @@ void Notifier::enqueue(const AlertEvent& event) {
         ended.alert.resolved_at_ms = event.at_ms;
         queue_.push_back(std::move(ended));
       }
-      if (event.alert.active()) firing_[event.alert.id] = event.alert;
-      else firing_.erase(event.alert.id);
+      if (event.alert.active())
+        firing_[event.alert.id] = event.alert;
+      else
+        firing_.erase(event.alert.id);
     }
     queue_.push_back(event);
     while (queue_.size() > std::max<size_t>(config_.queue, 1)) {
@@ -112,13 +119,15 @@ NotifierHealth Notifier::health() const {
 }
 
 std::string Notifier::body_for(const std::vector<AlertEvent>& batch, int64_t now_ms) const {
-  if (config_.kind == NotifierConfig::Kind::kWebhook) return webhook_payload(batch.front(), dashboard_url_);
+  if (config_.kind == NotifierConfig::Kind::kWebhook)
+    return webhook_payload(batch.front(), dashboard_url_);
   // Only what Alertmanager knows: alerts that fired, each in its latest state. A pending alert
   // that never fired is none of its business.
   std::vector<Alert> alerts;
   for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
     const Alert& a = it->alert;
-    const bool fired = a.active() || it->previous == AlertState::kFiring || it->previous == AlertState::kFlapping;
+    const bool fired =
+        a.active() || it->previous == AlertState::kFiring || it->previous == AlertState::kFlapping;
     if (!fired) continue;
     const auto same = [&](const Alert& b) { return b.id == a.id && b.severity == a.severity; };
     if (std::none_of(alerts.begin(), alerts.end(), same)) alerts.push_back(a);
@@ -133,7 +142,8 @@ void Notifier::run() {
   while (!stopping_) {
     const auto now = Clock::now();
     if (in_flight_.empty() && !queue_.empty()) {
-      const size_t n = config_.kind == NotifierConfig::Kind::kWebhook ? 1 : std::min(queue_.size(), kMaxBatch);
+      const size_t n =
+          config_.kind == NotifierConfig::Kind::kWebhook ? 1 : std::min(queue_.size(), kMaxBatch);
       in_flight_.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       attempts_ = 0;
@@ -156,7 +166,10 @@ void Notifier::run() {
       if (!firing_.empty()) {
         std::vector<Alert> alerts;
         for (const auto& [id, a] : firing_) alerts.push_back(a);
-        deliver(lock, alertmanager_payload(alerts, wall_clock_ms() + 4 * config_.resend.count(), dashboard_url_), 0);
+        deliver(lock,
+                alertmanager_payload(alerts, wall_clock_ms() + 4 * config_.resend.count(),
+                                     dashboard_url_),
+                0);
         continue;
       }
     }
@@ -214,8 +227,8 @@ void Notifier::deliver(std::unique_lock<std::mutex>& lock, const std::string& bo
   ++attempts_;
   if (permanent || attempts_ > config_.retries) {
     health_.failed += in_flight_.size();
-    log_warning("notifier " + config_.name + ": gave up " + std::to_string(in_flight_.size()) + " event(s) after " +
-                std::to_string(attempts_) + " attempt(s)");
+    log_warning("notifier " + config_.name + ": gave up " + std::to_string(in_flight_.size()) +
+                " event(s) after " + std::to_string(attempts_) + " attempt(s)");
     in_flight_.clear();
     attempts_ = 0;
     return;

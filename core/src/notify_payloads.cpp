@@ -81,8 +81,10 @@ std::string webhook_payload(const AlertEvent& e, const std::string& dashboard_ur
   w.field("episode", a.id);
   w.field("started_at", format_rfc3339_ms(a.started_at_ms));
   w.key("resolved_at");
-  if (a.resolved_at_ms) w.value(format_rfc3339_ms(*a.resolved_at_ms));
-  else w.null();
+  if (a.resolved_at_ms)
+    w.value(format_rfc3339_ms(*a.resolved_at_ms));
+  else
+    w.null();
   w.field("dashboard_url", dashboard_url);
   w.end_object();
   return out;

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <system_error>
 
@@ -41,13 +41,14 @@ bool valid_field(std::string_view path) {
 }
 
 // The descriptions a plugin appended to its table (ABI 0.2), or generic ones for an older plugin.
-std::vector<SeriesDescription> read_descriptions(const resync_plugin_v1& table,
-                                                 const std::function<PluginLoadError(const std::string&)>& fail) {
-  const bool has_desc = table.struct_size >= offsetof(resync_plugin_v1, series_desc_size) + sizeof(uint32_t) &&
-                        table.series_desc != nullptr;
+std::vector<SeriesDescription> read_descriptions(
+    const resync_plugin_v1& table, const std::function<PluginLoadError(const std::string&)>& fail) {
+  const bool has_desc =
+      table.struct_size >= offsetof(resync_plugin_v1, series_desc_size) + sizeof(uint32_t) &&
+      table.series_desc != nullptr;
   if (has_desc && table.series_desc_size < RESYNC_SERIES_DESC_MIN_SIZE) {
-    throw fail("series descriptions are " + std::to_string(table.series_desc_size) + " bytes each, expected at least " +
-               std::to_string(RESYNC_SERIES_DESC_MIN_SIZE));
+    throw fail("series descriptions are " + std::to_string(table.series_desc_size) +
+               " bytes each, expected at least " + std::to_string(RESYNC_SERIES_DESC_MIN_SIZE));
   }
   std::vector<SeriesDescription> out;
   for (uint32_t i = 0; i < table.series_count; ++i) {
@@ -58,17 +59,23 @@ std::vector<SeriesDescription> read_descriptions(const resync_plugin_v1& table,
       continue;
     }
     // Stride by the plugin's struct size, so a plugin built with a later, larger struct loads.
-    const auto* raw = reinterpret_cast<const unsigned char*>(table.series_desc) + size_t{i} * table.series_desc_size;
+    const auto* raw = reinterpret_cast<const unsigned char*>(table.series_desc) +
+                      size_t{i} * table.series_desc_size;
     const auto& desc = *reinterpret_cast<const resync_series_desc*>(raw);
     const std::string where = "series '" + d.name + "': ";
-    if (!desc.name || d.name != desc.name) throw fail(where + "description " + std::to_string(i) + " names another series");
-    if (desc.unit > RESYNC_UNIT_BOOLEAN) throw fail(where + "unknown unit " + std::to_string(desc.unit));
-    if (desc.kind > RESYNC_KIND_COUNTER) throw fail(where + "unknown kind " + std::to_string(desc.kind));
+    if (!desc.name || d.name != desc.name)
+      throw fail(where + "description " + std::to_string(i) + " names another series");
+    if (desc.unit > RESYNC_UNIT_BOOLEAN)
+      throw fail(where + "unknown unit " + std::to_string(desc.unit));
+    if (desc.kind > RESYNC_KIND_COUNTER)
+      throw fail(where + "unknown kind " + std::to_string(desc.kind));
     if (desc.current_field && !valid_field(desc.current_field)) {
-      throw fail(where + "current_field \"" + std::string(desc.current_field) + "\" is not section.field");
+      throw fail(where + "current_field \"" + std::string(desc.current_field) +
+                 "\" is not section.field");
     }
     if (desc.history_field && !valid_field(desc.history_field)) {
-      throw fail(where + "history_field \"" + std::string(desc.history_field) + "\" is not section.field");
+      throw fail(where + "history_field \"" + std::string(desc.history_field) +
+                 "\" is not section.field");
     }
     d.unit = static_cast<Unit>(desc.unit);
     d.kind = static_cast<Kind>(desc.kind);
@@ -104,7 +111,8 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
     const char* why = dlerror();
     throw fail(std::string("cannot load shared library: ") + (why ? why : "unknown error"));
   }
-  auto entry = reinterpret_cast<resync_plugin_entry_fn>(dlsym(plugin->handle_, RESYNC_PLUGIN_ENTRY_SYMBOL));
+  auto entry =
+      reinterpret_cast<resync_plugin_entry_fn>(dlsym(plugin->handle_, RESYNC_PLUGIN_ENTRY_SYMBOL));
   if (!entry) throw fail("missing symbol " RESYNC_PLUGIN_ENTRY_SYMBOL "; not a resync-mon plugin");
   const resync_plugin_v1* table = entry(RESYNC_PLUGIN_ABI_VERSION);
   if (!table) {
@@ -116,23 +124,27 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
                ", this resync-mon needs version " + std::to_string(RESYNC_PLUGIN_ABI_VERSION));
   }
   if (table->struct_size < RESYNC_PLUGIN_V1_MIN_SIZE) {
-    throw fail("descriptor is " + std::to_string(table->struct_size) + " bytes, expected at least " +
-               std::to_string(RESYNC_PLUGIN_V1_MIN_SIZE));
+    throw fail("descriptor is " + std::to_string(table->struct_size) +
+               " bytes, expected at least " + std::to_string(RESYNC_PLUGIN_V1_MIN_SIZE));
   }
-  if (!table->name || !valid_name(table->name)) throw fail("plugin name is missing or not [a-z0-9_]+");
-  if (!table->create || !table->collect || !table->last_error || !table->status || !table->destroy) {
+  if (!table->name || !valid_name(table->name))
+    throw fail("plugin name is missing or not [a-z0-9_]+");
+  if (!table->create || !table->collect || !table->last_error || !table->status ||
+      !table->destroy) {
     throw fail("descriptor of plugin '" + std::string(table->name) + "' has a null callback");
   }
   if (table->series_count > 0 && !table->series) throw fail("series list is null");
   std::set<std::string> seen;
   for (uint32_t i = 0; i < table->series_count; ++i) {
     const char* s = table->series[i];
-    if (!s || !valid_name(s)) throw fail("series " + std::to_string(i) + " has no valid [a-z0-9_]+ name");
+    if (!s || !valid_name(s))
+      throw fail("series " + std::to_string(i) + " has no valid [a-z0-9_]+ name");
     if (!seen.insert(s).second) throw fail("series '" + std::string(s) + "' is listed twice");
   }
   PluginInfo& info = plugin->info_;
   info.series = read_descriptions(*table, fail);
-  const bool has_status_field = table->struct_size >= offsetof(resync_plugin_v1, status_field) + sizeof(const char*);
+  const bool has_status_field =
+      table->struct_size >= offsetof(resync_plugin_v1, status_field) + sizeof(const char*);
   if (has_status_field && table->status_field) {
     if (!valid_field(table->status_field)) throw fail("status_field is not section.field");
     info.status_field = table->status_field;
@@ -214,7 +226,8 @@ std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs) {
   return out;
 }
 
-PluginCollector::PluginCollector(std::shared_ptr<const Plugin> plugin, const std::string& config_json)
+PluginCollector::PluginCollector(std::shared_ptr<const Plugin> plugin,
+                                 const std::string& config_json)
     : plugin_(std::move(plugin)) {
   char err[1024] = {0};
   const int rc = plugin_->table().create(config_json.c_str(), &instance_, err, sizeof err);

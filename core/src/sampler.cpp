@@ -32,7 +32,8 @@ bool is_power_of_two(uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 // series is dropped so a misbehaving plugin cannot write into another collector's columns.
 class BufferSink final : public SampleSink {
  public:
-  BufferSink(const std::unordered_map<std::string, size_t>& columns, std::vector<std::pair<size_t, double>>& out)
+  BufferSink(const std::unordered_map<std::string, size_t>& columns,
+             std::vector<std::pair<size_t, double>>& out)
       : columns_(columns), out_(out) {}
   void emit(std::string_view metric, double value) override {
     auto it = columns_.find(std::string(metric));
@@ -80,7 +81,8 @@ Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout
                  SamplerOptions options)
     : options_(options), layout_(layout), store_(store), sync_(std::make_shared<Sync>()) {
   if (options_.max_backoff.count() <= 0) {
-    options_.max_backoff = std::min<std::chrono::milliseconds>(std::chrono::seconds{30}, 8 * options_.interval);
+    options_.max_backoff =
+        std::min<std::chrono::milliseconds>(std::chrono::seconds{30}, 8 * options_.interval);
   }
   options_.max_backoff = std::max(options_.max_backoff, options_.interval);
   for (CollectorEntry& e : entries) {
@@ -88,9 +90,12 @@ Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout
     for (size_t c = 0; c < layout.size(); ++c) {
       const SeriesKey& key = layout.key(c);
       if (key.instance != e.name) continue;
-      if (key.metric == kCollectorUp) w->up_column = c;
-      else if (key.metric == kCollectorDuration) w->duration_column = c;
-      else w->columns.emplace(key.metric, c);
+      if (key.metric == kCollectorUp)
+        w->up_column = c;
+      else if (key.metric == kCollectorDuration)
+        w->duration_column = c;
+      else
+        w->columns.emplace(key.metric, c);
     }
     w->health.name = e.name;
     w->health.plugin = e.plugin;
@@ -123,8 +128,8 @@ Sampler::~Sampler() {
     if (exited[i]) {
       workers_[i]->thread.join();
     } else {
-      log_warning("collector " + workers_[i]->entry.name + " still running " + format_duration(options_.stop_timeout) +
-                  " after stop; abandoning its thread");
+      log_warning("collector " + workers_[i]->entry.name + " still running " +
+                  format_duration(options_.stop_timeout) + " after stop; abandoning its thread");
       abandon(std::move(workers_[i]));
     }
   }
@@ -167,7 +172,8 @@ void Sampler::work(Sync& sync, Worker& w) {
         error = "unknown exception";
       }
     }
-    const double elapsed = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+    const double elapsed =
+        std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
     {
       const CurrentCollector current(w.entry.name.c_str());
       try {
@@ -261,8 +267,10 @@ void Sampler::sample_at(int64_t grid_ms) {
       }
     } else {
       ok = false;
-      error = "no result within its " + format_duration(w.entry.timeout) + " deadline; not called again until it returns";
-      row[w.duration_column] = std::chrono::duration<double, std::milli>(SteadyClock::now() - dispatched_at).count();
+      error = "no result within its " + format_duration(w.entry.timeout) +
+              " deadline; not called again until it returns";
+      row[w.duration_column] =
+          std::chrono::duration<double, std::milli>(SteadyClock::now() - dispatched_at).count();
     }
     row[w.up_column] = ok ? 1 : 0;
     h.up = ok;
@@ -270,7 +278,8 @@ void Sampler::sample_at(int64_t grid_ms) {
       ++ok_runs;
       if (h.consecutive_failures > 0) {
         logs.emplace_back(LogLevel::kInfo, "collector " + w.entry.name + " recovered after " +
-                                               std::to_string(h.consecutive_failures) + " failed runs");
+                                               std::to_string(h.consecutive_failures) +
+                                               " failed runs");
       }
       h.consecutive_failures = 0;
       h.effective_interval = options_.interval;
@@ -283,15 +292,16 @@ void Sampler::sample_at(int64_t grid_ms) {
       h.last_error_at_ms = wall_now_ms();
       // Double the interval per consecutive failure, capped; compute in steps to avoid overflow.
       auto backoff = options_.interval;
-      for (uint32_t k = 0; k < h.consecutive_failures && backoff < options_.max_backoff; ++k) backoff *= 2;
+      for (uint32_t k = 0; k < h.consecutive_failures && backoff < options_.max_backoff; ++k)
+        backoff *= 2;
       h.effective_interval = std::min(backoff, options_.max_backoff);
       w.next_run_ms = grid_ms + h.effective_interval.count();
       // Log the 1st, 2nd, 4th, 8th... failure of a streak: the log stays readable during an outage.
       if (is_power_of_two(h.consecutive_failures)) {
-        logs.emplace_back(LogLevel::kWarning, "collector " + w.entry.name + " failed (" +
-                                                  std::to_string(h.consecutive_failures) +
-                                                  " in a row, next try in " +
-                                                  format_duration(h.effective_interval) + "): " + error);
+        logs.emplace_back(LogLevel::kWarning,
+                          "collector " + w.entry.name + " failed (" +
+                              std::to_string(h.consecutive_failures) + " in a row, next try in " +
+                              format_duration(h.effective_interval) + "): " + error);
       }
     }
   }

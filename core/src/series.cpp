@@ -5,28 +5,42 @@ namespace resync {
 
 std::string_view unit_symbol(Unit unit) {
   switch (unit) {
-    case Unit::kSeconds: return "s";
-    case Unit::kMilliseconds: return "ms";
-    case Unit::kBytes: return "B";
-    case Unit::kPercent: return "%";
-    case Unit::kPerSecond: return "/s";
+    case Unit::kSeconds:
+      return "s";
+    case Unit::kMilliseconds:
+      return "ms";
+    case Unit::kBytes:
+      return "B";
+    case Unit::kPercent:
+      return "%";
+    case Unit::kPerSecond:
+      return "/s";
     case Unit::kCount:
     case Unit::kRatio:
-    case Unit::kBoolean: break;
+    case Unit::kBoolean:
+      break;
   }
   return "";
 }
 
 std::string_view unit_name(Unit unit) {
   switch (unit) {
-    case Unit::kCount: return "count";
-    case Unit::kSeconds: return "seconds";
-    case Unit::kMilliseconds: return "milliseconds";
-    case Unit::kBytes: return "bytes";
-    case Unit::kPercent: return "percent";
-    case Unit::kRatio: return "ratio";
-    case Unit::kPerSecond: return "per_second";
-    case Unit::kBoolean: return "boolean";
+    case Unit::kCount:
+      return "count";
+    case Unit::kSeconds:
+      return "seconds";
+    case Unit::kMilliseconds:
+      return "milliseconds";
+    case Unit::kBytes:
+      return "bytes";
+    case Unit::kPercent:
+      return "percent";
+    case Unit::kRatio:
+      return "ratio";
+    case Unit::kPerSecond:
+      return "per_second";
+    case Unit::kBoolean:
+      return "boolean";
   }
   return "count";
 }

@@ -36,14 +36,22 @@ StopState& stop_state() {
 
 const char* signal_name(int signo) {
   switch (signo) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGHUP: return "SIGHUP";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGABRT: return "SIGABRT";
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
+    case SIGABRT:
+      return "SIGABRT";
   }
   return "signal";
 }
@@ -64,8 +72,10 @@ void signal_thread(sigset_t set) {
     int signo = 0;
     if (sigwait(&set, &signo) != 0) continue;
     if (signo == SIGHUP) {
-      log_info("received SIGHUP: ignored (resync-mon logs to stderr and does not reload its configuration; "
-               "restart it to apply changes)");
+      log_info(
+          "received SIGHUP: ignored (resync-mon logs to stderr and does not reload its "
+          "configuration; "
+          "restart it to apply changes)");
       continue;
     }
     StopState& s = stop_state();
@@ -77,7 +87,8 @@ void signal_thread(sigset_t set) {
     }
     if (s.received != 0) {
       lock.unlock();
-      log_warning(std::string("received ") + signal_name(signo) + " again while stopping, exiting at once");
+      log_warning(std::string("received ") + signal_name(signo) +
+                  " again while stopping, exiting at once");
       die_by(signo);
     }
     s.received = signo;
@@ -159,7 +170,9 @@ void install_fatal_signal_handlers() {
   });
 }
 
-CurrentCollector::CurrentCollector(const char* name) : previous_(t_collector) { t_collector = name; }
+CurrentCollector::CurrentCollector(const char* name) : previous_(t_collector) {
+  t_collector = name;
+}
 CurrentCollector::~CurrentCollector() { t_collector = previous_; }
 const char* CurrentCollector::name() { return t_collector; }
 

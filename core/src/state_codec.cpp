@@ -92,14 +92,16 @@ class Reader {
   }
   std::string string(const char* what) {
     const uint32_t n = u32();
-    if (n > kMaxStateStringBytes) throw StateFormatError(std::string(what) + " longer than the limit");
+    if (n > kMaxStateStringBytes)
+      throw StateFormatError(std::string(what) + " longer than the limit");
     return std::string(take(n));
   }
   // A count of items of at least `min_bytes` each: bounded by the bytes left before anything is
   // allocated, so a damaged count cannot ask for gigabytes.
   uint32_t count(uint32_t limit, size_t min_bytes, const char* what) {
     const uint32_t n = u32();
-    if (n > limit) throw StateFormatError(std::string(what) + " count " + std::to_string(n) + " over the limit");
+    if (n > limit)
+      throw StateFormatError(std::string(what) + " count " + std::to_string(n) + " over the limit");
     if (n > remaining() / min_bytes) throw StateFormatError("truncated");
     return n;
   }
@@ -150,8 +152,10 @@ void read_series(Reader& in, uint32_t version, SavedState& state) {
       SeriesDescription& d = key.description;
       d.name = key.metric;
       const uint32_t unit = in.u32(), kind = in.u32();
-      if (unit > static_cast<uint32_t>(Unit::kBoolean)) throw StateFormatError("unknown unit " + std::to_string(unit));
-      if (kind > static_cast<uint32_t>(Kind::kCounter)) throw StateFormatError("unknown kind " + std::to_string(kind));
+      if (unit > static_cast<uint32_t>(Unit::kBoolean))
+        throw StateFormatError("unknown unit " + std::to_string(unit));
+      if (kind > static_cast<uint32_t>(Kind::kCounter))
+        throw StateFormatError("unknown kind " + std::to_string(kind));
       d.unit = static_cast<Unit>(unit);
       d.kind = static_cast<Kind>(kind);
       d.help = in.string("help");
@@ -213,11 +217,12 @@ std::string encode_state(const MonitorSnapshot& snap) {
   if (rows.series_count != keys.size() || rows.values.size() != rows.series_count * rows.rows ||
       rows.timestamps_ms.size() != rows.rows) {
     throw std::invalid_argument("encode_state: a store of " + std::to_string(rows.series_count) +
-                                " series does not match " + std::to_string(keys.size()) + " series keys");
+                                " series does not match " + std::to_string(keys.size()) +
+                                " series keys");
   }
   std::string out;
-  out.reserve(256 + keys.size() * 160 + rows.rows * 8 * (1 + rows.series_count) + snap.health.size() * 128 +
-              (snap.alerts.size() + snap.active.size()) * 128);
+  out.reserve(256 + keys.size() * 160 + rows.rows * 8 * (1 + rows.series_count) +
+              snap.health.size() * 128 + (snap.alerts.size() + snap.active.size()) * 128);
   Writer w(out);
   out += kMagic;
   w.u32(kStateFileVersion);
@@ -272,10 +277,12 @@ std::string encode_state(const MonitorSnapshot& snap) {
   return out;
 }
 
-std::string encode_state(std::chrono::milliseconds interval, const SeriesLayout& layout, const StoreSnapshot& rows) {
+std::string encode_state(std::chrono::milliseconds interval, const SeriesLayout& layout,
+                         const StoreSnapshot& rows) {
   if (rows.series_count != layout.size()) {
     throw std::invalid_argument("encode_state: a snapshot of " + std::to_string(rows.series_count) +
-                                " series does not match a layout of " + std::to_string(layout.size()));
+                                " series does not match a layout of " +
+                                std::to_string(layout.size()));
   }
   MonitorSnapshot snap;
   snap.interval = interval;
@@ -293,8 +300,9 @@ SavedState decode_state(std::string_view bytes) {
   if (bytes.size() > kMaxStateFileBytes) throw StateFormatError("larger than the limit of 1 GiB");
   const uint32_t version = in.u32();
   if (version != 1 && version != kStateFileVersion) {
-    throw StateFormatError("unsupported version " + std::to_string(version) + " (this build reads versions 1 to " +
-                           std::to_string(kStateFileVersion) + ")");
+    throw StateFormatError("unsupported version " + std::to_string(version) +
+                           " (this build reads versions 1 to " + std::to_string(kStateFileVersion) +
+                           ")");
   }
   SavedState state;
   state.version = version;
@@ -305,7 +313,8 @@ SavedState decode_state(std::string_view bytes) {
     const int64_t window_ms = in.i64();
     const uint64_t capacity = in.u64();
     if (window_ms < 0 || capacity > std::numeric_limits<uint32_t>::max()) {
-      throw StateFormatError("window " + std::to_string(window_ms) + " ms of " + std::to_string(capacity) + " samples");
+      throw StateFormatError("window " + std::to_string(window_ms) + " ms of " +
+                             std::to_string(capacity) + " samples");
     }
     state.window = std::chrono::milliseconds(window_ms);
     state.capacity = static_cast<size_t>(capacity);
@@ -332,7 +341,8 @@ SavedState decode_state(std::string_view bytes) {
   }
   const size_t body = bytes.size() - in.remaining();
   const uint64_t checksum = in.u64();
-  if (in.remaining() != 0) throw StateFormatError(std::to_string(in.remaining()) + " unexpected bytes at the end");
+  if (in.remaining() != 0)
+    throw StateFormatError(std::to_string(in.remaining()) + " unexpected bytes at the end");
   if (checksum != fnv1a64(bytes.substr(0, body))) throw StateFormatError("checksum mismatch");
   if (version == 1) {
     state.capacity = state.rows.rows;
@@ -348,7 +358,8 @@ MonitorSnapshot to_snapshot(SavedState state, std::string source) {
   s.started_at_ms = state.started_at_ms;
   s.interval = state.interval;
   // A version 1 file does not say its window: what it holds is the best guess.
-  s.window = state.window.count() > 0 ? state.window : state.interval * static_cast<int64_t>(state.rows.rows);
+  s.window = state.window.count() > 0 ? state.window
+                                      : state.interval * static_cast<int64_t>(state.rows.rows);
   s.capacity = state.capacity;
   s.series = std::make_shared<const std::vector<SeriesKey>>(std::move(state.keys));
   s.status_fields = std::move(state.status_fields);

@@ -56,7 +56,8 @@ void write_file_atomically(const std::string& path, std::string_view bytes, unsi
   const std::string tmp = path + ".tmp";
   // No O_EXCL: a .tmp left by a crash mid-save must not block every later save. O_NOFOLLOW: a
   // symlink planted at the .tmp name must not redirect the write.
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode)));
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+               static_cast<mode_t>(mode)));
   if (fd.get() < 0) fail_write(tmp, errno);
   auto fail_and_remove = [&tmp](int error) {
     ::unlink(tmp.c_str());
@@ -83,7 +84,8 @@ void write_file_atomically(const std::string& path, std::string_view bytes, unsi
   const std::string folder = folder_of(path);
   Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
-    throw std::runtime_error("cannot sync folder " + folder + " after writing " + path + ": " + errno_text(errno));
+    throw std::runtime_error("cannot sync folder " + folder + " after writing " + path + ": " +
+                             errno_text(errno));
   }
 }
 
@@ -95,8 +97,10 @@ std::optional<SavedState> read_state_file(const std::string& path) {
   }
   // Bounded before reading: a file too large for a state file is not one, and is not loaded.
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw std::runtime_error("cannot read " + path + ": " + errno_text(errno));
-  if (!S_ISREG(st.st_mode)) throw std::runtime_error("cannot read " + path + ": not a regular file");
+  if (::fstat(fd.get(), &st) != 0)
+    throw std::runtime_error("cannot read " + path + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode))
+    throw std::runtime_error("cannot read " + path + ": not a regular file");
   if (static_cast<uint64_t>(st.st_size) > kMaxStateFileBytes) {
     throw StateFormatError("larger than the limit of 1 GiB");
   }
@@ -116,16 +120,20 @@ std::optional<SavedState> read_state_file(const std::string& path) {
   return decode_state(bytes);
 }
 
-StateFile::StateFile(std::string path, std::string config_source, std::chrono::milliseconds interval,
-                     std::chrono::milliseconds window)
-    : path_(std::move(path)), config_source_(std::move(config_source)), interval_(interval), window_(window) {}
+StateFile::StateFile(std::string path, std::string config_source,
+                     std::chrono::milliseconds interval, std::chrono::milliseconds window)
+    : path_(std::move(path)),
+      config_source_(std::move(config_source)),
+      interval_(interval),
+      window_(window) {}
 
 void StateFile::check_writable() const {
   auto fail = [this](const std::string& message) {
     throw ConfigError(config_message(config_source_, 0, "state_file", message));
   };
   struct stat st {};
-  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) fail(path_ + " is not a regular file");
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    fail(path_ + " is not a regular file");
   std::string probe = folder_of(path_) + "/.resync-mon-check-XXXXXX";
   const int fd = ::mkstemp(probe.data());
   if (fd < 0) fail("cannot write " + path_ + ": " + errno_text(errno));
@@ -146,22 +154,24 @@ size_t StateFile::restore(const SeriesLayout& layout, RingBuffer& store, int64_t
                                        path_ + " is not a valid state file (" + e.what() +
                                            ") and cannot be renamed to " + corrupt + ": " + why));
     }
-    log_warning("state file " + path_ + " is not a valid state file (" + e.what() + "); renamed it to " + corrupt +
-                " and starting with an empty window");
+    log_warning("state file " + path_ + " is not a valid state file (" + e.what() +
+                "); renamed it to " + corrupt + " and starting with an empty window");
     return 0;
   } catch (const std::runtime_error& e) {
     throw ConfigError(config_message(config_source_, 0, "state_file", e.what()));
   }
   if (!saved) return 0;
   if (saved->interval != interval_) {
-    log_warning("state file " + path_ + " was saved at interval " + format_duration(saved->interval) +
-                ", not the configured " + format_duration(interval_) +
+    log_warning("state file " + path_ + " was saved at interval " +
+                format_duration(saved->interval) + ", not the configured " +
+                format_duration(interval_) +
                 ": its samples are off the grid, starting with an empty window");
     return 0;
   }
 
   std::map<std::pair<std::string_view, std::string_view>, size_t> saved_column;
-  for (size_t s = 0; s < saved->keys.size(); ++s) saved_column[{saved->keys[s].metric, saved->keys[s].instance}] = s;
+  for (size_t s = 0; s < saved->keys.size(); ++s)
+    saved_column[{saved->keys[s].metric, saved->keys[s].instance}] = s;
   std::vector<std::optional<size_t>> source(layout.size());
   size_t matched = 0;
   for (size_t c = 0; c < layout.size(); ++c) {
@@ -173,7 +183,8 @@ size_t StateFile::restore(const SeriesLayout& layout, RingBuffer& store, int64_t
   }
 
   const StoreSnapshot newest = store.snapshot(1);
-  const int64_t after_ms = std::max(now_ms - window_.count(), newest.empty() ? INT64_MIN : newest.timestamps_ms[0]);
+  const int64_t after_ms =
+      std::max(now_ms - window_.count(), newest.empty() ? INT64_MIN : newest.timestamps_ms[0]);
   const StoreSnapshot& rows = saved->rows;
   std::vector<double> row(layout.size());
   size_t restored = 0;
@@ -186,8 +197,9 @@ size_t StateFile::restore(const SeriesLayout& layout, RingBuffer& store, int64_t
     store.append(t, row);
     ++restored;
   }
-  log_info("restored " + std::to_string(restored) + " samples from " + path_ + " (" + std::to_string(matched) +
-           " of " + std::to_string(layout.size()) + " series found in it)");
+  log_info("restored " + std::to_string(restored) + " samples from " + path_ + " (" +
+           std::to_string(matched) + " of " + std::to_string(layout.size()) +
+           " series found in it)");
   return restored;
 }
 
@@ -218,7 +230,8 @@ bool StateFile::save(const MonitorSnapshot& snap) noexcept {
   try {
     // One line per distinct error: a full disk must not add a line to the log every minute.
     if (!error.empty()) {
-      if (error != last_error_) log_warning("cannot save the state file (sampling goes on): " + error);
+      if (error != last_error_)
+        log_warning("cannot save the state file (sampling goes on): " + error);
       last_error_ = std::move(error);
       return false;
     }

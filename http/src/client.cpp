@@ -16,12 +16,12 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <istream>
-#include <ostream>
 #include <memory>
 #include <mutex>
+#include <ostream>
 
 namespace resync::http {
 namespace {
@@ -34,7 +34,8 @@ void initialize_ssl_once() {
 }
 
 Poco::Timespan to_timespan(std::chrono::milliseconds ms) {
-  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(std::max<long long>(ms.count(), 1)) * 1000);
+  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(std::max<long long>(ms.count(), 1)) *
+                        1000);
 }
 
 // Sets how long the next read may wait. Poco's TLS socket, when a read times out, polls once
@@ -56,8 +57,8 @@ std::string display_url(const Poco::URI& uri) {
 // here, strictly, from the bytes Poco has buffered after the header and then from the socket.
 class ChunkedBodyReader {
  public:
-  ChunkedBodyReader(Poco::Net::HTTPClientSession& session, Clock::time_point deadline, const std::string& what,
-                    const HttpOptions& options)
+  ChunkedBodyReader(Poco::Net::HTTPClientSession& session, Clock::time_point deadline,
+                    const std::string& what, const HttpOptions& options)
       : session_(session), deadline_(deadline), what_(what), options_(options) {
     Poco::Buffer<char> buffered(0);
     session_.drainBuffer(buffered);
@@ -75,13 +76,17 @@ class ChunkedBodyReader {
                       : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
                                                                   : -1;
         if (v < 0) break;
-        if (++digits > 15) throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk size too large");
+        if (++digits > 15)
+          throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk size too large");
         size = size * 16 + static_cast<size_t>(v);
       }
-      if (digits == 0) throw HttpError(HttpError::Kind::kProtocol, what_ + ": invalid chunk size line");
+      if (digits == 0)
+        throw HttpError(HttpError::Kind::kProtocol, what_ + ": invalid chunk size line");
       if (size == 0) break;
       if (body.size() + size > options_.max_body_bytes) {
-        throw HttpError(HttpError::Kind::kTooLarge, what_ + ": response larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+        throw HttpError(
+            HttpError::Kind::kTooLarge,
+            what_ + ": response larger than " + std::to_string(options_.max_body_bytes) + " bytes");
       }
       while (size > 0) {
         if (at_ == pending_.size()) refill();
@@ -90,7 +95,8 @@ class ChunkedBodyReader {
         at_ += n;
         size -= n;
       }
-      if (!line().empty()) throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk not followed by CRLF");
+      if (!line().empty())
+        throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk not followed by CRLF");
     }
     for (std::string trailer = line(); !trailer.empty(); trailer = line()) {
     }
@@ -98,12 +104,18 @@ class ChunkedBodyReader {
 
  private:
   void refill() {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
-    if (left.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what_ + ": timed out after " + std::to_string(options_.timeout.count()) + " ms");
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    if (left.count() <= 0)
+      throw HttpError(
+          HttpError::Kind::kTimeout,
+          what_ + ": timed out after " + std::to_string(options_.timeout.count()) + " ms");
     set_read_timeout(session_, left);
     char buffer[16384];
     const int n = session_.socket().receiveBytes(buffer, sizeof buffer);
-    if (n <= 0) throw HttpError(HttpError::Kind::kProtocol, what_ + ": connection closed before the end of the chunked body");
+    if (n <= 0)
+      throw HttpError(HttpError::Kind::kProtocol,
+                      what_ + ": connection closed before the end of the chunked body");
     pending_.erase(0, at_);
     at_ = 0;
     pending_.append(buffer, static_cast<size_t>(n));
@@ -115,7 +127,8 @@ class ChunkedBodyReader {
       if (at_ == pending_.size()) refill();
       const char c = pending_[at_++];
       if (c == '\n') break;
-      if (text.size() > 4096) throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk header line too long");
+      if (text.size() > 4096)
+        throw HttpError(HttpError::Kind::kProtocol, what_ + ": chunk header line too long");
       text += c;
     }
     if (!text.empty() && text.back() == '\r') text.pop_back();
@@ -135,7 +148,8 @@ class ChunkedBodyReader {
 std::string check_url(const std::string& url) {
   try {
     Poco::URI uri(url);
-    if (uri.getScheme() != "http" && uri.getScheme() != "https") return "expected an http:// or https:// URL";
+    if (uri.getScheme() != "http" && uri.getScheme() != "https")
+      return "expected an http:// or https:// URL";
     if (uri.getHost().empty()) return "the URL has no host";
     return "";
   } catch (const Poco::Exception& e) {
@@ -169,7 +183,8 @@ HttpResponse request(const std::string& method, const std::string& url, const st
         Poco::Net::Context::TLS_CLIENT_USE, "", "", options.ca_file,
         options.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED, 9,
         options.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"));
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+    session =
+        std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
@@ -177,7 +192,8 @@ HttpResponse request(const std::string& method, const std::string& url, const st
   // answers it, gives up only after about three times that (measured; see set_read_timeout for
   // why): a third of the budget for connecting keeps connect plus handshake within the deadline.
   const auto connect_timeout = uri.getScheme() == "https" ? options.timeout / 3 : options.timeout;
-  session->setTimeout(to_timespan(connect_timeout), to_timespan(options.timeout), to_timespan(options.timeout));
+  session->setTimeout(to_timespan(connect_timeout), to_timespan(options.timeout),
+                      to_timespan(options.timeout));
   session->setKeepAlive(false);
 
   const std::string path = uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery();
@@ -186,7 +202,8 @@ HttpResponse request(const std::string& method, const std::string& url, const st
   request.set("Accept", "*/*");
   if (!options.bearer_token.empty()) request.set("Authorization", "Bearer " + options.bearer_token);
   if (!options.basic_user.empty()) {
-    Poco::Net::HTTPBasicCredentials(options.basic_user, options.basic_password).authenticate(request);
+    Poco::Net::HTTPBasicCredentials(options.basic_user, options.basic_password)
+        .authenticate(request);
   }
   if (body) {
     request.setContentType(content_type);
@@ -205,17 +222,26 @@ HttpResponse request(const std::string& method, const std::string& url, const st
       // stretch the request past its deadline, so each chunk gets only what is left.
       constexpr size_t kChunk = 16384;
       for (size_t at = 0; at < body->size(); at += kChunk) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0)
+          throw HttpError(
+              HttpError::Kind::kTimeout,
+              what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
         session->socket().setSendTimeout(to_timespan(left));
-        request_body.write(body->data() + at, static_cast<std::streamsize>(std::min(kChunk, body->size() - at)));
+        request_body.write(body->data() + at,
+                           static_cast<std::streamsize>(std::min(kChunk, body->size() - at)));
       }
       request_body.flush();
     }
     // Connecting and sending each had the whole timeout; waiting for the status line gets only
     // what is left, so a server that is slow at every step still ends at the deadline.
-    const auto left_for_response = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left_for_response.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+    const auto left_for_response =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left_for_response.count() <= 0)
+      throw HttpError(
+          HttpError::Kind::kTimeout,
+          what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
     set_read_timeout(*session, left_for_response);
     Poco::Net::HTTPResponse response;
     std::istream& body = session->receiveResponse(response);
@@ -232,24 +258,34 @@ HttpResponse request(const std::string& method, const std::string& url, const st
       // Poco's timeout is per socket operation; a server dripping bytes must still stop at
       // the deadline of the whole request, so each turn makes at most one socket read: peek()
       // refills the stream's buffer once, readsome() takes what that brought.
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0)
+        throw HttpError(
+            HttpError::Kind::kTimeout,
+            what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
       set_read_timeout(*session, left);
       if (body.peek() == std::char_traits<char>::eof()) break;
       out.body.append(buffer, static_cast<size_t>(body.readsome(buffer, sizeof buffer)));
       if (out.body.size() > options.max_body_bytes) {
-        throw HttpError(HttpError::Kind::kTooLarge, what + ": response larger than " + std::to_string(options.max_body_bytes) + " bytes");
+        throw HttpError(
+            HttpError::Kind::kTooLarge,
+            what + ": response larger than " + std::to_string(options.max_body_bytes) + " bytes");
       }
     }
     // Poco ends a fixed-length body silently at EOF too: a short body is a dropped connection.
-    if (response.hasContentLength() && static_cast<Poco::UInt64>(out.body.size()) < static_cast<Poco::UInt64>(response.getContentLength64())) {
-      throw HttpError(HttpError::Kind::kProtocol, what + ": connection closed after " + std::to_string(out.body.size()) + " of " +
-                                                      std::to_string(response.getContentLength64()) + " bytes");
+    if (response.hasContentLength() &&
+        static_cast<Poco::UInt64>(out.body.size()) <
+            static_cast<Poco::UInt64>(response.getContentLength64())) {
+      throw HttpError(HttpError::Kind::kProtocol,
+                      what + ": connection closed after " + std::to_string(out.body.size()) +
+                          " of " + std::to_string(response.getContentLength64()) + " bytes");
     }
   } catch (const HttpError&) {
     throw;
   } catch (const Poco::TimeoutException&) {
-    throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+    throw HttpError(HttpError::Kind::kTimeout,
+                    what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
   } catch (const Poco::Net::SSLException& e) {
     throw HttpError(HttpError::Kind::kTls, what + ": TLS: " + e.displayText());
   } catch (const Poco::Net::ConnectionRefusedException&) {
@@ -260,7 +296,9 @@ HttpResponse request(const std::string& method, const std::string& url, const st
     // Poco 1.11 turns a receive timeout into TimeoutException but reports a send timeout
     // (SO_SNDTIMEO) as the socket's EAGAIN: a peer that stopped reading our body.
     if (e.code() == EAGAIN || e.code() == EWOULDBLOCK) {
-      throw HttpError(HttpError::Kind::kTimeout, what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
+      throw HttpError(
+          HttpError::Kind::kTimeout,
+          what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
     }
     throw HttpError(HttpError::Kind::kConnect, what + ": " + e.displayText());
   } catch (const Poco::Exception& e) {
@@ -276,8 +314,8 @@ HttpResponse http_get(const std::string& url, const HttpOptions& options) {
   return request(Poco::Net::HTTPRequest::HTTP_GET, url, nullptr, "", options);
 }
 
-HttpResponse http_post(const std::string& url, const std::string& body, const std::string& content_type,
-                       const HttpOptions& options) {
+HttpResponse http_post(const std::string& url, const std::string& body,
+                       const std::string& content_type, const HttpOptions& options) {
   return request(Poco::Net::HTTPRequest::HTTP_POST, url, &body, content_type, options);
 }
 

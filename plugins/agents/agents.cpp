@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "agents_json.hpp"
 #include "resync/plugin/http.hpp"
 #include "resync/plugin/plugin.hpp"
 #include "resync/plugin/prom_text.hpp"
-#include "agents_json.hpp"
 
 namespace resync::plugin {
 namespace {
@@ -24,18 +24,18 @@ using agents::split_pointer;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 constexpr resync_series_desc kSeries[] = {
-    {"agents_active", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Agents currently active.", "agents.active",
-     "agents.active", RESYNC_SERIES_TREND},
-    {"agents_created", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Agents created since start.", "agents.created_total",
-     "agents.created", 0},
-    {"agents_failed", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Agent creations that failed since start.",
-     "agents.failed_total", nullptr, 0},
-    {"llm_requests", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM requests made since start.", "llm.requests",
-     nullptr, 0},
-    {"llm_tokens_used", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM tokens used since start.", "llm.tokens_used",
-     nullptr, 0},
-    {"llm_errors", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM requests that failed since start.", "llm.errors",
-     nullptr, 0},
+    {"agents_active", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Agents currently active.",
+     "agents.active", "agents.active", RESYNC_SERIES_TREND},
+    {"agents_created", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Agents created since start.",
+     "agents.created_total", "agents.created", 0},
+    {"agents_failed", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
+     "Agent creations that failed since start.", "agents.failed_total", nullptr, 0},
+    {"llm_requests", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM requests made since start.",
+     "llm.requests", nullptr, 0},
+    {"llm_tokens_used", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM tokens used since start.",
+     "llm.tokens_used", nullptr, 0},
+    {"llm_errors", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "LLM requests that failed since start.",
+     "llm.errors", nullptr, 0},
 };
 
 // SPEC section 4: what a Resync service calls these series on its /metrics.
@@ -56,7 +56,8 @@ bool is_series(const std::string& name) {
 
 std::string series_list() {
   std::string list;
-  for (const resync_series_desc& s : kSeries) list += (list.empty() ? "" : ", ") + std::string(s.name);
+  for (const resync_series_desc& s : kSeries)
+    list += (list.empty() ? "" : ", ") + std::string(s.name);
   return list;
 }
 

@@ -22,6 +22,7 @@ std::optional<std::vector<std::string>> split_pointer(const std::string& pointer
 
 /// The number at `tokens` in `root` (a boolean is 0 or 1, a string is read as a Prometheus
 /// float), or NaN with `why` set to the reason there is none.
-double resolve_number(const Poco::Dynamic::Var& root, const std::vector<std::string>& tokens, std::string& why);
+double resolve_number(const Poco::Dynamic::Var& root, const std::vector<std::string>& tokens,
+                      std::string& why);
 
 }  // namespace resync::plugin::agents

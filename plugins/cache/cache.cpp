@@ -21,14 +21,16 @@ using std::chrono::milliseconds;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 constexpr resync_series_desc kSeries[] = {
-    {"cache_hits", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Cache lookups that found their key.", "cache.hits",
-     "cache.operations", RESYNC_SERIES_HISTORY_INCREASE},
-    {"cache_misses", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Cache lookups that did not find their key.",
-     "cache.misses", "cache.operations", RESYNC_SERIES_HISTORY_INCREASE},
+    {"cache_hits", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER, "Cache lookups that found their key.",
+     "cache.hits", "cache.operations", RESYNC_SERIES_HISTORY_INCREASE},
+    {"cache_misses", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
+     "Cache lookups that did not find their key.", "cache.misses", "cache.operations",
+     RESYNC_SERIES_HISTORY_INCREASE},
     {"cache_hit_ratio", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
-     "Share of cache lookups that hit over the last interval.", "cache.hit_ratio", "cache.hit_ratio",
-     RESYNC_SERIES_TREND},
-    {"cache_size", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Keys held by the cache.", "cache.size", nullptr, 0},
+     "Share of cache lookups that hit over the last interval.", "cache.hit_ratio",
+     "cache.hit_ratio", RESYNC_SERIES_TREND},
+    {"cache_size", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Keys held by the cache.", "cache.size",
+     nullptr, 0},
     {"cache_evictions", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
      "Keys evicted by the cache to stay within its memory limit.", "cache.evictions", nullptr, 0},
 };

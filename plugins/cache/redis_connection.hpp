@@ -69,9 +69,10 @@ class RedisReplyParser {
 
 /// A RESP connection whose every operation ends by a deadline and whose replies are bounded:
 /// lines of at most kMaxLineBytes, bulk strings of at most kMaxBulkBytes, no arrays (none of the
-/// collector's commands answers with one; INFO stats is a few KB). Any RedisError from open() or pipeline() leaves it closed, because after a
-/// timeout or a bad reply the stream position is unknown and a late reply would answer the next
-/// command. Not thread-safe; owned by one collector instance.
+/// collector's commands answers with one; INFO stats is a few KB). Any RedisError from open() or
+/// pipeline() leaves it closed, because after a timeout or a bad reply the stream position is
+/// unknown and a late reply would answer the next command. Not thread-safe; owned by one collector
+/// instance.
 class RedisConnection {
  public:
   static constexpr size_t kMaxLineBytes = RedisReplyParser::kMaxLineBytes;

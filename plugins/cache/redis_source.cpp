@@ -14,9 +14,9 @@
 namespace resync::plugin::cache {
 namespace {
 
-using std::chrono::milliseconds;
 using resync::HostPort;
 using resync::parse_host_port;
+using std::chrono::milliseconds;
 using Kind = RedisError::Kind;
 
 std::string ms_text(milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
@@ -25,7 +25,8 @@ HostPort parse_address(const std::string& text) {
   try {
     return parse_host_port(text);
   } catch (const std::invalid_argument& e) {
-    throw OptionError("address", "expected host:port like \"127.0.0.1:6379\", got \"" + text + "\" (" + e.what() + ")");
+    throw OptionError("address", "expected host:port like \"127.0.0.1:6379\", got \"" + text +
+                                     "\" (" + e.what() + ")");
   }
 }
 

@@ -19,20 +19,23 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Availability without a health_url and the runs in flight are facts of the host, not of /proc:
 // the flags ask the host to fill them (RESYNC_SERIES_HOST_*).
 constexpr resync_series_desc kSeries[] = {
-    {"system_uptime", RESYNC_UNIT_SECONDS, RESYNC_KIND_GAUGE, "Seconds since the host booted.", nullptr, nullptr, 0},
+    {"system_uptime", RESYNC_UNIT_SECONDS, RESYNC_KIND_GAUGE, "Seconds since the host booted.",
+     nullptr, nullptr, 0},
     {"system_availability", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
-     "Share of successful health probes (or collector runs) over the window.", "system.availability", nullptr,
-     RESYNC_SERIES_HOST_AVAILABILITY},
-    {"async_operations_active", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Collector runs in flight when the sample was taken.",
-     "system.async_operations", nullptr, RESYNC_SERIES_HOST_IN_FLIGHT},
-    {"host_cpu_percent", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE, "Host CPU busy time over the last interval.",
-     "host.cpu_percent", "host.cpu_percent", 0},
-    {"host_memory_percent", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE, "Host memory in use (total minus available).",
-     "host.memory_percent", "host.memory_percent", 0},
-    {"host_load1", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Host one-minute load average.", "host.load1", "host.load1",
+     "Share of successful health probes (or collector runs) over the window.",
+     "system.availability", nullptr, RESYNC_SERIES_HOST_AVAILABILITY},
+    {"async_operations_active", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE,
+     "Collector runs in flight when the sample was taken.", "system.async_operations", nullptr,
+     RESYNC_SERIES_HOST_IN_FLIGHT},
+    {"host_cpu_percent", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
+     "Host CPU busy time over the last interval.", "host.cpu_percent", "host.cpu_percent", 0},
+    {"host_memory_percent", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
+     "Host memory in use (total minus available).", "host.memory_percent", "host.memory_percent",
      0},
-    {"process_rss_bytes", RESYNC_UNIT_BYTES, RESYNC_KIND_GAUGE, "Resident memory of the resync-mon process.",
-     "host.process_rss_bytes", nullptr, 0},
+    {"host_load1", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Host one-minute load average.",
+     "host.load1", "host.load1", 0},
+    {"process_rss_bytes", RESYNC_UNIT_BYTES, RESYNC_KIND_GAUGE,
+     "Resident memory of the resync-mon process.", "host.process_rss_bytes", nullptr, 0},
 };
 
 std::string read_file(const std::string& path) {
@@ -45,7 +48,8 @@ std::string read_file(const std::string& path) {
 
 // The value of "Key:" in a /proc "Key: value unit" file, or NaN.
 double proc_field(const std::string& text, const std::string& key) {
-  const size_t at = text.find("\n" + key + ":") != std::string::npos ? text.find("\n" + key + ":") + 1
+  const size_t at = text.find("\n" + key + ":") != std::string::npos
+                        ? text.find("\n" + key + ":") + 1
                     : text.compare(0, key.size() + 1, key + ":") == 0 ? 0
                                                                       : std::string::npos;
   if (at == std::string::npos) return kNaN;
@@ -104,7 +108,8 @@ class SystemCollector final : public CollectorBase {
     std::istringstream in(read_file(proc_root_ + "/stat"));
     std::string label;
     in >> label;
-    if (label != "cpu") throw std::runtime_error(proc_root_ + "/stat: first line is not the cpu total");
+    if (label != "cpu")
+      throw std::runtime_error(proc_root_ + "/stat: first line is not the cpu total");
     double total = 0, idle = 0, v = 0;
     for (int field = 0; field < 8 && in >> v; ++field) {  // user..steal; guest is already in user
       total += v;
@@ -150,6 +155,7 @@ class SystemCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN(resync::plugin::SystemCollector, "system",
-                     "Host CPU, memory, load and uptime from /proc; resync-mon's RSS; health URL availability",
-                     resync::plugin::kSeries)
+RESYNC_DEFINE_PLUGIN(
+    resync::plugin::SystemCollector, "system",
+    "Host CPU, memory, load and uptime from /proc; resync-mon's RSS; health URL availability",
+    resync::plugin::kSeries)

@@ -40,21 +40,22 @@ constexpr size_t kMaxJobCountBody = 1024 * 1024;
 
 constexpr resync_series_desc kSeries[] = {
     {"tws_connected", RESYNC_UNIT_BOOLEAN, RESYNC_KIND_GAUGE,
-     "1 when the HCL Workload Automation engine answered the probe, else 0.", "tws.connected", "tws.connected", 0},
-    {"tws_latency_ms", RESYNC_UNIT_MILLISECONDS, RESYNC_KIND_GAUGE, "Round trip of the engine probe.",
-     "tws.latency_ms", "tws.latency", 0},
+     "1 when the HCL Workload Automation engine answered the probe, else 0.", "tws.connected",
+     "tws.connected", 0},
+    {"tws_latency_ms", RESYNC_UNIT_MILLISECONDS, RESYNC_KIND_GAUGE,
+     "Round trip of the engine probe.", "tws.latency_ms", "tws.latency", 0},
     {"tws_requests_success", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
      "Engine probes that succeeded since resync-mon started.", "tws.requests_success", nullptr, 0},
     {"tws_requests_failed", RESYNC_UNIT_COUNT, RESYNC_KIND_COUNTER,
      "Engine probes that failed since resync-mon started.", "tws.requests_failed", nullptr, 0},
-    {"tws_jobs_error", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in ABEND, ABENP, FAIL, ERROR or STUCK.",
-     "tws.jobs.error", nullptr, 0},
-    {"tws_jobs_running", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in EXEC or STARTED.",
-     "tws.jobs.running", nullptr, 0},
-    {"tws_jobs_waiting", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in HOLD, READY, WAIT, INTRO or PEND.",
-     "tws.jobs.waiting", nullptr, 0},
-    {"tws_jobs_done", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in SUCC or SUCCP.", "tws.jobs.done",
-     nullptr, 0},
+    {"tws_jobs_error", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE,
+     "Jobs in the plan in ABEND, ABENP, FAIL, ERROR or STUCK.", "tws.jobs.error", nullptr, 0},
+    {"tws_jobs_running", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE,
+     "Jobs in the plan in EXEC or STARTED.", "tws.jobs.running", nullptr, 0},
+    {"tws_jobs_waiting", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE,
+     "Jobs in the plan in HOLD, READY, WAIT, INTRO or PEND.", "tws.jobs.waiting", nullptr, 0},
+    {"tws_jobs_done", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Jobs in the plan in SUCC or SUCCP.",
+     "tws.jobs.done", nullptr, 0},
 };
 
 // Percent-encodes a query value, keeping the characters a plan filter is written with.

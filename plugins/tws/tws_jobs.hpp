@@ -9,9 +9,9 @@ namespace resync::plugin::tws {
 /// Jobs of the plan per bucket of SPEC section 4.
 struct JobBuckets {
   double error = 0, running = 0, waiting = 0, done = 0;
-  /// Adds `count` jobs of plan status `status` (any case) to its bucket; an unknown status is not counted.
+  /// Adds `count` jobs of plan status `status` (any case) to its bucket; an unknown status is not
+  /// counted.
   void add(const std::string& status, double count);
-
 };
 
 /// Reads `groupedCount` from a plan/job/count answer grouped by status. Accepted shapes (the

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <sstream>
 
-#include "resync/util/host_port.hpp"
 #include "http_text.hpp"
+#include "resync/util/host_port.hpp"
 
 namespace resync::server::detail {
 namespace {
@@ -24,7 +24,8 @@ std::string base64(const std::string& text) {
 
 }  // namespace
 
-AuthPolicy::AuthPolicy(const std::string& token, const std::string& user, const std::string& password) {
+AuthPolicy::AuthPolicy(const std::string& token, const std::string& user,
+                       const std::string& password) {
   if (!token.empty()) {
     scheme_ = "Bearer";
     credentials_ = token;
@@ -54,7 +55,8 @@ bool constant_time_equals(std::string_view given, std::string_view expected) {
   return diff == 0;
 }
 
-bool origin_allowed(std::string_view origin, std::string_view host_header, const std::vector<std::string>& allowed) {
+bool origin_allowed(std::string_view origin, std::string_view host_header,
+                    const std::vector<std::string>& allowed) {
   if (origin.empty()) return true;
   if (!allowed.empty()) {
     return std::any_of(allowed.begin(), allowed.end(),

@@ -31,6 +31,7 @@ bool constant_time_equals(std::string_view given, std::string_view expected);
 /// Whether a WebSocket handshake with this Origin may proceed: listed in `allowed` ("*" = any),
 /// or, when `allowed` is empty, the same origin as the Host header. An empty Origin (non-browser
 /// client) is allowed.
-bool origin_allowed(std::string_view origin, std::string_view host_header, const std::vector<std::string>& allowed);
+bool origin_allowed(std::string_view origin, std::string_view host_header,
+                    const std::vector<std::string>& allowed);
 
 }  // namespace resync::server::detail

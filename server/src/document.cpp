@@ -104,16 +104,19 @@ bool write_all(int socket, iovec* parts, bool more) {
 void write_response(HTTPServerRequest& request, HTTPServerResponse& response, const char* status,
                     std::string_view head, int fd, size_t fd_size) {
   // The socket Poco's WebSocket also takes from the request; the session is ours until we return.
-  const int socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().impl()->sockfd();
+  const int socket =
+      static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().impl()->sockfd();
   // Poco has already set Date, the version and keep-alive on `response` from the request.
   char status_line[160];
-  const int length = std::snprintf(status_line, sizeof status_line, "%s %s\r\nDate: %s\r\nConnection: %s\r\n",
-                                   request.getVersion().c_str(), status, response.get(kDate, kEmpty).c_str(),
-                                   response.getKeepAlive() ? "Keep-Alive" : "Close");
+  const int length =
+      std::snprintf(status_line, sizeof status_line, "%s %s\r\nDate: %s\r\nConnection: %s\r\n",
+                    request.getVersion().c_str(), status, response.get(kDate, kEmpty).c_str(),
+                    response.getKeepAlive() ? "Keep-Alive" : "Close");
   if (length <= 0 || static_cast<size_t>(length) >= sizeof status_line) {
     throw std::runtime_error("status line too long");
   }
-  iovec parts[2] = {{status_line, static_cast<size_t>(length)}, {const_cast<char*>(head.data()), head.size()}};
+  iovec parts[2] = {{status_line, static_cast<size_t>(length)},
+                    {const_cast<char*>(head.data()), head.size()}};
   bool ok = write_all(socket, parts, fd >= 0);
   off_t offset = 0;
   while (ok && fd >= 0 && offset < static_cast<off_t>(fd_size)) {
@@ -130,13 +133,16 @@ void write_response(HTTPServerRequest& request, HTTPServerResponse& response, co
 std::string common_fields(std::string_view etag) {
   std::string out = "ETag: ";
   out.append(etag);
-  out.append("\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\n");
+  out.append(
+      "\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: "
+      "nosniff\r\n");
   return out;
 }
 
 std::string hash_etag(std::string_view body) {
   char tag[48];
-  std::snprintf(tag, sizeof tag, "\"%016zx-%zx\"", std::hash<std::string_view>{}(body), body.size());
+  std::snprintf(tag, sizeof tag, "\"%016zx-%zx\"", std::hash<std::string_view>{}(body),
+                body.size());
   return tag;
 }
 
@@ -175,8 +181,8 @@ std::string gzip(std::string_view body) {
   return out.str();
 }
 
-Document::Variant::Variant(std::string_view content_type, std::string_view encoding, std::string_view body,
-                           std::string tag, bool shared)
+Document::Variant::Variant(std::string_view content_type, std::string_view encoding,
+                           std::string_view body, std::string tag, bool shared)
     : etag(std::move(tag)) {
   wire.reserve(body.size() + 256);
   wire.append("Content-Type: ").append(content_type).append("\r\n");
@@ -192,7 +198,8 @@ Document::Variant::~Variant() {
   if (fd >= 0) close(fd);
 }
 
-Document::Document(std::string_view content_type, std::string body, uint64_t generation, bool shared)
+Document::Document(std::string_view content_type, std::string body, uint64_t generation,
+                   bool shared)
     : content_type_(content_type),
       generation_(generation),
       shared_(shared),
@@ -208,7 +215,8 @@ const Document::Variant& Document::gzip_variant() const {
   std::call_once(gzip_once_, [this] {
     std::string tag = plain_.etag;
     tag.insert(tag.size() - 1, "-gzip");
-    gzip_ = std::make_unique<const Variant>(content_type_, "gzip", gzip(plain_.body()), std::move(tag), shared_);
+    gzip_ = std::make_unique<const Variant>(content_type_, "gzip", gzip(plain_.body()),
+                                            std::move(tag), shared_);
   });
   return *gzip_;
 }
@@ -221,14 +229,16 @@ void Document::send(HTTPServerRequest& request, HTTPServerResponse& response) co
     std::string tag = plain_.etag;
     if (compress) tag.insert(tag.size() - 1, "-gzip");
     if (etag_matches(if_none_match, tag)) {
-      return write_response(request, response, "304 Not Modified", common_fields(tag) + "\r\n", -1, 0);
+      return write_response(request, response, "304 Not Modified", common_fields(tag) + "\r\n", -1,
+                            0);
     }
   }
   const Variant& v = compress ? gzip_variant() : plain_;
   const bool head_only = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
   const bool use_sendfile = v.fd >= 0 && !head_only;
   const std::string_view bytes(v.wire);
-  write_response(request, response, "200 OK", head_only || use_sendfile ? bytes.substr(0, v.head_size) : bytes,
+  write_response(request, response, "200 OK",
+                 head_only || use_sendfile ? bytes.substr(0, v.head_size) : bytes,
                  use_sendfile ? v.fd : -1, v.wire.size() - v.head_size);
 }
 

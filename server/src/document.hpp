@@ -51,8 +51,8 @@ class Document {
  private:
   /// One encoding of the body, ready to send.
   struct Variant {
-    Variant(std::string_view content_type, std::string_view encoding, std::string_view body, std::string etag,
-            bool shared);
+    Variant(std::string_view content_type, std::string_view encoding, std::string_view body,
+            std::string etag, bool shared);
     ~Variant();
     std::string_view body() const { return std::string_view(wire).substr(head_size); }
 

@@ -10,7 +10,9 @@
 namespace resync::server::detail {
 namespace {
 
-const char* content_type(View view) { return view == View::kMetrics ? kPrometheusContentType : "application/json"; }
+const char* content_type(View view) {
+  return view == View::kMetrics ? kPrometheusContentType : "application/json";
+}
 
 }  // namespace
 
@@ -47,9 +49,11 @@ std::shared_ptr<const Document> DocumentCache::get(View view) {
   const uint64_t generation = this->generation();
   {
     std::lock_guard lock(slot.mutex);
-    if (slot.document && slot.generation == generation) return slot.document;  // the render we waited for
+    if (slot.document && slot.generation == generation)
+      return slot.document;  // the render we waited for
   }
-  auto document = std::make_shared<const Document>(content_type(view), render(view), generation, true);
+  auto document =
+      std::make_shared<const Document>(content_type(view), render(view), generation, true);
   std::shared_ptr<const Document> old;
   {
     std::lock_guard lock(slot.mutex);
@@ -61,8 +65,8 @@ std::shared_ptr<const Document> DocumentCache::get(View view) {
 
 std::shared_ptr<const Document> DocumentCache::history_window(size_t rows) {
   const uint64_t generation = this->generation();
-  return std::make_shared<const Document>(content_type(View::kHistory), render(View::kHistory, rows), generation,
-                                          false);
+  return std::make_shared<const Document>(content_type(View::kHistory),
+                                          render(View::kHistory, rows), generation, false);
 }
 
 }  // namespace resync::server::detail

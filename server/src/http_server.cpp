@@ -28,8 +28,8 @@ std::string lower_first(std::string s) {
 }
 
 detail::WsBroadcaster::Options broadcaster_options(const HttpServerOptions& o) {
-  return {o.max_ws_clients, o.ws_ping_interval, o.ws_idle_timeout, o.ws_max_queued_frames, o.ws_send_buffer_bytes,
-          65536};
+  return {o.max_ws_clients,       o.ws_ping_interval,     o.ws_idle_timeout,
+          o.ws_max_queued_frames, o.ws_send_buffer_bytes, 65536};
 }
 
 }  // namespace
@@ -53,7 +53,8 @@ struct HttpServer::Impl {
         ws(broadcaster_options(options),
            [this] {
              const auto current = documents.get(detail::View::kCurrent);
-             return detail::WsBroadcaster::Push{current->generation(), std::string(current->body())};
+             return detail::WsBroadcaster::Push{current->generation(),
+                                                std::string(current->body())};
            }),
         router(monitor, options, documents, ws) {}
   ~Impl() { stop(); }
@@ -86,8 +87,8 @@ void HttpServer::Impl::start() {
   const BindAddress bind = parse_bind(options.bind);
   detail::ListenSocket& socket = listen_socket;
   try {
-    // SO_REUSEADDR so a restart binds despite TIME_WAIT, but never SO_REUSEPORT (Poco's two-argument
-    // bind sets both), which would let a second server share the port silently.
+    // SO_REUSEADDR so a restart binds despite TIME_WAIT, but never SO_REUSEPORT (Poco's
+    // two-argument bind sets both), which would let a second server share the port silently.
     socket.bind(Poco::Net::SocketAddress(bind.host, bind.port), true, false);
     socket.listen(1024);
   } catch (const Poco::Net::HostNotFoundException&) {
@@ -99,7 +100,8 @@ void HttpServer::Impl::start() {
   host = bind.host;
   port = socket.address().port();
 
-  const int threads = static_cast<int>(options.threads ? options.threads : HttpServerOptions::kDefaultThreads);
+  const int threads =
+      static_cast<int>(options.threads ? options.threads : HttpServerOptions::kDefaultThreads);
   // Our own pool: Poco's default one stops at 16 threads, and a 1 s idle time keeps stop() fast.
   pool = std::make_unique<Poco::ThreadPool>(2, threads, 1);
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;

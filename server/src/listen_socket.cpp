@@ -26,7 +26,8 @@ constexpr int kSendBufferBytes = 256 * 1024;
 // own hand-over.
 class AcceptedSocketImpl final : public Poco::Net::StreamSocketImpl {
  public:
-  AcceptedSocketImpl(poco_socket_t fd, const Poco::Net::SocketAddress& peer, const Poco::Net::SocketAddress& local)
+  AcceptedSocketImpl(poco_socket_t fd, const Poco::Net::SocketAddress& peer,
+                     const Poco::Net::SocketAddress& local)
       : StreamSocketImpl(fd), peer_(peer), local_(local) {}
 
   Poco::Net::SocketAddress peerAddress() override { return peer_; }
@@ -40,7 +41,8 @@ class AcceptedSocketImpl final : public Poco::Net::StreamSocketImpl {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::chrono::microseconds(timeout.totalMicroseconds());
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       const int ready = ::poll(&p, 1, static_cast<int>(left > 0 ? left : 0));
       if (ready >= 0) return ready > 0;
       if (errno != EINTR) error(errno);
@@ -71,7 +73,8 @@ class ListenSocketImpl final : public Poco::Net::ServerSocketImpl {
     if (mode != SELECT_READ) return ServerSocketImpl::poll(timeout, mode);
     // Once woken, the loop may poll again before it sees its stop flag: short waits until it does.
     const bool stopping = stopping_.load();
-    const int wait_ms = stopping ? static_cast<int>(std::clamp<int64_t>(timeout.totalMilliseconds(), 0, 10)) : -1;
+    const int wait_ms =
+        stopping ? static_cast<int>(std::clamp<int64_t>(timeout.totalMilliseconds(), 0, 10)) : -1;
     for (;;) {
       const int ready = ::poll(p, stopping ? 1 : 2, wait_ms);
       if (ready >= 0) return (p[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
@@ -83,7 +86,8 @@ class ListenSocketImpl final : public Poco::Net::ServerSocketImpl {
     sockaddr_storage address{};
     for (;;) {
       socklen_t length = sizeof address;
-      const int fd = ::accept4(sockfd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
+      const int fd =
+          ::accept4(sockfd(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
       if (fd >= 0) {
         client = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&address), length);
         // Room for the largest document (/history of a 2 h window, about 100 KB) in one go, so a
@@ -97,7 +101,8 @@ class ListenSocketImpl final : public Poco::Net::ServerSocketImpl {
           error(e);
         }
         return new AcceptedSocketImpl(
-            fd, client, Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&local), local_length));
+            fd, client,
+            Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&local), local_length));
       }
       if (errno != EINTR) error(errno);
     }

@@ -50,10 +50,12 @@ constexpr std::string_view kLivenessPath = "/health";
 constexpr std::string_view kDashboardPath = "/monitoring";
 constexpr std::string_view kAssetsPrefix = "/monitoring/assets/";
 
-void send_bytes(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const std::string& content_type,
-                const std::string& cache_control, const char* data, size_t size) {
+void send_bytes(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
+                const std::string& content_type, const std::string& cache_control, const char* data,
+                size_t size) {
   if (status != HTTPResponse::HTTP_OK) {
-    response.setStatusAndReason(status, status == 431 ? kReason431 : HTTPResponse::getReasonForStatus(status));
+    response.setStatusAndReason(
+        status, status == 431 ? kReason431 : HTTPResponse::getReasonForStatus(status));
   }
   response.setContentType(content_type);
   response.set(kCacheControl, cache_control);
@@ -66,7 +68,8 @@ void send_json(HTTPServerResponse& response, const std::string& body,
   send_bytes(response, status, kJson, kNoStore, body.data(), body.size());
 }
 
-void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, std::string_view message) {
+void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
+                std::string_view message) {
   send_json(response, error_json(static_cast<int>(status), message), status);
 }
 
@@ -78,7 +81,8 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
       router_.handle(request, response);
     } catch (const std::exception& e) {
       log_error(std::string("HTTP handler: ") + e.what());
-      if (!response.sent()) send_error(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error");
+      if (!response.sent())
+        send_error(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error");
     }
   }
 
@@ -99,17 +103,22 @@ class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-size_t history_rows(std::string_view text, int64_t max_minutes, std::chrono::milliseconds interval) {
+size_t history_rows(std::string_view text, int64_t max_minutes,
+                    std::chrono::milliseconds interval) {
   int64_t minutes = 0;
-  const bool digits = !text.empty() && text.size() <= 9 &&
-                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::from_chars(text.data(), text.data() + text.size(), minutes).ec != std::errc() || minutes < 1 ||
-      minutes > max_minutes) {
+  const bool digits =
+      !text.empty() && text.size() <= 9 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits ||
+      std::from_chars(text.data(), text.data() + text.size(), minutes).ec != std::errc() ||
+      minutes < 1 || minutes > max_minutes) {
     const std::string shown(text.substr(0, 32));
-    throw std::invalid_argument("minutes: expected an integer from 1 to " + std::to_string(max_minutes) + ", got \"" +
-                                shown + (text.size() > 32 ? "...\"" : "\""));
+    throw std::invalid_argument("minutes: expected an integer from 1 to " +
+                                std::to_string(max_minutes) + ", got \"" + shown +
+                                (text.size() > 32 ? "...\"" : "\""));
   }
-  return static_cast<size_t>(std::max<int64_t>(1, minutes * 60000 / std::max<int64_t>(1, interval.count())));
+  return static_cast<size_t>(
+      std::max<int64_t>(1, minutes * 60000 / std::max<int64_t>(1, interval.count())));
 }
 
 std::string error_json(int status, std::string_view message) {
@@ -119,7 +128,8 @@ std::string error_json(int status, std::string_view message) {
   return out;
 }
 
-Router::Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents, WsBroadcaster& ws)
+Router::Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents,
+               WsBroadcaster& ws)
     : monitor_(monitor),
       options_(options),
       auth_(options.auth_token, options.auth_user, options.auth_password),
@@ -149,32 +159,37 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   const std::string& uri = request.getURI();
   if (uri.size() > options_.max_uri_length) {
     response.setKeepAlive(false);
-    return send_error(response, HTTPResponse::HTTP_REQUEST_URI_TOO_LONG,
-                      "request target longer than " + std::to_string(options_.max_uri_length) + " bytes");
+    return send_error(
+        response, HTTPResponse::HTTP_REQUEST_URI_TOO_LONG,
+        "request target longer than " + std::to_string(options_.max_uri_length) + " bytes");
   }
   size_t header_bytes = 0;
   for (const auto& field : request) header_bytes += field.first.size() + field.second.size() + 4;
   if (header_bytes > options_.max_header_bytes) {
     response.setKeepAlive(false);
     return send_error(response, HTTPResponse::HTTPStatus(431),
-                      "request header fields larger than " + std::to_string(options_.max_header_bytes) + " bytes");
+                      "request header fields larger than " +
+                          std::to_string(options_.max_header_bytes) + " bytes");
   }
   if (!consume_body(request)) {
     response.setKeepAlive(false);
-    return send_error(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
-                      "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+    return send_error(
+        response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
+        "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
   }
 
   const std::string_view target = uri;
   const size_t question = target.find('?');
   const std::string_view path = target.substr(0, question);
-  const std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
   const std::string& method = request.getMethod();
-  const bool get = method == Poco::Net::HTTPRequest::HTTP_GET || method == Poco::Net::HTTPRequest::HTTP_HEAD;
+  const bool get =
+      method == Poco::Net::HTTPRequest::HTTP_GET || method == Poco::Net::HTTPRequest::HTTP_HEAD;
 
-  const bool known = path == kCurrentPath || path == kHistoryPath || path == kAlertsPath || path == kHealthPath ||
-                     path == kReportPath ||
-                     path == kWsPath || path == kMetricsPath || path == kLivenessPath || path == kDashboardPath ||
+  const bool known = path == kCurrentPath || path == kHistoryPath || path == kAlertsPath ||
+                     path == kHealthPath || path == kReportPath || path == kWsPath ||
+                     path == kMetricsPath || path == kLivenessPath || path == kDashboardPath ||
                      starts_with(path, kAssetsPrefix);
   // /health stays open for liveness probes; everything else, even a 404, first needs credentials,
   // so that an anonymous client learns nothing about the routes.
@@ -185,12 +200,16 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   // The page's URLs are relative, so it must be loaded as /monitoring exactly; relative
   // redirects keep working behind a proxy that adds a path prefix.
   if (get && (path == "/" || path == "/monitoring/")) {
-    return response.redirect(path == "/" ? "monitoring" : "../monitoring", HTTPResponse::HTTP_FOUND);
+    return response.redirect(path == "/" ? "monitoring" : "../monitoring",
+                             HTTPResponse::HTTP_FOUND);
   }
-  if (!known) return send_error(response, HTTPResponse::HTTP_NOT_FOUND, "no such endpoint: " + std::string(path));
+  if (!known)
+    return send_error(response, HTTPResponse::HTTP_NOT_FOUND,
+                      "no such endpoint: " + std::string(path));
   if (!get) {
     response.set(kAllow, kAllowGet);
-    return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method " + method + " not allowed; use GET");
+    return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED,
+                      "method " + method + " not allowed; use GET");
   }
 
   if (path == kCurrentPath) return documents_.get(View::kCurrent)->send(request, response);
@@ -200,13 +219,16 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   if (path == kAlertsPath) return send_json(response, documents_.render(View::kAlerts));
   if (path == kHealthPath) return send_json(response, documents_.render(View::kHealth));
   if (path == kLivenessPath) {
-    return send_bytes(response, HTTPResponse::HTTP_OK, kJson, kNoStore, kLivenessBody.data(), kLivenessBody.size());
+    return send_bytes(response, HTTPResponse::HTTP_OK, kJson, kNoStore, kLivenessBody.data(),
+                      kLivenessBody.size());
   }
   if (path == kWsPath) return serve_websocket(request, response);
   const Asset* asset = find_asset(path);
-  if (!asset) return send_error(response, HTTPResponse::HTTP_NOT_FOUND, "no such asset: " + std::string(path));
-  send_bytes(response, HTTPResponse::HTTP_OK, std::string(asset->content_type), kNoCache, asset->body.data(),
-             asset->body.size());
+  if (!asset)
+    return send_error(response, HTTPResponse::HTTP_NOT_FOUND,
+                      "no such asset: " + std::string(path));
+  send_bytes(response, HTTPResponse::HTTP_OK, std::string(asset->content_type), kNoCache,
+             asset->body.data(), asset->body.size());
 }
 
 namespace {
@@ -218,7 +240,8 @@ std::optional<std::string_view> minutes_parameter(std::string_view query) {
     const std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == "minutes") return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == "minutes")
+      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
   }
   return std::nullopt;
 }
@@ -242,10 +265,12 @@ void Router::serve_report(std::string_view query, HTTPServerResponse& response) 
   o.source = "live monitor";
   const std::string body = render_report(monitor_.snapshot(rows), o);
   response.set("Content-Disposition", "inline; filename=\"resync-mon-report.html\"");
-  send_bytes(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kNoStore, body.data(), body.size());
+  send_bytes(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kNoStore, body.data(),
+             body.size());
 }
 
-void Router::serve_history(std::string_view query, HTTPServerRequest& request, HTTPServerResponse& response) {
+void Router::serve_history(std::string_view query, HTTPServerRequest& request,
+                           HTTPServerResponse& response) {
   const std::optional<std::string_view> minutes = minutes_parameter(query);
   size_t rows = SIZE_MAX;
   if (minutes) {
@@ -255,22 +280,26 @@ void Router::serve_history(std::string_view query, HTTPServerRequest& request, H
       return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, e.what());
     }
   }
-  if (rows >= monitor_.store().capacity()) return documents_.get(View::kHistory)->send(request, response);
+  if (rows >= monitor_.store().capacity())
+    return documents_.get(View::kHistory)->send(request, response);
   documents_.history_window(rows)->send(request, response);
 }
 
 void Router::serve_websocket(HTTPServerRequest& request, HTTPServerResponse& response) {
-  if (!request.hasToken("Connection", "upgrade") || !iequals(request.get("Upgrade", kEmpty), "websocket")) {
+  if (!request.hasToken("Connection", "upgrade") ||
+      !iequals(request.get("Upgrade", kEmpty), "websocket")) {
     return send_error(response, HTTPResponse::HTTP_BAD_REQUEST,
                       "expected a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)");
   }
   const std::string& origin = request.get(kOrigin, kEmpty);
   if (!origin_allowed(origin, request.get(kHost, kEmpty), options_.allowed_origins)) {
-    return send_error(response, HTTPResponse::HTTP_FORBIDDEN, "WebSocket origin not allowed: " + origin);
+    return send_error(response, HTTPResponse::HTTP_FORBIDDEN,
+                      "WebSocket origin not allowed: " + origin);
   }
   if (!ws_.try_reserve()) {
-    return send_error(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                      "too many WebSocket clients (limit " + std::to_string(options_.max_ws_clients) + ")");
+    return send_error(
+        response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+        "too many WebSocket clients (limit " + std::to_string(options_.max_ws_clients) + ")");
   }
   try {
     // Answers 101 and detaches the socket from this HTTP session, so this thread goes back to
@@ -278,7 +307,8 @@ void Router::serve_websocket(HTTPServerRequest& request, HTTPServerResponse& res
     ws_.add(std::make_unique<Poco::Net::WebSocket>(request, response));
   } catch (const Poco::Exception& e) {
     ws_.release();
-    if (!response.sent()) send_error(response, HTTPResponse::HTTP_BAD_REQUEST, "WebSocket handshake: " + e.message());
+    if (!response.sent())
+      send_error(response, HTTPResponse::HTTP_BAD_REQUEST, "WebSocket handshake: " + e.message());
   }
 }
 

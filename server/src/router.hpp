@@ -26,7 +26,8 @@ namespace resync::server::detail {
 class Router {
  public:
   /// Everything is borrowed and must outlive the router.
-  Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents, WsBroadcaster& ws);
+  Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents,
+         WsBroadcaster& ws);
 
   void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   /// A factory for Poco's HTTPServer whose handlers call handle() and turn an exception into a
@@ -38,7 +39,8 @@ class Router {
   void serve_report(std::string_view query, Poco::Net::HTTPServerResponse& response);
   void serve_history(std::string_view query, Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response);
-  void serve_websocket(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+  void serve_websocket(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response);
 
   const Monitor& monitor_;
   const HttpServerOptions& options_;

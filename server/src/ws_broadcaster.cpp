@@ -33,7 +33,8 @@ struct WsBroadcaster::Client {
   explicit Client(std::unique_ptr<Poco::Net::WebSocket> s)
       : socket(std::move(s)), fd(static_cast<int>(socket->impl()->sockfd())) {}
 
-  std::unique_ptr<Poco::Net::WebSocket> socket;  // owns the descriptor; all I/O below uses fd directly
+  std::unique_ptr<Poco::Net::WebSocket>
+      socket;  // owns the descriptor; all I/O below uses fd directly
   int fd = -1;
   std::string peer;
   std::deque<std::shared_ptr<const std::string>> queue;
@@ -45,7 +46,8 @@ struct WsBroadcaster::Client {
   bool closing = false;  // a CLOSE is queued: close once it is written
 };
 
-WsBroadcaster::WsBroadcaster(Options options, Source source) : options_(options), source_(std::move(source)) {
+WsBroadcaster::WsBroadcaster(Options options, Source source)
+    : options_(options), source_(std::move(source)) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -133,7 +135,8 @@ void WsBroadcaster::drop(int fd, const char* why) {
 bool WsBroadcaster::flush(Client& c) {
   while (!c.queue.empty()) {
     const std::string& frame = *c.queue.front();
-    const ssize_t n = ::send(c.fd, frame.data() + c.offset, frame.size() - c.offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n =
+        ::send(c.fd, frame.data() + c.offset, frame.size() - c.offset, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       c.offset += static_cast<size_t>(n);
       if (c.offset == frame.size()) {
@@ -184,7 +187,8 @@ bool WsBroadcaster::on_readable(Client& c) {
     const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       c.input.append(buf, static_cast<size_t>(n));
-      if (c.input.size() > options_.max_message_bytes + kWsMaxHeaderBytes) break;  // parsed (and refused) below
+      if (c.input.size() > options_.max_message_bytes + kWsMaxHeaderBytes)
+        break;  // parsed (and refused) below
       continue;
     }
     if (n == 0) {  // the peer went away without a CLOSE
@@ -204,7 +208,8 @@ bool WsBroadcaster::on_readable(Client& c) {
     if (!frame) break;
     // RFC 6455 5.1: a server must close on an unmasked client frame.
     if (!frame->masked) return send_close(c, kCloseProtocolError, "client frames must be masked");
-    if (frame->payload_size > options_.max_message_bytes) return send_close(c, kCloseTooBig, "message too big");
+    if (frame->payload_size > options_.max_message_bytes)
+      return send_close(c, kCloseTooBig, "message too big");
     const auto size = static_cast<size_t>(frame->payload_size);
     if (rest.size() < frame->header_size + size) break;
     std::string payload(rest.substr(frame->header_size, size));
@@ -212,7 +217,8 @@ bool WsBroadcaster::on_readable(Client& c) {
     pos += frame->header_size + size;
     if (frame->opcode == kWsClose) {
       // Echo the status code, as RFC 6455 5.5.1 asks.
-      const std::string_view code = std::string_view(payload).substr(0, payload.size() >= 2 ? 2 : 0);
+      const std::string_view code =
+          std::string_view(payload).substr(0, payload.size() >= 2 ? 2 : 0);
       c.queue.push_back(frame_of(kWsClose, code));
       c.closing = true;
       return flush(c);
@@ -242,7 +248,8 @@ void WsBroadcaster::accept_incoming(std::vector<std::unique_ptr<Poco::Net::WebSo
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     // A small kernel buffer makes a client that stopped reading reach its queue bound (and be
     // dropped) after a few documents instead of after megabytes.
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes, sizeof options_.send_buffer_bytes);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
+               sizeof options_.send_buffer_bytes);
     epoll_event ev{};
     ev.events = c->events;
     ev.data.fd = fd;
@@ -289,8 +296,10 @@ void WsBroadcaster::sweep(Clock::time_point now) {
     const auto silent = now - c.last_heard;
     if (silent >= options_.idle_timeout) {
       if (c.queue.empty()) {
-        const std::string frame = encode_ws_frame(kWsClose, ws_close_payload(kCloseGoingAway, "idle timeout"));
-        [[maybe_unused]] ssize_t r = ::send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        const std::string frame =
+            encode_ws_frame(kWsClose, ws_close_payload(kCloseGoingAway, "idle timeout"));
+        [[maybe_unused]] ssize_t r =
+            ::send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       }
       drop(c.fd, "idle timeout (no pong)");
     } else if (silent >= options_.ping_interval && now - c.last_ping >= options_.ping_interval) {
@@ -303,15 +312,17 @@ void WsBroadcaster::sweep(Clock::time_point now) {
 void WsBroadcaster::run() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  const auto sweep_every = std::clamp<Clock::duration>(std::min(options_.ping_interval, options_.idle_timeout) / 4,
-                                                       std::chrono::milliseconds{10}, std::chrono::seconds{1});
+  const auto sweep_every =
+      std::clamp<Clock::duration>(std::min(options_.ping_interval, options_.idle_timeout) / 4,
+                                  std::chrono::milliseconds{10}, std::chrono::seconds{1});
   auto next_sweep = Clock::now() + sweep_every;
 
   while (!stopping_) {
     // No clients, nothing to sweep: sleep until add(), notify() with clients, or stop() wakes us.
     int timeout = -1;
     if (client_count_ > 0) {
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - Clock::now()).count();
+      const auto wait =
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - Clock::now()).count();
       timeout = static_cast<int>(std::clamp<int64_t>(wait, 0, 1000));
     }
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
@@ -322,7 +333,8 @@ void WsBroadcaster::run() {
         [[maybe_unused]] ssize_t r = read(wake_fd_, &count, sizeof count);
         continue;
       }
-      if (static_cast<size_t>(fd) >= clients_.size() || !clients_[static_cast<size_t>(fd)]) continue;
+      if (static_cast<size_t>(fd) >= clients_.size() || !clients_[static_cast<size_t>(fd)])
+        continue;
       Client& c = *clients_[static_cast<size_t>(fd)];
       const uint32_t e = events[i].events;
       if ((e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !on_readable(c)) continue;

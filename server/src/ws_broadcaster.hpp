@@ -107,7 +107,8 @@ class WsBroadcaster {
   size_t client_count_ = 0;
   uint64_t fetched_announcement_ = 0;  // announced_ when the Source was last asked
   uint64_t latest_generation_ = 0;
-  std::shared_ptr<const std::string> latest_;  // the frame of the newest document; null before the first
+  std::shared_ptr<const std::string>
+      latest_;  // the frame of the newest document; null before the first
 };
 
 }  // namespace resync::server::detail

@@ -19,7 +19,8 @@ inline constexpr size_t kWsMaxHeaderBytes = 14;
 
 /// A single frame (FIN set) carrying `payload`. Server-to-client frames are unmasked; a client
 /// passes its 4-byte `mask` key, and the payload is masked with it.
-std::string encode_ws_frame(uint8_t opcode, std::string_view payload, const uint8_t* mask = nullptr);
+std::string encode_ws_frame(uint8_t opcode, std::string_view payload,
+                            const uint8_t* mask = nullptr);
 
 /// The payload of a CLOSE frame: the status code, then `reason` cut to the 123 bytes a control
 /// frame leaves for it.

@@ -20,8 +20,8 @@ constexpr int64_t kStart = 1'700'000'000'000;
 
 // Every built plugin on a 1 s grid, `samples` samples from kStart; error_rate and
 // response_time_p95 follow `error_rate(call)`, everything else is harmless.
-MonitorSnapshot run(int samples, std::function<double(int call)> error_rate, const std::string& alerts_yaml = "",
-                    bool tws_up = true) {
+MonitorSnapshot run(int samples, std::function<double(int call)> error_rate,
+                    const std::string& alerts_yaml = "", bool tws_up = true) {
   test::ScriptedInstances all = test::all_plugins([&](const std::string& metric, int call) {
     if (metric == "error_rate") return error_rate(call);
     if (metric == "response_time_p95") return 120.0;
@@ -29,7 +29,8 @@ MonitorSnapshot run(int samples, std::function<double(int call)> error_rate, con
     if (metric == "cache_hit_ratio") return 95.0;
     return double(call);
   });
-  Config config = parse_config("interval: 1s\nwindow: 10m\n" + alerts_yaml, ConfigFormat::kYaml, "check_test.yaml");
+  Config config = parse_config("interval: 1s\nwindow: 10m\n" + alerts_yaml, ConfigFormat::kYaml,
+                               "check_test.yaml");
   Monitor monitor(std::move(config), std::move(all.instances), std::move(all.collectors));
   for (int k = 0; k < samples; ++k) monitor.sample_now(kStart + k * 1000);
   MonitorSnapshot snap = monitor.snapshot();
@@ -39,7 +40,8 @@ MonitorSnapshot run(int samples, std::function<double(int call)> error_rate, con
 
 int64_t newest(const MonitorSnapshot& s) { return s.store.timestamps_ms.back(); }
 
-CheckResult rules_check(const MonitorSnapshot& snap, const std::vector<AlertRule>& rules = default_alert_rules(),
+CheckResult rules_check(const MonitorSnapshot& snap,
+                        const std::vector<AlertRule>& rules = default_alert_rules(),
                         AlertSource source = AlertSource::kReplay) {
   return evaluate_check(snap, rules, source, CheckOptions{}, newest(snap) + 500);
 }
@@ -49,34 +51,41 @@ TEST(CheckEvalTest, OkWithPerfdataForEveryJudgedMetric) {
   const CheckResult r = rules_check(snap);
   EXPECT_EQ(r.status, 0);
   // The default rules, the collector_up one judged on every instance.
-  EXPECT_EQ(r.line, "RESYNC-MON OK - no alert (5 rules, sample of 2023-11-14T22:13:24Z) | "
-                    "'error_rate'=1.25%;~:5;~:10;0;100 'cache_hit_ratio'=95%;80:;;0;100 "
-                    "'response_time_p95'=120ms;~:500;~:1000 'tws_connected'=1;;@0:0;0;1 "
-                    "'collector_up{api}'=1;@0:0;;0;1 'collector_up{cache}'=1;@0:0;;0;1 "
-                    "'collector_up{agents}'=1;@0:0;;0;1 'collector_up{tws}'=1;@0:0;;0;1 "
-                    "'collector_up{system}'=1;@0:0;;0;1");
+  EXPECT_EQ(r.line,
+            "RESYNC-MON OK - no alert (5 rules, sample of 2023-11-14T22:13:24Z) | "
+            "'error_rate'=1.25%;~:5;~:10;0;100 'cache_hit_ratio'=95%;80:;;0;100 "
+            "'response_time_p95'=120ms;~:500;~:1000 'tws_connected'=1;;@0:0;0;1 "
+            "'collector_up{api}'=1;@0:0;;0;1 'collector_up{cache}'=1;@0:0;;0;1 "
+            "'collector_up{agents}'=1;@0:0;;0;1 'collector_up{tws}'=1;@0:0;;0;1 "
+            "'collector_up{system}'=1;@0:0;;0;1");
 }
 
 TEST(CheckEvalTest, WarningAndCriticalFromTheDefaultRules) {
   const CheckResult warning = rules_check(run(5, [](int) { return 7.0; }));
   EXPECT_EQ(warning.status, 1);
-  EXPECT_THAT(warning.line, StartsWith("RESYNC-MON WARNING - error_rate [api] is 7 % (warning when > 5 %) | "));
-  const CheckResult critical = rules_check(run(5, [](int) { return 12.5; }, "", false));
+  EXPECT_THAT(warning.line,
+              StartsWith("RESYNC-MON WARNING - error_rate [api] is 7 % (warning when > 5 %) | "));
+  const CheckResult critical = rules_check(run(
+      5, [](int) { return 12.5; }, "", false));
   EXPECT_EQ(critical.status, 2);
   EXPECT_THAT(critical.line, StartsWith("RESYNC-MON CRITICAL - "));
-  EXPECT_THAT(critical.line, HasSubstr("(+1 more)")) << "error_rate and tws_connected are both critical";
+  EXPECT_THAT(critical.line, HasSubstr("(+1 more)"))
+      << "error_rate and tws_connected are both critical";
   EXPECT_THAT(critical.line, HasSubstr("'error_rate'=12.5%;~:5;~:10;0;100"));
 }
 
 // Replaying the window honours `for` as serve does; two local samples cannot, so there it is 0.
 TEST(CheckEvalTest, ReplayHonoursForAndLocalSamplesIgnoreIt) {
   const std::string rules = "alerts:\n  - {metric: error_rate, above: {critical: 5}, for: 30s}\n";
-  const MonitorSnapshot recent = run(40, [](int call) { return call > 30 ? 50.0 : 1.0; }, rules);
+  const MonitorSnapshot recent = run(
+      40, [](int call) { return call > 30 ? 50.0 : 1.0; }, rules);
   const std::vector<AlertRule> configured =
       parse_config("interval: 1s\n" + rules, ConfigFormat::kYaml, "check_test.yaml").alerts;
-  EXPECT_EQ(rules_check(recent, configured, AlertSource::kReplay).status, 0) << "held 10 s of the 30 s";
+  EXPECT_EQ(rules_check(recent, configured, AlertSource::kReplay).status, 0)
+      << "held 10 s of the 30 s";
   EXPECT_EQ(rules_check(recent, configured, AlertSource::kReplayNoFor).status, 2);
-  const MonitorSnapshot held = run(40, [](int call) { return call > 5 ? 50.0 : 1.0; }, rules);
+  const MonitorSnapshot held = run(
+      40, [](int call) { return call > 5 ? 50.0 : 1.0; }, rules);
   EXPECT_EQ(rules_check(held, configured, AlertSource::kReplay).status, 2);
 }
 
@@ -89,20 +98,27 @@ TEST(CheckEvalTest, ServerVerdictComesFromItsActiveAlerts) {
   snap.active.push_back(a);
   const CheckResult r = rules_check(snap, default_alert_rules(), AlertSource::kSnapshotActive);
   EXPECT_EQ(r.status, 2);
-  EXPECT_THAT(r.line, StartsWith("RESYNC-MON CRITICAL - disk_full [host] is 100 (critical when >= 99) | "));
+  EXPECT_THAT(r.line,
+              StartsWith("RESYNC-MON CRITICAL - disk_full [host] is 100 (critical when >= 99) | "));
 }
 
 TEST(CheckEvalTest, StaleOrEmptySourceIsUnknown) {
   const MonitorSnapshot snap = run(3, [](int) { return 1.0; });
-  const CheckResult stale = evaluate_check(snap, default_alert_rules(), AlertSource::kReplay, {}, newest(snap) + 3001);
+  const CheckResult stale =
+      evaluate_check(snap, default_alert_rules(), AlertSource::kReplay, {}, newest(snap) + 3001);
   EXPECT_EQ(stale.status, 3);
-  EXPECT_EQ(stale.line, "RESYNC-MON UNKNOWN - newest sample of test is 3 s old (2023-11-14T22:13:22Z), older than 3s "
-                        "(--max-age)");
+  EXPECT_EQ(
+      stale.line,
+      "RESYNC-MON UNKNOWN - newest sample of test is 3 s old (2023-11-14T22:13:22Z), older than 3s "
+      "(--max-age)");
   EXPECT_EQ(evaluate_check(snap, {}, AlertSource::kReplay, {}, newest(snap) + 3000).status, 0);
   CheckOptions patient;
   patient.max_age = std::chrono::minutes{2};
-  EXPECT_EQ(evaluate_check(snap, {}, AlertSource::kReplay, patient, newest(snap) + 100'000).status, 0);
-  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_alert_rules(), AlertSource::kReplay, {}, kStart).line,
+  EXPECT_EQ(evaluate_check(snap, {}, AlertSource::kReplay, patient, newest(snap) + 100'000).status,
+            0);
+  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_alert_rules(),
+                           AlertSource::kReplay, {}, kStart)
+                .line,
             "RESYNC-MON UNKNOWN - no sample yet in test");
 }
 
@@ -114,11 +130,15 @@ TEST(CheckEvalTest, OneMetricAgainstRanges) {
   o.critical = parse_nagios_range("10", nullptr);
   CheckResult r = evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap));
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.line, "RESYNC-MON WARNING - error_rate is 7.5 % (outside -w 5) | 'error_rate'=7.5%;5;10;0;100");
+  EXPECT_EQ(
+      r.line,
+      "RESYNC-MON WARNING - error_rate is 7.5 % (outside -w 5) | 'error_rate'=7.5%;5;10;0;100");
   o.critical = parse_nagios_range("@7:8", nullptr);
   r = evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap));
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.line, "RESYNC-MON CRITICAL - error_rate is 7.5 % (outside -c @7:8) | 'error_rate'=7.5%;5;@7:8;0;100");
+  EXPECT_EQ(r.line,
+            "RESYNC-MON CRITICAL - error_rate is 7.5 % (outside -c @7:8) | "
+            "'error_rate'=7.5%;5;@7:8;0;100");
   o.warning = parse_nagios_range("~:100", nullptr);
   o.critical.reset();
   EXPECT_EQ(evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap)).status, 0);
@@ -137,7 +157,8 @@ TEST(CheckEvalTest, MetricPerfdataUnitsAndInstances) {
   EXPECT_THAT(evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap)).line,
               testing::EndsWith("'requests_total'=3c;;;0"));
   o.metric = "process_rss_bytes";
-  EXPECT_THAT(evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap)).line, testing::EndsWith("'process_rss_bytes'=3B"));
+  EXPECT_THAT(evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap)).line,
+              testing::EndsWith("'process_rss_bytes'=3B"));
 }
 
 TEST(CheckEvalTest, UnknownMetricOrMissingValueIsUnknown) {
@@ -146,13 +167,16 @@ TEST(CheckEvalTest, UnknownMetricOrMissingValueIsUnknown) {
   o.metric = "eror_rate";
   CheckResult r = evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap));
   EXPECT_EQ(r.status, 3);
-  EXPECT_THAT(r.line, StartsWith("RESYNC-MON UNKNOWN - no series \"eror_rate\" in test; known: requests_total, requests_per_sec, "));
+  EXPECT_THAT(r.line, StartsWith("RESYNC-MON UNKNOWN - no series \"eror_rate\" in test; known: "
+                                 "requests_total, requests_per_sec, "));
   o.metric = "error_rate";
   o.critical = parse_nagios_range("10", nullptr);
   r = evaluate_check(snap, {}, AlertSource::kReplay, o, newest(snap));
   EXPECT_EQ(r.status, 3);
-  EXPECT_EQ(r.line, "RESYNC-MON UNKNOWN - error_rate has no value in the newest sample (is collector api up?) | "
-                    "'error_rate'=U;;10;0;100");
+  EXPECT_EQ(
+      r.line,
+      "RESYNC-MON UNKNOWN - error_rate has no value in the newest sample (is collector api up?) | "
+      "'error_rate'=U;;10;0;100");
 }
 
 TEST(CheckEvalTest, CollectorDownIsAWarning) {
@@ -168,8 +192,10 @@ TEST(CheckEvalTest, CollectorDownIsAWarning) {
   }
   const CheckResult r = rules_check(snap);
   EXPECT_EQ(r.status, 1);
-  EXPECT_THAT(r.line, StartsWith("RESYNC-MON WARNING - collector cache is down: connect 127.0.0.1:6379: connection "
-                                 "refused | "));
+  EXPECT_THAT(
+      r.line,
+      StartsWith("RESYNC-MON WARNING - collector cache is down: connect 127.0.0.1:6379: connection "
+                 "refused | "));
 }
 
 TEST(CheckEvalTest, PerfdataLabelsAreQuotedAndValuesHaveNoExponent) {

@@ -50,15 +50,17 @@ TEST(CliTest, Version) {
 TEST(CliTest, HelpListsSubcommandsAndExitCodes) {
   const RunResult r = run({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* s : {"current", "plugins", "config", "Exit codes:", "  0  success", "  2  bad command line",
-                        "  3  invalid configuration file", "  4  a plugin could not be found, loaded or created"}) {
+  for (const char* s :
+       {"current", "plugins", "config", "Exit codes:", "  0  success", "  2  bad command line",
+        "  3  invalid configuration file", "  4  a plugin could not be found, loaded or created"}) {
     EXPECT_THAT(r.out, HasSubstr(s));
   }
 }
 
 TEST(CliTest, EverySubcommandHasHelp) {
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"current", "--help"}, {"plugins", "--help"}, {"config", "check", "--help"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"current", "--help"},
+                                               {"plugins", "--help"},
+                                               {"config", "check", "--help"}}) {
     const RunResult r = run(args);
     EXPECT_EQ(r.code, 0) << args[0];
     EXPECT_THAT(r.out, HasSubstr("Usage")) << args[0];
@@ -78,9 +80,12 @@ TEST(CliTest, PluginsListsSystemWithItsAbiVersion) {
   const std::string so = test::plugin_build_dir() + "/system.so";
   EXPECT_THAT(r.out, HasSubstr("\nsystem     1    " + so + "\n"));
   // Each series with its kind, unit and help, as the plugin declares them.
-  EXPECT_THAT(r.out, HasSubstr("           system_uptime            gauge   seconds      Seconds since the host booted.\n"));
-  EXPECT_THAT(r.out, HasSubstr("           process_rss_bytes        gauge   bytes        Resident memory of the "
-                               "resync-mon process.\n"));
+  EXPECT_THAT(r.out, HasSubstr("           system_uptime            gauge   seconds      Seconds "
+                               "since the host booted.\n"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("           process_rss_bytes        gauge   bytes        Resident memory of the "
+                "resync-mon process.\n"));
   EXPECT_THAT(r.out, StartsWith("Searched: " + test::plugin_build_dir()));
 }
 
@@ -92,24 +97,26 @@ TEST(CliTest, PluginsRefusesAnotherAbiVersionNamingTheFile) {
   EXPECT_THAT(r.out, HasSubstr("error: " + dir +
                                "/fixture_abi2.so: built for plugin ABI version 2, this resync-mon "
                                "needs version 1\n"));
-  EXPECT_THAT(r.out, HasSubstr("error: " + dir + "/fixture_no_entry.so: missing symbol resync_plugin_entry"));
+  EXPECT_THAT(r.out, HasSubstr("error: " + dir +
+                               "/fixture_no_entry.so: missing symbol resync_plugin_entry"));
 }
 
 TEST(CliTest, ConfigCheckGoodFile) {
   const RunResult r = run({"config", "check", config("local.yaml")});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            config("local.yaml") +
-                ": ok; interval 200ms, window 1m (300 samples), 1 collector(s): system (system); 5 alert rule(s)\n");
+  EXPECT_EQ(r.out, config("local.yaml") +
+                       ": ok; interval 200ms, window 1m (300 samples), 1 collector(s): system "
+                       "(system); 5 alert rule(s)\n");
   EXPECT_EQ(r.err, "");
 }
 
 TEST(CliTest, ConfigCheckUnknownKeyIsOneLineAndExitThree) {
   const RunResult r = run({"config", "check", config("unknown_key.yaml")});
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "resync-mon: " + config("unknown_key.yaml") +
-                       ":4: collectors[0].proc_rot: unknown key; expected one of plugin, name, timeout, "
-                       "health_timeout, health_url, proc_root\n");
+  EXPECT_EQ(r.err,
+            "resync-mon: " + config("unknown_key.yaml") +
+                ":4: collectors[0].proc_rot: unknown key; expected one of plugin, name, timeout, "
+                "health_timeout, health_url, proc_root\n");
   EXPECT_EQ(r.out, "");
 }
 
@@ -123,9 +130,10 @@ TEST(CliTest, ConfigCheckBadDurationIsOneLineAndExitThree) {
 TEST(CliTest, ConfigCheckMissingPluginIsOneLineAndExitFour) {
   const RunResult r = run({"config", "check", config("missing_plugin.yaml")});
   EXPECT_EQ(r.code, 4);
-  EXPECT_THAT(r.err, StartsWith("resync-mon: " + config("missing_plugin.yaml") +
-                                ":3: collectors[0].plugin: no plugin 'nope' (looked for nope.so in " +
-                                test::plugin_build_dir() + ", "));
+  EXPECT_THAT(r.err,
+              StartsWith("resync-mon: " + config("missing_plugin.yaml") +
+                         ":3: collectors[0].plugin: no plugin 'nope' (looked for nope.so in " +
+                         test::plugin_build_dir() + ", "));
   EXPECT_EQ(count_lines(r.err), 1u);
 }
 
@@ -146,7 +154,8 @@ TEST(CliTest, CurrentJsonIsTheFullDocumentWithRealHostFigures) {
   EXPECT_GT(host->getValue<double>("process_rss_bytes"), 1024 * 1024);
   EXPECT_TRUE(doc->getObject("collectors")->getObject("system")->getValue<bool>("up"));
   EXPECT_GT(doc->getValue<int64_t>("timestamp"), 1'600'000'000);
-  for (const char* k : {"api", "cache", "agents", "llm", "tws", "system", "alerts", "uptime", "version"}) {
+  for (const char* k :
+       {"api", "cache", "agents", "llm", "tws", "system", "alerts", "uptime", "version"}) {
     EXPECT_TRUE(doc->has(k)) << k;
   }
 }

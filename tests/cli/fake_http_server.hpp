@@ -21,7 +21,8 @@ namespace resync::test {
 class FakeHttpServer {
  public:
   struct Answer {
-    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";  ///< without Content-Length
+    std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";  ///< without Content-Length
     std::string body;
     std::chrono::milliseconds delay{0};  ///< before anything is sent
     std::chrono::milliseconds drip{0};   ///< when set, the body goes out one byte per drip
@@ -34,7 +35,8 @@ class FakeHttpServer {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0 ||
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 16) != 0 ||
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
       throw std::runtime_error("FakeHttpServer: cannot listen");
     }
@@ -68,7 +70,8 @@ class FakeHttpServer {
       const std::string target = request.substr(start, request.find(' ', start) - start);
       const Answer a = handler_(target.substr(0, target.find('?')));
       std::this_thread::sleep_for(a.delay);
-      const std::string head = a.head + "Content-Length: " + std::to_string(a.body.size()) + "\r\nConnection: close\r\n\r\n";
+      const std::string head = a.head + "Content-Length: " + std::to_string(a.body.size()) +
+                               "\r\nConnection: close\r\n\r\n";
       send_all(client, head);
       if (a.drip.count() == 0) {
         send_all(client, a.body);

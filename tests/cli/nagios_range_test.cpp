@@ -68,10 +68,12 @@ TEST(NagiosRangeTest, MissingValueNeverAlerts) {
 
 TEST(NagiosRangeTest, RefusesWhatIsNotARange) {
   EXPECT_EQ(error_of("abc"), "expected a range like 10, 10:, ~:10, 10:20 or @10:20, got \"abc\"");
-  EXPECT_EQ(error_of("20:10"),
-            "expected a range like 10, 10:, ~:10, 10:20 or @10:20, got \"20:10\" (start is above end)");
+  EXPECT_EQ(
+      error_of("20:10"),
+      "expected a range like 10, 10:, ~:10, 10:20 or @10:20, got \"20:10\" (start is above end)");
   EXPECT_THAT(error_of("-5"), testing::HasSubstr("(start is above end)")) << "\"-5\" means 0..-5";
-  for (const char* bad : {"", "@", "10:20:30", "1,5", "10 ", " 10", "~", "inf", "nan", "1e999", "0x10", "10:x"}) {
+  for (const char* bad :
+       {"", "@", "10:20:30", "1,5", "10 ", " 10", "~", "inf", "nan", "1e999", "0x10", "10:x"}) {
     error_of(bad);
   }
 }

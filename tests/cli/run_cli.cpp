@@ -7,14 +7,17 @@
 
 namespace resync::test {
 
-std::vector<std::string> ServeProcess::argv(const std::string& config, std::vector<std::string> extra) {
-  std::vector<std::string> args = {resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"};
+std::vector<std::string> ServeProcess::argv(const std::string& config,
+                                            std::vector<std::string> extra) {
+  std::vector<std::string> args = {resync_binary(), "--config", config,
+                                   "serve",         "--bind",   "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
 
 ServeProcess::ServeProcess(const std::string& config, const std::string& log,
-                           const std::map<std::string, std::string>& env, std::vector<std::string> extra)
+                           const std::map<std::string, std::string>& env,
+                           std::vector<std::string> extra)
     : process_(argv(config, std::move(extra)), log, env) {
   static const std::regex kLine(R"(dashboard at (http://127\.0\.0\.1:\d+)/monitoring)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};

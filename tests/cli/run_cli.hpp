@@ -18,7 +18,8 @@ struct RunResult {
 
 /// Runs the built resync-mon with `args` and the extra environment `env`, its stdout and
 /// stderr captured apart; fails the test if it does not exit within `timeout`.
-inline RunResult run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+inline RunResult run_cli(const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env = {},
                          std::chrono::milliseconds timeout = std::chrono::seconds{60}) {
   TempDir dir("resync-cli");
   std::string command = "exec '" + resync_binary() + "'";
@@ -37,7 +38,8 @@ inline RunResult run_cli(const std::vector<std::string>& args, const std::map<st
 /// `resync-mon serve` started on a free port with `config`; stopped by PID when destroyed.
 class ServeProcess {
  public:
-  ServeProcess(const std::string& config, const std::string& log, const std::map<std::string, std::string>& env = {},
+  ServeProcess(const std::string& config, const std::string& log,
+               const std::map<std::string, std::string>& env = {},
                std::vector<std::string> extra = {});
   /// "http://127.0.0.1:PORT", or "" when it did not start (the test has failed then).
   const std::string& url() const { return url_; }

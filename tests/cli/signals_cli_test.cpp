@@ -21,10 +21,11 @@ using Clock = std::chrono::steady_clock;
 using test::TempDir;
 using testing::HasSubstr;
 
-std::string write_config(const TempDir& dir, const std::string& collectors, const std::string& extra = "") {
+std::string write_config(const TempDir& dir, const std::string& collectors,
+                         const std::string& extra = "") {
   const std::string path = dir.file("resync.yaml");
-  test::write_file(path, "interval: 200ms\nwindow: 1m\nplugin_dir: \"" RESYNC_FIXTURE_DIR "\"\n" + extra +
-                             "collectors:\n" + collectors);
+  test::write_file(path, "interval: 200ms\nwindow: 1m\nplugin_dir: \"" RESYNC_FIXTURE_DIR "\"\n" +
+                             extra + "collectors:\n" + collectors);
   return path;
 }
 
@@ -32,7 +33,8 @@ std::vector<std::string> serve_argv(const std::string& config) {
   return {test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"};
 }
 
-bool wait_for_log(const std::string& log, const std::string& text, std::chrono::milliseconds timeout) {
+bool wait_for_log(const std::string& log, const std::string& text,
+                  std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     if (fs::exists(log) && test::read_file(log).find(text) != std::string::npos) return true;
@@ -46,7 +48,8 @@ TEST(SignalsTest, StopWithACollectorStuckForAnHourSavesStateAndExitsWithinTwoSec
   const std::string state = dir.file("state");
   const std::string log = dir.file("serve.log");
   const std::string config = write_config(
-      dir, "  - {plugin: fixture, name: quick}\n  - {plugin: fixture, name: stuck, sleep_ms: 3600000}\n",
+      dir,
+      "  - {plugin: fixture, name: quick}\n  - {plugin: fixture, name: stuck, sleep_ms: 3600000}\n",
       "state_file: \"" + state + "\"\n");
   test::Process serve(serve_argv(config), log);
   ASSERT_TRUE(wait_for_log(log, "collector stuck failed", 10s)) << test::read_file(log);
@@ -57,7 +60,8 @@ TEST(SignalsTest, StopWithACollectorStuckForAnHourSavesStateAndExitsWithinTwoSec
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 0) << test::read_file(log);
   EXPECT_LT(took, 2s);
-  EXPECT_THAT(test::read_file(log), HasSubstr("collector stuck still running 1s after stop; abandoning its thread"));
+  EXPECT_THAT(test::read_file(log),
+              HasSubstr("collector stuck still running 1s after stop; abandoning its thread"));
   const auto saved = read_state_file(state);
   ASSERT_TRUE(saved);
   EXPECT_GE(saved->rows.rows, 1u);
@@ -67,7 +71,8 @@ TEST(SignalsTest, StopWhileStartingEndsAtOnce) {
   TempDir dir;
   const std::string log = dir.file("serve.log");
   // create() sleeps for a minute: the stop signal arrives while the configuration loads.
-  test::Process serve(serve_argv(write_config(dir, "  - {plugin: fixture, create_sleep_ms: 60000}\n")), log);
+  test::Process serve(
+      serve_argv(write_config(dir, "  - {plugin: fixture, create_sleep_ms: 60000}\n")), log);
   std::this_thread::sleep_for(300ms);
   const auto stopping = Clock::now();
   serve.signal(SIGINT);
@@ -107,9 +112,10 @@ TEST(SignalsTest, FatalSignalInACollectorNamesIt) {
         dir, "  - {plugin: fixture, name: healthy}\n  - {plugin: fixture, name: crashy, crash: " +
                  std::string(c.crash) + "}\n");
     // No core files from the test (the shell execs, so the PID and the signal are resync-mon's).
-    test::Process serve({"/bin/sh", "-c", "ulimit -c 0; exec \"$0\" --config \"$1\" serve --bind 127.0.0.1:0",
-                         test::resync_binary(), config},
-                        log);
+    test::Process serve(
+        {"/bin/sh", "-c", "ulimit -c 0; exec \"$0\" --config \"$1\" serve --bind 127.0.0.1:0",
+         test::resync_binary(), config},
+        log);
     const auto code = serve.wait_exit(10s);
     ASSERT_TRUE(code) << c.crash;
     // Dies by the signal itself (default action, core dump allowed), not by a tidy exit.

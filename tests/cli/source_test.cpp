@@ -57,15 +57,18 @@ std::vector<std::string> folder(const std::string& path) {
 
 TEST(StateSourceTest, MissingForeignAndCorruptFilesAreOneLineAndLeftAlone) {
   test::TempDir dir;
-  EXPECT_EQ(state_failure(dir.file("state")), "6 cannot read state file " + dir.file("state") +
-                                                  ": No such file or directory");
+  EXPECT_EQ(state_failure(dir.file("state")),
+            "6 cannot read state file " + dir.file("state") + ": No such file or directory");
   test::write_file(dir.file("foreign"), "PK\x03\x04 a zip file, not a state file");
-  EXPECT_EQ(state_failure(dir.file("foreign")), "8 " + dir.file("foreign") + " is not a valid state file (bad magic)");
+  EXPECT_EQ(state_failure(dir.file("foreign")),
+            "8 " + dir.file("foreign") + " is not a valid state file (bad magic)");
   const std::string good = test::read_file(test::test_data_dir() + "/state/system-v1.state");
   test::write_file(dir.file("truncated"), good.substr(0, good.size() - 9));
-  EXPECT_EQ(state_failure(dir.file("truncated")), "8 " + dir.file("truncated") + " is not a valid state file (truncated)");
+  EXPECT_EQ(state_failure(dir.file("truncated")),
+            "8 " + dir.file("truncated") + " is not a valid state file (truncated)");
   fs::create_directory(dir.file("folder"));
-  EXPECT_THAT(state_failure(dir.file("folder")), StartsWith("6 cannot read " + dir.file("folder") + ": "));
+  EXPECT_THAT(state_failure(dir.file("folder")),
+              StartsWith("6 cannot read " + dir.file("folder") + ": "));
   EXPECT_THAT(folder(dir.path()), testing::UnorderedElementsAre("foreign", "truncated", "folder"))
       << "nothing renamed, nothing created";
   EXPECT_EQ(test::read_file(dir.file("truncated")), good.substr(0, good.size() - 9));
@@ -91,7 +94,8 @@ TEST(StateSourceTest, ReadWhileAServerReplacesTheFile) {
   std::vector<std::string> versions;
   for (size_t rows : {300u, 9000u}) {
     RingBuffer store(1, rows);
-    for (size_t r = 0; r < rows; ++r) store.append(int64_t(r + 1) * 1000, std::vector<double>{double(rows)});
+    for (size_t r = 0; r < rows; ++r)
+      store.append(int64_t(r + 1) * 1000, std::vector<double>{double(rows)});
     versions.push_back(encode_state(std::chrono::seconds{1}, layout, store.snapshot()));
   }
   write_file_atomically(path, versions[0]);
@@ -121,39 +125,50 @@ TEST(RemoteSourceTest, StoppedServerIsUnreachable) {
 
 TEST(RemoteSourceTest, UnauthorizedIsExitSeven) {
   FakeHttpServer server([](const std::string&) {
-    return FakeHttpServer::Answer{"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n", "{}"};
+    return FakeHttpServer::Answer{"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n",
+                                  "{}"};
   });
   SourceOptions o;
   o.url = server.url();
-  EXPECT_EQ(remote_failure(o), "7 " + o.url + "/api/monitoring/current: 401 Unauthorized (the server needs --token "
-                                             "or RESYNC_MON_TOKEN, or --user with RESYNC_MON_PASSWORD)");
-  o.token = "wrong";
   EXPECT_EQ(remote_failure(o),
-            "7 " + o.url + "/api/monitoring/current: 401 Unauthorized (the server refused the credentials given)");
+            "7 " + o.url +
+                "/api/monitoring/current: 401 Unauthorized (the server needs --token "
+                "or RESYNC_MON_TOKEN, or --user with RESYNC_MON_PASSWORD)");
+  o.token = "wrong";
+  EXPECT_EQ(
+      remote_failure(o),
+      "7 " + o.url +
+          "/api/monitoring/current: 401 Unauthorized (the server refused the credentials given)");
 }
 
 TEST(RemoteSourceTest, AnswersThatAreNotResyncMonAreRefused) {
   std::string current = "<html>nginx default page</html>";
   FakeHttpServer server([&](const std::string& path) {
-    if (path == "/api/monitoring/current") return FakeHttpServer::Answer{"HTTP/1.1 200 OK\r\n", current};
+    if (path == "/api/monitoring/current")
+      return FakeHttpServer::Answer{"HTTP/1.1 200 OK\r\n", current};
     return FakeHttpServer::Answer{"HTTP/1.1 404 Not Found\r\n", "nope"};
   });
   SourceOptions o;
   o.url = server.url() + "/";
-  EXPECT_THAT(remote_failure(o), StartsWith("6 " + server.url() + "/api/monitoring/current: not a JSON object ("));
+  EXPECT_THAT(remote_failure(o),
+              StartsWith("6 " + server.url() + "/api/monitoring/current: not a JSON object ("));
   current = "[1, 2, 3]";
-  EXPECT_THAT(remote_failure(o), StartsWith("6 " + server.url() + "/api/monitoring/current: not a JSON object"));
+  EXPECT_THAT(remote_failure(o),
+              StartsWith("6 " + server.url() + "/api/monitoring/current: not a JSON object"));
   current = R"({"status": "ok"})";
-  EXPECT_EQ(remote_failure(o), "6 " + server.url() +
-                                   "/api/monitoring/current: no version or timestamp; not a resync-mon server?");
+  EXPECT_EQ(remote_failure(o),
+            "6 " + server.url() +
+                "/api/monitoring/current: no version or timestamp; not a resync-mon server?");
   current = R"({"version": "9.1.0", "timestamp": 1})";
   EXPECT_EQ(remote_failure(o), "6 " + server.url() + " runs resync-mon 9.1.0; this resync-mon " +
                                    server_version() + " reads servers of major version 0 only");
   current = R"({"version": ")" + server_version() + R"(", "timestamp": 1})";
-  EXPECT_EQ(remote_failure(o), "6 " + server.url() +
-                                   "/api/monitoring/health: answered 404 Not Found; is it a resync-mon server?");
-  current = "{" + std::string(200, '[') ;
-  EXPECT_THAT(remote_failure(o), StartsWith("6 " + server.url() + "/api/monitoring/current: not a JSON object"));
+  EXPECT_EQ(remote_failure(o),
+            "6 " + server.url() +
+                "/api/monitoring/health: answered 404 Not Found; is it a resync-mon server?");
+  current = "{" + std::string(200, '[');
+  EXPECT_THAT(remote_failure(o),
+              StartsWith("6 " + server.url() + "/api/monitoring/current: not a JSON object"));
 }
 
 TEST(RemoteSourceTest, HugeAnswerIsCutAtTheLimit) {
@@ -161,7 +176,8 @@ TEST(RemoteSourceTest, HugeAnswerIsCutAtTheLimit) {
   FakeHttpServer server([&](const std::string&) { return FakeHttpServer::Answer{kOk, huge}; });
   SourceOptions o;
   o.url = server.url();
-  EXPECT_EQ(remote_failure(o), "6 " + o.url + "/api/monitoring/current: response larger than 16777216 bytes");
+  EXPECT_EQ(remote_failure(o),
+            "6 " + o.url + "/api/monitoring/current: response larger than 16777216 bytes");
 }
 
 TEST(RemoteSourceTest, SlowOrDrippingServerEndsAtTheTimeout) {
@@ -181,8 +197,10 @@ TEST(RemoteSourceTest, SlowOrDrippingServerEndsAtTheTimeout) {
 // The real server: its layout, newest row and history come back as a snapshot.
 TEST(RemoteSourceTest, RealServeBecomesASnapshot) {
   test::TempDir dir;
-  test::write_file(dir.file("resync.yaml"), "interval: 1s\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
-                                                "\"\nserver: {auth: {token: \"s3cret\"}}\ncollectors:\n  - plugin: system\n");
+  test::write_file(
+      dir.file("resync.yaml"),
+      "interval: 1s\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
+          "\"\nserver: {auth: {token: \"s3cret\"}}\ncollectors:\n  - plugin: system\n");
   test::ServeProcess serve(dir.file("resync.yaml"), dir.file("log"));
   ASSERT_FALSE(serve.url().empty());
   SourceOptions o;
@@ -194,7 +212,8 @@ TEST(RemoteSourceTest, RealServeBecomesASnapshot) {
   do {
     std::this_thread::sleep_for(300ms);
     Config local;
-    local.plugin_dir = test::plugin_build_dir();  // the series' descriptions come from the plugin files
+    local.plugin_dir =
+        test::plugin_build_dir();  // the series' descriptions come from the plugin files
     snap = read_remote_source(o, local);
   } while (snap.store.rows < 3 && std::chrono::steady_clock::now() < deadline);
   ASSERT_GE(snap.store.rows, 3u);
@@ -212,8 +231,10 @@ TEST(RemoteSourceTest, RealServeBecomesASnapshot) {
   EXPECT_THAT(names, testing::Contains("collector_up"));
   const StoreSnapshot& s = snap.store;
   for (size_t c = 0; c < keys.size(); ++c) {
-    EXPECT_FALSE(keys[c].description.help.empty()) << keys[c].metric << " described from the local plugin";
-    EXPECT_FALSE(std::isnan(s.at(c, s.rows - 1))) << keys[c].metric << " in the newest row, from /metrics";
+    EXPECT_FALSE(keys[c].description.help.empty())
+        << keys[c].metric << " described from the local plugin";
+    EXPECT_FALSE(std::isnan(s.at(c, s.rows - 1)))
+        << keys[c].metric << " in the newest row, from /metrics";
     if (keys[c].metric == "host_cpu_percent") {
       EXPECT_FALSE(std::isnan(s.at(c, 0))) << "a /history field keeps its older rows";
     }

@@ -42,22 +42,26 @@ uint16_t wait_for_url(test::Process& process, const std::string& log) {
     if (!process.running()) break;
     std::this_thread::sleep_for(20ms);
   }
-  ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n" << (fs::exists(log) ? test::read_file(log) : "");
+  ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n"
+                << (fs::exists(log) ? test::read_file(log) : "");
   return 0;
 }
 
 uint64_t samples_collected(uint16_t port) {
-  const auto r = test::http_get("http://127.0.0.1:" + std::to_string(port) + "/api/monitoring/health");
+  const auto r =
+      test::http_get("http://127.0.0.1:" + std::to_string(port) + "/api/monitoring/health");
   EXPECT_EQ(r.status, 200);
   Poco::JSON::Parser parser;
-  return parser.parse(r.body).extract<Poco::JSON::Object::Ptr>()->getValue<uint64_t>("samples_collected");
+  return parser.parse(r.body).extract<Poco::JSON::Object::Ptr>()->getValue<uint64_t>(
+      "samples_collected");
 }
 
 TEST(StateFileTest, ServeRestartContinuesFromTheSavedSamples) {
   TempDir dir;
   const std::string state = dir.file("state");
   const std::string config = write_serve_config(dir, "state_file: \"" + state + "\"\n");
-  const std::vector<std::string> argv = {test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"};
+  const std::vector<std::string> argv = {
+      test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"};
 
   uint64_t before = 0;
   {
@@ -86,10 +90,12 @@ TEST(StateFileTest, ServeRestartContinuesFromTheSavedSamples) {
   EXPECT_THAT(test::read_file(dir.file("second.log")),
               HasSubstr("restored " + std::to_string(saved->rows.rows) + " samples from " + state));
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (samples_collected(port) <= saved->rows.rows && std::chrono::steady_clock::now() < deadline) {
+  while (samples_collected(port) <= saved->rows.rows &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(50ms);
   }
-  EXPECT_GT(samples_collected(port), saved->rows.rows) << "sampling goes on after the restored rows";
+  EXPECT_GT(samples_collected(port), saved->rows.rows)
+      << "sampling goes on after the restored rows";
   serve.signal(SIGTERM);
   ASSERT_EQ(serve.wait_exit(5s), std::optional<int>(0));
   const auto resaved = read_state_file(state);
@@ -104,12 +110,14 @@ TEST(StateFileTest, ServeWithoutAStateFolderExitsWithCode3) {
   TempDir dir;
   const std::string state = dir.file("missing") + "/state";
   const std::string config = write_serve_config(dir, "state_file: " + state + "\n");
-  test::Process serve({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"}, dir.file("log"));
+  test::Process serve({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"},
+                      dir.file("log"));
   const auto code = serve.wait_exit(10s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 3);
-  EXPECT_EQ(test::read_file(dir.file("log")),
-            "resync-mon: " + config + ": state_file: cannot write " + state + ": No such file or directory\n");
+  EXPECT_EQ(test::read_file(dir.file("log")), "resync-mon: " + config +
+                                                  ": state_file: cannot write " + state +
+                                                  ": No such file or directory\n");
 }
 
 TEST(StateFileTest, CurrentCommandNeitherReadsNorWritesTheStateFile) {
@@ -117,13 +125,15 @@ TEST(StateFileTest, CurrentCommandNeitherReadsNorWritesTheStateFile) {
   const std::string state = dir.file("state");
   test::write_file(state, "not a state file");
   const std::string config = write_serve_config(dir, "state_file: " + state + "\n");
-  test::Process current({test::resync_binary(), "--config", config, "current", "--json"}, dir.file("log"));
+  test::Process current({test::resync_binary(), "--config", config, "current", "--json"},
+                        dir.file("log"));
   const auto code = current.wait_exit(10s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 0) << test::read_file(dir.file("log"));
   EXPECT_EQ(test::read_file(state), "not a state file");
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    names.push_back(entry.path().filename().string());
   EXPECT_THAT(names, testing::UnorderedElementsAre("log", "resync.yaml", "state"));
 }
 

@@ -32,8 +32,9 @@ class ToolkitCliTest : public testing::Test {
     dir_ = new test::TempDir("resync-toolkit");
     config_ = dir_->file("resync.yaml");
     state_ = dir_->file("state");
-    test::write_file(config_, "interval: 200ms\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
-                                  "\"\nstate_file: \"" + state_ + "\"\ncollectors:\n  - plugin: system\n");
+    test::write_file(config_, "interval: 200ms\nwindow: 1m\nplugin_dir: \"" +
+                                  test::plugin_build_dir() + "\"\nstate_file: \"" + state_ +
+                                  "\"\ncollectors:\n  - plugin: system\n");
     test::ServeProcess serve(config_, dir_->file("serve.log"));
     std::this_thread::sleep_for(1500ms);
     serve.process().signal(SIGTERM);
@@ -50,8 +51,9 @@ std::string ToolkitCliTest::config_, ToolkitCliTest::state_;
 TEST_F(ToolkitCliTest, HelpListsTheToolkitAndTheNewExitCodes) {
   const test::RunResult r = run_cli({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* s : {"history", "check", "plan", "  6  the source cannot be read", "  7  the server refused",
-                        "  8  the state file is not a valid state file", "`check` exits 0 OK"}) {
+  for (const char* s :
+       {"history", "check", "plan", "  6  the source cannot be read", "  7  the server refused",
+        "  8  the state file is not a valid state file", "`check` exits 0 OK"}) {
     EXPECT_THAT(r.out, HasSubstr(s));
   }
   for (const char* sub : {"history", "check", "plan", "current"}) {
@@ -66,8 +68,10 @@ TEST_F(ToolkitCliTest, HelpListsTheToolkitAndTheNewExitCodes) {
 TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
   const test::RunResult r = run_cli({"--config", config_, "histroy"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err, "resync-mon: unknown subcommand \"histroy\"; known: serve, current, history, check, plan, "
-                   "report, plugins, config (see resync-mon --help)\n");
+  EXPECT_EQ(
+      r.err,
+      "resync-mon: unknown subcommand \"histroy\"; known: serve, current, history, check, plan, "
+      "report, plugins, config (see resync-mon --help)\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
@@ -77,9 +81,11 @@ TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
   const test::RunResult r = run_cli({"history", "--state", state_, "--format", "csv"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(count_lines(r.out), saved->rows.rows + 1);
-  EXPECT_THAT(r.out, StartsWith("time,epoch,system_uptime,system_availability,async_operations_active,"
-                                "host_cpu_percent,host_memory_percent,host_load1,process_rss_bytes,collector_up,"
-                                "collector_duration_ms\n"));
+  EXPECT_THAT(
+      r.out,
+      StartsWith("time,epoch,system_uptime,system_availability,async_operations_active,"
+                 "host_cpu_percent,host_memory_percent,host_load1,process_rss_bytes,collector_up,"
+                 "collector_duration_ms\n"));
   EXPECT_THAT(r.out, testing::ContainsRegex("\n20[0-9-]{8}T[0-9:.]{8,12}Z,[0-9.]+,[0-9.]+,100,"));
   // The same from the configuration's state_file, without --state.
   EXPECT_EQ(run_cli({"--config", config_, "history", "--format", "csv"}).out, r.out);
@@ -87,34 +93,45 @@ TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
 
 TEST_F(ToolkitCliTest, HistoryOutWritesAtomicallyTheSameBytes) {
   const std::string out = dir_->file("export.ndjson");
-  const test::RunResult r = run_cli({"history", "--state", state_, "--format", "ndjson", "--out", out});
+  const test::RunResult r =
+      run_cli({"history", "--state", state_, "--format", "ndjson", "--out", out});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(test::read_file(out), run_cli({"history", "--state", state_, "--format", "ndjson"}).out);
+  EXPECT_EQ(test::read_file(out),
+            run_cli({"history", "--state", state_, "--format", "ndjson"}).out);
   EXPECT_FALSE(fs::exists(out + ".tmp"));
-  const test::RunResult bad = run_cli({"history", "--state", state_, "--format", "csv", "--out", "/nonexistent/x.csv"});
+  const test::RunResult bad =
+      run_cli({"history", "--state", state_, "--format", "csv", "--out", "/nonexistent/x.csv"});
   EXPECT_EQ(bad.code, 1);
-  EXPECT_EQ(bad.err, "resync-mon: cannot write /nonexistent/x.csv.tmp: No such file or directory\n");
+  EXPECT_EQ(bad.err,
+            "resync-mon: cannot write /nonexistent/x.csv.tmp: No such file or directory\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryJsonIsTheHistoryDocument) {
-  const test::RunResult r = run_cli({"history", "--state", state_, "--format", "json", "--minutes", "1"});
+  const test::RunResult r =
+      run_cli({"history", "--state", state_, "--format", "json", "--minutes", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   Poco::JSON::Parser parser;
   const auto doc = parser.parse(r.out).extract<Poco::JSON::Object::Ptr>();
-  for (const char* k : {"timestamps", "epoch", "api", "cache", "agents", "tws", "sample_count", "interval_seconds"}) {
+  for (const char* k : {"timestamps", "epoch", "api", "cache", "agents", "tws", "sample_count",
+                        "interval_seconds"}) {
     EXPECT_TRUE(doc->has(k)) << k;
   }
   EXPECT_DOUBLE_EQ(doc->getValue<double>("interval_seconds"), 0.2);
   EXPECT_EQ(doc->getValue<size_t>("sample_count"), doc->getArray("epoch")->size());
   EXPECT_GE(doc->getValue<size_t>("sample_count"), 3u);
-  EXPECT_EQ(doc->getObject("host")->getArray("cpu_percent")->size(), doc->getArray("epoch")->size());
+  EXPECT_EQ(doc->getObject("host")->getArray("cpu_percent")->size(),
+            doc->getArray("epoch")->size());
 }
 
 TEST_F(ToolkitCliTest, HistoryBadOptionsAreUsageErrors) {
-  test::RunResult r = run_cli({"history", "--state", state_, "--series", "host_cpu_percnt", "--format", "csv"});
+  test::RunResult r =
+      run_cli({"history", "--state", state_, "--series", "host_cpu_percnt", "--format", "csv"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_THAT(r.err, StartsWith("resync-mon: --series: unknown series \"host_cpu_percnt\"; known: system_uptime, "));
+  EXPECT_THAT(
+      r.err,
+      StartsWith(
+          "resync-mon: --series: unknown series \"host_cpu_percnt\"; known: system_uptime, "));
   r = run_cli({"history", "--state", state_, "--series", "host_load1", "--format", "json"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(run_cli({"history", "--state", state_, "--minutes", "0"}).code, 2);
@@ -128,7 +145,8 @@ TEST_F(ToolkitCliTest, HistoryBadOptionsAreUsageErrors) {
 TEST_F(ToolkitCliTest, SourceFailuresHaveTheirExitCodes) {
   test::RunResult r = run_cli({"history", "--state", dir_->file("missing")});
   EXPECT_EQ(r.code, 6);
-  EXPECT_EQ(r.err, "resync-mon: cannot read state file " + dir_->file("missing") + ": No such file or directory\n");
+  EXPECT_EQ(r.err, "resync-mon: cannot read state file " + dir_->file("missing") +
+                       ": No such file or directory\n");
   const std::string corrupt = dir_->file("corrupt");
   std::string bytes = test::read_file(state_);
   bytes[bytes.size() - 1] ^= 0x5a;  // the checksum itself: the rest still parses
@@ -161,11 +179,14 @@ TEST_F(ToolkitCliTest, CheckOnTheStateFile) {
   test::RunResult r = run_cli({"check", "--state", state_, "--max-age", "1h"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (5 rules, sample of "));
-  r = run_cli({"check", "--state", state_, "--max-age", "1h", "-m", "host_memory_percent", "-w", "@0:100"});
+  r = run_cli(
+      {"check", "--state", state_, "--max-age", "1h", "-m", "host_memory_percent", "-w", "@0:100"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_THAT(r.out, testing::MatchesRegex("RESYNC-MON WARNING - host_memory_percent is [0-9.]+ % \\(outside -w "
-                                           "@0:100\\) \\| 'host_memory_percent'=[0-9.]+%;@0:100;;0;100\n"));
-  r = run_cli({"check", "--state", state_, "--max-age", "1h", "-m", "host_memory_percent", "-c", "~:0"});
+  EXPECT_THAT(r.out, testing::MatchesRegex(
+                         "RESYNC-MON WARNING - host_memory_percent is [0-9.]+ % \\(outside -w "
+                         "@0:100\\) \\| 'host_memory_percent'=[0-9.]+%;@0:100;;0;100\n"));
+  r = run_cli(
+      {"check", "--state", state_, "--max-age", "1h", "-m", "host_memory_percent", "-c", "~:0"});
   EXPECT_EQ(r.code, 2);
   r = run_cli({"check", "--state", state_});
   EXPECT_EQ(r.code, 3);
@@ -174,11 +195,12 @@ TEST_F(ToolkitCliTest, CheckOnTheStateFile) {
 
 // Neither --url nor --state: two samples taken here, the rules judged on them.
 TEST_F(ToolkitCliTest, CheckSamplesLocallyWithoutASource) {
-  const test::RunResult r = run_cli({"--config", test::test_data_dir() + "/config/local.yaml", "check"});
+  const test::RunResult r =
+      run_cli({"--config", test::test_data_dir() + "/config/local.yaml", "check"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (5 rules, sample of "));
-  const test::RunResult m = run_cli({"--config", test::test_data_dir() + "/config/local.yaml", "check", "-m",
-                                     "process_rss_bytes", "-c", "1:"});
+  const test::RunResult m = run_cli({"--config", test::test_data_dir() + "/config/local.yaml",
+                                     "check", "-m", "process_rss_bytes", "-c", "1:"});
   EXPECT_EQ(m.code, 0) << m.out;
   EXPECT_THAT(m.out, testing::MatchesRegex("RESYNC-MON OK - process_rss_bytes is [0-9]+ B \\| "
                                            "'process_rss_bytes'=[0-9]+B;;1:\n"));
@@ -201,8 +223,10 @@ TEST_F(ToolkitCliTest, CheckFailuresAreUnknownOnStdout) {
 
 TEST_F(ToolkitCliTest, ServerWithAuthAndTheEnvironmentToken) {
   test::TempDir dir;
-  test::write_file(dir.file("resync.yaml"), "interval: 200ms\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
-                                                "\"\nserver: {auth: {user: ops, password: pw}}\ncollectors:\n  - plugin: system\n");
+  test::write_file(
+      dir.file("resync.yaml"),
+      "interval: 200ms\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
+          "\"\nserver: {auth: {user: ops, password: pw}}\ncollectors:\n  - plugin: system\n");
   test::ServeProcess serve(dir.file("resync.yaml"), dir.file("log"));
   ASSERT_FALSE(serve.url().empty());
   std::this_thread::sleep_for(800ms);
@@ -212,20 +236,25 @@ TEST_F(ToolkitCliTest, ServerWithAuthAndTheEnvironmentToken) {
   r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "csv"});
   EXPECT_EQ(r.code, 2) << "no password in the environment";
   EXPECT_EQ(r.err, "resync-mon: --user ops: set its password in RESYNC_MON_PASSWORD\n");
-  r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "csv"}, {{"RESYNC_MON_PASSWORD", "no"}});
+  r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "csv"},
+              {{"RESYNC_MON_PASSWORD", "no"}});
   EXPECT_EQ(r.code, 7);
-  r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "csv"}, {{"RESYNC_MON_PASSWORD", "pw"}});
+  r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "csv"},
+              {{"RESYNC_MON_PASSWORD", "pw"}});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, StartsWith("time,epoch,system_uptime,"));
   EXPECT_GE(count_lines(r.out), 3u);
   r = run_cli({"check", "--url", serve.url(), "--user", "ops"}, {{"RESYNC_MON_PASSWORD", "pw"}});
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert"));
-  r = run_cli({"history", "--url", serve.url(), "--user", "ops", "--format", "json", "--minutes", "9999"},
-              {{"RESYNC_MON_PASSWORD", "pw"}});
+  r = run_cli(
+      {"history", "--url", serve.url(), "--user", "ops", "--format", "json", "--minutes", "9999"},
+      {{"RESYNC_MON_PASSWORD", "pw"}});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, StartsWith("{\"timestamps\":[")) << "the server's own document, minutes clamped to its window";
-  r = run_cli({"current", "--url", serve.url(), "--user", "ops", "--json"}, {{"RESYNC_MON_PASSWORD", "pw"}});
+  EXPECT_THAT(r.out, StartsWith("{\"timestamps\":["))
+      << "the server's own document, minutes clamped to its window";
+  r = run_cli({"current", "--url", serve.url(), "--user", "ops", "--json"},
+              {{"RESYNC_MON_PASSWORD", "pw"}});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("\"version\":"));
 }

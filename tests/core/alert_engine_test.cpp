@@ -136,8 +136,10 @@ TEST(AlertEngineTest, SeverityChangeResolvesAndFiresANewEpisode) {
 
 TEST(AlertEngineTest, ForDurationDelaysFiring) {
   const SeriesLayout layout = api_layout();
-  std::vector<AlertRule> rules{
-      {"error_rate", {{Severity::kWarning, Comparison::kAbove, 5}}, std::nullopt, std::chrono::seconds{30}}};
+  std::vector<AlertRule> rules{{"error_rate",
+                                {{Severity::kWarning, Comparison::kAbove, 5}},
+                                std::nullopt,
+                                std::chrono::seconds{30}}};
   Feed feed(rules, layout);
   const auto pending = feed.push(0, {9, 0});
   ASSERT_EQ(pending.size(), 1u);
@@ -222,8 +224,10 @@ TEST(AlertEngineTest, GuardWithMinIncreaseFromConfig) {
   SeriesLayout layout;
   layout.add({"error_rate", "api", "api"});
   layout.add({"requests_total", "api", "api"});
-  std::vector<AlertRule> rules{
-      {"error_rate", {{Severity::kWarning, Comparison::kAbove, 5}}, AlertGuard{{"requests_total"}, 10}, {}}};
+  std::vector<AlertRule> rules{{"error_rate",
+                                {{Severity::kWarning, Comparison::kAbove, 5}},
+                                AlertGuard{{"requests_total"}, 10},
+                                {}}};
   Feed feed(rules, layout);
   EXPECT_TRUE(feed.push(1000, {50, 100}).empty());
   EXPECT_TRUE(feed.push(2000, {50, 105}).empty());
@@ -289,7 +293,8 @@ TEST(AlertEngineTest, ListenerSeesEveryFireAndResolve) {
   const SeriesLayout layout = api_layout();
   Feed feed(default_alert_rules(), layout);
   std::vector<std::pair<std::string, bool>> seen;
-  feed.engine.set_listener([&](const AlertEvent& e) { seen.emplace_back(e.alert.type, e.alert.active()); });
+  feed.engine.set_listener(
+      [&](const AlertEvent& e) { seen.emplace_back(e.alert.type, e.alert.active()); });
   feed.push(1000, {6, 0});
   feed.push(2000, {6, 0});
   feed.push(3000, {0, 0});

@@ -64,7 +64,8 @@ void run(const Case& c) {
   AlertEngine engine({c.rule}, layout);
   for (const Step& s : c.steps) {
     const double row[] = {s.v};
-    EXPECT_EQ(describe(engine.evaluate(s.t * 1000, row, nullptr)), s.expect) << "at t=" << s.t << "s, value " << s.v;
+    EXPECT_EQ(describe(engine.evaluate(s.t * 1000, row, nullptr)), s.expect)
+        << "at t=" << s.t << "s, value " << s.v;
   }
 }
 
@@ -72,10 +73,18 @@ const AlertCondition kAbove5{W, Comparison::kAbove, 5};
 
 TEST(AlertFieldsTest, For) {
   const AlertRule r = rule({kAbove5}, [](AlertRule& x) { x.for_duration = 30s; });
-  run({"pending, then firing once it held 30 s", r,
-       {{0, 9, "pending warning"}, {10, 9, ""}, {29, 9, ""}, {30, 9, "firing warning"}, {40, 1, "resolved"}}});
-  run({"a pending alert that clears never fires", r, {{0, 9, "pending warning"}, {10, 1, "resolved"}, {50, 1, ""}}});
-  run({"a missing value neither fires nor cancels a pending alert", r,
+  run({"pending, then firing once it held 30 s",
+       r,
+       {{0, 9, "pending warning"},
+        {10, 9, ""},
+        {29, 9, ""},
+        {30, 9, "firing warning"},
+        {40, 1, "resolved"}}});
+  run({"a pending alert that clears never fires",
+       r,
+       {{0, 9, "pending warning"}, {10, 1, "resolved"}, {50, 1, ""}}});
+  run({"a missing value neither fires nor cancels a pending alert",
+       r,
        {{0, 9, "pending warning"}, {10, kNaN, ""}, {30, kNaN, ""}, {35, 9, "firing warning"}}});
   run({"escalation waits its own `for`",
        rule({kAbove5, {C, Comparison::kAtLeast, 10}}, [](AlertRule& x) { x.for_duration = 10s; }),
@@ -88,13 +97,22 @@ TEST(AlertFieldsTest, For) {
 
 TEST(AlertFieldsTest, Clear) {
   const AlertRule r = rule({kAbove5}, [](AlertRule& x) { x.clear[0] = 3; });
-  run({"resolves at the clear level, not at the threshold", r,
-       {{0, 6, "firing warning"}, {1, 4.9, ""}, {2, 5.1, ""}, {3, 3.5, ""}, {4, 3, "resolved"}, {5, 4.9, ""}}});
+  run({"resolves at the clear level, not at the threshold",
+       r,
+       {{0, 6, "firing warning"},
+        {1, 4.9, ""},
+        {2, 5.1, ""},
+        {3, 3.5, ""},
+        {4, 3, "resolved"},
+        {5, 4.9, ""}}});
   run({"a downward rule clears upward",
        rule({{W, Comparison::kBelow, 80}}, [](AlertRule& x) { x.clear[0] = 85; }),
        {{0, 70, "firing warning"}, {1, 84, ""}, {2, 85, "resolved"}}});
   run({"per-severity clear levels step down through warning",
-       rule({kAbove5, {C, Comparison::kAtLeast, 10}}, [](AlertRule& x) { x.clear = {4.0, 8.0}; }),
+       rule({kAbove5, {C, Comparison::kAtLeast, 10}},
+            [](AlertRule& x) {
+              x.clear = {4.0, 8.0};
+            }),
        {{0, 12, "firing critical"},
         {1, 9, ""},
         {2, 8, "resolved, firing warning"},
@@ -102,33 +120,56 @@ TEST(AlertFieldsTest, Clear) {
         {4, 4, "resolved"}}});
   // The README screenshot's complaint: a value wandering around the threshold.
   std::vector<Step> wandering;
-  for (int i = 0; i < 40; ++i) wandering.push_back({i, i % 2 ? 4.9 : 5.1, i == 0 ? "firing warning" : ""});
+  for (int i = 0; i < 40; ++i)
+    wandering.push_back({i, i % 2 ? 4.9 : 5.1, i == 0 ? "firing warning" : ""});
   run({"a value wandering around the threshold is one alert", r, wandering});
 }
 
 TEST(AlertFieldsTest, KeepFiringFor) {
   const AlertRule r = rule({kAbove5}, [](AlertRule& x) { x.keep_firing_for = 20s; });
-  run({"stays firing after it clears, and a return restarts the wait", r,
-       {{0, 9, "firing warning"}, {10, 1, ""}, {20, 9, ""}, {30, 1, ""}, {49, 1, ""}, {50, 1, "resolved"}}});
-  run({"missing values do not stop the wait", r,
+  run({"stays firing after it clears, and a return restarts the wait",
+       r,
+       {{0, 9, "firing warning"},
+        {10, 1, ""},
+        {20, 9, ""},
+        {30, 1, ""},
+        {49, 1, ""},
+        {50, 1, "resolved"}}});
+  run({"missing values do not stop the wait",
+       r,
        {{0, 9, "firing warning"}, {10, 1, ""}, {20, kNaN, ""}, {30, 1, "resolved"}}});
 }
 
 TEST(AlertFieldsTest, AbsentFor) {
   const AlertRule r = rule({kAbove5}, [](AlertRule& x) { x.absent_for = 30s; });
-  run({"no value for 30 s fires; a value resolves it", r,
-       {{0, 1, ""}, {10, kNaN, ""}, {30, kNaN, ""}, {40, kNaN, "firing warning"}, {50, kNaN, ""}, {60, 1, "resolved"}}});
-  run({"the returning value may fire at once", r,
+  run({"no value for 30 s fires; a value resolves it",
+       r,
+       {{0, 1, ""},
+        {10, kNaN, ""},
+        {30, kNaN, ""},
+        {40, kNaN, "firing warning"},
+        {50, kNaN, ""},
+        {60, 1, "resolved"}}});
+  run({"the returning value may fire at once",
+       r,
        {{0, kNaN, ""}, {30, kNaN, "firing warning"}, {35, 9, "resolved, firing warning"}}});
-  run({"a threshold alert stays as it is while data is missing", r,
-       {{0, 9, "firing warning"}, {10, kNaN, ""}, {100, kNaN, ""}, {110, 9, ""}, {120, 1, "resolved"}}});
-  run({"absent replaces a pending alert", rule({kAbove5}, [](AlertRule& x) {
-         x.absent_for = 20s;
-         x.for_duration = 1min;
-         x.absent_severity = C;
-       }),
+  run({"a threshold alert stays as it is while data is missing",
+       r,
+       {{0, 9, "firing warning"},
+        {10, kNaN, ""},
+        {100, kNaN, ""},
+        {110, 9, ""},
+        {120, 1, "resolved"}}});
+  run({"absent replaces a pending alert",
+       rule({kAbove5},
+            [](AlertRule& x) {
+              x.absent_for = 20s;
+              x.for_duration = 1min;
+              x.absent_severity = C;
+            }),
        {{0, 9, "pending warning"}, {10, kNaN, ""}, {30, kNaN, "resolved, firing critical"}}});
-  run({"a rule of absent_for alone", rule({}, [](AlertRule& x) { x.absent_for = 10s; }),
+  run({"a rule of absent_for alone",
+       rule({}, [](AlertRule& x) { x.absent_for = 10s; }),
        {{0, 1, ""}, {5, kNaN, ""}, {15, kNaN, "firing warning"}, {20, 7, "resolved"}}});
 }
 
@@ -137,7 +178,8 @@ TEST(AlertFieldsTest, NaNInsideAnEpisodeKeepsItActive) {
   // between zeros. The outage is one alert, resolved once when the engine answers again.
   const AlertRule r = rule({{C, Comparison::kEquals, 0}});
   std::vector<Step> outage = {{0, 1, ""}, {5, 0, "firing critical"}};
-  const double during[] = {kNaN, 0, kNaN, kNaN, 0, kNaN, 0, 0, kNaN, 0, kNaN, kNaN, kNaN, 0, kNaN, 0};
+  const double during[] = {kNaN, 0, kNaN, kNaN, 0,    kNaN, 0,    0,
+                           kNaN, 0, kNaN, kNaN, kNaN, 0,    kNaN, 0};
   int64_t t = 10;
   for (double v : during) outage.push_back({t += 5, v, ""});
   outage.push_back({t += 5, 1, "resolved"});
@@ -174,44 +216,59 @@ TEST(AlertFieldsTest, Flapping) {
     x.flapping = FlapDetection{};
     x.clear[0] = 3;
   });
-  for (int t = 0; t < 30; ++t) banded.push_back({t, t % 2 ? 4.9 : 5.1, t == 0 ? "firing warning" : ""});
+  for (int t = 0; t < 30; ++t)
+    banded.push_back({t, t % 2 ? 4.9 : 5.1, t == 0 ? "firing warning" : ""});
   run({"with a clear level a wandering value does not flap", hysteresis, banded});
 
   // Two changes weigh 12.4 %, three 18.4 %.
-  run({"custom thresholds", rule({kAbove5}, [](AlertRule& x) { x.flapping = FlapDetection{13, 5}; }),
+  run({"custom thresholds",
+       rule({kAbove5},
+            [](AlertRule& x) {
+              x.flapping = FlapDetection{13, 5};
+            }),
        {{0, 1, ""}, {1, 9, "firing warning"}, {2, 1, "resolved"}, {3, 9, "flapping warning"}}});
 }
 
 TEST(AlertFieldsTest, Combinations) {
-  run({"for + keep_firing_for + clear", rule({kAbove5}, [](AlertRule& x) {
-         x.for_duration = 10s;
-         x.keep_firing_for = 10s;
-         x.clear[0] = 3;
-       }),
+  run({"for + keep_firing_for + clear",
+       rule({kAbove5},
+            [](AlertRule& x) {
+              x.for_duration = 10s;
+              x.keep_firing_for = 10s;
+              x.clear[0] = 3;
+            }),
        {{0, 6, "pending warning"},
         {5, 4, ""},  // inside the clear band: still pending
         {10, 6, "firing warning"},
         {15, 2, ""},  // cleared: kept for 10 s
         {20, kNaN, ""},
         {25, 2, "resolved"}}});
-  run({"for + absent_for", rule({kAbove5}, [](AlertRule& x) {
-         x.for_duration = 10s;
-         x.absent_for = 10s;
-       }),
-       {{0, kNaN, ""}, {10, kNaN, "firing warning"}, {15, 9, "resolved, pending warning"}, {25, 9, "firing warning"}}});
-  run({"flapping + for: pending changes count too", rule({kAbove5}, [](AlertRule& x) {
-         x.for_duration = 1min;
-         x.flapping = FlapDetection{13, 5};
-       }),
+  run({"for + absent_for",
+       rule({kAbove5},
+            [](AlertRule& x) {
+              x.for_duration = 10s;
+              x.absent_for = 10s;
+            }),
+       {{0, kNaN, ""},
+        {10, kNaN, "firing warning"},
+        {15, 9, "resolved, pending warning"},
+        {25, 9, "firing warning"}}});
+  run({"flapping + for: pending changes count too",
+       rule({kAbove5},
+            [](AlertRule& x) {
+              x.for_duration = 1min;
+              x.flapping = FlapDetection{13, 5};
+            }),
        {{0, 1, ""}, {1, 9, "pending warning"}, {2, 1, "resolved"}, {3, 9, "flapping warning"}}});
 }
 
 TEST(AlertFieldsTest, EventsCarryRuleInstanceValueLevelAndTimes) {
   const SeriesLayout layout = one_series();
-  AlertEngine engine({rule({kAbove5}, [](AlertRule& x) {
-                       x.name = "x_high";
-                       x.for_duration = 10s;
-                     })},
+  AlertEngine engine({rule({kAbove5},
+                           [](AlertRule& x) {
+                             x.name = "x_high";
+                             x.for_duration = 10s;
+                           })},
                      layout);
   std::vector<AlertEvent> seen;
   engine.set_listener([&](const AlertEvent& e) { seen.push_back(e); });
@@ -256,10 +313,11 @@ TEST(AlertFieldsTest, RuleOnOneInstance) {
 
 TEST(AlertFieldsTest, AbsentAndFlappingMessages) {
   const SeriesLayout layout = one_series();
-  AlertEngine engine({rule({kAbove5}, [](AlertRule& x) {
-                       x.absent_for = 1min;
-                       x.flapping = FlapDetection{12, 5};
-                     })},
+  AlertEngine engine({rule({kAbove5},
+                           [](AlertRule& x) {
+                             x.absent_for = 1min;
+                             x.flapping = FlapDetection{12, 5};
+                           })},
                      layout);
   const double missing[] = {kNaN};
   engine.evaluate(0, missing, nullptr);

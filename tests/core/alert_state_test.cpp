@@ -24,7 +24,8 @@ std::vector<AlertRule> rules() {
   AlertRule high;
   high.metric = "x";
   high.name = "x_high";
-  high.conditions = {{Severity::kWarning, Comparison::kAbove, 5}, {Severity::kCritical, Comparison::kAbove, 50}};
+  high.conditions = {{Severity::kWarning, Comparison::kAbove, 5},
+                     {Severity::kCritical, Comparison::kAbove, 50}};
   high.for_duration = 10s;
   high.keep_firing_for = 30s;
   AlertRule flappy;

@@ -23,7 +23,9 @@ std::string yaml_error(const std::string& text) {
   return "";
 }
 
-std::string rule_error(const std::string& rule) { return yaml_error("alerts:\n  - " + rule + "\n"); }
+std::string rule_error(const std::string& rule) {
+  return yaml_error("alerts:\n  - " + rule + "\n");
+}
 
 TEST(ConfigAlertsTest, EveryRuleField) {
   const Config c = parse_config(R"(alerts:
@@ -86,14 +88,17 @@ TEST(ConfigAlertsTest, RuleFieldErrorsNameFileLineAndKey) {
             "test.yaml:2: alerts[0].clear.warning: must be above the warning threshold 80, got 70");
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, clear: {critical: 3}}"),
             "test.yaml:2: alerts[0].clear.critical: the rule has no critical threshold");
-  EXPECT_EQ(rule_error("{metric: x, equals: {critical: 0}, clear: 1}"),
-            "test.yaml:2: alerts[0].clear: not allowed with equals; a value is either equal or not");
+  EXPECT_EQ(
+      rule_error("{metric: x, equals: {critical: 0}, clear: 1}"),
+      "test.yaml:2: alerts[0].clear: not allowed with equals; a value is either equal or not");
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, below: {critical: 1}, clear: 3}"),
-            "test.yaml:2: alerts[0].clear: the rule has thresholds in both directions, so a clear level is ambiguous");
+            "test.yaml:2: alerts[0].clear: the rule has thresholds in both directions, so a clear "
+            "level is ambiguous");
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, clear: soon}"),
             "test.yaml:2: alerts[0].clear: expected a number, got \"soon\"");
-  EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, keep_firing_for: later}"),
-            "test.yaml:2: alerts[0].keep_firing_for: expected a duration like \"5s\", got \"later\"");
+  EXPECT_EQ(
+      rule_error("{metric: x, above: {warning: 5}, keep_firing_for: later}"),
+      "test.yaml:2: alerts[0].keep_firing_for: expected a duration like \"5s\", got \"later\"");
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, absent_for: 0s}"),
             "test.yaml:2: alerts[0].absent_for: expected a duration like \"5s\", got \"0s\"");
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, absent_severity: critical}"),
@@ -103,7 +108,8 @@ TEST(ConfigAlertsTest, RuleFieldErrorsNameFileLineAndKey) {
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, flapping: often}"),
             "test.yaml:2: alerts[0].flapping: expected true or {high: 30, low: 20}, got \"often\"");
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, flapping: {high: 20, low: 30}}"),
-            "test.yaml:2: alerts[0].flapping: expected 0 < low < high <= 100 (percent of state changes), got low 30, "
+            "test.yaml:2: alerts[0].flapping: expected 0 < low < high <= 100 (percent of state "
+            "changes), got low 30, "
             "high 20");
   EXPECT_EQ(rule_error("{metric: x, above: {warning: 5}, flapping: {high: 50, lo: 3}}"),
             "test.yaml:2: alerts[0].flapping.lo: unknown key; expected one of high, low");
@@ -111,13 +117,17 @@ TEST(ConfigAlertsTest, RuleFieldErrorsNameFileLineAndKey) {
             "test.yaml:2: alerts[0].flapping: needs a threshold whose state can change");
   EXPECT_EQ(rule_error("{metric: x, instance: \"a b\", above: {warning: 5}}"),
             "test.yaml:2: alerts[0].instance: expected a collector instance name, got \"a b\"");
-  EXPECT_EQ(rule_error("{metric: x, name: \"9lives\", above: {warning: 5}}"),
-            "test.yaml:2: alerts[0].name: expected letters, digits and '_' (not first), got \"9lives\"");
+  EXPECT_EQ(
+      rule_error("{metric: x, name: \"9lives\", above: {warning: 5}}"),
+      "test.yaml:2: alerts[0].name: expected letters, digits and '_' (not first), got \"9lives\"");
   EXPECT_EQ(rule_error("{metric: x}"),
-            "test.yaml:2: alerts[0]: no threshold; add above, at_least, below, at_most or equals with warning and/or "
+            "test.yaml:2: alerts[0]: no threshold; add above, at_least, below, at_most or equals "
+            "with warning and/or "
             "critical, or absent_for");
-  EXPECT_THAT(rule_error("{metric: x, above: {warning: 5}, forr: 1m}"),
-              testing::StartsWith("test.yaml:2: alerts[0].forr: unknown key; expected one of metric, instance, name"));
+  EXPECT_THAT(
+      rule_error("{metric: x, above: {warning: 5}, forr: 1m}"),
+      testing::StartsWith(
+          "test.yaml:2: alerts[0].forr: unknown key; expected one of metric, instance, name"));
 }
 
 TEST(ConfigAlertsTest, Notifiers) {
@@ -171,27 +181,36 @@ TEST(ConfigAlertsTest, Notifiers) {
 
 TEST(ConfigAlertsTest, NotifierErrorsNameFileLineAndKey) {
   EXPECT_EQ(yaml_error("notify:\n  alertmanager: {timeout: 1s}\n"),
-            "test.yaml:2: notify.alertmanager.url: missing; give Alertmanager's address like \"http://127.0.0.1:9093\"");
-  EXPECT_EQ(yaml_error("notify:\n  webhook:\n    - url: \"ftp://x/\"\n"),
-            "test.yaml:3: notify.webhook[0].url: expected an http:// or https:// URL, got \"ftp://x/\"");
+            "test.yaml:2: notify.alertmanager.url: missing; give Alertmanager's address like "
+            "\"http://127.0.0.1:9093\"");
+  EXPECT_EQ(
+      yaml_error("notify:\n  webhook:\n    - url: \"ftp://x/\"\n"),
+      "test.yaml:3: notify.webhook[0].url: expected an http:// or https:// URL, got \"ftp://x/\"");
   EXPECT_EQ(yaml_error("notify:\n  webhook: {url: \"http://x/\", resend: 1m}\n"),
-            "test.yaml:2: notify.webhook.resend: unknown key; expected one of url, name, headers, timeout, retries, "
+            "test.yaml:2: notify.webhook.resend: unknown key; expected one of url, name, headers, "
+            "timeout, retries, "
             "backoff, max_backoff, queue, ca_file, insecure");
-  EXPECT_EQ(yaml_error("notify:\n  alertmanager: {url: \"http://x/\", resend: 20m}\n"),
-            "test.yaml:2: notify.alertmanager.resend: expected a duration from 1s to 15m, got \"20m\"");
-  EXPECT_EQ(yaml_error("notify:\n  webhook: {url: \"http://x/\", queue: 0}\n"),
-            "test.yaml:2: notify.webhook.queue: expected a whole number from 1 to 100000, got \"0\"");
+  EXPECT_EQ(
+      yaml_error("notify:\n  alertmanager: {url: \"http://x/\", resend: 20m}\n"),
+      "test.yaml:2: notify.alertmanager.resend: expected a duration from 1s to 15m, got \"20m\"");
+  EXPECT_EQ(
+      yaml_error("notify:\n  webhook: {url: \"http://x/\", queue: 0}\n"),
+      "test.yaml:2: notify.webhook.queue: expected a whole number from 1 to 100000, got \"0\"");
   EXPECT_EQ(yaml_error("notify:\n  webhook: {url: \"http://x/\", backoff: 2s, max_backoff: 1s}\n"),
             "test.yaml:2: notify.webhook.max_backoff: must not be shorter than backoff (2s)");
   EXPECT_EQ(yaml_error("notify:\n  webhook: {url: \"http://x/\", headers: {\"Bad Name\": 1}}\n"),
             "test.yaml:2: notify.webhook.headers.Bad Name: not a valid HTTP header name");
-  EXPECT_EQ(yaml_error("notify:\n  webhook:\n    - {url: \"http://x/\", name: a}\n    - {url: \"http://y/\", name: a}\n"),
-            "test.yaml:4: notify.webhook[1].name: notifier name \"a\" is already used by notify.webhook[0]");
+  EXPECT_EQ(yaml_error("notify:\n  webhook:\n    - {url: \"http://x/\", name: a}\n    - {url: "
+                       "\"http://y/\", name: a}\n"),
+            "test.yaml:4: notify.webhook[1].name: notifier name \"a\" is already used by "
+            "notify.webhook[0]");
   EXPECT_EQ(yaml_error("notify:\n  slack: {url: \"http://x/\"}\n"),
-            "test.yaml:2: notify.slack: unknown key; expected one of dashboard_url, alertmanager, webhook");
+            "test.yaml:2: notify.slack: unknown key; expected one of dashboard_url, alertmanager, "
+            "webhook");
   // The password of a URL never appears in an error.
-  EXPECT_EQ(yaml_error("notify:\n  webhook: {url: \"gopher://me:pa55@x/\"}\n"),
-            "test.yaml:2: notify.webhook.url: expected an http:// or https:// URL, got \"gopher://x/\"");
+  EXPECT_EQ(
+      yaml_error("notify:\n  webhook: {url: \"gopher://me:pa55@x/\"}\n"),
+      "test.yaml:2: notify.webhook.url: expected an http:// or https:// URL, got \"gopher://x/\"");
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ TEST(ConfigLimitsTest, AliasBombIsRefusedBeforeExpansion) {
   ASSERT_LT(bomb.size(), 400u);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(error_of(bomb),
-            "test.yaml:5: e: the file holds more than 100000 values (aliases count once per use); refusing to "
+            "test.yaml:5: e: the file holds more than 100000 values (aliases count once per use); "
+            "refusing to "
             "expand it");
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{1});
 }
@@ -60,7 +61,8 @@ TEST(ConfigLimitsTest, AliasOfLargeScalarsIsBoundedByBytes) {
 
 TEST(ConfigLimitsTest, OrdinaryAliasesStillWork) {
   const Config c = parse_config(
-      "interval: &i 10s\nwindow: *i\nalerts:\n  - &r {metric: error_rate, above: {warning: 5}}\n  - *r\n",
+      "interval: &i 10s\nwindow: *i\nalerts:\n  - &r {metric: error_rate, above: {warning: 5}}\n  "
+      "- *r\n",
       ConfigFormat::kYaml, "t.yaml");
   EXPECT_EQ(c.window, std::chrono::seconds{10});
   ASSERT_EQ(c.alerts.size(), 2u);
@@ -89,7 +91,8 @@ TEST(ConfigLimitsTest, DeepNestingIsRefusedWithoutRecursion) {
   EXPECT_THAT(error_of(toml + "\n", ConfigFormat::kToml), StartsWith("test.toml:1"));
   std::string dotted = "x";
   for (int i = 0; i < 100; ++i) dotted += ".k";
-  EXPECT_THAT(error_of(dotted + " = 1\n", ConfigFormat::kToml), HasSubstr("nested more than 64 levels deep"));
+  EXPECT_THAT(error_of(dotted + " = 1\n", ConfigFormat::kToml),
+              HasSubstr("nested more than 64 levels deep"));
 }
 
 TEST(ConfigLimitsTest, TooManyNodes) {
@@ -102,15 +105,18 @@ TEST(ConfigLimitsTest, HugeValuesAreErrorsNotCrashes) {
   // About 100 KB used to overflow the stack in std::regex (SIGSEGV) while checking a name, a
   // number or an environment variable name.
   const std::string big(100000, '1');
-  EXPECT_EQ(error_of("interval: " + big + "\n"), "test.yaml:1: interval: value of 100000 bytes; at most 65536 are allowed");
+  EXPECT_EQ(error_of("interval: " + big + "\n"),
+            "test.yaml:1: interval: value of 100000 bytes; at most 65536 are allowed");
   EXPECT_EQ(error_of("state_file = \"" + big + "\"\n", ConfigFormat::kToml),
             "test.toml:1: state_file: value of 100000 bytes; at most 65536 are allowed");
   // Just under the limit, each hand-written scanner sees the whole value.
   const std::string near(60000, 'a');
-  EXPECT_THAT(error_of("interval: " + std::string(60000, '1') + "\n"), HasSubstr("interval: expected a duration"));
+  EXPECT_THAT(error_of("interval: " + std::string(60000, '1') + "\n"),
+              HasSubstr("interval: expected a duration"));
   EXPECT_THAT(error_of("collectors:\n  - {plugin: system, name: " + near + "!}\n"),
               HasSubstr("collectors[0].name: expected letters"));
-  EXPECT_THAT(error_of("collectors:\n  - {plugin: " + near + "!}\n"), HasSubstr("collectors[0].plugin: expected a plugin"));
+  EXPECT_THAT(error_of("collectors:\n  - {plugin: " + near + "!}\n"),
+              HasSubstr("collectors[0].plugin: expected a plugin"));
   EXPECT_THAT(error_of("state_file: \"${" + std::string(60000, 'A') + "}\"\n"),
               HasSubstr("state_file: environment variable AAAA"));
   EXPECT_THAT(error_of("state_file: \"${" + std::string(60000, '-') + "}\"\n"),
@@ -133,14 +139,17 @@ TEST(ConfigLimitsTest, FileSizeIsBounded) {
     load_config(dir.file("big.yaml"));
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), dir.file("big.yaml") + ": file of 1048577 bytes; at most 1048576 are allowed");
+    EXPECT_EQ(std::string(e.what()),
+              dir.file("big.yaml") + ": file of 1048577 bytes; at most 1048576 are allowed");
   }
 }
 
 TEST(ConfigLimitsTest, CollectorAndRuleCounts) {
   std::string collectors = "collectors:\n";
-  for (int i = 0; i < 257; ++i) collectors += "  - {plugin: system, name: s" + std::to_string(i) + "}\n";
-  EXPECT_EQ(error_of(collectors), "test.yaml:2: collectors: 257 collectors; at most 256 are allowed");
+  for (int i = 0; i < 257; ++i)
+    collectors += "  - {plugin: system, name: s" + std::to_string(i) + "}\n";
+  EXPECT_EQ(error_of(collectors),
+            "test.yaml:2: collectors: 257 collectors; at most 256 are allowed");
   std::string rules = "alerts:\n";
   for (int i = 0; i < 1001; ++i) rules += "  - {metric: error_rate, above: {warning: 1}}\n";
   EXPECT_EQ(error_of(rules), "test.yaml:2: alerts: 1001 rules; at most 1000 are allowed");
@@ -149,16 +158,22 @@ TEST(ConfigLimitsTest, CollectorAndRuleCounts) {
 TEST(ConfigLimitsTest, EmptyAuthSecretIsAnError) {
   unsetenv("RESYNC_TEST_UNSET_TOKEN");
   const std::string empty =
-      ": is empty; an empty secret would turn authentication off (check the environment variable it names, or "
+      ": is empty; an empty secret would turn authentication off (check the environment variable "
+      "it names, or "
       "remove server.auth to serve without authentication)";
   EXPECT_EQ(error_of("server:\n  auth: {token: \"${RESYNC_TEST_UNSET_TOKEN:-}\"}\n"),
             "test.yaml:2: server.auth.token" + empty);
-  EXPECT_EQ(error_of("server:\n  auth:\n    token: \"\"\n"), "test.yaml:3: server.auth.token" + empty);
-  EXPECT_EQ(error_of("server:\n  auth: {user: \"\", password: x}\n"), "test.yaml:2: server.auth.user" + empty);
-  EXPECT_EQ(error_of("server:\n  auth: {user: u, password: \"\"}\n"), "test.yaml:2: server.auth.password" + empty);
-  EXPECT_EQ(error_of("[server.auth]\ntoken = \"\"\n", ConfigFormat::kToml), "test.toml:2: server.auth.token" + empty);
+  EXPECT_EQ(error_of("server:\n  auth:\n    token: \"\"\n"),
+            "test.yaml:3: server.auth.token" + empty);
+  EXPECT_EQ(error_of("server:\n  auth: {user: \"\", password: x}\n"),
+            "test.yaml:2: server.auth.user" + empty);
+  EXPECT_EQ(error_of("server:\n  auth: {user: u, password: \"\"}\n"),
+            "test.yaml:2: server.auth.password" + empty);
+  EXPECT_EQ(error_of("[server.auth]\ntoken = \"\"\n", ConfigFormat::kToml),
+            "test.toml:2: server.auth.token" + empty);
   EXPECT_EQ(error_of("server:\n  auth: {}\n"),
-            "test.yaml:2: server.auth: set token, or user and password; to serve without authentication, remove "
+            "test.yaml:2: server.auth: set token, or user and password; to serve without "
+            "authentication, remove "
             "server.auth");
   EXPECT_EQ(error_of("server:\n  auth: {token: t}\n"), "");
 }

@@ -79,7 +79,8 @@ TEST_F(ConfigTest, YamlAndTomlGiveTheSameConfig) {
     EXPECT_EQ(c->state_file, "/var/lib/resync-mon/state");
     EXPECT_EQ(c->server.bind, "0.0.0.0:9100");
     EXPECT_EQ(c->server.auth_token, "t0k3n-value");
-    EXPECT_THAT(c->server.allowed_origins, ElementsAre("https://ops.example", "https://noc.example"));
+    EXPECT_THAT(c->server.allowed_origins,
+                ElementsAre("https://ops.example", "https://noc.example"));
     EXPECT_EQ(c->server.max_ws_clients, 64u);
     EXPECT_EQ(c->server.threads, 8u);
     EXPECT_THAT(c->secrets, ElementsAre("s3cret-pw", "t0k3n-value"));
@@ -93,12 +94,14 @@ TEST_F(ConfigTest, YamlAndTomlGiveTheSameConfig) {
     EXPECT_EQ(c->collectors[1].name, "redis");
     EXPECT_EQ(c->collectors[1].timeout, 500ms);
     EXPECT_EQ(c->collectors[1].key_path, "collectors[1]");
-    EXPECT_EQ(canonical_json(c->collectors[0].options_json),
-              R"({"interval_ms":2000,"name":"system","proc_root":"/proc","timeout_ms":2000,"window_ms":3600000})");
-    EXPECT_EQ(canonical_json(c->collectors[1].options_json),
-              R"({"address":"127.0.0.1:6379","databases":[0,1],"interval_ms":2000,)"
-              R"("labels":{"env":"prod","region":"eu-west"},"name":"redis","password":"s3cret-pw",)"
-              R"("port_text":"6379","ratio":0.5,"source":"redis","timeout_ms":500,"verify":true,"window_ms":3600000})");
+    EXPECT_EQ(
+        canonical_json(c->collectors[0].options_json),
+        R"({"interval_ms":2000,"name":"system","proc_root":"/proc","timeout_ms":2000,"window_ms":3600000})");
+    EXPECT_EQ(
+        canonical_json(c->collectors[1].options_json),
+        R"({"address":"127.0.0.1:6379","databases":[0,1],"interval_ms":2000,)"
+        R"("labels":{"env":"prod","region":"eu-west"},"name":"redis","password":"s3cret-pw",)"
+        R"("port_text":"6379","ratio":0.5,"source":"redis","timeout_ms":500,"verify":true,"window_ms":3600000})");
 
     ASSERT_EQ(c->alerts.size(), 3u);
     EXPECT_EQ(c->alerts[0].metric, "error_rate");
@@ -128,7 +131,8 @@ TEST_F(ConfigTest, EnvironmentSubstitution) {
   const Config c = parse_config(
       "collectors:\n"
       "  - plugin: cache\n"
-      "    url: \"https://${RESYNC_TEST_REGION}.example/${RESYNC_TEST_UNSET:-x}/${RESYNC_TEST_UNSET:-}\"\n",
+      "    url: "
+      "\"https://${RESYNC_TEST_REGION}.example/${RESYNC_TEST_UNSET:-x}/${RESYNC_TEST_UNSET:-}\"\n",
       ConfigFormat::kYaml, "test.yaml");
   EXPECT_EQ(
       canonical_json(c.collectors[0].options_json),
@@ -150,21 +154,25 @@ TEST_F(ConfigTest, UnsetEnvironmentVariableIsAnError) {
 
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(yaml_error("interval: 5s\nwindw: 2h\n"),
-            "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, state_file, server, "
+            "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
+            "state_file, server, "
             "collectors, alerts, notify");
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
-            "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, state_file, server, "
+            "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
+            "state_file, server, "
             "collectors, alerts, notify");
-  EXPECT_EQ(
-      yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
-      "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, max_ws_clients, threads");
+  EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
+            "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
+            "max_ws_clients, threads");
   EXPECT_EQ(yaml_error("alerts:\n  - metric: error_rate\n    above: {warning: 5, severe: 10}\n"),
             "test.yaml:3: alerts[0].above.severe: unknown key; expected one of warning, critical");
 }
 
 TEST_F(ConfigTest, BadDurationNamesFileLineAndKey) {
-  EXPECT_EQ(yaml_error("interval: often\n"), "test.yaml:1: interval: expected a duration like \"5s\", got \"often\"");
-  EXPECT_EQ(toml_error("interval = \"5\"\n"), "test.toml:1: interval: expected a duration like \"5s\", got \"5\"");
+  EXPECT_EQ(yaml_error("interval: often\n"),
+            "test.yaml:1: interval: expected a duration like \"5s\", got \"often\"");
+  EXPECT_EQ(toml_error("interval = \"5\"\n"),
+            "test.toml:1: interval: expected a duration like \"5s\", got \"5\"");
   EXPECT_EQ(yaml_error("interval: 5s\ncollectors:\n  - plugin: system\n    timeout: soon\n"),
             "test.yaml:4: collectors[0].timeout: expected a duration like \"5s\", got \"soon\"");
   EXPECT_EQ(yaml_error("alerts:\n  - metric: error_rate\n    above: {warning: 5}\n    for: .s\n"),
@@ -173,61 +181,78 @@ TEST_F(ConfigTest, BadDurationNamesFileLineAndKey) {
 
 TEST_F(ConfigTest, DuplicateInstanceNames) {
   EXPECT_EQ(yaml_error("collectors:\n  - plugin: system\n  - plugin: system\n"),
-            "test.yaml:3: collectors[1].name: collector name \"system\" is already used by collectors[0]; give each "
+            "test.yaml:3: collectors[1].name: collector name \"system\" is already used by "
+            "collectors[0]; give each "
             "instance a distinct name");
-  EXPECT_EQ(yaml_error("collectors:\n  - {plugin: cache, name: redis}\n  - {plugin: tws, name: redis}\n"),
-            "test.yaml:3: collectors[1].name: collector name \"redis\" is already used by collectors[0]; give each "
-            "instance a distinct name");
-  EXPECT_EQ(yaml_error("collectors:\n  - {plugin: cache, name: \"red is\"}\n"),
-            "test.yaml:2: collectors[0].name: expected letters, digits, '_', '.' or '-', got \"red is\"");
+  EXPECT_EQ(
+      yaml_error("collectors:\n  - {plugin: cache, name: redis}\n  - {plugin: tws, name: redis}\n"),
+      "test.yaml:3: collectors[1].name: collector name \"redis\" is already used by collectors[0]; "
+      "give each "
+      "instance a distinct name");
+  EXPECT_EQ(
+      yaml_error("collectors:\n  - {plugin: cache, name: \"red is\"}\n"),
+      "test.yaml:2: collectors[0].name: expected letters, digits, '_', '.' or '-', got \"red is\"");
 }
 
 TEST_F(ConfigTest, TimeoutLongerThanTheInterval) {
   EXPECT_EQ(yaml_error("interval: 1s\ncollectors:\n  - {plugin: system, timeout: 2s}\n"),
             "test.yaml:3: collectors[0].timeout: 2s must not exceed the interval (1s)");
   // Without a timeout the deadline is min(2 s, interval).
-  const Config c = parse_config("interval: 500ms\ncollectors:\n  - plugin: system\n", ConfigFormat::kYaml, "t");
+  const Config c =
+      parse_config("interval: 500ms\ncollectors:\n  - plugin: system\n", ConfigFormat::kYaml, "t");
   EXPECT_EQ(c.collectors[0].timeout, 500ms);
 }
 
 TEST_F(ConfigTest, OtherValueErrors) {
   EXPECT_EQ(yaml_error("interval: 5ms\n"), "test.yaml:1: interval: must be at least 10ms");
-  EXPECT_EQ(yaml_error("interval: 5s\nwindow: 1s\n"), "test.yaml:2: window: must be at least one interval (5s)");
+  EXPECT_EQ(yaml_error("interval: 5s\nwindow: 1s\n"),
+            "test.yaml:2: window: must be at least one interval (5s)");
   EXPECT_EQ(yaml_error("interval: 10ms\nwindow: 1d\n"),
             "test.yaml:2: window: 1d at 10ms is 8640000 samples; at most 1000000 are allowed");
   EXPECT_EQ(yaml_error("server:\n  bind: localhost\n"),
-            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"localhost\" (no port)");
-  EXPECT_EQ(yaml_error("server:\n  bind: \"::1:8000\"\n"),
-            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"::1:8000\" "
-            "(write an IPv6 address in brackets, like [::1]:PORT)");
-  EXPECT_EQ(parse_config("server:\n  bind: \"[::1]:0\"\n", ConfigFormat::kYaml, "test.yaml").server.bind, "[::1]:0");
+            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got "
+            "\"localhost\" (no port)");
+  EXPECT_EQ(
+      yaml_error("server:\n  bind: \"::1:8000\"\n"),
+      "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"::1:8000\" "
+      "(write an IPv6 address in brackets, like [::1]:PORT)");
+  EXPECT_EQ(
+      parse_config("server:\n  bind: \"[::1]:0\"\n", ConfigFormat::kYaml, "test.yaml").server.bind,
+      "[::1]:0");
   EXPECT_EQ(yaml_error("collectors:\n  - name: x\n"),
             "test.yaml:2: collectors[0].plugin: missing; every collector names its plugin");
-  EXPECT_EQ(yaml_error("collectors: system\n"), "test.yaml:1: collectors: expected a list of collectors");
+  EXPECT_EQ(yaml_error("collectors: system\n"),
+            "test.yaml:1: collectors: expected a list of collectors");
   EXPECT_EQ(yaml_error("alerts:\n  - metric: error_rate\n    above: {warning: lots}\n"),
             "test.yaml:3: alerts[0].above.warning: expected a number, got \"lots\"");
-  EXPECT_EQ(yaml_error("server:\n  max_ws_clients: 1.5\n"),
-            "test.yaml:2: server.max_ws_clients: expected a whole number from 0 to 100000, got \"1.5\"");
+  EXPECT_EQ(
+      yaml_error("server:\n  max_ws_clients: 1.5\n"),
+      "test.yaml:2: server.max_ws_clients: expected a whole number from 0 to 100000, got \"1.5\"");
   EXPECT_EQ(yaml_error("interval: 5s\ninterval: 6s\n"), "test.yaml:2: interval: duplicate key");
   EXPECT_EQ(yaml_error("collectors:\n  - plugin: ../../tmp/evil\n"),
-            "test.yaml:2: collectors[0].plugin: expected a plugin name like \"my_plugin\" ([a-z0-9_]+), got \"../../tmp/evil\"");
+            "test.yaml:2: collectors[0].plugin: expected a plugin name like \"my_plugin\" "
+            "([a-z0-9_]+), got \"../../tmp/evil\"");
 }
 
 TEST_F(ConfigTest, WrongShapesNameTheKey) {
   EXPECT_EQ(yaml_error("just text\n"), "test.yaml:1: (top level): expected a mapping of keys");
   EXPECT_EQ(yaml_error("server: [1, 2]\n"), "test.yaml:1: server: expected a mapping of keys");
-  EXPECT_EQ(yaml_error("collectors:\n  - system\n"), "test.yaml:2: collectors[0]: expected a mapping of keys");
+  EXPECT_EQ(yaml_error("collectors:\n  - system\n"),
+            "test.yaml:2: collectors[0]: expected a mapping of keys");
   EXPECT_EQ(yaml_error("interval: [5s]\n"), "test.yaml:1: interval: expected a single value");
   EXPECT_EQ(toml_error("[[alerts]]\nmetric = \"error_rate\"\n"),
-            "test.toml:1: alerts[0]: no threshold; add above, at_least, below, at_most or equals with warning "
+            "test.toml:1: alerts[0]: no threshold; add above, at_least, below, at_most or equals "
+            "with warning "
             "and/or critical, or absent_for");
 }
 
 TEST_F(ConfigTest, SyntaxErrorsNameFileAndLine) {
   EXPECT_THAT(yaml_error("interval: 5s\ncollectors: [\n"), testing::StartsWith("test.yaml:"));
-  EXPECT_THAT(yaml_error("interval: 5s\ncollectors: [\n"), testing::HasSubstr("YAML syntax error: "));
+  EXPECT_THAT(yaml_error("interval: 5s\ncollectors: [\n"),
+              testing::HasSubstr("YAML syntax error: "));
   EXPECT_THAT(toml_error("interval = \"5s\"\nwindow = \n"), testing::StartsWith("test.toml:"));
-  EXPECT_THAT(toml_error("interval = \"5s\"\nwindow = \n"), testing::HasSubstr(": TOML syntax error: "));
+  EXPECT_THAT(toml_error("interval = \"5s\"\nwindow = \n"),
+              testing::HasSubstr(": TOML syntax error: "));
 }
 
 TEST_F(ConfigTest, UnknownFileFormatAndMissingFile) {
@@ -236,13 +261,15 @@ TEST_F(ConfigTest, UnknownFileFormatAndMissingFile) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "/nonexistent/resync.ini: unknown configuration format; name the file .yaml, .yml or .toml");
+              "/nonexistent/resync.ini: unknown configuration format; name the file .yaml, .yml or "
+              ".toml");
   }
   try {
     load_config("/nonexistent/resync.yaml");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "/nonexistent/resync.yaml: cannot read: No such file or directory");
+    EXPECT_EQ(std::string(e.what()),
+              "/nonexistent/resync.yaml: cannot read: No such file or directory");
   }
 }
 
@@ -269,21 +296,25 @@ TEST_F(ConfigTest, EmptyFileMeansDefaultsWithoutCollectors) {
 
 TEST_F(ConfigTest, ScalarTypesReachThePluginAsJsonTypes) {
   const Config c = parse_config(
-      "collectors:\n  - plugin: x\n    a: 12\n    b: \"12\"\n    c: true\n    d: 'true'\n    e: ~\n    f: -1.5e3\n    "
+      "collectors:\n  - plugin: x\n    a: 12\n    b: \"12\"\n    c: true\n    d: 'true'\n    e: "
+      "~\n    f: -1.5e3\n    "
       "g: 1.2.3\n",
       ConfigFormat::kYaml, "t");
-  EXPECT_EQ(canonical_json(c.collectors[0].options_json),
-            R"({"a":12,"b":"12","c":true,"d":"true","e":null,"f":-1500,"g":"1.2.3","interval_ms":5000,"name":"x",)"
-            R"("timeout_ms":2000,"window_ms":7200000})");
+  EXPECT_EQ(
+      canonical_json(c.collectors[0].options_json),
+      R"({"a":12,"b":"12","c":true,"d":"true","e":null,"f":-1500,"g":"1.2.3","interval_ms":5000,"name":"x",)"
+      R"("timeout_ms":2000,"window_ms":7200000})");
 }
 
 TEST_F(ConfigTest, RedactReplacesEverySecret) {
-  EXPECT_EQ(redact("auth s3cret failed for s3cret and pw", {"s3cret", "pw", ""}), "auth *** failed for *** and ***");
+  EXPECT_EQ(redact("auth s3cret failed for s3cret and pw", {"s3cret", "pw", ""}),
+            "auth *** failed for *** and ***");
   EXPECT_EQ(redact("nothing here", {}), "nothing here");
 }
 
 TEST_F(ConfigTest, ConfigMessageFormat) {
-  EXPECT_EQ(config_message("a.yaml", 3, "collectors[0].plugin", "bad"), "a.yaml:3: collectors[0].plugin: bad");
+  EXPECT_EQ(config_message("a.yaml", 3, "collectors[0].plugin", "bad"),
+            "a.yaml:3: collectors[0].plugin: bad");
   EXPECT_EQ(config_message("a.yaml", 0, "window", "bad"), "a.yaml: window: bad");
   EXPECT_EQ(config_message("a.yaml", 2, "", "bad"), "a.yaml:2: bad");
 }
@@ -308,41 +339,49 @@ class MonitorConfigTest : public ConfigTest {
 TEST_F(MonitorConfigTest, MissingPluginNamesFileLineAndKey) {
   test::TempDir empty;
   int code = 0;
-  EXPECT_EQ(monitor_error("plugin_dir: " + empty.path() + "\ncollectors:\n  - plugin: nope\n", &code),
-            file_ + ":3: collectors[0].plugin: no plugin 'nope' (looked for nope.so in " + empty.path() + ")");
+  EXPECT_EQ(
+      monitor_error("plugin_dir: " + empty.path() + "\ncollectors:\n  - plugin: nope\n", &code),
+      file_ + ":3: collectors[0].plugin: no plugin 'nope' (looked for nope.so in " + empty.path() +
+          ")");
   EXPECT_EQ(code, kExitPlugin);
 }
 
 TEST_F(MonitorConfigTest, BrokenPluginNamesFileLineKeyAndTheSo) {
   int code = 0;
   test::TempDir dir;
-  std::filesystem::copy_file(std::string(RESYNC_FIXTURE_DIR) + "/fixture_abi2.so", dir.file("fixture.so"));
-  EXPECT_EQ(monitor_error("plugin_dir: " + dir.path() + "\ncollectors:\n  - plugin: fixture\n", &code),
-            file_ + ":3: collectors[0].plugin: " + dir.file("fixture.so") +
-                ": built for plugin ABI version 2, this resync-mon needs version 1");
+  std::filesystem::copy_file(std::string(RESYNC_FIXTURE_DIR) + "/fixture_abi2.so",
+                             dir.file("fixture.so"));
+  EXPECT_EQ(
+      monitor_error("plugin_dir: " + dir.path() + "\ncollectors:\n  - plugin: fixture\n", &code),
+      file_ + ":3: collectors[0].plugin: " + dir.file("fixture.so") +
+          ": built for plugin ABI version 2, this resync-mon needs version 1");
   EXPECT_EQ(code, kExitPlugin);
 }
 
 TEST_F(MonitorConfigTest, PluginOptionErrorNamesFileLineAndKey) {
   int code = 0;
-  const std::string head = std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR + "\ninterval: 1s\ncollectors:\n";
+  const std::string head =
+      std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR + "\ninterval: 1s\ncollectors:\n";
   EXPECT_EQ(monitor_error(head + "  - plugin: fixture\n    name: f1\n    samples: 9\n", &code),
             file_ + ":6: collectors[0].samples: expected a whole number from 0 to 8, got 9");
   EXPECT_EQ(code, kExitConfig);
-  EXPECT_EQ(monitor_error(head + "  - plugin: fixture\n  - plugin: fixture\n    name: f2\n    sleeep_ms: 5\n", &code),
-            file_ +
-                ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
-                "create_sleep_ms, fail, fail_first, samples, sleep_first, sleep_ms, trace_file");
+  EXPECT_EQ(
+      monitor_error(
+          head + "  - plugin: fixture\n  - plugin: fixture\n    name: f2\n    sleeep_ms: 5\n",
+          &code),
+      file_ +
+          ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
+          "create_sleep_ms, fail, fail_first, samples, sleep_first, sleep_ms, trace_file");
   EXPECT_EQ(code, kExitConfig);
 }
 
 TEST_F(MonitorConfigTest, SecretsNeverAppearInPluginErrors) {
   int code = 0;
   setenv("RESYNC_TEST_SECRET_TRACE", "hunter2", 1);
-  const std::string error =
-      monitor_error(std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
-                        "\ncollectors:\n  - plugin: fixture\n    password: \"${RESYNC_TEST_SECRET_TRACE}\"\n",
-                    &code);
+  const std::string error = monitor_error(
+      std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
+          "\ncollectors:\n  - plugin: fixture\n    password: \"${RESYNC_TEST_SECRET_TRACE}\"\n",
+      &code);
   unsetenv("RESYNC_TEST_SECRET_TRACE");
   EXPECT_THAT(error, testing::StartsWith(file_ + ":4: collectors[0].password: unknown key"));
   EXPECT_THAT(error, testing::Not(testing::HasSubstr("hunter2")));

@@ -30,13 +30,16 @@ TEST(JsonWriterTest, EscapesWhatRfc8259Requires) {
   EXPECT_EQ(json_string("line\nnext\r\ttab"), R"("line\nnext\r\ttab")");
   EXPECT_EQ(json_string(std::string_view("\x01\x1f\b\f", 4)), R"("\u0001\u001f\u0008\u000c")");
   EXPECT_EQ(json_string(std::string_view("nul\0end", 7)), R"("nul\u0000end")");
-  EXPECT_EQ(json_string("caf\xc3\xa9 / \x7f"), "\"caf\xc3\xa9 / \\u007f\"");  // UTF-8 passes, DEL is escaped
+  EXPECT_EQ(json_string("caf\xc3\xa9 / \x7f"),
+            "\"caf\xc3\xa9 / \\u007f\"");  // UTF-8 passes, DEL is escaped
 }
 
 TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacters) {
-  EXPECT_EQ(json_string("a\xff" "b"), R"("a\ufffdb")");
-  EXPECT_EQ(json_string("\xc3"), R"("\ufffd")");                      // truncated at the end
-  EXPECT_EQ(json_string("\xe2\x82x"), R"("\ufffdx")");                 // one U+FFFD per maximal subpart
+  EXPECT_EQ(json_string("a\xff"
+                        "b"),
+            R"("a\ufffdb")");
+  EXPECT_EQ(json_string("\xc3"), R"("\ufffd")");        // truncated at the end
+  EXPECT_EQ(json_string("\xe2\x82x"), R"("\ufffdx")");  // one U+FFFD per maximal subpart
   EXPECT_EQ(json_string("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");   // a UTF-16 surrogate
   EXPECT_EQ(json_string("\xc0\xaf"), R"("\ufffd\ufffd")");             // overlong "/"
   EXPECT_EQ(json_string("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");  // valid 4-byte sequence kept
@@ -56,7 +59,9 @@ TEST(JsonWriterTest, AnyBytesGiveValidJson) {
     for (size_t i = 0; i < out.size();) {
       const Utf8Step step = utf8_step(out, i);
       ASSERT_TRUE(step.valid) << "round " << round;
-      ASSERT_FALSE(step.length == 1 && (static_cast<unsigned char>(out[i]) < 0x20 || out[i] == 0x7f)) << round;
+      ASSERT_FALSE(step.length == 1 &&
+                   (static_cast<unsigned char>(out[i]) < 0x20 || out[i] == 0x7f))
+          << round;
       i += step.length;
     }
     Poco::JSON::Parser parser;
@@ -105,8 +110,10 @@ TEST(JsonWriterTest, WritesCommasAndNesting) {
   w.end_array();
   w.key("raw").raw(R"({"pre":[1,2]})");
   w.end_object();
-  EXPECT_EQ(out, R"({"s":"x","n":1.5,"i":7,"b":true,"empty":{},"list":[-3,18446744073709551615,null,null,)"
-                 R"({"k":false},[]],"raw":{"pre":[1,2]}})");
+  EXPECT_EQ(
+      out,
+      R"({"s":"x","n":1.5,"i":7,"b":true,"empty":{},"list":[-3,18446744073709551615,null,null,)"
+      R"({"k":false},[]],"raw":{"pre":[1,2]}})");
   Poco::JSON::Parser parser;
   EXPECT_NO_THROW(parser.parse(out));
 }

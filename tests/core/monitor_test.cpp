@@ -17,10 +17,13 @@ using namespace std::chrono_literals;
 using test::described;
 using test::ScriptedCollector;
 
-Config config(const std::string& yaml) { return parse_config(yaml, ConfigFormat::kYaml, "monitor_test.yaml"); }
+Config config(const std::string& yaml) {
+  return parse_config(yaml, ConfigFormat::kYaml, "monitor_test.yaml");
+}
 
 std::unique_ptr<Collector> emitting(std::string metric, double value) {
-  return std::make_unique<ScriptedCollector>([metric, value](SampleSink& s, int) { s.emit(metric, value); });
+  return std::make_unique<ScriptedCollector>(
+      [metric, value](SampleSink& s, int) { s.emit(metric, value); });
 }
 
 std::unique_ptr<Collector> failing() {
@@ -32,15 +35,18 @@ TEST(MonitorTest, ReadyCollectorsShapeLayoutAndStore) {
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(emitting("host_load1", 0.5));
   collectors.push_back(emitting("error_rate", 1));
-  Monitor monitor(config("interval: 1s\nwindow: 1m\n"),
-                  {{"system", "system", {"host_load1", "system_availability"}}, {"api", "api", {"error_rate"}}},
-                  std::move(collectors));
+  Monitor monitor(
+      config("interval: 1s\nwindow: 1m\n"),
+      {{"system", "system", {"host_load1", "system_availability"}}, {"api", "api", {"error_rate"}}},
+      std::move(collectors));
   std::vector<std::string> columns;
-  for (const SeriesKey& k : monitor.layout().keys()) columns.push_back(k.metric + "/" + k.instance + "/" + k.plugin);
+  for (const SeriesKey& k : monitor.layout().keys())
+    columns.push_back(k.metric + "/" + k.instance + "/" + k.plugin);
   EXPECT_THAT(columns,
               testing::ElementsAre("host_load1/system/system", "system_availability/system/system",
-                                   "collector_up/system/system", "collector_duration_ms/system/system",
-                                   "error_rate/api/api", "collector_up/api/api", "collector_duration_ms/api/api"));
+                                   "collector_up/system/system",
+                                   "collector_duration_ms/system/system", "error_rate/api/api",
+                                   "collector_up/api/api", "collector_duration_ms/api/api"));
   EXPECT_EQ(monitor.store().capacity(), 60u);
   EXPECT_EQ(monitor.store().series_count(), 7u);
   ASSERT_EQ(monitor.instances().size(), 2u);
@@ -60,22 +66,26 @@ TEST(MonitorTest, RejectsMismatchedReadyCollectors) {
   EXPECT_THROW(Monitor(config(""), {}, std::move(one)), std::invalid_argument);
 
   std::vector<std::unique_ptr<Collector>> null_one(1);
-  EXPECT_THROW(Monitor(config(""), {{"a", "system", {}}}, std::move(null_one)), std::invalid_argument);
+  EXPECT_THROW(Monitor(config(""), {{"a", "system", {}}}, std::move(null_one)),
+               std::invalid_argument);
 
   std::vector<std::unique_ptr<Collector>> two;
   two.push_back(emitting("host_load1", 1));
   two.push_back(emitting("host_load1", 1));
-  EXPECT_THROW(Monitor(config(""), {{"a", "system", {}}, {"a", "system", {}}}, std::move(two)), std::invalid_argument);
+  EXPECT_THROW(Monitor(config(""), {{"a", "system", {}}, {"a", "system", {}}}, std::move(two)),
+               std::invalid_argument);
 }
 
 TEST(MonitorTest, AvailabilityIsTheShareOfSuccessfulRunsOverTheWindow) {
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(emitting("host_load1", 0.5));
   collectors.push_back(failing());
-  Monitor monitor(config("interval: 1s\nwindow: 3s\n"),
-                  {{"system", "system", described("system", {"host_load1", "system_availability", "async_operations_active"})},
-                   {"tws", "tws", described("tws", {"tws_connected"})}},
-                  std::move(collectors));
+  Monitor monitor(
+      config("interval: 1s\nwindow: 3s\n"),
+      {{"system", "system",
+        described("system", {"host_load1", "system_availability", "async_operations_active"})},
+       {"tws", "tws", described("tws", {"tws_connected"})}},
+      std::move(collectors));
   const size_t availability = *monitor.layout().find("system_availability", "system");
   const size_t async_ops = *monitor.layout().find("async_operations_active", "system");
   auto latest = [&](size_t c) { return monitor.store().snapshot(1).at(c, 0); };
@@ -94,9 +104,10 @@ TEST(MonitorTest, AvailabilityIsTheShareOfSuccessfulRunsOverTheWindow) {
 
 TEST(MonitorTest, AlertsAreEvaluatedBeforeListenersRun) {
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(
-      std::make_unique<ScriptedCollector>([](SampleSink& s, int call) { s.emit("error_rate", call == 2 ? 12 : 1); }));
-  Monitor monitor(config("interval: 1s\n"), {{"api", "api", {"error_rate"}}}, std::move(collectors));
+  collectors.push_back(std::make_unique<ScriptedCollector>(
+      [](SampleSink& s, int call) { s.emit("error_rate", call == 2 ? 12 : 1); }));
+  Monitor monitor(config("interval: 1s\n"), {{"api", "api", {"error_rate"}}},
+                  std::move(collectors));
   std::vector<size_t> active_seen;
   monitor.add_listener([&](int64_t) { active_seen.push_back(monitor.alerts().active().size()); });
   monitor.sample_now(1000);
@@ -112,7 +123,8 @@ TEST(MonitorTest, AlertsAreEvaluatedBeforeListenersRun) {
 
 TEST(MonitorTest, SecretsAreScrubbedFromCollectorErrors) {
   setenv("RESYNC_TEST_MONITOR_PW", "pa55word", 1);
-  Config c = config("interval: 1s\ncollectors:\n  - {plugin: x, password: \"${RESYNC_TEST_MONITOR_PW}\"}\n");
+  Config c = config(
+      "interval: 1s\ncollectors:\n  - {plugin: x, password: \"${RESYNC_TEST_MONITOR_PW}\"}\n");
   unsetenv("RESYNC_TEST_MONITOR_PW");
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<ScriptedCollector>(
@@ -125,7 +137,9 @@ TEST(MonitorTest, SecretsAreScrubbedFromCollectorErrors) {
 // Rules are checked against the series the loaded plugins declare, with file, line and key.
 TEST(MonitorTest, RulesMayOnlyNameSeriesAConfiguredPluginDeclares) {
   auto load = [](const std::string& rule) {
-    return Monitor(parse_config("plugin_dir: " RESYNC_PLUGIN_BUILD_DIR "\ncollectors:\n  - plugin: system\nalerts:\n" + rule,
+    return Monitor(parse_config("plugin_dir: " RESYNC_PLUGIN_BUILD_DIR
+                                "\ncollectors:\n  - plugin: system\nalerts:\n" +
+                                    rule,
                                 ConfigFormat::kYaml, "rules.yaml"));
   };
   EXPECT_NO_THROW(load("  - {metric: host_cpu_percent, above: {warning: 90}}\n"));
@@ -134,8 +148,9 @@ TEST(MonitorTest, RulesMayOnlyNameSeriesAConfiguredPluginDeclares) {
     load("  - {metric: cpu_percent, above: {warning: 90}}\n");
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_THAT(e.what(), testing::StartsWith("rules.yaml:5: alerts[0].metric: no configured collector provides "
-                                              "\"cpu_percent\"; known: system_uptime, system_availability"));
+    EXPECT_THAT(e.what(), testing::StartsWith(
+                              "rules.yaml:5: alerts[0].metric: no configured collector provides "
+                              "\"cpu_percent\"; known: system_uptime, system_availability"));
   }
   // The cache plugin exists, but no cache collector is configured.
   EXPECT_THROW(load("  - {metric: cache_hit_ratio, below: {warning: 80}}\n"), ConfigError);
@@ -144,8 +159,10 @@ TEST(MonitorTest, RulesMayOnlyNameSeriesAConfiguredPluginDeclares) {
 // A rule on one instance's series: the instance must exist and provide the metric.
 TEST(MonitorTest, RulesOnOneInstanceNameAnInstanceThatHasTheSeries) {
   auto load = [](const std::string& rule) {
-    return Monitor(parse_config("plugin_dir: " RESYNC_PLUGIN_BUILD_DIR "\ncollectors:\n  - {plugin: system, name: host}\n"
-                                "alerts:\n" + rule,
+    return Monitor(parse_config("plugin_dir: " RESYNC_PLUGIN_BUILD_DIR
+                                "\ncollectors:\n  - {plugin: system, name: host}\n"
+                                "alerts:\n" +
+                                    rule,
                                 ConfigFormat::kYaml, "rules.yaml"));
   };
   auto error = [&](const std::string& rule) -> std::string {
@@ -159,9 +176,12 @@ TEST(MonitorTest, RulesOnOneInstanceNameAnInstanceThatHasTheSeries) {
   EXPECT_EQ(error("  - {metric: host_cpu_percent, instance: host, above: {warning: 90}}\n"), "");
   EXPECT_EQ(error("  - {metric: collector_up, instance: host, equals: {warning: 0}}\n"), "");
   EXPECT_EQ(error("  - metric: host_cpu_percent\n    instance: redis\n    above: {warning: 90}\n"),
-            "rules.yaml:6: alerts[0].instance: no collector instance is named \"redis\"; configured: host");
-  EXPECT_THAT(error("  - {metric: error_rate, instance: host, above: {warning: 5}}\n"),
-              testing::StartsWith("rules.yaml:5: alerts[0].metric: no configured collector provides \"error_rate\""));
+            "rules.yaml:6: alerts[0].instance: no collector instance is named \"redis\"; "
+            "configured: host");
+  EXPECT_THAT(
+      error("  - {metric: error_rate, instance: host, above: {warning: 5}}\n"),
+      testing::StartsWith(
+          "rules.yaml:5: alerts[0].metric: no configured collector provides \"error_rate\""));
 }
 
 // One engine outage under load: every other run of the collector fails (its series are then
@@ -174,7 +194,8 @@ TEST(MonitorTest, AnOutageWithFailedRunsInBetweenIsOneAlert) {
     if (call % 2) throw CollectError("no result within its deadline");
     s.emit("tws_connected", 0);
   }));
-  Monitor monitor(config("interval: 1s\n"), {{"tws", "tws", {"tws_connected"}}}, std::move(collectors));
+  Monitor monitor(config("interval: 1s\n"), {{"tws", "tws", {"tws_connected"}}},
+                  std::move(collectors));
   int64_t t = 1000;
   monitor.sample_now(t);
   down = true;

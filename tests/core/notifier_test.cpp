@@ -57,7 +57,9 @@ class Receiver {
     server_->start();
   }
   ~Receiver() { server_->stopAll(true); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/hook"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/hook";
+  }
   std::vector<std::string> accepted() const {
     std::lock_guard lock(mutex_);
     return accepted_;
@@ -72,7 +74,8 @@ class Receiver {
   class Handler : public Poco::Net::HTTPRequestHandler {
    public:
     explicit Handler(Receiver& r) : r_(r) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
       std::string body;
       Poco::StreamCopier::copyToString(request.stream(), body);
       const int status = r_.status_of_(++r_.requests_);
@@ -92,7 +95,8 @@ class Receiver {
   class Factory : public Poco::Net::HTTPRequestHandlerFactory {
    public:
     explicit Factory(Receiver& r) : r_(r) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest&) override {
       return new Handler(r_);
     }
 
@@ -170,8 +174,8 @@ TEST(NotifierTest, WebhookGetsEveryTransitionOnceAndInOrder) {
     EXPECT_EQ(doc->getValue<std::string>("dashboard_url"), "http://mon.example/monitoring");
     states.push_back(doc->getValue<std::string>("state"));
   }
-  EXPECT_THAT(states,
-              testing::ElementsAre("pending", "resolved", "pending", "firing", "resolved", "pending", "flapping"));
+  EXPECT_THAT(states, testing::ElementsAre("pending", "resolved", "pending", "firing", "resolved",
+                                           "pending", "flapping"));
   const NotifierHealth h = notifier.health();
   EXPECT_EQ(h.sent, events.size());
   EXPECT_EQ(h.failed, 0u);
@@ -204,7 +208,8 @@ TEST(NotifierTest, GivesUpAfterItsRetriesAndAtOnceOnAClientError) {
 
 TEST(NotifierTest, SecretsNeverReachTheKeptError) {
   test::Blackhole hole;
-  NotifierConfig c = webhook("http://hook:s3cr3t@127.0.0.1:" + std::to_string(hole.port()) + "/x?token=qwerty");
+  NotifierConfig c =
+      webhook("http://hook:s3cr3t@127.0.0.1:" + std::to_string(hole.port()) + "/x?token=qwerty");
   c.timeout = 100ms;
   c.retries = 0;
   Notifier notifier(c, "", {"s3cr3t", "qwerty"});
@@ -221,12 +226,15 @@ TEST(NotifierTest, SecretsNeverReachTheKeptError) {
 // queue stays at its bound, dropping the oldest.
 TEST(NotifierTest, ReceiverThatNeverAnswersDelaysNoSample) {
   test::Blackhole hole;
-  const std::string yaml = "interval: 50ms\nwindow: 1m\nnotify:\n  webhook: {url: \"http://127.0.0.1:" +
-                           std::to_string(hole.port()) + "/hook\", timeout: 1s, queue: 5, retries: 100}\n" +
-                           "alerts:\n  - {metric: x, above: {warning: 0.5}}\n";
+  const std::string yaml =
+      "interval: 50ms\nwindow: 1m\nnotify:\n  webhook: {url: \"http://127.0.0.1:" +
+      std::to_string(hole.port()) + "/hook\", timeout: 1s, queue: 5, retries: 100}\n" +
+      "alerts:\n  - {metric: x, above: {warning: 0.5}}\n";
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink& s, int call) { s.emit("x", call % 2); }));
-  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x"}}}, std::move(collectors));
+  collectors.push_back(std::make_unique<test::ScriptedCollector>(
+      [](SampleSink& s, int call) { s.emit("x", call % 2); }));
+  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x"}}},
+                  std::move(collectors));
   std::mutex mutex;
   std::vector<int64_t> grid, lag;
   monitor.add_listener([&](int64_t t) {
@@ -254,14 +262,16 @@ TEST(NotifierTest, ReceiverThatNeverAnswersDelaysNoSample) {
 TEST(NotifierTest, RestoredAlertsGoToAlertmanagerAgainButNotToWebhooks) {
   Receiver am([](int) { return 200; });
   Receiver hook([](int) { return 200; });
-  const std::string yaml = "interval: 1h\nwindow: 2h\nnotify:\n  alertmanager: {url: \"" + am.url() +
-                           "\"}\n  webhook: {url: \"" + hook.url() + "\"}\n" +
+  const std::string yaml = "interval: 1h\nwindow: 2h\nnotify:\n  alertmanager: {url: \"" +
+                           am.url() + "\"}\n  webhook: {url: \"" + hook.url() + "\"}\n" +
                            "alerts:\n  - {metric: x, name: x_high, above: {critical: 5}}\n";
   auto monitor = [&] {
     std::vector<std::unique_ptr<Collector>> collectors;
-    collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink& s, int) { s.emit("x", 9); }));
+    collectors.push_back(
+        std::make_unique<test::ScriptedCollector>([](SampleSink& s, int) { s.emit("x", 9); }));
     return std::make_unique<Monitor>(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"),
-                                     std::vector<InstanceInfo>{{"a", "p", {"x"}}}, std::move(collectors));
+                                     std::vector<InstanceInfo>{{"a", "p", {"x"}}},
+                                     std::move(collectors));
   };
   std::string saved;
   {
@@ -276,7 +286,8 @@ TEST(NotifierTest, RestoredAlertsGoToAlertmanagerAgainButNotToWebhooks) {
   ASSERT_TRUE(eventually([&] { return am.accepted().size() == 1; })) << am.requests();
   const auto posted = parse_json(am.accepted()[0]).extract<Poco::JSON::Array::Ptr>();
   ASSERT_EQ(posted->size(), 1u);
-  EXPECT_EQ(posted->getObject(0)->getObject("labels")->getValue<std::string>("alertname"), "x_high");
+  EXPECT_EQ(posted->getObject(0)->getObject("labels")->getValue<std::string>("alertname"),
+            "x_high");
   std::this_thread::sleep_for(300ms);
   after->stop();
   EXPECT_EQ(hook.requests(), 0);
@@ -314,7 +325,8 @@ TEST(NotifierTest, AlertmanagerPayloadFollowsEachAlertsLabels) {
   pending.alert.state = AlertState::kPending;
   notifier.enqueue(pending);
   notifier.start();
-  ASSERT_TRUE(eventually([&] { return notifier.health().queued == 0 && receiver.requests() >= 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return notifier.health().queued == 0 && receiver.requests() >= 1; }));
   ASSERT_EQ(receiver.accepted().size(), 1u);  // one batch
   const auto alerts = parse_json(receiver.accepted()[0]).extract<Poco::JSON::Array::Ptr>();
   ASSERT_EQ(alerts->size(), 2u);
@@ -330,7 +342,8 @@ TEST(NotifierTest, AlertmanagerPayloadFollowsEachAlertsLabels) {
   EXPECT_EQ(firing->getObject("annotations")->getValue<std::string>("state"), "firing");
   EXPECT_EQ(firing->getValue<std::string>("startsAt"), "2023-11-14T22:13:15.000Z");
   // Four resends ahead: hours here.
-  EXPECT_GT(firing->getValue<std::string>("endsAt"), format_rfc3339_ms(wall_clock_ms() + 3 * 3600 * 1000));
+  EXPECT_GT(firing->getValue<std::string>("endsAt"),
+            format_rfc3339_ms(wall_clock_ms() + 3 * 3600 * 1000));
   EXPECT_EQ(firing->getValue<std::string>("generatorURL"), "http://mon.example/monitoring");
 }
 
@@ -346,22 +359,28 @@ Poco::JSON::Object::Ptr find_alert(const test::Alertmanager& am, const std::stri
 TEST(AlertmanagerTest, RuleFiresInAlertmanagerAndResolvedAlertLeavesIt) {
   test::Alertmanager am;
   std::atomic<double> value{1};
-  const std::string yaml = "interval: 100ms\nwindow: 1m\nnotify:\n  dashboard_url: \"http://mon.example:8000/monitoring\"\n"
-                           "  alertmanager: {url: \"" + am.url() + "\", resend: 1s, backoff: 100ms}\n" +
-                           "alerts:\n  - {metric: x, name: x_high, above: {critical: 5}, for: 300ms}\n";
+  const std::string yaml =
+      "interval: 100ms\nwindow: 1m\nnotify:\n  dashboard_url: "
+      "\"http://mon.example:8000/monitoring\"\n"
+      "  alertmanager: {url: \"" +
+      am.url() + "\", resend: 1s, backoff: 100ms}\n" +
+      "alerts:\n  - {metric: x, name: x_high, above: {critical: 5}, for: 300ms}\n";
   std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(
-      std::make_unique<test::ScriptedCollector>([&value](SampleSink& s, int) { s.emit("x", value.load()); }));
-  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x"}}}, std::move(collectors));
+  collectors.push_back(std::make_unique<test::ScriptedCollector>(
+      [&value](SampleSink& s, int) { s.emit("x", value.load()); }));
+  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x"}}},
+                  std::move(collectors));
   monitor.start();
   value = 9;
   Poco::JSON::Object::Ptr alert;
-  ASSERT_TRUE(eventually([&] { return (alert = find_alert(am, "x_high")) != nullptr; }, 15s)) << am.log();
+  ASSERT_TRUE(eventually([&] { return (alert = find_alert(am, "x_high")) != nullptr; }, 15s))
+      << am.log();
   const auto labels = alert->getObject("labels");
   EXPECT_EQ(labels->getValue<std::string>("severity"), "critical");
   EXPECT_EQ(labels->getValue<std::string>("instance"), "a");
   EXPECT_EQ(labels->getValue<std::string>("metric"), "x");
-  EXPECT_THAT(alert->getObject("annotations")->getValue<std::string>("summary"), testing::StartsWith("x [a] is 9"));
+  EXPECT_THAT(alert->getObject("annotations")->getValue<std::string>("summary"),
+              testing::StartsWith("x [a] is 9"));
   EXPECT_EQ(alert->getValue<std::string>("generatorURL"), "http://mon.example:8000/monitoring");
 
   // Re-posted while firing: it is still listed, and processed, after several resends.

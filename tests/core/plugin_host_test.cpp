@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <map>
 
-#include "resync/error.hpp"
 #include "map_sink.hpp"
+#include "resync/error.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -17,7 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::ElementsAre;
 
-std::string fixture(const std::string& name) { return std::string(RESYNC_FIXTURE_DIR) + "/" + name + ".so"; }
+std::string fixture(const std::string& name) {
+  return std::string(RESYNC_FIXTURE_DIR) + "/" + name + ".so";
+}
 
 // The message of the PluginLoadError that loading `path` throws, or "" if it loads.
 std::string load_error(const std::string& path) {
@@ -38,24 +40,28 @@ TEST(PluginHostTest, LoadsTheFixtureAndReadsItsDescriptor) {
   EXPECT_EQ(plugin->abi_version(), RESYNC_PLUGIN_ABI_VERSION);
   EXPECT_EQ(plugin->path(), fixture("fixture"));
   EXPECT_EQ(plugin->description(), "Test fixture: fails, hangs or emits as its options say");
-  EXPECT_THAT(test::series_names(plugin->series()),
-              ElementsAre("fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1", "fixture_s2", "fixture_s3",
-                          "fixture_s4", "fixture_s5", "fixture_s6", "fixture_s7"));
+  EXPECT_THAT(
+      test::series_names(plugin->series()),
+      ElementsAre("fixture_calls", "fixture_wall_ms", "fixture_s0", "fixture_s1", "fixture_s2",
+                  "fixture_s3", "fixture_s4", "fixture_s5", "fixture_s6", "fixture_s7"));
 }
 
 TEST(PluginHostTest, RefusesAnotherAbiVersionNamingTheFile) {
   const std::string path = fixture("fixture_abi2");
-  EXPECT_EQ(load_error(path), path + ": built for plugin ABI version 2, this resync-mon needs version 1");
+  EXPECT_EQ(load_error(path),
+            path + ": built for plugin ABI version 2, this resync-mon needs version 1");
 }
 
 TEST(PluginHostTest, RefusesAMissingEntrySymbolNamingTheFile) {
   const std::string path = fixture("fixture_no_entry");
-  EXPECT_EQ(load_error(path), path + ": missing symbol resync_plugin_entry; not a resync-mon plugin");
+  EXPECT_EQ(load_error(path),
+            path + ": missing symbol resync_plugin_entry; not a resync-mon plugin");
 }
 
 TEST(PluginHostTest, RefusesANullCallbackNamingTheFile) {
   const std::string path = fixture("fixture_null_callback");
-  EXPECT_EQ(load_error(path), path + ": descriptor of plugin 'fixture_null_callback' has a null callback");
+  EXPECT_EQ(load_error(path),
+            path + ": descriptor of plugin 'fixture_null_callback' has a null callback");
 }
 
 TEST(PluginHostTest, RefusesAFileThatIsNotASharedLibraryNamingTheFile) {
@@ -64,7 +70,8 @@ TEST(PluginHostTest, RefusesAFileThatIsNotASharedLibraryNamingTheFile) {
   test::write_file(path,
                    "This is a text file that only pretends to be a plugin by its name.\n"
                    "dlopen must refuse it, and the host must say which file it was.\n");
-  EXPECT_EQ(load_error(path), path + ": cannot load shared library: " + path + ": invalid ELF header");
+  EXPECT_EQ(load_error(path),
+            path + ": cannot load shared library: " + path + ": invalid ELF header");
 }
 
 TEST(PluginHostTest, RefusesAMissingFileNamingIt) {
@@ -88,7 +95,8 @@ TEST(PluginHostTest, MissingPluginListsTheDirectoriesSearched) {
     host.load("nope");
     FAIL() << "loaded a plugin that does not exist";
   } catch (const PluginLoadError& e) {
-    EXPECT_EQ(std::string(e.what()), "no plugin 'nope' (looked for nope.so in " + a.path() + ", " + b.path() + ")");
+    EXPECT_EQ(std::string(e.what()),
+              "no plugin 'nope' (looked for nope.so in " + a.path() + ", " + b.path() + ")");
   }
 }
 
@@ -100,7 +108,8 @@ TEST(PluginHostTest, RefusesAFileWhoseNameDiffersFromThePluginName) {
     host.load("other");
     FAIL() << "loaded a plugin under another name";
   } catch (const PluginLoadError& e) {
-    EXPECT_EQ(std::string(e.what()), dir.file("other.so") + ": declares plugin name 'fixture', expected 'other'");
+    EXPECT_EQ(std::string(e.what()),
+              dir.file("other.so") + ": declares plugin name 'fixture', expected 'other'");
   }
 }
 
@@ -108,22 +117,26 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   test::TempDir dir;
   fs::copy_file(fixture("fixture"), dir.file("fixture.so"));
   fs::copy_file(fixture("fixture_abi2"), dir.file("fixture_abi2.so"));
-  test::write_file(dir.file("bogus.so"), "not a library, just text long enough to be read as a header\n");
+  test::write_file(dir.file("bogus.so"),
+                   "not a library, just text long enough to be read as a header\n");
   test::write_file(dir.file("readme.txt"), "ignored: not a .so\n");
   const PluginHost host({dir.path(), RESYNC_FIXTURE_DIR});
   const auto found = host.discover();
   std::vector<std::string> paths;
   for (const auto& f : found) paths.push_back(f.path);
   // The temp folder first, by name; then the fixture folder less the names already found.
-  EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"), dir.file("fixture_abi2.so"),
-                                 fixture("fixture_no_entry"), fixture("fixture_null_callback"), fixture("old_abi")));
+  EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"),
+                                 dir.file("fixture_abi2.so"), fixture("fixture_no_entry"),
+                                 fixture("fixture_null_callback"), fixture("old_abi")));
   ASSERT_EQ(found.size(), 6u);
   EXPECT_EQ(found[0].plugin, nullptr);
-  EXPECT_THAT(found[0].error, testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
+  EXPECT_THAT(found[0].error,
+              testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
   ASSERT_NE(found[1].plugin, nullptr);
   EXPECT_EQ(found[1].plugin->name(), "fixture");
   EXPECT_EQ(found[2].error,
-            dir.file("fixture_abi2.so") + ": built for plugin ABI version 2, this resync-mon needs version 1");
+            dir.file("fixture_abi2.so") +
+                ": built for plugin ABI version 2, this resync-mon needs version 1");
   EXPECT_EQ(found[3].plugin, nullptr);
   EXPECT_EQ(found[4].plugin, nullptr);
 }
@@ -170,7 +183,8 @@ TEST(PluginHostTest, DefaultSearchOrder) {
 
 TEST(PluginCollectorTest, CollectsThroughTheCTable) {
   const auto plugin = Plugin::load(fixture("fixture"));
-  PluginCollector collector(plugin, R"({"name":"f","interval_ms":1000,"timeout_ms":500,"samples":2})");
+  PluginCollector collector(plugin,
+                            R"({"name":"f","interval_ms":1000,"timeout_ms":500,"samples":2})");
   MapSink sink;
   collector.collect(sink);
   EXPECT_EQ(sink.values.at("fixture_calls"), 1);
@@ -219,10 +233,13 @@ TEST(PluginCollectorTest, CreateErrorNamesTheKey) {
     }
     return "";
   };
-  EXPECT_EQ(create_error(R"({"samples":9})"), "samples: expected a whole number from 0 to 8, got 9");
-  EXPECT_EQ(create_error(R"({"fail":"sometimes"})"), "fail: expected true or false, got \"sometimes\"");
+  EXPECT_EQ(create_error(R"({"samples":9})"),
+            "samples: expected a whole number from 0 to 8, got 9");
+  EXPECT_EQ(create_error(R"({"fail":"sometimes"})"),
+            "fail: expected true or false, got \"sometimes\"");
   EXPECT_EQ(create_error(R"({"sleeep_ms":5})"),
-            "sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, create_sleep_ms, fail, "
+            "sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
+            "create_sleep_ms, fail, "
             "fail_first, samples, sleep_first, sleep_ms, trace_file");
   EXPECT_THAT(create_error("[1,2]"), testing::StartsWith("(options): not a JSON object"));
 }

@@ -79,7 +79,8 @@ TEST(RingBufferTest, SnapshotOfEmptyBuffer) {
 
 TEST(RingBufferTest, SnapshotSinceKeepsRowsAtOrAfterTheTime) {
   RingBuffer ring(2, 4);
-  for (int64_t t : {1000, 2000, 3000, 4000, 5000, 6000}) ring.append(t, std::vector<double>{double(t), -double(t)});
+  for (int64_t t : {1000, 2000, 3000, 4000, 5000, 6000})
+    ring.append(t, std::vector<double>{double(t), -double(t)});
   EXPECT_THAT(ring.snapshot_since(4000).timestamps_ms, ElementsAre(4000, 5000, 6000));
   EXPECT_THAT(ring.snapshot_since(3500).timestamps_ms, ElementsAre(4000, 5000, 6000));
   EXPECT_THAT(column(ring.snapshot_since(3500), 1), ElementsAre(-4000, -5000, -6000));
@@ -123,7 +124,8 @@ void check_whole_rows(const StoreSnapshot& snap, std::atomic<int>& failures) {
       if (snap.at(s, r) != double(t)) failures.fetch_add(1);
     }
   }
-  if (snap.rows > 0 && snap.appended != static_cast<uint64_t>(snap.timestamps_ms.back())) failures.fetch_add(1);
+  if (snap.rows > 0 && snap.appended != static_cast<uint64_t>(snap.timestamps_ms.back()))
+    failures.fetch_add(1);
 }
 
 TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
@@ -138,9 +140,10 @@ TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
   for (int i = 0; i < 3; ++i) {
     readers.emplace_back([&, i] {
       while (!done.load()) {
-        const StoreSnapshot snap = i == 0   ? ring.snapshot()
-                                   : i == 1 ? ring.snapshot(17)
-                                            : ring.snapshot_since(std::max<int64_t>(0, int64_t(ring.appended()) - 50));
+        const StoreSnapshot snap =
+            i == 0   ? ring.snapshot()
+            : i == 1 ? ring.snapshot(17)
+                     : ring.snapshot_since(std::max<int64_t>(0, int64_t(ring.appended()) - 50));
         check_whole_rows(snap, failures);
         snapshots.fetch_add(1);
       }
@@ -151,7 +154,8 @@ TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
   // At least kRows appends, and on until the readers have taken 30 snapshots between them, so
   // reading and writing really overlap however the threads are scheduled.
   int64_t t = 0;
-  while (t < kRows || (snapshots.load() < 30 && std::chrono::steady_clock::now() - started < std::chrono::seconds{5})) {
+  while (t < kRows || (snapshots.load() < 30 &&
+                       std::chrono::steady_clock::now() - started < std::chrono::seconds{5})) {
     ++t;
     std::fill(row.begin(), row.end(), double(t));
     ring.append(t, row);
@@ -165,8 +169,8 @@ TEST(RingBufferConcurrencyTest, ReadersNeverSeeTornRowsWhileWriterAppends) {
   // Readers that never pause must not starve the writer: the sampler appends on a deadline.
   // Each append waits at most for the copies in progress (microseconds each).
   EXPECT_LT(writer_took, std::chrono::seconds{3})
-      << std::chrono::duration_cast<std::chrono::milliseconds>(writer_took).count() << " ms for " << kRows
-      << " appends";
+      << std::chrono::duration_cast<std::chrono::milliseconds>(writer_took).count() << " ms for "
+      << kRows << " appends";
   const StoreSnapshot last = ring.snapshot();
   EXPECT_EQ(last.rows, 240u);
   EXPECT_EQ(last.timestamps_ms.back(), t);
@@ -205,7 +209,8 @@ TEST(RingBufferConcurrencyTest, StressManyReadersSmallBuffer) {
     ring.append(t, row);
     if (t == 25000) {
       // Half way, make sure every reader is running before the writer goes on.
-      while (running.load() < 6 && std::chrono::steady_clock::now() - started < std::chrono::seconds{5}) {
+      while (running.load() < 6 &&
+             std::chrono::steady_clock::now() - started < std::chrono::seconds{5}) {
         std::this_thread::yield();
       }
     }
@@ -216,7 +221,8 @@ TEST(RingBufferConcurrencyTest, StressManyReadersSmallBuffer) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(running.load(), 6);
   EXPECT_LT(writer_took, std::chrono::seconds{3})
-      << std::chrono::duration_cast<std::chrono::milliseconds>(writer_took).count() << " ms: readers starve the writer";
+      << std::chrono::duration_cast<std::chrono::milliseconds>(writer_took).count()
+      << " ms: readers starve the writer";
   EXPECT_EQ(ring.appended(), 50000u);
 }
 

@@ -35,8 +35,10 @@ TEST(SamplerShutdownTest, StopDoesNotWaitForAStuckCollectorAndDestructionAbandon
   const std::string trace = dir.file("stuck.trace");
   // Stuck for an hour, with a deadline as long as the interval: stop() must wait for neither.
   auto monitor = std::make_unique<Monitor>(parse_config(
-      std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR + "\ninterval: 1s\nwindow: 1m\ncollectors:\n"
-          "  - {plugin: fixture, name: stuck, timeout: 1s, sleep_ms: 3600000, trace_file: \"" + trace + "\"}\n",
+      std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
+          "\ninterval: 1s\nwindow: 1m\ncollectors:\n"
+          "  - {plugin: fixture, name: stuck, timeout: 1s, sleep_ms: 3600000, trace_file: \"" +
+          trace + "\"}\n",
       ConfigFormat::kYaml, "shutdown_test.yaml"));
   std::vector<std::string> lines;
   std::mutex lines_mutex;
@@ -57,8 +59,9 @@ TEST(SamplerShutdownTest, StopDoesNotWaitForAStuckCollectorAndDestructionAbandon
   EXPECT_GE(took, 900ms);  // SamplerOptions::stop_timeout, 1 s
   EXPECT_LT(took, 1500ms);
   std::lock_guard lock(lines_mutex);
-  EXPECT_THAT(lines, testing::Contains(testing::HasSubstr(
-                         "warning collector stuck still running 1s after stop; abandoning its thread")));
+  EXPECT_THAT(lines,
+              testing::Contains(testing::HasSubstr(
+                  "warning collector stuck still running 1s after stop; abandoning its thread")));
   // The abandoned call still runs, in a plugin that stays loaded.
   EXPECT_EQ(trace_lines(trace), 1u);
 }

@@ -26,14 +26,16 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 // A monitor of fixture collectors; `collectors` is the YAML list under `collectors:`.
-std::unique_ptr<Monitor> fixture_monitor(const std::string& interval, const std::string& collectors) {
-  const std::string yaml = std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR + "\ninterval: " + interval +
-                           "\nwindow: 1m\ncollectors:\n" + collectors;
+std::unique_ptr<Monitor> fixture_monitor(const std::string& interval,
+                                         const std::string& collectors) {
+  const std::string yaml = std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
+                           "\ninterval: " + interval + "\nwindow: 1m\ncollectors:\n" + collectors;
   return std::make_unique<Monitor>(parse_config(yaml, ConfigFormat::kYaml, "sampler_test.yaml"));
 }
 
@@ -112,7 +114,8 @@ void expect_no_overlap(const std::vector<TraceLine>& trace) {
   }
 }
 
-bool wait_for_trace(const std::string& path, const std::string& event, int call, std::chrono::milliseconds timeout) {
+bool wait_for_trace(const std::string& path, const std::string& event, int call,
+                    std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     for (const TraceLine& l : read_trace(path)) {
@@ -294,7 +297,8 @@ TEST(SamplerTest, HangingCollectorDoesNotDelayOthersOnTheGrid) {
 }
 
 TEST(SamplerTest, SlowCollectorWithinItsDeadlineIsUp) {
-  auto monitor = fixture_monitor("1s", "  - {plugin: fixture, name: slow, timeout: 300ms, sleep_ms: 30}\n");
+  auto monitor =
+      fixture_monitor("1s", "  - {plugin: fixture, name: slow, timeout: 300ms, sleep_ms: 30}\n");
   monitor->sample_now(1000);
   EXPECT_EQ(latest(*monitor, "collector_up", "slow"), 1);
   EXPECT_EQ(latest(*monitor, "fixture_calls", "slow"), 1);
@@ -317,7 +321,8 @@ TEST(SamplerTest, BackoffDoublesPerFailureAndResetsAfterSuccess) {
   // Fails at ticks 0, 2 and 6, each time doubling its interval (200, 400, then the 800 ms cap
   // of 8 intervals); succeeds at 14 and from then on runs every tick.
   EXPECT_THAT(ran, testing::ElementsAre(0, 2, 6, 14, 15, 16, 17, 18, 19, 20));
-  EXPECT_THAT(backoff, testing::ElementsAre(200ms, 400ms, 800ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms));
+  EXPECT_THAT(backoff, testing::ElementsAre(200ms, 400ms, 800ms, 100ms, 100ms, 100ms, 100ms, 100ms,
+                                            100ms, 100ms));
   const auto h = health_of(monitor->sampler().health(), "flaky");
   EXPECT_EQ(h.failures, 3u);
   EXPECT_EQ(h.runs, 10u);

@@ -2,8 +2,8 @@
 #pragma once
 
 #include <functional>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,7 +34,8 @@ inline InstanceInfo built_plugin_instance(const std::string& plugin) {
 }
 
 /// The descriptions of `names`, as the built `plugin` declares them, in the order given.
-inline std::vector<SeriesDescription> described(const std::string& plugin, const std::vector<std::string>& names) {
+inline std::vector<SeriesDescription> described(const std::string& plugin,
+                                                const std::vector<std::string>& names) {
   const InstanceInfo all = built_plugin_instance(plugin);
   std::vector<SeriesDescription> out;
   for (const std::string& n : names) {
@@ -42,7 +43,8 @@ inline std::vector<SeriesDescription> described(const std::string& plugin, const
       if (d.name == n) out.push_back(d);
     }
   }
-  if (out.size() != names.size()) throw std::invalid_argument("plugin " + plugin + " does not declare them all");
+  if (out.size() != names.size())
+    throw std::invalid_argument("plugin " + plugin + " does not declare them all");
   return out;
 }
 
@@ -52,15 +54,17 @@ struct ScriptedInstances {
   std::vector<InstanceInfo> instances;
   std::vector<std::unique_ptr<Collector>> collectors;
 };
-inline ScriptedInstances all_plugins(std::function<double(const std::string& metric, int call)> value) {
+inline ScriptedInstances all_plugins(
+    std::function<double(const std::string& metric, int call)> value) {
   ScriptedInstances out;
   for (const char* plugin : {"api", "cache", "agents", "tws", "system"}) {
     out.instances.push_back(built_plugin_instance(plugin));
     std::vector<std::string> series;
     for (const SeriesDescription& d : out.instances.back().series) series.push_back(d.name);
-    out.collectors.push_back(std::make_unique<ScriptedCollector>([series, value](SampleSink& sink, int call) {
-      for (const std::string& s : series) sink.emit(s, value(s, call));
-    }));
+    out.collectors.push_back(
+        std::make_unique<ScriptedCollector>([series, value](SampleSink& sink, int call) {
+          for (const std::string& s : series) sink.emit(s, value(s, call));
+        }));
   }
   return out;
 }

@@ -29,8 +29,10 @@ std::unique_ptr<Monitor> alerting_monitor() {
   test::ScriptedInstances all = test::all_plugins([](const std::string& metric, int call) {
     return metric == "error_rate" ? 20.0 : metric == "collector_up" ? 1.0 : double(call);
   });
-  Config config = parse_config("interval: 1s\nwindow: 1m\n", ConfigFormat::kYaml, "codec_test.yaml");
-  return std::make_unique<Monitor>(std::move(config), std::move(all.instances), std::move(all.collectors));
+  Config config =
+      parse_config("interval: 1s\nwindow: 1m\n", ConfigFormat::kYaml, "codec_test.yaml");
+  return std::make_unique<Monitor>(std::move(config), std::move(all.instances),
+                                   std::move(all.collectors));
 }
 
 MonitorSnapshot filled_snapshot() {
@@ -55,7 +57,8 @@ TEST(StateCodecTest, Version2KeepsDescriptionsHealthAndAlerts) {
   ASSERT_EQ(back.keys.size(), snap.keys().size());
   for (size_t i = 0; i < back.keys.size(); ++i) {
     const SeriesKey &a = back.keys[i], &b = snap.keys()[i];
-    EXPECT_EQ(a.metric + "/" + a.instance + "/" + a.plugin, b.metric + "/" + b.instance + "/" + b.plugin);
+    EXPECT_EQ(a.metric + "/" + a.instance + "/" + a.plugin,
+              b.metric + "/" + b.instance + "/" + b.plugin);
     EXPECT_EQ(a.description.name, b.description.name);
     EXPECT_EQ(a.description.unit, b.description.unit) << a.metric;
     EXPECT_EQ(a.description.kind, b.description.kind) << a.metric;
@@ -67,7 +70,9 @@ TEST(StateCodecTest, Version2KeepsDescriptionsHealthAndAlerts) {
   EXPECT_EQ(back.status_fields, snap.status_fields);
   EXPECT_EQ(back.rows.timestamps_ms, snap.store.timestamps_ms);
   ASSERT_EQ(back.rows.values.size(), snap.store.values.size());
-  EXPECT_EQ(std::memcmp(back.rows.values.data(), snap.store.values.data(), back.rows.values.size() * 8), 0);
+  EXPECT_EQ(
+      std::memcmp(back.rows.values.data(), snap.store.values.data(), back.rows.values.size() * 8),
+      0);
   ASSERT_EQ(back.health.size(), snap.health.size());
   EXPECT_EQ(back.health[0].name, snap.health[0].name);
   EXPECT_EQ(back.health[0].runs, snap.health[0].runs);
@@ -83,7 +88,8 @@ TEST(StateCodecTest, Version2KeepsDescriptionsHealthAndAlerts) {
   const MonitorSnapshot again = to_snapshot(decode_state(encode_state(snap)), "/var/lib/state");
   EXPECT_EQ(again.source, "/var/lib/state");
   EXPECT_EQ(again.rows_held, snap.store.rows);
-  EXPECT_EQ(encode_state(again), encode_state(snap)) << "a snapshot read back encodes to the same bytes";
+  EXPECT_EQ(encode_state(again), encode_state(snap))
+      << "a snapshot read back encodes to the same bytes";
 }
 
 // Written by `resync-mon serve` before version 2 (tests/data/state/system-v1.state).
@@ -127,7 +133,8 @@ TEST(StateCodecTest, RejectsCountsAndStringsPastTheLimits) {
 TEST(StateCodecTest, RejectsAnUnknownUnitOrKind) {
   MonitorSnapshot snap;
   snap.interval = std::chrono::seconds{1};
-  snap.series = std::make_shared<const std::vector<SeriesKey>>(std::vector<SeriesKey>{{"m", "i", "p", {"m"}}});
+  snap.series = std::make_shared<const std::vector<SeriesKey>>(
+      std::vector<SeriesKey>{{"m", "i", "p", {"m"}}});
   snap.store.series_count = 1;
   const std::string good = encode_state(snap);
   ASSERT_EQ(reason(good), "accepted");

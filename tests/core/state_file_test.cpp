@@ -32,7 +32,8 @@ constexpr auto kInterval = std::chrono::milliseconds{1000};
 constexpr auto kWindow = std::chrono::minutes{1};
 
 int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -72,7 +73,8 @@ class LogCapture {
 
 // A three-series store with four rows ending one interval before `now_ms`, NaN in two places.
 struct Filled {
-  SeriesLayout layout = layout_of({{"error_rate", "api"}, {"cache_hits", "redis"}, {"collector_up", "api"}});
+  SeriesLayout layout =
+      layout_of({{"error_rate", "api"}, {"cache_hits", "redis"}, {"collector_up", "api"}});
   RingBuffer store{3, 60};
   explicit Filled(int64_t now_ms) {
     const int64_t last = now_ms / 1000 * 1000 - 1000;
@@ -89,8 +91,8 @@ void expect_same_rows(const StoreSnapshot& a, const StoreSnapshot& b) {
   EXPECT_EQ(a.timestamps_ms, b.timestamps_ms);
   for (size_t s = 0; s < a.series_count; ++s) {
     for (size_t r = 0; r < a.rows; ++r) {
-      EXPECT_TRUE(same(a.at(s, r), b.at(s, r))) << "series " << s << " row " << r << ": " << a.at(s, r) << " vs "
-                                                << b.at(s, r);
+      EXPECT_TRUE(same(a.at(s, r), b.at(s, r)))
+          << "series " << s << " row " << r << ": " << a.at(s, r) << " vs " << b.at(s, r);
     }
   }
 }
@@ -99,7 +101,9 @@ StateFile state_file(const std::string& path, std::chrono::milliseconds interval
   return StateFile(path, "state_file_test.yaml", interval, kWindow);
 }
 
-std::string saved_bytes(const Filled& f) { return encode_state(kInterval, f.layout, f.store.snapshot()); }
+std::string saved_bytes(const Filled& f) {
+  return encode_state(kInterval, f.layout, f.store.snapshot());
+}
 
 TEST(StateFileTest, EncodesAndDecodesEveryRowIncludingNaN) {
   const Filled f(wall_ms());
@@ -165,8 +169,9 @@ TEST(StateFileTest, FailedWriteKeepsTheOldFile) {
   EXPECT_FALSE(file.save(f.layout, f.store));
   EXPECT_EQ(test::read_file(path), "previous contents");
   EXPECT_TRUE(fs::is_directory(path + ".tmp"));
-  EXPECT_THAT(log.lines(), ElementsAre("warning cannot save the state file (sampling goes on): cannot write " + path +
-                                       ".tmp: Is a directory"));
+  EXPECT_THAT(log.lines(),
+              ElementsAre("warning cannot save the state file (sampling goes on): cannot write " +
+                          path + ".tmp: Is a directory"));
 }
 
 TEST(StateFileTest, FailedRenameRemovesItsTmp) {
@@ -225,8 +230,10 @@ TEST(StateFileTest, RestoreMapsColumnsByMetricAndInstance) {
   StateFile file = state_file(path);
   ASSERT_TRUE(file.save(f.layout, f.store));
 
-  // A changed configuration: cache_hits/redis kept, a new series, error_rate/api kept, collector_up/api dropped.
-  const SeriesLayout changed = layout_of({{"cache_hits", "redis"}, {"cache_hits", "redis2"}, {"error_rate", "api"}});
+  // A changed configuration: cache_hits/redis kept, a new series, error_rate/api kept,
+  // collector_up/api dropped.
+  const SeriesLayout changed =
+      layout_of({{"cache_hits", "redis"}, {"cache_hits", "redis2"}, {"error_rate", "api"}});
   RingBuffer store(changed.size(), 60);
   LogCapture log;
   EXPECT_EQ(file.restore(changed, store, now), 4u);
@@ -239,7 +246,8 @@ TEST(StateFileTest, RestoreMapsColumnsByMetricAndInstance) {
     EXPECT_TRUE(std::isnan(got.at(1, r))) << r;
     EXPECT_TRUE(same(got.at(2, r), old.at(0, r))) << r;
   }
-  EXPECT_THAT(log.lines(), ElementsAre("info restored 4 samples from " + path + " (2 of 3 series found in it)"));
+  EXPECT_THAT(log.lines(),
+              ElementsAre("info restored 4 samples from " + path + " (2 of 3 series found in it)"));
 }
 
 TEST(StateFileTest, RestoreKeepsOnlyRowsInsideTheWindowAndBeforeNow) {
@@ -265,7 +273,8 @@ TEST(StateFileTest, RestoreAppendsOnlyRowsNewerThanTheStoresNewest) {
   const int64_t now = 1'700'000'000'000;
   const SeriesLayout layout = layout_of({{"error_rate", "api"}});
   RingBuffer saved(1, 60);
-  for (int64_t offset : {-20'000, -10'000, -5000}) saved.append(now + offset, std::vector<double>{double(offset)});
+  for (int64_t offset : {-20'000, -10'000, -5000})
+    saved.append(now + offset, std::vector<double>{double(offset)});
   test::write_file(path, encode_state(kInterval, layout, saved.snapshot()));
   RingBuffer store(1, 60);
   store.append(now - 10'000, std::vector<double>{42});  // e.g. serve --bench-prefill sampled first
@@ -291,7 +300,8 @@ TEST(StateFileTest, CorruptFileIsRenamedAndTheWindowStartsEmpty) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"garbage, not a state file", "bad magic"},
       {good.substr(0, good.size() / 2), "truncated"},
-      {"RSYNCMON" + std::string("\x07\0\0\0", 4), "unsupported version 7 (this build reads versions 1 to 2)"},
+      {"RSYNCMON" + std::string("\x07\0\0\0", 4),
+       "unsupported version 7 (this build reads versions 1 to 2)"},
       {flipped, "checksum mismatch"},
   };
   for (const auto& [bytes, reason] : cases) {
@@ -307,8 +317,9 @@ TEST(StateFileTest, CorruptFileIsRenamedAndTheWindowStartsEmpty) {
     EXPECT_FALSE(fs::exists(path)) << reason;
     ASSERT_TRUE(fs::exists(corrupt)) << reason;
     EXPECT_EQ(test::read_file(corrupt), bytes) << "the bad file is kept as it was";
-    EXPECT_THAT(log.lines(), ElementsAre("warning state file " + path + " is not a valid state file (" + reason +
-                                         "); renamed it to " + corrupt + " and starting with an empty window"));
+    EXPECT_THAT(log.lines(),
+                ElementsAre("warning state file " + path + " is not a valid state file (" + reason +
+                            "); renamed it to " + corrupt + " and starting with an empty window"));
   }
 }
 
@@ -323,9 +334,11 @@ TEST(StateFileTest, OtherIntervalStartsEmptyAndSaysWhy) {
   EXPECT_EQ(state_file(path, 1s).restore(f.layout, store, now), 0u);
   EXPECT_EQ(store.size(), 0u);
   EXPECT_TRUE(fs::exists(path));
-  EXPECT_THAT(log.lines(), ElementsAre("warning state file " + path +
-                                       " was saved at interval 2s, not the configured 1s: its samples are off the "
-                                       "grid, starting with an empty window"));
+  EXPECT_THAT(
+      log.lines(),
+      ElementsAre("warning state file " + path +
+                  " was saved at interval 2s, not the configured 1s: its samples are off the "
+                  "grid, starting with an empty window"));
 }
 
 TEST(StateFileTest, UnreadableFileIsAConfigErrorNotAnEmptyStart) {
@@ -338,26 +351,31 @@ TEST(StateFileTest, UnreadableFileIsAConfigErrorNotAnEmptyStart) {
     state_file(path).restore(layout, store, wall_ms());
     FAIL() << "restored from " << path;
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "state_file_test.yaml: state_file: cannot read " + path + ": Not a directory");
+    EXPECT_EQ(std::string(e.what()),
+              "state_file_test.yaml: state_file: cannot read " + path + ": Not a directory");
   }
 }
 
 // The configuration a test Monitor runs: 100 ms grid, one minute window, the given state file.
 Config monitor_config(const std::string& state_path) {
-  return parse_config("interval: 100ms\nwindow: 1m\nstate_file: \"" + state_path + "\"\n", ConfigFormat::kYaml,
-                      "state_file_test.yaml");
+  return parse_config("interval: 100ms\nwindow: 1m\nstate_file: \"" + state_path + "\"\n",
+                      ConfigFormat::kYaml, "state_file_test.yaml");
 }
 
-// One "api" instance emitting error_rate = the call number, and NaN for requests_total on even calls.
+// One "api" instance emitting error_rate = the call number, and NaN for requests_total on even
+// calls.
 std::unique_ptr<Monitor> api_monitor(const std::string& state_path,
-                                     std::vector<std::string> series = {"error_rate", "requests_total"}) {
+                                     std::vector<std::string> series = {"error_rate",
+                                                                        "requests_total"}) {
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<ScriptedCollector>([](SampleSink& sink, int call) {
     sink.emit("error_rate", call);
     sink.emit("requests_total", call % 2 ? 100.0 * call : kNaN);
   }));
-  return std::make_unique<Monitor>(monitor_config(state_path), std::vector<InstanceInfo>{{"api", "api", {series.begin(), series.end()}}},
-                                   std::move(collectors));
+  return std::make_unique<Monitor>(
+      monitor_config(state_path),
+      std::vector<InstanceInfo>{{"api", "api", {series.begin(), series.end()}}},
+      std::move(collectors));
 }
 
 TEST(StateFileTest, UnwritableFolderFailsStartWithConfigError) {
@@ -368,8 +386,8 @@ TEST(StateFileTest, UnwritableFolderFailsStartWithConfigError) {
     monitor->start();
     FAIL() << "started with state_file " << path;
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "state_file_test.yaml: state_file: cannot write " + path + ": No such file or directory");
+    EXPECT_EQ(std::string(e.what()), "state_file_test.yaml: state_file: cannot write " + path +
+                                         ": No such file or directory");
     EXPECT_EQ(e.exit_code(), 3);
   }
   fs::create_directory(dir.file("folder"));
@@ -378,8 +396,8 @@ TEST(StateFileTest, UnwritableFolderFailsStartWithConfigError) {
     on_folder->start();
     FAIL() << "started with a folder as state_file";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "state_file_test.yaml: state_file: " + dir.file("folder") +
-                                         " is not a regular file");
+    EXPECT_EQ(std::string(e.what()),
+              "state_file_test.yaml: state_file: " + dir.file("folder") + " is not a regular file");
   }
   EXPECT_EQ(count_entries(dir.path()), 1u) << "the check leaves no probe file behind";
 }
@@ -406,7 +424,8 @@ StoreSnapshot run_and_stop(Monitor& monitor, int past_samples) {
   for (int k = past_samples - 1; k >= 0; --k) monitor.sample_now(newest - 100 * k);
   monitor.start();
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (monitor.store().size() < size_t(past_samples) + 3 && std::chrono::steady_clock::now() < deadline) {
+  while (monitor.store().size() < size_t(past_samples) + 3 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
   monitor.stop();
@@ -440,8 +459,9 @@ TEST(StateFileConcurrencyTest, RestartedMonitorRestoresIdenticalRows) {
   size_t nan_count = 0;
   for (double v : saved.values) nan_count += std::isnan(v);
   EXPECT_GT(nan_count, 0u) << "the round trip must cover missing values";
-  EXPECT_THAT(log.lines(), testing::Contains("info restored " + std::to_string(saved.rows) + " samples from " + path +
-                                             " (4 of 4 series found in it)"));
+  EXPECT_THAT(log.lines(),
+              testing::Contains("info restored " + std::to_string(saved.rows) + " samples from " +
+                                path + " (4 of 4 series found in it)"));
 }
 
 TEST(StateFileConcurrencyTest, ChangedCollectorsRestoreWhatStillMatches) {

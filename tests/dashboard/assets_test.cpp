@@ -19,8 +19,8 @@ const std::string kTemplates = RESYNC_TEMPLATES_DIR;
 const std::string kAssets = "/monitoring/assets/";
 
 // The dashboard's own scripts: dashboard.js is the module the page loads, the rest its imports.
-const std::vector<std::string> kOwnScripts = {"dashboard.js", "format.js",     "state.js",
-                                              "cards.js",     "charts.js",     "connection.js",
+const std::vector<std::string> kOwnScripts = {"dashboard.js", "format.js", "state.js",
+                                              "cards.js",     "charts.js", "connection.js",
                                               "alerts.js",    "notify.js"};
 
 std::string body_of(std::string_view path) {

@@ -59,7 +59,8 @@ std::string example_config(const test::TempDir& dir, const std::string& interval
   std::string text = test::read_file(std::string(RESYNC_SOURCE_DIR) + "/examples/resync.yaml");
   const std::string from = "interval: 5s";
   const size_t at = text.find(from);
-  if (at == std::string::npos) throw std::runtime_error("examples/resync.yaml has no 'interval: 5s' line");
+  if (at == std::string::npos)
+    throw std::runtime_error("examples/resync.yaml has no 'interval: 5s' line");
   text.replace(at, from.size(), "interval: " + interval);
   const std::string path = dir.file("resync.yaml");
   test::write_file(path, text);
@@ -78,8 +79,9 @@ class Deployment {
         pki_(test::make_test_pki(dir_.path())),
         tws_(pki_, "wauser", "tws-secret-pw") {
     if (!test::wait_for_port(service_port_)) {
-      throw std::runtime_error("the Python service did not start (is python3-prometheus-client installed?): " +
-                               test::read_file(dir_.file("service.log")));
+      throw std::runtime_error(
+          "the Python service did not start (is python3-prometheus-client installed?): " +
+          test::read_file(dir_.file("service.log")));
     }
     setenv("RESYNC_URL", ("http://127.0.0.1:" + std::to_string(service_port_)).c_str(), 1);
     setenv("REDIS_ADDRESS", redis_.address().c_str(), 1);
@@ -140,7 +142,8 @@ class Traffic {
     }
   }
   double requests_per_second() const {
-    return requests_ / std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    return requests_ /
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   }
 
  private:
@@ -227,12 +230,16 @@ TEST(EndToEndTest, RedisOutageIsIsolatedAndRecovers) {
   const std::string config = example_config(d.dir(), "1s");
   const uint16_t port = test::free_port();
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  test::Process serve({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:" + std::to_string(port)},
+  test::Process serve({test::resync_binary(), "--config", config, "serve", "--bind",
+                       "127.0.0.1:" + std::to_string(port)},
                       d.dir().file("serve.log"));
   ASSERT_TRUE(test::wait_for_port(port)) << test::read_file(d.dir().file("serve.log"));
 
-  auto redis_health = [&] { return parse_object(test::http_get(base + "/api/monitoring/health").body)
-                                ->getObject("collectors")->getObject("redis"); };
+  auto redis_health = [&] {
+    return parse_object(test::http_get(base + "/api/monitoring/health").body)
+        ->getObject("collectors")
+        ->getObject("redis");
+  };
   auto wait_until = [](auto condition, seconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -250,7 +257,8 @@ TEST(EndToEndTest, RedisOutageIsIsolatedAndRecovers) {
   std::this_thread::sleep_for(seconds{4});
 
   // Samples during the outage: on consecutive grid seconds, cache empty, the rest complete.
-  const Object::Ptr history = parse_object(test::http_get(base + "/api/monitoring/history?minutes=1").body);
+  const Object::Ptr history =
+      parse_object(test::http_get(base + "/api/monitoring/history?minutes=1").body);
   const Array::Ptr epoch = history->getArray("epoch");
   const Array::Ptr hit_ratio = history->getObject("cache")->getArray("hit_ratio");
   const Array::Ptr tws_latency = history->getObject("tws")->getArray("latency");
@@ -284,11 +292,12 @@ TEST(EndToEndTest, RedisOutageReachesAlertmanagerAndResolvesThere) {
   Deployment d;
   test::Alertmanager am;
   const std::string config = example_config(d.dir(), "1s");
-  test::write_file(config, test::read_file(config) + "\nnotify:\n  alertmanager: {url: \"" + am.url() +
-                               "\", resend: 5s}\n");
+  test::write_file(config, test::read_file(config) + "\nnotify:\n  alertmanager: {url: \"" +
+                               am.url() + "\", resend: 5s}\n");
   const uint16_t port = test::free_port();
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  test::Process serve({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:" + std::to_string(port)},
+  test::Process serve({test::resync_binary(), "--config", config, "serve", "--bind",
+                       "127.0.0.1:" + std::to_string(port)},
                       d.dir().file("serve.log"));
   ASSERT_TRUE(test::wait_for_port(port)) << test::read_file(d.dir().file("serve.log"));
   auto wait_until = [](auto condition, seconds limit) {
@@ -301,10 +310,12 @@ TEST(EndToEndTest, RedisOutageReachesAlertmanagerAndResolvesThere) {
   };
   // The state of the redis collector_up alert in /api/monitoring/alerts' `current`, or "".
   auto redis_down_state = [&]() -> std::string {
-    const Array::Ptr current = parse_object(test::http_get(base + "/api/monitoring/alerts").body)->getArray("current");
+    const Array::Ptr current =
+        parse_object(test::http_get(base + "/api/monitoring/alerts").body)->getArray("current");
     for (size_t i = 0; i < current->size(); ++i) {
       const Object::Ptr a = current->getObject(static_cast<unsigned>(i));
-      if (a->getValue<std::string>("rule") == "collector_up" && a->getValue<std::string>("instance") == "redis") {
+      if (a->getValue<std::string>("rule") == "collector_up" &&
+          a->getValue<std::string>("instance") == "redis") {
         return a->getValue<std::string>("state");
       }
     }
@@ -321,7 +332,8 @@ TEST(EndToEndTest, RedisOutageReachesAlertmanagerAndResolvesThere) {
     }
     return nullptr;
   };
-  ASSERT_TRUE(wait_until([&] { return redis_down_state().empty() && !in_alertmanager(); }, seconds{10}));
+  ASSERT_TRUE(
+      wait_until([&] { return redis_down_state().empty() && !in_alertmanager(); }, seconds{10}));
 
   d.redis().stop();
   const auto stopped = std::chrono::steady_clock::now();
@@ -338,8 +350,9 @@ TEST(EndToEndTest, RedisOutageReachesAlertmanagerAndResolvesThere) {
   d.redis().start();
   EXPECT_TRUE(wait_until([&] { return !in_alertmanager(); }, seconds{30})) << am.log();
   EXPECT_EQ(redis_down_state(), "");
-  const Object::Ptr notify =
-      parse_object(test::http_get(base + "/api/monitoring/health").body)->getObject("notify")->getObject("alertmanager");
+  const Object::Ptr notify = parse_object(test::http_get(base + "/api/monitoring/health").body)
+                                 ->getObject("notify")
+                                 ->getObject("alertmanager");
   EXPECT_EQ(notify->getValue<int>("failed"), 0);
   EXPECT_EQ(notify->getValue<int>("dropped"), 0);
   EXPECT_TRUE(serve.running());

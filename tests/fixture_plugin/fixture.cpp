@@ -31,10 +31,12 @@ namespace {
 
 constexpr int kMaxSamples = 8;
 
-#define FIXTURE_SERIES(name, unit, help) {name, unit, RESYNC_KIND_GAUGE, help, "fixture." name, "fixture." name, 0}
+#define FIXTURE_SERIES(name, unit, help) \
+  { name, unit, RESYNC_KIND_GAUGE, help, "fixture." name, "fixture." name, 0 }
 constexpr resync_series_desc kSeries[] = {
     FIXTURE_SERIES("fixture_calls", RESYNC_UNIT_COUNT, "Calls of collect() so far."),
-    FIXTURE_SERIES("fixture_wall_ms", RESYNC_UNIT_MILLISECONDS, "Wall clock when collect() started."),
+    FIXTURE_SERIES("fixture_wall_ms", RESYNC_UNIT_MILLISECONDS,
+                   "Wall clock when collect() started."),
     FIXTURE_SERIES("fixture_s0", RESYNC_UNIT_COUNT, "Scripted value 0."),
     FIXTURE_SERIES("fixture_s1", RESYNC_UNIT_COUNT, "Scripted value 1."),
     FIXTURE_SERIES("fixture_s2", RESYNC_UNIT_COUNT, "Scripted value 2."),
@@ -47,7 +49,8 @@ constexpr resync_series_desc kSeries[] = {
 #undef FIXTURE_SERIES
 
 int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -56,7 +59,8 @@ int whole(Options& o, const char* key, int max) {
   if (v < 0 || v > max || v != static_cast<int>(v)) {
     char got[32];
     std::snprintf(got, sizeof got, "%g", v);
-    throw OptionError(key, "expected a whole number from 0 to " + std::to_string(max) + ", got " + got);
+    throw OptionError(key,
+                      "expected a whole number from 0 to " + std::to_string(max) + ", got " + got);
   }
   return static_cast<int>(v);
 }
@@ -107,7 +111,8 @@ class FixtureCollector final : public CollectorBase {
     if (!crash_.empty()) crash(crash_);
     if (fail_always_ || call <= fail_first_) {
       set_status("failing");
-      throw std::runtime_error("fixture: failing as configured (call " + std::to_string(call) + ")");
+      throw std::runtime_error("fixture: failing as configured (call " + std::to_string(call) +
+                               ")");
     }
     set_status("ok");
     emit("fixture_calls", call);

@@ -36,9 +36,18 @@ static const char* status(void* instance) {
 
 static void destroy(void* instance) { (void)instance; }
 
-static const resync_plugin_v1 kTable = {RESYNC_PLUGIN_ABI_VERSION, sizeof(resync_plugin_v1), "old_abi",
-                                        "Built against the first ABI v1 header", kSeries, 1, 0, create,
-                                        collect, last_error, status, destroy};
+static const resync_plugin_v1 kTable = {RESYNC_PLUGIN_ABI_VERSION,
+                                        sizeof(resync_plugin_v1),
+                                        "old_abi",
+                                        "Built against the first ABI v1 header",
+                                        kSeries,
+                                        1,
+                                        0,
+                                        create,
+                                        collect,
+                                        last_error,
+                                        status,
+                                        destroy};
 
 RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t host_abi_version) {
   (void)host_abi_version;

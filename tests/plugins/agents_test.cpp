@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "http_targets.hpp"
-#include "resync/error.hpp"
 #include "plugin_host.hpp"
+#include "resync/error.hpp"
 
 namespace resync {
 namespace {
@@ -180,7 +180,8 @@ TEST(AgentsPluginTest, FailsWithinItsDeadlineWhenTheTargetMisbehaves) {
       faults.push_back({nginx.url("/garbage.bin"), "not JSON"});
       faults.push_back({nginx.url("/index.html"), "not JSON"});
       // Past agents::kMaxJsonDepth (64): Poco's parser recurses once per level.
-      faults.push_back({nginx.url("/deep.json"), "not JSON: JSON Exception: Maximum depth exceeded"});
+      faults.push_back(
+          {nginx.url("/deep.json"), "not JSON: JSON Exception: Maximum depth exceeded"});
     }
     for (const Fault& fault : faults) {
       SCOPED_TRACE(source + " " + fault.url);

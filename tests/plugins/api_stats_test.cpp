@@ -17,8 +17,8 @@
 #include "access_log.hpp"
 #include "api_stats.hpp"
 #include "http_targets.hpp"
-#include "resync/error.hpp"
 #include "plugin_host.hpp"
+#include "resync/error.hpp"
 
 namespace resync {
 namespace {

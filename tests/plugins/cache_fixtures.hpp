@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "http_targets.hpp"
-#include "resync/error.hpp"
 #include "plugin_host.hpp"
+#include "resync/error.hpp"
 
 /// What the cache plugin's tests share: loading the plugin, a failed collection, a Redis
 /// config, and a fake Redis that misbehaves on purpose.

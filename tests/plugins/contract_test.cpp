@@ -21,7 +21,8 @@ std::vector<PluginInfo> built_plugins() { return discover_plugins({test::plugin_
 TEST(PluginContractTest, TheBuildProducesEveryBundledPlugin) {
   std::set<std::string> names;
   for (const PluginInfo& p : built_plugins()) names.insert(p.name);
-  for (const char* bundled : {"agents", "api", "cache", "system", "tws"}) EXPECT_EQ(names.count(bundled), 1u) << bundled;
+  for (const char* bundled : {"agents", "api", "cache", "system", "tws"})
+    EXPECT_EQ(names.count(bundled), 1u) << bundled;
 }
 
 TEST(PluginContractTest, EveryPluginLoadsAndDescribesEverySeries) {
@@ -38,7 +39,8 @@ TEST(PluginContractTest, EveryPluginLoadsAndDescribesEverySeries) {
     for (const SeriesDescription& d : p.series) {
       SCOPED_TRACE(d.name);
       EXPECT_FALSE(is_host_series(d.name)) << "the host yields it for every collector";
-      EXPECT_TRUE(metric_owner.emplace(d.name, p.name).second) << "also declared by " << metric_owner[d.name];
+      EXPECT_TRUE(metric_owner.emplace(d.name, p.name).second)
+          << "also declared by " << metric_owner[d.name];
       EXPECT_FALSE(d.help.empty());
       EXPECT_EQ(d.help.back(), '.') << "help is one sentence";
       if (d.kind == Kind::kCounter) {
@@ -54,7 +56,8 @@ TEST(PluginContractTest, EveryPluginLoadsAndDescribesEverySeries) {
       }
       if ((d.flags & series_flags::kTrend) != 0) {
         ASSERT_FALSE(d.current_field.empty()) << "a trend belongs to a /current section";
-        EXPECT_TRUE(trend_sections.insert(d.current_field.substr(0, d.current_field.rfind('.'))).second);
+        EXPECT_TRUE(
+            trend_sections.insert(d.current_field.substr(0, d.current_field.rfind('.'))).second);
       }
     }
     if (!p.status_field.empty()) {

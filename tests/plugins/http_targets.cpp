@@ -196,8 +196,9 @@ std::shared_ptr<const Plugin> load_built_plugin(const std::string& name) {
 }
 
 std::string plugin_options(const std::string& name, const std::string& fields, int timeout_ms) {
-  return "{\"name\":\"" + name + "\",\"interval_ms\":5000,\"timeout_ms\":" + std::to_string(timeout_ms) + "," +
-         fields + "}";
+  return "{\"name\":\"" + name +
+         "\",\"interval_ms\":5000,\"timeout_ms\":" + std::to_string(timeout_ms) + "," + fields +
+         "}";
 }
 
 std::string create_error(const std::shared_ptr<const Plugin>& plugin, const std::string& json) {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <thread>
 
-#include "resync/collector.hpp"
 #include "plugin_host.hpp"
+#include "resync/collector.hpp"
 #include "test_support.hpp"
 
 /// HTTP targets for the api and agents collector tests: a real nginx, and the misbehaving peers
@@ -101,7 +101,8 @@ std::string json_string(const std::string& text);
 std::shared_ptr<const Plugin> load_built_plugin(const std::string& name);
 
 /// The options JSON the host would pass instance `name`: host keys plus `fields` (JSON members).
-std::string plugin_options(const std::string& name, const std::string& fields, int timeout_ms = 2000);
+std::string plugin_options(const std::string& name, const std::string& fields,
+                           int timeout_ms = 2000);
 
 /// The message create() fails with for `json` on `plugin`, or "" if it succeeds.
 std::string create_error(const std::shared_ptr<const Plugin>& plugin, const std::string& json);

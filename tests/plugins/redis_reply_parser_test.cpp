@@ -22,7 +22,9 @@ struct ReaderFree {
 
 class RedisReplyParserTest : public testing::Test {
  protected:
-  void feed(const std::string& bytes) { ASSERT_EQ(redisReaderFeed(reader_.get(), bytes.data(), bytes.size()), REDIS_OK); }
+  void feed(const std::string& bytes) {
+    ASSERT_EQ(redisReaderFeed(reader_.get(), bytes.data(), bytes.size()), REDIS_OK);
+  }
   std::string error_of(const std::string& bytes) {
     feed(bytes);
     try {
@@ -64,11 +66,13 @@ TEST_F(RedisReplyParserTest, RefusesEndlessLine) {
 }
 
 TEST_F(RedisReplyParserTest, RefusesNonResp) {
-  EXPECT_THAT(error_of("HTTP/1.1 400 Bad Request\r\n"), HasSubstr("not a RESP reply: \"HTTP/1.1 400 Bad Request\""));
+  EXPECT_THAT(error_of("HTTP/1.1 400 Bad Request\r\n"),
+              HasSubstr("not a RESP reply: \"HTTP/1.1 400 Bad Request\""));
 }
 
 TEST(RedisInfoFieldTest, ReadsNumbersOnly) {
-  const std::string info = "# Stats\r\nkeyspace_hits:12\r\nkeyspace_misses:x\r\nevicted_keys:1e3\r\n";
+  const std::string info =
+      "# Stats\r\nkeyspace_hits:12\r\nkeyspace_misses:x\r\nevicted_keys:1e3\r\n";
   EXPECT_EQ(info_field(info, "keyspace_hits"), 12);
   EXPECT_EQ(info_field(info, "keyspace_misses"), std::nullopt);
   EXPECT_EQ(info_field(info, "evicted_keys"), 1000);

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <map>
 
-#include "resync/error.hpp"
-#include "plugin_host.hpp"
 #include "http_targets.hpp"
 #include "map_sink.hpp"
+#include "plugin_host.hpp"
+#include "resync/error.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -21,12 +21,16 @@ namespace fs = std::filesystem;
 
 using test::MapSink;
 
-std::shared_ptr<const Plugin> system_plugin() { return Plugin::load(test::plugin_build_dir() + "/system.so"); }
+std::shared_ptr<const Plugin> system_plugin() {
+  return Plugin::load(test::plugin_build_dir() + "/system.so");
+}
 
 // A writable copy of the captured /proc tree.
 class ProcCopy {
  public:
-  ProcCopy() { fs::copy(test::test_data_dir() + "/proc", dir_.path(), fs::copy_options::recursive); }
+  ProcCopy() {
+    fs::copy(test::test_data_dir() + "/proc", dir_.path(), fs::copy_options::recursive);
+  }
   const std::string& root() const { return dir_.path(); }
   std::string options() const { return R"({"name":"system","proc_root":")" + root() + R"("})"; }
   void use_later_stat() const {
@@ -42,8 +46,9 @@ TEST(SystemPluginTest, DescriptorListsTheSpecSeries) {
   EXPECT_EQ(plugin->name(), "system");
   EXPECT_EQ(plugin->abi_version(), 1u);
   EXPECT_THAT(test::series_names(plugin->series()),
-              testing::ElementsAre("system_uptime", "system_availability", "async_operations_active",
-                                   "host_cpu_percent", "host_memory_percent", "host_load1", "process_rss_bytes"));
+              testing::ElementsAre("system_uptime", "system_availability",
+                                   "async_operations_active", "host_cpu_percent",
+                                   "host_memory_percent", "host_load1", "process_rss_bytes"));
 }
 
 TEST(SystemPluginTest, ReadsCapturedProcFiles) {
@@ -52,7 +57,8 @@ TEST(SystemPluginTest, ReadsCapturedProcFiles) {
   MapSink sink;
   collector.collect(sink);
   // MemTotal 24683620 kB, MemAvailable 24344032 kB.
-  EXPECT_DOUBLE_EQ(sink.values.at("host_memory_percent"), 100.0 * (24683620.0 - 24344032.0) / 24683620.0);
+  EXPECT_DOUBLE_EQ(sink.values.at("host_memory_percent"),
+                   100.0 * (24683620.0 - 24344032.0) / 24683620.0);
   EXPECT_DOUBLE_EQ(sink.values.at("host_load1"), 0.15);
   EXPECT_DOUBLE_EQ(sink.values.at("system_uptime"), 942.17);
   EXPECT_DOUBLE_EQ(sink.values.at("process_rss_bytes"), 1704.0 * 1024);
@@ -117,7 +123,8 @@ TEST(SystemPluginTest, RejectsBadOptionsByKey) {
   const auto plugin = system_plugin();
   auto create_error = [&](const std::string& json) { return test::create_error(plugin, json); };
   EXPECT_EQ(create_error(R"({"proc_rot":"/proc"})"),
-            "proc_rot: unknown key; expected one of plugin, name, timeout, health_timeout, health_url, proc_root");
+            "proc_rot: unknown key; expected one of plugin, name, timeout, health_timeout, "
+            "health_url, proc_root");
   EXPECT_EQ(create_error(R"({"timeout_ms":1000,"health_timeout":"2s"})"),
             "health_timeout: must be shorter than the collector's timeout");
   EXPECT_EQ(create_error(R"({"health_timeout":"soon"})"),

@@ -13,12 +13,12 @@
 #include <memory>
 #include <string>
 
+#include "http_targets.hpp"
+#include "plugin_host.hpp"
+#include "resync/catalog.hpp"
 #include "resync/config.hpp"
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
-#include "plugin_host.hpp"
-#include "resync/catalog.hpp"
-#include "http_targets.hpp"
 #include "test_support.hpp"
 #include "tws_fixture.hpp"
 

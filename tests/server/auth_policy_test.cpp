@@ -67,24 +67,32 @@ TEST(AuthPolicyTest, BearerTokenGuardsEverythingButLiveness) {
   o.auth_token = "tok-9f8e7d6c5b4a";
   TestServer s(test::test_config("1s", "1m"), o);
   s.start(false);
-  for (const char* path : {"/api/monitoring/current", "/metrics", "/monitoring", "/api/monitoring/ws", "/nope"}) {
+  for (const char* path :
+       {"/api/monitoring/current", "/metrics", "/monitoring", "/api/monitoring/ws", "/nope"}) {
     const auto r = http_get(s.url(path));
     expect_json_error(r, 401, "authentication required");
     EXPECT_EQ(r.headers.count("www-authenticate") ? r.headers.at("www-authenticate") : "",
               "Bearer realm=\"resync-mon\"")
         << path;
   }
-  expect_json_error(http_get(s.url("/metrics"), {{"Authorization", "Bearer tok-9f8e7d6c5b4"}}), 401, "authentication");
-  expect_json_error(http_get(s.url("/metrics"), {{"Authorization", "Basic dG9rLTlmOGU3ZDZjNWI0YQ=="}}), 401,
+  expect_json_error(http_get(s.url("/metrics"), {{"Authorization", "Bearer tok-9f8e7d6c5b4"}}), 401,
                     "authentication");
-  EXPECT_EQ(http_get(s.url("/metrics"), {{"Authorization", "Bearer tok-9f8e7d6c5b4a"}}).status, 200);
-  EXPECT_EQ(http_get(s.url("/api/monitoring/current"), {{"Authorization", "bearer tok-9f8e7d6c5b4a"}}).status, 200);
+  expect_json_error(
+      http_get(s.url("/metrics"), {{"Authorization", "Basic dG9rLTlmOGU3ZDZjNWI0YQ=="}}), 401,
+      "authentication");
+  EXPECT_EQ(http_get(s.url("/metrics"), {{"Authorization", "Bearer tok-9f8e7d6c5b4a"}}).status,
+            200);
+  EXPECT_EQ(
+      http_get(s.url("/api/monitoring/current"), {{"Authorization", "bearer tok-9f8e7d6c5b4a"}})
+          .status,
+      200);
   EXPECT_EQ(http_get(s.url("/health")).status, 200);
 }
 
 TEST(AuthPolicyTest, BasicAuthGuardsEverythingButLivenessAndLeaksNoSecret) {
   std::string logged;
-  LogSink previous = set_log_sink([&logged](LogLevel, std::string_view line) { logged.append(line) += '\n'; });
+  LogSink previous =
+      set_log_sink([&logged](LogLevel, std::string_view line) { logged.append(line) += '\n'; });
   server::HttpServerOptions o;
   o.auth_user = "ops";
   o.auth_password = "pa55-Wd-31337";
@@ -93,15 +101,19 @@ TEST(AuthPolicyTest, BasicAuthGuardsEverythingButLivenessAndLeaksNoSecret) {
     s.start();
     const auto denied = http_get(s.url("/api/monitoring/current"));
     expect_json_error(denied, 401, "authentication required");
-    EXPECT_EQ(denied.headers.at("www-authenticate"), "Basic realm=\"resync-mon\", charset=\"UTF-8\"");
+    EXPECT_EQ(denied.headers.at("www-authenticate"),
+              "Basic realm=\"resync-mon\", charset=\"UTF-8\"");
     // "ops:pa55-Wd-31337" and a wrong password.
-    const std::map<std::string, std::string> good{{"Authorization", "Basic b3BzOnBhNTUtV2QtMzEzMzc="}};
-    expect_json_error(http_get(s.url("/metrics"), {{"Authorization", "Basic b3BzOnBhNTUtV2QtMzEzMzg="}}), 401,
-                      "authentication");
+    const std::map<std::string, std::string> good{
+        {"Authorization", "Basic b3BzOnBhNTUtV2QtMzEzMzc="}};
+    expect_json_error(
+        http_get(s.url("/metrics"), {{"Authorization", "Basic b3BzOnBhNTUtV2QtMzEzMzg="}}), 401,
+        "authentication");
     std::this_thread::sleep_for(500ms);
     std::string served;
-    for (const char* path : {"/api/monitoring/current", "/api/monitoring/history", "/api/monitoring/alerts",
-                             "/api/monitoring/health", "/metrics", "/monitoring", "/nope"}) {
+    for (const char* path :
+         {"/api/monitoring/current", "/api/monitoring/history", "/api/monitoring/alerts",
+          "/api/monitoring/health", "/metrics", "/monitoring", "/nope"}) {
       const auto r = http_get(s.url(path), good);
       EXPECT_NE(r.status, 401) << path;
       served += r.body;

@@ -20,7 +20,8 @@ TEST(BindAddressTest, ParsesBindAddresses) {
   try {
     server::parse_bind("localhost", "--bind");
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "--bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"localhost\" (no port)");
+    EXPECT_STREQ(e.what(),
+                 "--bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"localhost\" (no port)");
   }
 }
 

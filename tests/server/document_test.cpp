@@ -22,17 +22,17 @@ using test::http_request;
 using test::parse_object;
 using test::TestServer;
 
-constexpr const char* kDocumentPaths[] = {"/api/monitoring/current", "/api/monitoring/history", "/metrics",
-                                          "/api/monitoring/history?minutes=5"};
+constexpr const char* kDocumentPaths[] = {"/api/monitoring/current", "/api/monitoring/history",
+                                          "/metrics", "/api/monitoring/history?minutes=5"};
 
 TEST(DocumentTest, ReadsAcceptEncoding) {
   using server::detail::accepts_gzip;
-  for (const char* yes : {"gzip", "gzip, deflate, br", "br;q=1.0, GZIP;q=0.5", "x-gzip", "*", "gzip;q=0.001",
-                          "gzip;q=0, x-gzip"}) {
+  for (const char* yes : {"gzip", "gzip, deflate, br", "br;q=1.0, GZIP;q=0.5", "x-gzip", "*",
+                          "gzip;q=0.001", "gzip;q=0, x-gzip"}) {
     EXPECT_TRUE(accepts_gzip(yes)) << yes;
   }
-  for (const char* no : {"", "identity", "deflate, br", "gzip;q=0", "gzip; q=0.000, deflate", "*, gzip;q=0",
-                         "*;q=0", "gzipped"}) {
+  for (const char* no : {"", "identity", "deflate, br", "gzip;q=0", "gzip; q=0.000, deflate",
+                         "*, gzip;q=0", "*;q=0", "gzipped"}) {
     EXPECT_FALSE(accepts_gzip(no)) << no;
   }
 }
@@ -102,7 +102,8 @@ TEST(DocumentTest, AnswersIfNoneMatchWith304AndNoBody) {
     const std::string etag = header(first, "etag");
     ASSERT_THAT(etag, testing::MatchesRegex("\"[0-9a-f]+-[0-9a-f]+\"")) << path;
     EXPECT_EQ(header(first, "cache-control"), "no-cache") << path;
-    for (const std::string& if_none_match : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
+    for (const std::string& if_none_match :
+         {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
       const auto again = http_get(s.url(path), {{"If-None-Match", if_none_match}});
       EXPECT_EQ(again.status, 304) << path << " " << if_none_match;
       EXPECT_TRUE(again.body.empty()) << path;
@@ -115,20 +116,24 @@ TEST(DocumentTest, AnswersIfNoneMatchWith304AndNoBody) {
     EXPECT_EQ(other.status, 200) << path;
     EXPECT_EQ(other.body, first.body) << path;
     // The plain ETag does not stand for the gzip variant, and the other way round.
-    const auto zipped = http_get(s.url(path), {{"Accept-Encoding", "gzip"}, {"If-None-Match", etag}});
+    const auto zipped =
+        http_get(s.url(path), {{"Accept-Encoding", "gzip"}, {"If-None-Match", etag}});
     EXPECT_EQ(zipped.status, 200) << path;
     EXPECT_EQ(header(zipped, "content-encoding"), "gzip") << path;
     const std::string gzip_etag = header(zipped, "etag");
-    EXPECT_EQ(http_get(s.url(path), {{"Accept-Encoding", "gzip"}, {"If-None-Match", gzip_etag}}).status, 304) << path;
+    EXPECT_EQ(
+        http_get(s.url(path), {{"Accept-Encoding", "gzip"}, {"If-None-Match", gzip_etag}}).status,
+        304)
+        << path;
     EXPECT_EQ(http_get(s.url(path), {{"If-None-Match", gzip_etag}}).status, 200) << path;
   }
   // A new sample makes new documents, which the old ETags no longer match.
   const std::string old_etag = header(http_get(s.url("/api/monitoring/history")), "etag");
   // prefill() stamped the grid points before now, so now's grid point comes next.
   const int64_t interval = s.monitor.config().interval.count();
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   s.monitor.sample_now(now / interval * interval);
   const auto fresh = http_get(s.url("/api/monitoring/history"), {{"If-None-Match", old_etag}});
   EXPECT_EQ(fresh.status, 200);
@@ -140,10 +145,11 @@ TEST(DocumentTest, NotModifiedKeepsTheConnectionUsable) {
   TestServer s(test::test_config("1s", "1m"));
   s.start(false);
   const std::string etag = header(http_get(s.url("/metrics")), "etag");
-  const auto answers = test::raw_http(s.http.port(),
-                                      "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: " + etag +
-                                          "\r\n\r\nGET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                                      2);
+  const auto answers =
+      test::raw_http(s.http.port(),
+                     "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: " + etag +
+                         "\r\n\r\nGET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                     2);
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[0].status, 304);
   EXPECT_EQ(answers[1].status, 200);
@@ -157,9 +163,10 @@ TEST(DocumentTest, LargeDocumentsKeepTheConnectionUsable) {
   // Over 16 KiB, so it goes out with sendfile(2); then a second request on the same connection.
   Poco::Net::HTTPClientSession session("127.0.0.1", s.http.port());
   session.setKeepAlive(true);
-  for (const char* path :
-       {"/api/monitoring/history", "/api/monitoring/current", "/api/monitoring/history?minutes=10"}) {
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const char* path : {"/api/monitoring/history", "/api/monitoring/current",
+                           "/api/monitoring/history?minutes=10"}) {
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
     session.sendRequest(request);
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);

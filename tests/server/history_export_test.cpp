@@ -24,10 +24,19 @@ MonitorSnapshot sample_snapshot() {
   MonitorSnapshot s;
   s.interval = std::chrono::milliseconds{500};
   std::vector<SeriesKey> keys = {
-      {"hit_ratio", "redis", "cache", {"hit_ratio", Unit::kPercent, Kind::kGauge, "Share of \"hits\".\nSecond line."}},
-      {"hit_ratio", "memcache", "cache", {"hit_ratio", Unit::kPercent, Kind::kGauge, "Share of \"hits\".\nSecond line."}},
+      {"hit_ratio",
+       "redis",
+       "cache",
+       {"hit_ratio", Unit::kPercent, Kind::kGauge, "Share of \"hits\".\nSecond line."}},
+      {"hit_ratio",
+       "memcache",
+       "cache",
+       {"hit_ratio", Unit::kPercent, Kind::kGauge, "Share of \"hits\".\nSecond line."}},
       {"requests", "api", "api", {"requests", Unit::kCount, Kind::kCounter, "Requests served."}},
-      {"p95,odd \"name\"", "api", "api", {"p95,odd \"name\"", Unit::kMilliseconds, Kind::kGauge, "p95."}},
+      {"p95,odd \"name\"",
+       "api",
+       "api",
+       {"p95,odd \"name\"", Unit::kMilliseconds, Kind::kGauge, "p95."}},
       {"collector_up", "api", "api", host_series()[0]},
   };
   s.series = std::make_shared<const std::vector<SeriesKey>>(keys);
@@ -36,24 +45,25 @@ MonitorSnapshot sample_snapshot() {
   st.rows = 3;
   st.timestamps_ms = {1'764'640'000'000, 1'764'640'000'500, 1'764'640'001'000};
   st.values = {
-      95.5, kNaN, 97,           // hit_ratio{redis}
-      1e-7, 50, 100,            // hit_ratio{memcache}
-      10, 12, 15,               // requests
-      250, kNaN, 1250.5,        // p95
-      1, 0, 1,                  // collector_up
+      95.5, kNaN, 97,      // hit_ratio{redis}
+      1e-7, 50,   100,     // hit_ratio{memcache}
+      10,   12,   15,      // requests
+      250,  kNaN, 1250.5,  // p95
+      1,    0,    1,       // collector_up
   };
   return s;
 }
 
 TEST(HistoryExportTest, LabelsNameTheInstanceOnlyWhenAMetricHasSeveral) {
   EXPECT_THAT(series_labels(sample_snapshot()),
-              testing::ElementsAre("hit_ratio{redis}", "hit_ratio{memcache}", "requests", "p95,odd \"name\"",
-                                   "collector_up"));
+              testing::ElementsAre("hit_ratio{redis}", "hit_ratio{memcache}", "requests",
+                                   "p95,odd \"name\"", "collector_up"));
 }
 
 TEST(HistoryExportTest, CsvHeaderIsoTimeEpochEmptyCellsAndRfc4180Quoting) {
   EXPECT_EQ(render_history_csv(sample_snapshot(), {}),
-            "time,epoch,hit_ratio{redis},hit_ratio{memcache},requests,\"p95,odd \"\"name\"\"\",collector_up\n"
+            "time,epoch,hit_ratio{redis},hit_ratio{memcache},requests,\"p95,odd "
+            "\"\"name\"\"\",collector_up\n"
             "2025-12-02T01:46:40Z,1764640000,95.5,1e-07,10,250,1\n"
             "2025-12-02T01:46:40.500Z,1764640000.5,,50,12,,0\n"
             "2025-12-02T01:46:41Z,1764640001,97,100,15,1250.5,1\n");
@@ -62,7 +72,8 @@ TEST(HistoryExportTest, CsvHeaderIsoTimeEpochEmptyCellsAndRfc4180Quoting) {
 TEST(HistoryExportTest, CsvDoesNotDependOnTheLocale) {
   const char* previous = std::setlocale(LC_ALL, nullptr);
   const std::string saved = previous ? previous : "C";
-  if (!std::setlocale(LC_ALL, "de_DE.UTF-8") && !std::setlocale(LC_ALL, "C.UTF-8")) GTEST_SKIP() << "no locale";
+  if (!std::setlocale(LC_ALL, "de_DE.UTF-8") && !std::setlocale(LC_ALL, "C.UTF-8"))
+    GTEST_SKIP() << "no locale";
   std::ostringstream out;
   out.imbue(std::locale(""));
   render_history_csv(out, sample_snapshot(), {});
@@ -79,15 +90,18 @@ TEST(HistoryExportTest, SelectsSeriesByMetricOrLabelAndRowsByMinutes) {
             "2025-12-02T01:46:40.500Z,1764640000.5,12,50\n"
             "2025-12-02T01:46:41Z,1764640001,15,100\n");
   q.series = {"hit_ratio"};
-  EXPECT_THAT(render_history_csv(sample_snapshot(), q), testing::StartsWith("time,epoch,hit_ratio{redis},hit_ratio{memcache}\n"));
+  EXPECT_THAT(render_history_csv(sample_snapshot(), q),
+              testing::StartsWith("time,epoch,hit_ratio{redis},hit_ratio{memcache}\n"));
   MonitorSnapshot minute = sample_snapshot();
   minute.interval = std::chrono::seconds{30};  // one minute = the newest two rows
   q.minutes = 1;
   q.series = {"requests"};
   EXPECT_EQ(render_history_csv(minute, q),
-            "time,epoch,requests\n2025-12-02T01:46:40.500Z,1764640000.5,12\n2025-12-02T01:46:41Z,1764640001,15\n");
+            "time,epoch,requests\n2025-12-02T01:46:40.500Z,1764640000.5,12\n2025-12-02T01:46:41Z,"
+            "1764640001,15\n");
   q.minutes = 1'000'000'000'000;
-  EXPECT_EQ(render_history_csv(minute, q).size(), render_history_csv(minute, {{}, {"requests"}}).size())
+  EXPECT_EQ(render_history_csv(minute, q).size(),
+            render_history_csv(minute, {{}, {"requests"}}).size())
       << "more minutes than held is everything, not an error";
 }
 
@@ -98,21 +112,26 @@ TEST(HistoryExportTest, UnknownSeriesListsTheKnownOnes) {
     render_history_csv(sample_snapshot(), q);
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "unknown series \"hit_ration\"; known: hit_ratio{redis}, hit_ratio{memcache}, requests, "
-                           "p95,odd \"name\", collector_up");
+    EXPECT_STREQ(
+        e.what(),
+        "unknown series \"hit_ration\"; known: hit_ratio{redis}, hit_ratio{memcache}, requests, "
+        "p95,odd \"name\", collector_up");
   }
 }
 
 TEST(HistoryExportTest, NdjsonOneObjectPerSampleWithNull) {
   HistoryQuery q;
   q.series = {"hit_ratio{redis}", "p95,odd \"name\""};
-  EXPECT_EQ(render_history_ndjson(sample_snapshot(), q),
-            "{\"time\":\"2025-12-02T01:46:40Z\",\"epoch\":1764640000,\"values\":{\"hit_ratio{redis}\":95.5,"
-            "\"p95,odd \\\"name\\\"\":250}}\n"
-            "{\"time\":\"2025-12-02T01:46:40.500Z\",\"epoch\":1764640000.5,\"values\":{\"hit_ratio{redis}\":null,"
-            "\"p95,odd \\\"name\\\"\":null}}\n"
-            "{\"time\":\"2025-12-02T01:46:41Z\",\"epoch\":1764640001,\"values\":{\"hit_ratio{redis}\":97,"
-            "\"p95,odd \\\"name\\\"\":1250.5}}\n");
+  EXPECT_EQ(
+      render_history_ndjson(sample_snapshot(), q),
+      "{\"time\":\"2025-12-02T01:46:40Z\",\"epoch\":1764640000,\"values\":{\"hit_ratio{redis}\":95."
+      "5,"
+      "\"p95,odd \\\"name\\\"\":250}}\n"
+      "{\"time\":\"2025-12-02T01:46:40.500Z\",\"epoch\":1764640000.5,\"values\":{\"hit_ratio{redis}"
+      "\":null,"
+      "\"p95,odd \\\"name\\\"\":null}}\n"
+      "{\"time\":\"2025-12-02T01:46:41Z\",\"epoch\":1764640001,\"values\":{\"hit_ratio{redis}\":97,"
+      "\"p95,odd \\\"name\\\"\":1250.5}}\n");
 }
 
 TEST(HistoryExportTest, TableAlignsColumnsAndShowsMissingAsDash) {
@@ -125,7 +144,8 @@ TEST(HistoryExportTest, TableAlignsColumnsAndShowsMissingAsDash) {
   std::getline(lines, first);
   std::getline(lines, second);
   EXPECT_EQ(header, "TIME      hit_ratio{redis}  requests");
-  EXPECT_THAT(first, testing::MatchesRegex("[0-9]{2}:[0-9]{2}:[0-9]{2}              95.5        10"));
+  EXPECT_THAT(first,
+              testing::MatchesRegex("[0-9]{2}:[0-9]{2}:[0-9]{2}              95.5        10"));
   EXPECT_THAT(second, testing::EndsWith("                -        12"));
 }
 
@@ -156,7 +176,8 @@ TEST(HistoryExportTest, OpenMetricsFamiliesUnitsCountersGapsAndEof) {
             "resync_mon_latency_p95_seconds{instance=\"api\"} 0.25 1764640000\n"
             "resync_mon_latency_p95_seconds{instance=\"api\"} 1.2505 1764640001\n"
             "# TYPE resync_mon_collector_up gauge\n"
-            "# HELP resync_mon_collector_up 1 when the collector's last run succeeded within its deadline, else 0.\n"
+            "# HELP resync_mon_collector_up 1 when the collector's last run succeeded within its "
+            "deadline, else 0.\n"
             "resync_mon_collector_up{collector=\"api\"} 1 1764640000\n"
             "resync_mon_collector_up{collector=\"api\"} 0 1764640000.5\n"
             "resync_mon_collector_up{collector=\"api\"} 1 1764640001\n"

@@ -23,8 +23,9 @@ int main(int argc, char** argv) {
     o.source = "live monitor (test fixture)";
     write_file_atomically(dir + "/fixture.html",
                           server::render_report(test::ReportFixture::snapshot(*monitor), o), 0666);
-    write_file_atomically(dir + "/state",
-                          encode_state(monitor->config().interval, monitor->layout(), monitor->store().snapshot()));
+    write_file_atomically(
+        dir + "/state",
+        encode_state(monitor->config().interval, monitor->layout(), monitor->store().snapshot()));
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "html_report_sample: %s\n", e.what());

@@ -37,7 +37,8 @@ std::string full_report(int minutes = 0) {
 
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+    ++n;
   return n;
 }
 
@@ -49,7 +50,8 @@ std::string figure(const std::string& html, const std::string& caption) {
 }
 
 // The d attribute of each line path of a chart, as (x, y) pairs per subpath.
-std::vector<std::vector<std::pair<double, double>>> subpaths(const std::string& chart, const std::string& cls) {
+std::vector<std::vector<std::pair<double, double>>> subpaths(const std::string& chart,
+                                                             const std::string& cls) {
   std::vector<std::vector<std::pair<double, double>>> out;
   const std::regex path("<path class=\"line " + cls + "\" d=\"([^\"]*)\"");
   std::smatch m;
@@ -69,10 +71,12 @@ std::vector<std::vector<std::pair<double, double>>> subpaths(const std::string& 
   return out;
 }
 
-// tidy -errors -q over `html`: its output (empty when there is no error or warning) and exit status.
+// tidy -errors -q over `html`: its output (empty when there is no error or warning) and exit
+// status.
 std::pair<int, std::string> tidy(const std::string& html) {
   const auto program = test::find_program("tidy");
-  if (!program) return {-1, "tidy is not installed (scripts/deps --test installs the Debian package)"};
+  if (!program)
+    return {-1, "tidy is not installed (scripts/deps --test installs the Debian package)"};
   test::TempDir dir;
   const std::string file = dir.file("report.html");
   test::write_file(file, html);
@@ -87,14 +91,14 @@ std::pair<int, std::string> tidy(const std::string& html) {
 TEST(HtmlReportTest, ShowsEveryDashboardCardAndChart) {
   const std::string html = full_report();
   EXPECT_EQ(html.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0), 0u);
-  for (const char* id : {"card-status", "card-api", "card-errors", "card-latency", "card-cache", "card-agents",
-                         "card-tws", "card-host"}) {
+  for (const char* id : {"card-status", "card-api", "card-errors", "card-latency", "card-cache",
+                         "card-agents", "card-tws", "card-host"}) {
     EXPECT_THAT(html, HasSubstr("id=\"" + std::string(id) + "\"")) << id;
   }
   EXPECT_THAT(html, Not(HasSubstr("not configured")));
   EXPECT_EQ(count(html, "<svg class=\"plot\""), 6u);
-  for (const char* caption : {"Requests", "Error rate", "Latency", "Cache hit ratio", "Workload Automation latency",
-                              "Host CPU / memory"}) {
+  for (const char* caption : {"Requests", "Error rate", "Latency", "Cache hit ratio",
+                              "Workload Automation latency", "Host CPU / memory"}) {
     EXPECT_THAT(figure(html, caption), HasSubstr("<path class=\"line")) << caption;
   }
   // Units come from the descriptions: ms, %, /s and bytes humanized.
@@ -104,12 +108,13 @@ TEST(HtmlReportTest, ShowsEveryDashboardCardAndChart) {
   EXPECT_THAT(html, HasSubstr("<dt>uptime</dt><dd>3d 1h 0m</dd>"));
   EXPECT_THAT(html, HasSubstr("<dt>samples</dt><dd>1,440 / 1,440</dd>"));
   // The TWS card has its job buckets, and the probe counters no dashboard card names.
-  for (const char* dt : {"error", "running", "waiting", "done", "requests success", "requests failed"}) {
+  for (const char* dt :
+       {"error", "running", "waiting", "done", "requests success", "requests failed"}) {
     EXPECT_THAT(html, HasSubstr("<dt>" + std::string(dt) + "</dt>")) << dt;
   }
   // Nothing that could load anything, ever.
-  for (const char* bad :
-       {"<script", "src=", "url(", "http://", "https://", "@import", "@font-face", "<link rel=\"st"}) {
+  for (const char* bad : {"<script", "src=", "url(", "http://", "https://", "@import", "@font-face",
+                          "<link rel=\"st"}) {
     EXPECT_THAT(html, Not(HasSubstr(bad))) << bad;
   }
   // Light, dark and paper.
@@ -121,7 +126,8 @@ TEST(HtmlReportTest, ShowsEveryDashboardCardAndChart) {
 TEST(HtmlReportTest, SeriesTableHasEverySeriesWithMinAvgMaxLast) {
   const std::string html = full_report();
   const auto keys = full_monitor().snapshot(1).keys();
-  for (const SeriesKey& k : keys) EXPECT_THAT(html, HasSubstr(">" + k.metric + "</td>")) << k.metric;
+  for (const SeriesKey& k : keys)
+    EXPECT_THAT(html, HasSubstr(">" + k.metric + "</td>")) << k.metric;
   EXPECT_EQ(count(html, "<tr class=\"group\">"), 5u);
   // The spike is the maximum; the gap shows as missing samples of the series.
   std::smatch m;
@@ -169,12 +175,16 @@ TEST(HtmlReportTest, AlertsOfTheWindowShowStartAndEnd) {
   EXPECT_THAT(all, HasSubstr("3 in the window \u00b7 1 active"));
   // TWS went down for the gap: a critical alert from its first sample to the first one after it.
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(all, m, std::regex("<tr class=\"sev-critical\">.*?tws_connected.*?</tr>")));
-  EXPECT_THAT(m[0].str(), HasSubstr(format_local(ReportFixture::call_ms(ReportFixture::kGapFirst), "%H:%M:%S")));
-  EXPECT_THAT(m[0].str(), HasSubstr(format_local(ReportFixture::call_ms(ReportFixture::kGapLast + 1), "%H:%M:%S")));
+  ASSERT_TRUE(
+      std::regex_search(all, m, std::regex("<tr class=\"sev-critical\">.*?tws_connected.*?</tr>")));
+  EXPECT_THAT(m[0].str(), HasSubstr(format_local(ReportFixture::call_ms(ReportFixture::kGapFirst),
+                                                 "%H:%M:%S")));
+  EXPECT_THAT(m[0].str(), HasSubstr(format_local(
+                              ReportFixture::call_ms(ReportFixture::kGapLast + 1), "%H:%M:%S")));
   EXPECT_THAT(m[0].str(), HasSubstr(">8 min<"));
   // Slow responses since near the end: still active.
-  ASSERT_TRUE(std::regex_search(all, m, std::regex("<tr class=\"sev-warning\">.*?response_time_p95.*?</tr>")));
+  ASSERT_TRUE(std::regex_search(
+      all, m, std::regex("<tr class=\"sev-warning\">.*?response_time_p95.*?</tr>")));
   EXPECT_THAT(m[0].str(), HasSubstr("<span class=\"bad\">active</span>"));
   // The last 30 minutes hold the error-rate episode but not the TWS one.
   const std::string recent = full_report(30);
@@ -185,8 +195,8 @@ TEST(HtmlReportTest, AlertsOfTheWindowShowStartAndEnd) {
 
 TEST(HtmlReportTest, MinutesBeyondTheDataSaysWhatItCovers) {
   auto ready = test::all_plugins(ReportFixture::value);
-  Monitor m(parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "t"), std::move(ready.instances),
-            std::move(ready.collectors));
+  Monitor m(parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "t"),
+            std::move(ready.instances), std::move(ready.collectors));
   for (int k = 0; k < 12; ++k) m.sample_now(ReportFixture::kT0 + k * 5000);
   ReportOptions o;
   o.minutes = 120;
@@ -249,17 +259,19 @@ TEST(HtmlReportTest, OddValuesNeverBreakThePage) {
 }
 
 TEST(HtmlReportTest, AnotherPluginsSectionGetsACardAndAChart) {
-  std::vector<InstanceInfo> instances{{"jobs", "queue",
-                                       {{"queue_depth", Unit::kCount, Kind::kGauge, "Jobs queued.", "queue.depth",
-                                         "queue.depth"},
-                                        {"queue_age_ms", Unit::kMilliseconds, Kind::kGauge, "Oldest job's age.",
-                                         "queue.oldest_age", "queue.oldest_age"}}}};
+  std::vector<InstanceInfo> instances{
+      {"jobs",
+       "queue",
+       {{"queue_depth", Unit::kCount, Kind::kGauge, "Jobs queued.", "queue.depth", "queue.depth"},
+        {"queue_age_ms", Unit::kMilliseconds, Kind::kGauge, "Oldest job's age.", "queue.oldest_age",
+         "queue.oldest_age"}}}};
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink& sink, int call) {
     sink.emit("queue_depth", call);
     sink.emit("queue_age_ms", 10.0 * call);
   }));
-  Monitor m(parse_config("interval: 5s\n", ConfigFormat::kYaml, "t"), std::move(instances), std::move(collectors));
+  Monitor m(parse_config("interval: 5s\n", ConfigFormat::kYaml, "t"), std::move(instances),
+            std::move(collectors));
   for (int k = 0; k < 30; ++k) m.sample_now(ReportFixture::kT0 + k * 5000);
   const std::string html = server::render_report(m.snapshot(), {});
   EXPECT_THAT(html, HasSubstr("id=\"card-queue\""));

@@ -52,7 +52,9 @@ TEST(HttpServerTest, StopsPromptlyThoughTheAcceptorWaitsWithoutTimeout) {
   s.http.stop();
   const auto took = std::chrono::steady_clock::now() - started;
   EXPECT_LT(took, 2500ms);
-  RecordProperty("stop_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  RecordProperty(
+      "stop_ms",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   // Refused at once, not left waiting in the listen backlog.
   const auto refused_at = std::chrono::steady_clock::now();
   EXPECT_THROW(http_get(s.url("/health")), Poco::Net::ConnectionRefusedException);
@@ -65,7 +67,8 @@ TEST(HttpServerTest, AnswersPipelinedRequestsInOrder) {
   test::prefill(s.monitor, 600);
   s.start(false);
   std::string requests;
-  for (const char* path : {"/health", "/api/monitoring/history", "/metrics", "/api/monitoring/current"}) {
+  for (const char* path :
+       {"/health", "/api/monitoring/history", "/metrics", "/api/monitoring/current"}) {
     requests += std::string("GET ") + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   }
   const auto answers = test::raw_http(s.http.port(), requests, 4);

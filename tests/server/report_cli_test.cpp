@@ -32,11 +32,12 @@ TEST(ReportCommandTest, WritesAReadableReportOfAStateFileAtomically) {
   test::TempDir dir;
   const auto monitor = test::ReportFixture::monitor();
   const std::string state = dir.file("state"), out = dir.file("resync.html");
-  write_file_atomically(state,
-                        encode_state(monitor->config().interval, monitor->layout(), monitor->store().snapshot()));
+  write_file_atomically(state, encode_state(monitor->config().interval, monitor->layout(),
+                                            monitor->store().snapshot()));
   const mode_t mask = ::umask(022);
 
-  ASSERT_EQ(run({"report", "--state", state, "--out", out, "--minutes", "600", "--title", "Nightly <ops>"},
+  ASSERT_EQ(run({"report", "--state", state, "--out", out, "--minutes", "600", "--title",
+                 "Nightly <ops>"},
                 dir.file("report.log")),
             0)
       << test::read_file(dir.file("report.log"));
@@ -60,7 +61,8 @@ TEST(ReportCommandTest, WritesAReadableReportOfAStateFileAtomically) {
 TEST(ReportCommandTest, MissingSourceOrOutIsOneClearLine) {
   test::TempDir dir;
   const std::string out = dir.file("x.html");
-  EXPECT_NE(run({"report", "--state", dir.file("nothing"), "--out", out}, dir.file("missing.log")), 0);
+  EXPECT_NE(run({"report", "--state", dir.file("nothing"), "--out", out}, dir.file("missing.log")),
+            0);
   const std::string missing = test::read_file(dir.file("missing.log"));
   EXPECT_THAT(missing, HasSubstr(dir.file("nothing")));
   EXPECT_EQ(std::count(missing.begin(), missing.end(), '\n'), 1) << missing;

@@ -16,11 +16,11 @@ namespace resync::test {
 struct ReportFixture {
   static constexpr int64_t kT0 = 1'700'000'000'000;  // first sample, epoch ms
   static constexpr int64_t kIntervalMs = 5000;
-  static constexpr int kSamples = 1450;              // 10 more than the window holds
-  static constexpr int kSpikeCall = 800;             // requests_per_sec is 5,000 for one sample
-  static constexpr int kGapFirst = 900, kGapLast = 1000;  // tws_latency_ms missing, TWS down
+  static constexpr int kSamples = 1450;   // 10 more than the window holds
+  static constexpr int kSpikeCall = 800;  // requests_per_sec is 5,000 for one sample
+  static constexpr int kGapFirst = 900, kGapLast = 1000;         // tws_latency_ms missing, TWS down
   static constexpr int kErrorsFirst = 1100, kErrorsLast = 1130;  // error_rate 12 %: an alert
-  static constexpr int kSlowFrom = 1440;             // p95 above 500 ms to the end: still active
+  static constexpr int kSlowFrom = 1440;  // p95 above 500 ms to the end: still active
   static constexpr double kSpike = 5000;
 
   /// Value of `metric` on the 1-based collection `call`.
@@ -28,7 +28,8 @@ struct ReportFixture {
     const double wave = 1.0 + 0.1 * std::sin(double(call) / 30);
     const bool gap = call >= kGapFirst && call <= kGapLast;
     if (metric == "requests_per_sec") return call == kSpikeCall ? kSpike : 120 * wave;
-    if (metric == "error_rate") return call >= kErrorsFirst && call <= kErrorsLast ? 12.0 : 0.8 * wave;
+    if (metric == "error_rate")
+      return call >= kErrorsFirst && call <= kErrorsLast ? 12.0 : 0.8 * wave;
     if (metric == "response_time_p95") return call >= kSlowFrom ? 640 : 180 * wave;
     if (metric == "response_time_p50") return 45 * wave;
     if (metric == "cache_hit_ratio") return std::min(100.0, 92 * wave);
@@ -51,8 +52,9 @@ struct ReportFixture {
   /// The monitor, sampled; its snapshot is the report's input.
   static std::unique_ptr<Monitor> monitor() {
     auto ready = all_plugins(value);
-    auto m = std::make_unique<Monitor>(parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "fixture"),
-                                       std::move(ready.instances), std::move(ready.collectors));
+    auto m = std::make_unique<Monitor>(
+        parse_config("interval: 5s\nwindow: 2h\n", ConfigFormat::kYaml, "fixture"),
+        std::move(ready.instances), std::move(ready.collectors));
     for (int k = 0; k < kSamples; ++k) m->sample_now(kT0 + int64_t(k) * kIntervalMs);
     return m;
   }

@@ -36,40 +36,50 @@ TEST(RouterTest, ConvertsHistoryMinutesToRows) {
 }
 
 TEST(RouterTest, WritesErrorsAsJson) {
-  EXPECT_EQ(server::detail::error_json(404, "no \"such\" thing"), R"({"error":"no \"such\" thing","status":404})");
+  EXPECT_EQ(server::detail::error_json(404, "no \"such\" thing"),
+            R"({"error":"no \"such\" thing","status":404})");
 }
 
 TEST(RouterTest, CurrentHasEveryField) {
-  TestServer s(test::test_config("1s", "10m", "alerts:\n  - {metric: host_memory_percent, above: {warning: 0}}\n"));
+  TestServer s(test::test_config(
+      "1s", "10m", "alerts:\n  - {metric: host_memory_percent, above: {warning: 0}}\n"));
   prefill(s.monitor, 3);
   s.start(false);
   const auto r = http_get(s.url("/api/monitoring/current"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers.at("content-type"), "application/json");
   auto doc = parse_object(r.body);
-  test::expect_keys(doc,
-                    {"status", "uptime", "uptime_seconds", "version", "last_update", "timestamp", "api", "cache",
-                     "agents", "llm", "tws", "system", "alerts", "host", "collectors"},
-                    "current");
+  test::expect_keys(
+      doc,
+      {"status", "uptime", "uptime_seconds", "version", "last_update", "timestamp", "api", "cache",
+       "agents", "llm", "tws", "system", "alerts", "host", "collectors"},
+      "current");
   test::expect_keys(doc->getObject("api"),
-                    {"requests_per_sec", "requests_total", "error_rate", "error_count", "response_time_p50",
-                     "response_time_p95", "response_time_avg", "trend"},
+                    {"requests_per_sec", "requests_total", "error_rate", "error_count",
+                     "response_time_p50", "response_time_p95", "response_time_avg", "trend"},
                     "api");
-  test::expect_keys(doc->getObject("cache"), {"hit_ratio", "hits", "misses", "size", "evictions", "trend"}, "cache");
-  test::expect_keys(doc->getObject("agents"), {"active", "created_total", "failed_total", "trend"}, "agents");
+  test::expect_keys(doc->getObject("cache"),
+                    {"hit_ratio", "hits", "misses", "size", "evictions", "trend"}, "cache");
+  test::expect_keys(doc->getObject("agents"), {"active", "created_total", "failed_total", "trend"},
+                    "agents");
   test::expect_keys(doc->getObject("llm"), {"requests", "tokens_used", "errors"}, "llm");
-  test::expect_keys(doc->getObject("tws"),
-                    {"connected", "latency_ms", "requests_success", "requests_failed", "status", "jobs"}, "tws");
-  test::expect_keys(doc->getObject("tws")->getObject("jobs"), {"error", "running", "waiting", "done"}, "tws.jobs");
-  test::expect_keys(doc->getObject("system"), {"availability", "async_operations", "correlation_ids"}, "system");
-  test::expect_keys(doc->getObject("host"), {"cpu_percent", "memory_percent", "load1", "process_rss_bytes"}, "host");
-  test::expect_keys(doc->getObject("collectors")->getObject("system"), {"up", "last_error", "duration_ms"},
-                    "collectors.system");
+  test::expect_keys(
+      doc->getObject("tws"),
+      {"connected", "latency_ms", "requests_success", "requests_failed", "status", "jobs"}, "tws");
+  test::expect_keys(doc->getObject("tws")->getObject("jobs"),
+                    {"error", "running", "waiting", "done"}, "tws.jobs");
+  test::expect_keys(doc->getObject("system"),
+                    {"availability", "async_operations", "correlation_ids"}, "system");
+  test::expect_keys(doc->getObject("host"),
+                    {"cpu_percent", "memory_percent", "load1", "process_rss_bytes"}, "host");
+  test::expect_keys(doc->getObject("collectors")->getObject("system"),
+                    {"up", "last_error", "duration_ms"}, "collectors.system");
   EXPECT_TRUE(doc->getObject("collectors")->getObject("system")->getValue<bool>("up"));
   EXPECT_GT(doc->getObject("host")->getValue<double>("process_rss_bytes"), 1e6);
   auto alerts = doc->getArray("alerts");
   ASSERT_EQ(alerts->size(), 1u) << r.body;
-  test::expect_keys(alerts->getObject(0), {"type", "severity", "message", "timestamp", "started_at", "resolved_at"},
+  test::expect_keys(alerts->getObject(0),
+                    {"type", "severity", "message", "timestamp", "started_at", "resolved_at"},
                     "alerts[0]");
 }
 
@@ -96,9 +106,12 @@ TEST(RouterTest, HistoryHasEveryFieldAndHonoursMinutes) {
   const auto r = http_get(s.url("/api/monitoring/history"));
   ASSERT_EQ(r.status, 200) << r.body;
   auto doc = parse_object(r.body);
-  test::expect_keys(doc, {"timestamps", "epoch", "api", "cache", "agents", "tws", "sample_count", "interval_seconds"},
-                    "history");
-  test::expect_keys(doc->getObject("api"), {"requests_per_sec", "error_rate", "response_time_p50", "response_time_p95"},
+  test::expect_keys(
+      doc,
+      {"timestamps", "epoch", "api", "cache", "agents", "tws", "sample_count", "interval_seconds"},
+      "history");
+  test::expect_keys(doc->getObject("api"),
+                    {"requests_per_sec", "error_rate", "response_time_p50", "response_time_p95"},
                     "api");
   test::expect_keys(doc->getObject("cache"), {"hit_ratio", "operations"}, "cache");
   test::expect_keys(doc->getObject("agents"), {"active", "created"}, "agents");
@@ -109,8 +122,11 @@ TEST(RouterTest, HistoryHasEveryFieldAndHonoursMinutes) {
   EXPECT_EQ(doc->getObject("api")->getArray("requests_per_sec")->size(), 150u);
   EXPECT_EQ(doc->getValue<double>("interval_seconds"), 1.0);
 
-  EXPECT_EQ(parse_object(http_get(s.url("/api/monitoring/history?minutes=1")).body)->getValue<int>("sample_count"), 60);
-  EXPECT_EQ(parse_object(http_get(s.url("/api/monitoring/history?minutes=2")).body)->getValue<int>("sample_count"),
+  EXPECT_EQ(parse_object(http_get(s.url("/api/monitoring/history?minutes=1")).body)
+                ->getValue<int>("sample_count"),
+            60);
+  EXPECT_EQ(parse_object(http_get(s.url("/api/monitoring/history?minutes=2")).body)
+                ->getValue<int>("sample_count"),
             120);
   EXPECT_EQ(http_get(s.url("/api/monitoring/history?minutes=3")).body, r.body);
   EXPECT_EQ(http_get(s.url("/api/monitoring/history?x=1&minutes=3")).body, r.body);
@@ -126,18 +142,20 @@ TEST(RouterTest, BadMinutesGet400Json) {
 }
 
 TEST(RouterTest, AlertsAndHealthHaveEveryField) {
-  TestServer s(test::test_config("1s", "1m", "alerts:\n  - {metric: host_memory_percent, above: {critical: 0}}\n"));
+  TestServer s(test::test_config(
+      "1s", "1m", "alerts:\n  - {metric: host_memory_percent, above: {critical: 0}}\n"));
   prefill(s.monitor, 2);
   s.start(false);
   auto alerts = parse_object(http_get(s.url("/api/monitoring/alerts")).body);
   test::expect_keys(alerts, {"alerts", "count"}, "alerts");
   EXPECT_EQ(alerts->getValue<int>("count"), 1);
   ASSERT_EQ(alerts->getArray("alerts")->size(), 1u);
-  EXPECT_EQ(alerts->getArray("alerts")->getObject(0)->getValue<std::string>("severity"), "critical");
+  EXPECT_EQ(alerts->getArray("alerts")->getObject(0)->getValue<std::string>("severity"),
+            "critical");
   auto health = parse_object(http_get(s.url("/api/monitoring/health")).body);
   test::expect_keys(health,
-                    {"status", "samples_collected", "max_samples", "history_window", "sample_interval",
-                     "memory_estimate_mb", "collectors"},
+                    {"status", "samples_collected", "max_samples", "history_window",
+                     "sample_interval", "memory_estimate_mb", "collectors"},
                     "health");
   EXPECT_EQ(health->getValue<int>("samples_collected"), 2);
   EXPECT_EQ(health->getValue<int>("max_samples"), 60);
@@ -151,9 +169,11 @@ TEST(RouterTest, AlertsAndHealthHaveEveryField) {
 TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405) {
   TestServer s(test::test_config("1s", "1m"));
   s.start(false);
-  expect_json_error(http_get(s.url("/api/monitoring/nope")), 404, "no such endpoint: /api/monitoring/nope");
+  expect_json_error(http_get(s.url("/api/monitoring/nope")), 404,
+                    "no such endpoint: /api/monitoring/nope");
   expect_json_error(http_get(s.url("/monitoring/assets/missing.js")), 404, "no such asset");
-  for (const char* path : {"/api/monitoring/current", "/metrics", "/health", "/api/monitoring/history"}) {
+  for (const char* path :
+       {"/api/monitoring/current", "/metrics", "/health", "/api/monitoring/history"}) {
     const auto r = http_request("POST", s.url(path), {}, "x");
     expect_json_error(r, 405, "method POST not allowed");
     EXPECT_EQ(r.headers.count("allow") ? r.headers.at("allow") : "", "GET, HEAD") << path;
@@ -175,7 +195,8 @@ TEST(RouterTest, RootAndTrailingSlashRedirectRelativelyToTheDashboard) {
   EXPECT_EQ(slash.headers.count("location") ? slash.headers.at("location") : "", "../monitoring");
   const auto page = http_get(s.url("/monitoring"));
   EXPECT_EQ(page.status, 200);
-  EXPECT_EQ(page.headers.count("cache-control") ? page.headers.at("cache-control") : "", "no-cache");
+  EXPECT_EQ(page.headers.count("cache-control") ? page.headers.at("cache-control") : "",
+            "no-cache");
 }
 
 TEST(RouterTest, OversizedRequestsGet414And431And413) {
@@ -187,14 +208,17 @@ TEST(RouterTest, OversizedRequestsGet414And431And413) {
   s.start(false);
   expect_json_error(http_get(s.url("/api/monitoring/current?pad=" + std::string(1100, 'a'))), 414,
                     "request target longer than 1024 bytes");
-  expect_json_error(http_get(s.url("/api/monitoring/current"),
-                             {{"X-Pad-1", std::string(5000, 'a')}, {"X-Pad-2", std::string(5000, 'b')}}),
-                    431, "request header fields larger than 8192 bytes");
-  expect_json_error(http_request("POST", s.url("/api/monitoring/current"), {}, std::string(5000, 'x')), 413,
-                    "request body larger than 1000 bytes");
+  expect_json_error(
+      http_get(s.url("/api/monitoring/current"),
+               {{"X-Pad-1", std::string(5000, 'a')}, {"X-Pad-2", std::string(5000, 'b')}}),
+      431, "request header fields larger than 8192 bytes");
+  expect_json_error(
+      http_request("POST", s.url("/api/monitoring/current"), {}, std::string(5000, 'x')), 413,
+      "request body larger than 1000 bytes");
   // Within the limits the same requests are served.
   EXPECT_EQ(http_get(s.url("/api/monitoring/current?pad=" + std::string(900, 'a'))).status, 200);
-  EXPECT_EQ(http_get(s.url("/api/monitoring/current"), {{"X-Pad", std::string(4000, 'a')}}).status, 200);
+  EXPECT_EQ(http_get(s.url("/api/monitoring/current"), {{"X-Pad", std::string(4000, 'a')}}).status,
+            200);
 }
 
 }  // namespace

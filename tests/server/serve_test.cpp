@@ -27,7 +27,8 @@ using test::TempDir;
 std::string require_program(const std::string& name, const std::string& package) {
   auto path = test::find_program(name);
   if (!path) {
-    ADD_FAILURE() << name << " not found: install the Debian package '" << package << "' (scripts/deps --test)";
+    ADD_FAILURE() << name << " not found: install the Debian package '" << package
+                  << "' (scripts/deps --test)";
     return "";
   }
   return *path;
@@ -43,9 +44,11 @@ std::string serve_config(const TempDir& dir, const std::string& server_yaml = ""
 // A `resync-mon serve` on a port of its own choosing; the port is read back from the one line
 // it prints, so no other process can take it in between.
 struct ServeProcess {
-  ServeProcess(const TempDir& dir, const std::string& config, std::map<std::string, std::string> env = {})
+  ServeProcess(const TempDir& dir, const std::string& config,
+               std::map<std::string, std::string> env = {})
       : log(dir.file("serve.log")),
-        process({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"}, log, env) {
+        process({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"}, log,
+                env) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     static const std::regex kLine(R"(dashboard at http://127\.0\.0\.1:(\d+)/monitoring)");
     std::smatch m;
@@ -60,7 +63,9 @@ struct ServeProcess {
     }
     ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n" << test::read_file(log);
   }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port) + path;
+  }
 
   std::string log;
   Process process;
@@ -72,7 +77,8 @@ TEST(ServeTest, PrintsTheDashboardUrlAndServesIt) {
   ServeProcess serve(dir, serve_config(dir));
   ASSERT_NE(serve.port, 0);
   EXPECT_THAT(test::read_file(serve.log),
-              testing::HasSubstr("dashboard at http://127.0.0.1:" + std::to_string(serve.port) + "/monitoring\n"));
+              testing::HasSubstr("dashboard at http://127.0.0.1:" + std::to_string(serve.port) +
+                                 "/monitoring\n"));
   const auto page = test::http_get(serve.url("/monitoring"));
   EXPECT_EQ(page.status, 200);
   EXPECT_THAT(page.headers.at("content-type"), testing::StartsWith("text/html"));
@@ -99,7 +105,8 @@ TEST(ServeTest, SigtermClosesWebSocketsAndExitsZeroQuickly) {
       }
     }
     ASSERT_TRUE(close) << "no CLOSE frame after signal " << sig;
-    EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) | static_cast<unsigned char>(close->payload[1]),
+    EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) |
+                  static_cast<unsigned char>(close->payload[1]),
               1001);
     const auto code = serve.process.wait_exit(3s);
     ASSERT_TRUE(code) << "still running 3 s after signal " << sig;
@@ -112,11 +119,13 @@ TEST(ServeTest, PortInUseIsOneLineAndExitCode5) {
   TempDir dir;
   Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
   const std::string bind = "127.0.0.1:" + std::to_string(taken.address().port());
-  Process serve({test::resync_binary(), "--config", serve_config(dir), "serve", "--bind", bind}, dir.file("log"));
+  Process serve({test::resync_binary(), "--config", serve_config(dir), "serve", "--bind", bind},
+                dir.file("log"));
   const auto code = serve.wait_exit(5s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 5);
-  EXPECT_EQ(test::read_file(dir.file("log")), "resync-mon: cannot bind " + bind + ": address already in use\n");
+  EXPECT_EQ(test::read_file(dir.file("log")),
+            "resync-mon: cannot bind " + bind + ": address already in use\n");
 }
 
 TEST(ServeTest, BadBindIsAUsageError) {
@@ -137,14 +146,16 @@ TEST(ServeTest, ConfiguredTokenNeverAppearsInResponsesOrLogs) {
   std::this_thread::sleep_for(500ms);
   const std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token}};
   std::string served;
-  for (const char* path : {"/api/monitoring/current", "/api/monitoring/history", "/api/monitoring/alerts",
-                           "/api/monitoring/health", "/metrics", "/monitoring", "/missing"}) {
+  for (const char* path :
+       {"/api/monitoring/current", "/api/monitoring/history", "/api/monitoring/alerts",
+        "/api/monitoring/health", "/metrics", "/monitoring", "/missing"}) {
     const auto r = test::http_get(serve.url(path), auth);
     EXPECT_NE(r.status, 401) << path;
     served += r.body;
     for (const auto& [k, v] : r.headers) served += k + ": " + v + "\n";
   }
-  const auto denied = test::http_get(serve.url("/api/monitoring/current"), {{"Authorization", "Bearer nope"}});
+  const auto denied =
+      test::http_get(serve.url("/api/monitoring/current"), {{"Authorization", "Bearer nope"}});
   EXPECT_EQ(denied.status, 401);
   served += denied.body + test::http_get(serve.url("/health")).body;
   serve.process.signal(SIGTERM);
@@ -157,10 +168,10 @@ TEST(PrometheusTest, PromtoolAcceptsMetrics) {
   const std::string promtool = require_program("promtool", "prometheus");
   ASSERT_FALSE(promtool.empty());
   test::TestServer s(test::test_config("1s", "1m"));
-  s.monitor.sample_now(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count() /
-      1000 * 1000);
+  s.monitor.sample_now(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count() /
+                       1000 * 1000);
   s.start(false);
   const auto r = test::http_get(s.url("/metrics"));
   ASSERT_EQ(r.status, 200);
@@ -168,11 +179,14 @@ TEST(PrometheusTest, PromtoolAcceptsMetrics) {
   EXPECT_THAT(r.body, testing::HasSubstr("resync_mon_collector_up{collector=\"system\"} 1\n"));
   TempDir dir;
   test::write_file(dir.file("metrics.txt"), r.body);
-  Process check({"/bin/sh", "-c", "exec \"$0\" check metrics < \"$1\"", promtool, dir.file("metrics.txt")},
-                dir.file("promtool.log"));
+  Process check(
+      {"/bin/sh", "-c", "exec \"$0\" check metrics < \"$1\"", promtool, dir.file("metrics.txt")},
+      dir.file("promtool.log"));
   const auto code = check.wait_exit(20s);
   ASSERT_TRUE(code);
-  EXPECT_EQ(*code, 0) << "promtool check metrics:\n" << test::read_file(dir.file("promtool.log")) << "\n" << r.body;
+  EXPECT_EQ(*code, 0) << "promtool check metrics:\n"
+                      << test::read_file(dir.file("promtool.log")) << "\n"
+                      << r.body;
 }
 
 TEST(PrometheusTest, RealPrometheusScrapesMetrics) {
@@ -188,23 +202,27 @@ TEST(PrometheusTest, RealPrometheusScrapesMetrics) {
                    "  - job_name: resync\n"
                    "    static_configs: [{targets: [\"127.0.0.1:" +
                        std::to_string(s.http.port()) + "\"]}]\n");
-  Process prom({prometheus, "--config.file=" + dir.file("prometheus.yml"), "--storage.tsdb.path=" + dir.file("data"),
+  Process prom({prometheus, "--config.file=" + dir.file("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.file("data"),
                 "--web.listen-address=127.0.0.1:" + std::to_string(prom_port), "--log.level=warn"},
                dir.file("prometheus.log"));
   ASSERT_TRUE(test::wait_for_port(prom_port, 15s)) << test::read_file(dir.file("prometheus.log"));
 
   std::string query;
   Poco::URI::encode("resync_mon_collector_up{collector=\"system\"}", "{}\"=&+ ", query);
-  const std::string url = "http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=" + query;
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=" + query;
   std::string last;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   bool seen = false;
   while (!seen && std::chrono::steady_clock::now() < deadline) {
     last = test::http_get(url).body;
-    seen = last.find(R"("value":[)") != std::string::npos && last.find(R"(,"1"])") != std::string::npos;
+    seen = last.find(R"("value":[)") != std::string::npos &&
+           last.find(R"(,"1"])") != std::string::npos;
     if (!seen) std::this_thread::sleep_for(250ms);
   }
-  EXPECT_TRUE(seen) << "Prometheus never returned resync_mon_collector_up{collector=\"system\"} == 1; last answer: "
+  EXPECT_TRUE(seen) << "Prometheus never returned resync_mon_collector_up{collector=\"system\"} == "
+                       "1; last answer: "
                     << last << "\nlog:\n"
                     << test::read_file(dir.file("prometheus.log"));
   EXPECT_THAT(last, testing::HasSubstr(R"("job":"resync")"));

@@ -23,9 +23,10 @@
 
 namespace resync::test {
 
-Config test_config(const std::string& interval, const std::string& window, const std::string& extra) {
-  const std::string text = "interval: " + interval + "\nwindow: " + window + "\nplugin_dir: \"" + plugin_build_dir() +
-                           "\"\ncollectors:\n  - plugin: system\n" + extra;
+Config test_config(const std::string& interval, const std::string& window,
+                   const std::string& extra) {
+  const std::string text = "interval: " + interval + "\nwindow: " + window + "\nplugin_dir: \"" +
+                           plugin_build_dir() + "\"\ncollectors:\n  - plugin: system\n" + extra;
   return parse_config(text, ConfigFormat::kYaml, "test.yaml");
 }
 
@@ -53,9 +54,9 @@ std::string TestServer::url(const std::string& path) const { return http.base_ur
 
 void prefill(Monitor& monitor, int64_t count) {
   const int64_t interval = monitor.config().interval.count();
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   const int64_t newest = now / interval * interval;
   for (int64_t k = count; k >= 1; --k) monitor.sample_now(newest - k * interval);
 }
@@ -89,7 +90,8 @@ Poco::JSON::Object::Ptr parse_object(const std::string& json) {
 void expect_keys(const Poco::JSON::Object::Ptr& object, const std::vector<std::string>& keys,
                  const std::string& where) {
   ASSERT_TRUE(object) << where << " is not an object";
-  for (const std::string& k : keys) EXPECT_TRUE(object->has(k)) << where << "." << k << " is missing";
+  for (const std::string& k : keys)
+    EXPECT_TRUE(object->has(k)) << where << "." << k << " is missing";
 }
 
 double number_at(const std::string& json, const std::string& object, const std::string& key) {
@@ -107,11 +109,12 @@ WsClient::WsClient(uint16_t port, const std::vector<std::pair<std::string, std::
   socket = std::make_unique<Poco::Net::WebSocket>(session, request, response);
 }
 
-std::optional<WsClient::Frame> WsClient::receive(std::chrono::milliseconds timeout, bool answer_pings) {
+std::optional<WsClient::Frame> WsClient::receive(std::chrono::milliseconds timeout,
+                                                 bool answer_pings) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     socket->setReceiveTimeout(Poco::Timespan(left.count()));
     Poco::Buffer<char> buffer(0);
@@ -137,7 +140,8 @@ int connect_loopback(uint16_t port, int receive_buffer) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket failed");
   // Set before connect() so the advertised window is small from the start.
-  if (receive_buffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  if (receive_buffer > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -205,9 +209,12 @@ std::vector<RawHttpResult> raw_http(uint16_t port, const std::string& requests, 
   return results;
 }
 
-RawHttpResult raw_http(uint16_t port, const std::string& request) { return raw_http(port, request, 1).front(); }
+RawHttpResult raw_http(uint16_t port, const std::string& request) {
+  return raw_http(port, request, 1).front();
+}
 
-RawWsClient::RawWsClient(uint16_t port, int receive_buffer) : fd_(connect_loopback(port, receive_buffer)) {
+RawWsClient::RawWsClient(uint16_t port, int receive_buffer)
+    : fd_(connect_loopback(port, receive_buffer)) {
   send_all(fd_, upgrade_request(port));
   const std::string head = read_head(fd_);
   if (head.rfind("HTTP/1.1 101", 0) != 0) throw std::runtime_error("handshake refused: " + head);

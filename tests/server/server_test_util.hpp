@@ -23,7 +23,8 @@
 namespace resync::test {
 
 /// A configuration of the `system` collector from the build tree; `extra` is appended YAML.
-Config test_config(const std::string& interval, const std::string& window, const std::string& extra = "");
+Config test_config(const std::string& interval, const std::string& window,
+                   const std::string& extra = "");
 
 /// A Monitor plus an HttpServer bound to 127.0.0.1:0. Neither is started by the constructor.
 struct TestServer {
@@ -60,12 +61,14 @@ std::string gunzip(const std::string& bytes);
 
 Poco::JSON::Object::Ptr parse_object(const std::string& json);
 /// Fails the current test (ADD_FAILURE) naming `where.key` for each key missing from `object`.
-void expect_keys(const Poco::JSON::Object::Ptr& object, const std::vector<std::string>& keys, const std::string& where);
+void expect_keys(const Poco::JSON::Object::Ptr& object, const std::vector<std::string>& keys,
+                 const std::string& where);
 
 /// A WebSocket client on Poco's client implementation (answers nothing by itself).
 struct WsClient {
   /// Connects to ws://127.0.0.1:port/api/monitoring/ws with optional extra request headers.
-  explicit WsClient(uint16_t port, const std::vector<std::pair<std::string, std::string>>& headers = {});
+  explicit WsClient(uint16_t port,
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
   /// Next frame's payload and flags; nullopt on timeout. PINGs are answered and skipped when
   /// `answer_pings`.
   struct Frame {

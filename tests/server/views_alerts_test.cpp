@@ -20,7 +20,9 @@ namespace {
 
 using Poco::JSON::Object;
 
-Object::Ptr parse_object(const std::string& json) { return Poco::JSON::Parser().parse(json).extract<Object::Ptr>(); }
+Object::Ptr parse_object(const std::string& json) {
+  return Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
+}
 
 TEST(ViewsAlertsTest, CurrentAlertsAreListedApartFromTheHistory) {
   std::vector<std::unique_ptr<Collector>> collectors;
@@ -28,10 +30,12 @@ TEST(ViewsAlertsTest, CurrentAlertsAreListedApartFromTheHistory) {
     s.emit("x", call >= 2 ? 9 : 1);
     s.emit("y", 9);
   }));
-  const std::string yaml = "interval: 1s\nalerts:\n"
-                           "  - {metric: x, name: x_high, above: {critical: 5}}\n"
-                           "  - {metric: y, above: {warning: 5}, for: 1m}\n";
-  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x", "y"}}}, std::move(collectors));
+  const std::string yaml =
+      "interval: 1s\nalerts:\n"
+      "  - {metric: x, name: x_high, above: {critical: 5}}\n"
+      "  - {metric: y, above: {warning: 5}, for: 1m}\n";
+  Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"), {{"a", "p", {"x", "y"}}},
+                  std::move(collectors));
   monitor.sample_now(1000);
   monitor.sample_now(2000);
   const auto doc = parse_object(server::render_alerts(monitor.snapshot(1)));
@@ -111,7 +115,8 @@ TEST(ViewsAlertsTest, HealthShowsEachNotifiersDeliveryState) {
   EXPECT_EQ(hook->getValue<std::string>("url"), "https://hooks.example.com/resync");
 
   // Without notifiers the object is there and empty.
-  EXPECT_EQ(parse_object(server::render_health(MonitorSnapshot{}))->getObject("notify")->size(), 0u);
+  EXPECT_EQ(parse_object(server::render_health(MonitorSnapshot{}))->getObject("notify")->size(),
+            0u);
 }
 
 TEST(ViewsAlertsTest, MetricsShowEachNotifiersDeliveryState) {
@@ -119,23 +124,27 @@ TEST(ViewsAlertsTest, MetricsShowEachNotifiersDeliveryState) {
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  EXPECT_THAT(lines, testing::IsSupersetOf({
-                         "# TYPE resync_mon_notify_queued gauge",
-                         "resync_mon_notify_queued{notifier=\"ops-hook\"} 3",
-                         "# TYPE resync_mon_notify_dropped_total counter",
-                         "resync_mon_notify_dropped_total{notifier=\"ops-hook\"} 7",
-                         "resync_mon_notify_sent_total{notifier=\"alertmanager\"} 12",
-                         "resync_mon_notify_failed_total{notifier=\"ops-hook\"} 1",
-                         "resync_mon_notify_last_success_timestamp_seconds{notifier=\"alertmanager\"} 1700000000.5",
-                         "resync_mon_notify_last_error_timestamp_seconds{notifier=\"ops-hook\"} 1700000001",
-                     }));
+  EXPECT_THAT(
+      lines, testing::IsSupersetOf({
+                 "# TYPE resync_mon_notify_queued gauge",
+                 "resync_mon_notify_queued{notifier=\"ops-hook\"} 3",
+                 "# TYPE resync_mon_notify_dropped_total counter",
+                 "resync_mon_notify_dropped_total{notifier=\"ops-hook\"} 7",
+                 "resync_mon_notify_sent_total{notifier=\"alertmanager\"} 12",
+                 "resync_mon_notify_failed_total{notifier=\"ops-hook\"} 1",
+                 "resync_mon_notify_last_success_timestamp_seconds{notifier=\"alertmanager\"} "
+                 "1700000000.5",
+                 "resync_mon_notify_last_error_timestamp_seconds{notifier=\"ops-hook\"} 1700000001",
+             }));
 
   const auto promtool = test::find_program("promtool");
-  ASSERT_TRUE(promtool) << "promtool not found: install the Debian package `prometheus` (scripts/deps --test)";
+  ASSERT_TRUE(promtool)
+      << "promtool not found: install the Debian package `prometheus` (scripts/deps --test)";
   test::TempDir dir;
   test::write_file(dir.file("metrics.txt"), text);
-  test::Process check({"/bin/sh", "-c", "exec " + *promtool + " check metrics < " + dir.file("metrics.txt")},
-                      dir.file("promtool.log"));
+  test::Process check(
+      {"/bin/sh", "-c", "exec " + *promtool + " check metrics < " + dir.file("metrics.txt")},
+      dir.file("promtool.log"));
   const auto code = check.wait_exit(std::chrono::seconds{20});
   ASSERT_TRUE(code.has_value()) << "promtool did not finish";
   EXPECT_EQ(*code, 0) << test::read_file(dir.file("promtool.log"));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The JSON documents of SPEC section 7 and the Prometheus text, rendered from a real Monitor.
-#include "resync/catalog.hpp"
 #include "resync/server/views.hpp"
+#include "resync/catalog.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -27,7 +27,9 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Config config(const std::string& yaml) { return parse_config(yaml, ConfigFormat::kYaml, "views_test.yaml"); }
+Config config(const std::string& yaml) {
+  return parse_config(yaml, ConfigFormat::kYaml, "views_test.yaml");
+}
 
 // The views render plain snapshots; `now_ms` stands in for the wall clock of the copy.
 MonitorSnapshot snap(const Monitor& monitor, int64_t now_ms = 0, size_t rows = SIZE_MAX) {
@@ -56,26 +58,30 @@ double number(const Object::Ptr& o, const std::string& key) {
 
 // The fields SPEC section 7 promises in /current, plus the per-collector extras.
 void expect_current_shape(const Object::Ptr& doc) {
-  for (const char* k : {"status", "uptime", "uptime_seconds", "version", "last_update", "timestamp", "api", "cache",
-                        "agents", "llm", "tws", "system", "alerts", "host", "collectors"}) {
+  for (const char* k :
+       {"status", "uptime", "uptime_seconds", "version", "last_update", "timestamp", "api", "cache",
+        "agents", "llm", "tws", "system", "alerts", "host", "collectors"}) {
     EXPECT_TRUE(doc->has(k)) << k;
   }
   EXPECT_THAT(keys(doc->getObject("api")),
-              testing::IsSupersetOf({"requests_per_sec", "requests_total", "error_rate", "error_count",
-                                     "response_time_p50", "response_time_p95", "response_time_avg", "trend"}));
+              testing::IsSupersetOf({"requests_per_sec", "requests_total", "error_rate",
+                                     "error_count", "response_time_p50", "response_time_p95",
+                                     "response_time_avg", "trend"}));
   EXPECT_THAT(keys(doc->getObject("cache")),
               testing::IsSupersetOf({"hit_ratio", "hits", "misses", "size", "evictions", "trend"}));
   EXPECT_THAT(keys(doc->getObject("agents")),
               testing::IsSupersetOf({"active", "created_total", "failed_total", "trend"}));
-  EXPECT_THAT(keys(doc->getObject("llm")), testing::IsSupersetOf({"requests", "tokens_used", "errors"}));
-  EXPECT_THAT(keys(doc->getObject("tws")), testing::IsSupersetOf({"connected", "latency_ms", "requests_success",
-                                                                  "requests_failed", "status", "jobs"}));
+  EXPECT_THAT(keys(doc->getObject("llm")),
+              testing::IsSupersetOf({"requests", "tokens_used", "errors"}));
+  EXPECT_THAT(keys(doc->getObject("tws")),
+              testing::IsSupersetOf({"connected", "latency_ms", "requests_success",
+                                     "requests_failed", "status", "jobs"}));
   EXPECT_THAT(keys(doc->getObject("tws")->getObject("jobs")),
               testing::IsSupersetOf({"error", "running", "waiting", "done"}));
   EXPECT_THAT(keys(doc->getObject("system")),
               testing::IsSupersetOf({"availability", "async_operations", "correlation_ids"}));
-  EXPECT_THAT(keys(doc->getObject("host")),
-              testing::IsSupersetOf({"cpu_percent", "memory_percent", "load1", "process_rss_bytes"}));
+  EXPECT_THAT(keys(doc->getObject("host")), testing::IsSupersetOf({"cpu_percent", "memory_percent",
+                                                                   "load1", "process_rss_bytes"}));
   EXPECT_FALSE(doc->getArray("alerts").isNull());
 }
 
@@ -95,7 +101,8 @@ TEST(ViewsTest, CurrentHasEveryFieldWithZerosBeforeTheFirstSample) {
   EXPECT_EQ(tws->getValue<bool>("connected"), false);
   EXPECT_EQ(number(tws, "latency_ms"), 0);
   EXPECT_EQ(tws->getValue<std::string>("status"), "not configured");
-  for (const char* k : {"error", "running", "waiting", "done"}) EXPECT_EQ(number(tws->getObject("jobs"), k), 0);
+  for (const char* k : {"error", "running", "waiting", "done"})
+    EXPECT_EQ(number(tws->getObject("jobs"), k), 0);
   EXPECT_EQ(doc->getArray("alerts")->size(), 0u);
   EXPECT_EQ(doc->getObject("collectors")->size(), 0u);
 }
@@ -110,11 +117,13 @@ TEST(ViewsTest, CurrentShowsTheNewestSampleTrendsAlertsAndCollectors) {
     if (metric == "system_availability") return std::nan("");  // derived by the sampler
     return 100.0 + call;
   });
-  Monitor monitor(config("interval: 1m\nwindow: 1h\n"), std::move(ready.instances), std::move(ready.collectors));
+  Monitor monitor(config("interval: 1m\nwindow: 1h\n"), std::move(ready.instances),
+                  std::move(ready.collectors));
   const int64_t t0 = 1'700'000'000'000;
   for (int i = 0; i < 6; ++i) monitor.sample_now(t0 + i * 60'000);
   const int64_t started =
-      std::chrono::duration_cast<std::chrono::milliseconds>(monitor.started_at().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(monitor.started_at().time_since_epoch())
+          .count();
   const auto doc = parse_object(server::render_current(snap(monitor, started + 3'900'000)));
   expect_current_shape(doc);
 
@@ -144,8 +153,8 @@ TEST(ViewsTest, CurrentShowsTheNewestSampleTrendsAlertsAndCollectors) {
   const auto alerts = doc->getArray("alerts");
   ASSERT_EQ(alerts->size(), 1u);
   const auto alert = alerts->getObject(0);
-  EXPECT_THAT(keys(alert),
-              testing::IsSupersetOf({"type", "severity", "message", "timestamp", "started_at", "resolved_at"}));
+  EXPECT_THAT(keys(alert), testing::IsSupersetOf({"type", "severity", "message", "timestamp",
+                                                  "started_at", "resolved_at"}));
   EXPECT_EQ(alert->getValue<std::string>("type"), "error_rate");
   EXPECT_EQ(alert->getValue<std::string>("severity"), "critical");
   EXPECT_TRUE(alert->isNull("resolved_at"));
@@ -160,13 +169,15 @@ TEST(ViewsTest, CurrentShowsTheNewestSampleTrendsAlertsAndCollectors) {
 
 TEST(ViewsTest, HistoryArraysHaveSampleCountEntries) {
   auto ready = test::all_plugins([](const std::string&, int call) { return double(call); });
-  Monitor monitor(config("interval: 5s\nwindow: 1m\n"), std::move(ready.instances), std::move(ready.collectors));
+  Monitor monitor(config("interval: 5s\nwindow: 1m\n"), std::move(ready.instances),
+                  std::move(ready.collectors));
   {
     const auto empty = parse_object(server::render_history(snap(monitor)));
     EXPECT_EQ(number(empty, "sample_count"), 0);
     EXPECT_EQ(empty->getArray("timestamps")->size(), 0u);
   }
-  for (int i = 0; i < 15; ++i) monitor.sample_now(1'700'000'000'000 + i * 5000);  // wraps the 12-row window
+  for (int i = 0; i < 15; ++i)
+    monitor.sample_now(1'700'000'000'000 + i * 5000);  // wraps the 12-row window
   for (size_t max_rows : {size_t(SIZE_MAX), size_t(4)}) {
     const auto doc = parse_object(server::render_history(snap(monitor, 0, max_rows)));
     const size_t n = max_rows == SIZE_MAX ? 12 : 4;
@@ -174,7 +185,8 @@ TEST(ViewsTest, HistoryArraysHaveSampleCountEntries) {
     EXPECT_EQ(number(doc, "interval_seconds"), 5);
     EXPECT_EQ(doc->getArray("timestamps")->size(), n);
     EXPECT_EQ(doc->getArray("epoch")->size(), n);
-    EXPECT_EQ(doc->getArray("epoch")->getElement<int64_t>(n - 1), (1'700'000'000'000 + 14 * 5000) / 1000);
+    EXPECT_EQ(doc->getArray("epoch")->getElement<int64_t>(n - 1),
+              (1'700'000'000'000 + 14 * 5000) / 1000);
     const std::map<std::string, std::vector<std::string>> groups{
         {"api", {"requests_per_sec", "error_rate", "response_time_p50", "response_time_p95"}},
         {"cache", {"hit_ratio", "operations"}},
@@ -196,8 +208,10 @@ TEST(ViewsTest, HistoryArraysHaveSampleCountEntries) {
 }
 
 TEST(ViewsTest, HealthAndAlertsDocuments) {
-  auto ready = test::all_plugins([](const std::string& metric, int) { return metric == "tws_connected" ? 0.0 : 1.0; });
-  Monitor monitor(config("interval: 5s\nwindow: 2h\n"), std::move(ready.instances), std::move(ready.collectors));
+  auto ready = test::all_plugins(
+      [](const std::string& metric, int) { return metric == "tws_connected" ? 0.0 : 1.0; });
+  Monitor monitor(config("interval: 5s\nwindow: 2h\n"), std::move(ready.instances),
+                  std::move(ready.collectors));
   monitor.sample_now(5000);
   const auto health = parse_object(server::render_health(snap(monitor)));
   EXPECT_EQ(health->getValue<std::string>("status"), "ok");
@@ -212,7 +226,8 @@ TEST(ViewsTest, HealthAndAlertsDocuments) {
   const auto alerts = parse_object(server::render_alerts(snap(monitor)));
   EXPECT_EQ(number(alerts, "count"), 1);
   ASSERT_EQ(alerts->getArray("alerts")->size(), 1u);
-  EXPECT_EQ(alerts->getArray("alerts")->getObject(0)->getValue<std::string>("type"), "tws_connected");
+  EXPECT_EQ(alerts->getArray("alerts")->getObject(0)->getValue<std::string>("type"),
+            "tws_connected");
 }
 
 TEST(ViewsTest, FormatUptimeAndClock) {
@@ -220,7 +235,8 @@ TEST(ViewsTest, FormatUptimeAndClock) {
   EXPECT_EQ(server::format_uptime(3900), "1h 5m");
   EXPECT_EQ(server::format_uptime(90061), "1d 1h 1m");
   EXPECT_EQ(server::format_uptime(-5), "0h 0m");
-  EXPECT_THAT(server::format_clock(1'700'000'000'000), testing::MatchesRegex("[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"));
+  EXPECT_THAT(server::format_clock(1'700'000'000'000),
+              testing::MatchesRegex("[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"));
 }
 
 // --- Prometheus text format 0.0.4 -------------------------------------------------------------
@@ -250,7 +266,8 @@ TEST(PrometheusTextTest, ExpositionNamesFollowPrometheusConventions) {
   EXPECT_EQ(exposed("cache", "cache_hits"), "resync_mon_cache_hits_total");
   EXPECT_EQ(exposed("cache", "cache_size"), "resync_mon_cache_size");
   EXPECT_EQ(exposed("system", "process_rss_bytes"), "resync_mon_process_rss_bytes");
-  EXPECT_EQ(server::exposition_name(SeriesDescription("my_plugin_series")), "resync_mon_my_plugin_series");
+  EXPECT_EQ(server::exposition_name(SeriesDescription("my_plugin_series")),
+            "resync_mon_my_plugin_series");
   EXPECT_EQ(server::exposition_name({"queue_bytes_x", Unit::kBytes, Kind::kCounter, ""}),
             "resync_mon_queue_bytes_x_bytes_total");
 }
@@ -261,8 +278,8 @@ TEST(PrometheusTextTest, HelpTypeValuesNaNAndLabelEscaping) {
     s.emit("tws_latency_ms", 250);
     s.emit("tws_requests_success", 42);
   }));
-  collectors.push_back(
-      std::make_unique<test::ScriptedCollector>([](SampleSink& s, int) { s.emit("tws_latency_ms", std::nan("")); }));
+  collectors.push_back(std::make_unique<test::ScriptedCollector>(
+      [](SampleSink& s, int) { s.emit("tws_latency_ms", std::nan("")); }));
   Monitor monitor(
       config("interval: 5s\n"),
       {{"prod", "tws", test::described("tws", {"tws_latency_ms", "tws_requests_success"})},
@@ -271,12 +288,15 @@ TEST(PrometheusTextTest, HelpTypeValuesNaNAndLabelEscaping) {
   monitor.sample_now(5000);
   const std::string text = server::render_prometheus(snap(monitor));
   const auto lines = lines_of(text);
-  EXPECT_THAT(lines, testing::Contains("# HELP resync_mon_tws_latency_seconds Round trip of the engine probe."));
+  EXPECT_THAT(lines, testing::Contains(
+                         "# HELP resync_mon_tws_latency_seconds Round trip of the engine probe."));
   EXPECT_THAT(lines, testing::Contains("# TYPE resync_mon_tws_latency_seconds gauge"));
   EXPECT_THAT(lines, testing::Contains("resync_mon_tws_latency_seconds{instance=\"prod\"} 0.25"));
-  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_latency_seconds{instance=\"q\\\"uo\\\\te\\nnl\"} NaN"));
+  EXPECT_THAT(lines, testing::Contains(
+                         "resync_mon_tws_latency_seconds{instance=\"q\\\"uo\\\\te\\nnl\"} NaN"));
   EXPECT_THAT(lines, testing::Contains("# TYPE resync_mon_tws_requests_success_total counter"));
-  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"prod\"} 42"));
+  EXPECT_THAT(lines,
+              testing::Contains("resync_mon_tws_requests_success_total{instance=\"prod\"} 42"));
   EXPECT_THAT(lines, testing::Contains("resync_mon_collector_up{collector=\"prod\"} 1"));
   EXPECT_THAT(lines, testing::Contains("# TYPE resync_mon_collector_duration_seconds gauge"));
   // One HELP and one TYPE per metric, before its samples; the text ends with a newline.
@@ -304,17 +324,25 @@ TEST(PrometheusTextTest, CountersAreNeverNegativeOrInfinite) {
       [](SampleSink& s, int call) { s.emit("tws_requests_success", call == 1 ? 7 : 3); }));
   const auto series = test::described("tws", {"tws_latency_ms", "tws_requests_success"});
   Monitor monitor(config("interval: 5s\n"),
-                  {{"neg", "tws", series}, {"pinf", "tws", series}, {"ninf", "tws", series}, {"nzero", "tws", series},
+                  {{"neg", "tws", series},
+                   {"pinf", "tws", series},
+                   {"ninf", "tws", series},
+                   {"nzero", "tws", series},
                    {"reset", "tws", series}},
                   std::move(collectors));
   monitor.sample_now(5000);
   monitor.sample_now(10000);
   const auto lines = lines_of(server::render_prometheus(snap(monitor)));
-  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"neg\"} NaN"));
-  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"pinf\"} NaN"));
-  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"ninf\"} NaN"));
-  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"nzero\"} 0"));
-  EXPECT_THAT(lines, testing::Contains("resync_mon_tws_requests_success_total{instance=\"reset\"} 3"));
+  EXPECT_THAT(lines,
+              testing::Contains("resync_mon_tws_requests_success_total{instance=\"neg\"} NaN"));
+  EXPECT_THAT(lines,
+              testing::Contains("resync_mon_tws_requests_success_total{instance=\"pinf\"} NaN"));
+  EXPECT_THAT(lines,
+              testing::Contains("resync_mon_tws_requests_success_total{instance=\"ninf\"} NaN"));
+  EXPECT_THAT(lines,
+              testing::Contains("resync_mon_tws_requests_success_total{instance=\"nzero\"} 0"));
+  EXPECT_THAT(lines,
+              testing::Contains("resync_mon_tws_requests_success_total{instance=\"reset\"} 3"));
   // Gauges keep what the text format allows them.
   EXPECT_THAT(lines, testing::Contains("resync_mon_tws_latency_seconds{instance=\"pinf\"} +Inf"));
   EXPECT_THAT(lines, testing::Contains("resync_mon_tws_latency_seconds{instance=\"neg\"} -0.005"));
@@ -323,22 +351,27 @@ TEST(PrometheusTextTest, CountersAreNeverNegativeOrInfinite) {
 TEST(PrometheusTextTest, EmptyStoreGivesNaNNotGarbage) {
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink&, int) {}));
-  const Monitor monitor(config("interval: 5s\n"), {{"system", "system", test::described("system", {"host_load1"})}}, std::move(collectors));
+  const Monitor monitor(config("interval: 5s\n"),
+                        {{"system", "system", test::described("system", {"host_load1"})}},
+                        std::move(collectors));
   EXPECT_THAT(lines_of(server::render_prometheus(snap(monitor))),
               testing::Contains("resync_mon_host_load1{instance=\"system\"} NaN"));
 }
 
 TEST(PrometheusTextTest, PromtoolAcceptsTheWholeExposition) {
   const auto promtool = test::find_program("promtool");
-  ASSERT_TRUE(promtool) << "promtool not found: install the Debian package `prometheus` (scripts/deps --test)";
+  ASSERT_TRUE(promtool)
+      << "promtool not found: install the Debian package `prometheus` (scripts/deps --test)";
   auto ready = test::all_plugins([](const std::string&, int call) { return 1.5 * call; });
-  Monitor monitor(config("interval: 5s\n"), std::move(ready.instances), std::move(ready.collectors));
+  Monitor monitor(config("interval: 5s\n"), std::move(ready.instances),
+                  std::move(ready.collectors));
   monitor.sample_now(5000);
   monitor.sample_now(10000);
   test::TempDir dir;
   test::write_file(dir.file("metrics.txt"), server::render_prometheus(snap(monitor)));
-  test::Process check({"/bin/sh", "-c", "exec " + *promtool + " check metrics < " + dir.file("metrics.txt")},
-                      dir.file("promtool.log"));
+  test::Process check(
+      {"/bin/sh", "-c", "exec " + *promtool + " check metrics < " + dir.file("metrics.txt")},
+      dir.file("promtool.log"));
   const auto code = check.wait_exit(std::chrono::seconds{20});
   ASSERT_TRUE(code.has_value()) << "promtool did not finish";
   EXPECT_EQ(*code, 0) << test::read_file(dir.file("promtool.log"));
@@ -348,16 +381,17 @@ TEST(PrometheusTextTest, PromtoolAcceptsTheWholeExposition) {
 // Readers render every document while the sampler writes: meant for the ThreadSanitizer build.
 TEST(ViewsConcurrencyTest, RenderWhileSampling) {
   auto ready = test::all_plugins([](const std::string&, int call) { return double(call); });
-  Monitor monitor(config("interval: 20ms\nwindow: 2s\n"), std::move(ready.instances), std::move(ready.collectors));
+  Monitor monitor(config("interval: 20ms\nwindow: 2s\n"), std::move(ready.instances),
+                  std::move(ready.collectors));
   std::atomic<bool> done{false};
   std::atomic<int> bad{0}, rendered{0};
   std::vector<std::thread> readers;
   for (int i = 0; i < 2; ++i) {
     readers.emplace_back([&] {
       while (!done.load()) {
-        const int64_t now =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
+        const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
         try {
           parse_object(server::render_current(snap(monitor, now)));
           parse_object(server::render_history(snap(monitor)));
@@ -366,7 +400,9 @@ TEST(ViewsConcurrencyTest, RenderWhileSampling) {
         } catch (const std::exception&) {
           bad.fetch_add(1);
         }
-        if (server::render_prometheus(snap(monitor)).find("resync_mon_collector_up") == std::string::npos) bad.fetch_add(1);
+        if (server::render_prometheus(snap(monitor)).find("resync_mon_collector_up") ==
+            std::string::npos)
+          bad.fetch_add(1);
         rendered.fetch_add(1);
       }
     });

@@ -16,12 +16,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using Poco::Net::WebSocket;
+using test::eventually;
 using test::RawWsClient;
 using test::TestServer;
-using test::eventually;
 using test::WsClient;
 
-double correlation_ids(const std::string& document) { return test::number_at(document, "system", "correlation_ids"); }
+double correlation_ids(const std::string& document) {
+  return test::number_at(document, "system", "correlation_ids");
+}
 
 TEST(WsBroadcasterTest, SendsCurrentOnConnectThenOnePushPerSample) {
   TestServer s(test::test_config("200ms", "1m"));
@@ -30,7 +32,8 @@ TEST(WsBroadcasterTest, SendsCurrentOnConnectThenOnePushPerSample) {
   const auto first = client.receive(150ms);
   ASSERT_TRUE(first) << "no document on connect";
   EXPECT_EQ(first->opcode(), WebSocket::FRAME_OP_TEXT);
-  test::expect_keys(test::parse_object(first->payload), {"status", "api", "host", "collectors"}, "push");
+  test::expect_keys(test::parse_object(first->payload), {"status", "api", "host", "collectors"},
+                    "push");
 
   const uint64_t before = s.monitor.store().appended();
   std::vector<double> ids{correlation_ids(first->payload)};
@@ -58,7 +61,8 @@ TEST(WsBroadcasterTest, RendersForPushesOnlyWhileClientsAreConnected) {
     ASSERT_TRUE(client.receive(500ms));
     const uint64_t before = s.monitor.store().appended();
     for (int push = 1; push <= 3; ++push) ASSERT_TRUE(client.receive(1s)) << "push " << push;
-    // One /current per sample, rendered off the sampler thread for the push (plus the one on connect).
+    // One /current per sample, rendered off the sampler thread for the push (plus the one on
+    // connect).
     EXPECT_LE(s.http.documents_rendered(), s.monitor.store().appended() - before + 2);
     EXPECT_GE(s.http.documents_rendered(), 4u);
   }
@@ -84,7 +88,9 @@ TEST(WsBroadcasterTest, AnswersPingAndClose) {
   ASSERT_TRUE(close);
   EXPECT_EQ(close->opcode(), WebSocket::FRAME_OP_CLOSE);
   ASSERT_EQ(close->payload.size(), 2u);
-  EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) | static_cast<unsigned char>(close->payload[1]), 1000);
+  EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) |
+                static_cast<unsigned char>(close->payload[1]),
+            1000);
   EXPECT_TRUE(eventually([&] { return s.http.websocket_clients() == 0; }));
 }
 
@@ -110,10 +116,11 @@ TEST(WsBroadcasterTest, ChecksOrigin) {
   TestServer s(test::test_config("10s", "1m"));
   s.start(false);
   const std::string host = "127.0.0.1:" + std::to_string(s.http.port());
-  const auto refused =
-      test::raw_http(s.http.port(), test::upgrade_request(s.http.port(), "Origin: http://evil.example\r\n"));
+  const auto refused = test::raw_http(
+      s.http.port(), test::upgrade_request(s.http.port(), "Origin: http://evil.example\r\n"));
   EXPECT_EQ(refused.status, 403);
-  EXPECT_THAT(refused.body, testing::HasSubstr("WebSocket origin not allowed: http://evil.example"));
+  EXPECT_THAT(refused.body,
+              testing::HasSubstr("WebSocket origin not allowed: http://evil.example"));
   WsClient same(s.http.port(), {{"Origin", "http://" + host}});
   EXPECT_TRUE(same.receive(500ms));
   EXPECT_EQ(test::http_get(s.url("/api/monitoring/ws")).status, 400);
@@ -124,8 +131,12 @@ TEST(WsBroadcasterTest, ChecksOrigin) {
   listed.start(false);
   WsClient ops(listed.http.port(), {{"Origin", "https://ops.example"}});
   EXPECT_TRUE(ops.receive(500ms));
-  const std::string same_origin = "Origin: http://127.0.0.1:" + std::to_string(listed.http.port()) + "\r\n";
-  EXPECT_EQ(test::raw_http(listed.http.port(), test::upgrade_request(listed.http.port(), same_origin)).status, 403);
+  const std::string same_origin =
+      "Origin: http://127.0.0.1:" + std::to_string(listed.http.port()) + "\r\n";
+  EXPECT_EQ(
+      test::raw_http(listed.http.port(), test::upgrade_request(listed.http.port(), same_origin))
+          .status,
+      403);
 }
 
 TEST(WsBroadcasterTest, PingsSilentClientsAndDropsUnresponsiveOnes) {
@@ -182,11 +193,13 @@ TEST(WsBroadcasterTest, SlowClientIsDroppedWithoutDelayingOthers) {
   for (int i = 0; i < kFast; ++i) {
     EXPECT_GE(arrivals[i].size() + 1, samples) << "fast client " << i << " missed pushes";
     std::chrono::steady_clock::duration worst{};
-    for (size_t k = 1; k < arrivals[i].size(); ++k) worst = std::max(worst, arrivals[i][k] - arrivals[i][k - 1]);
+    for (size_t k = 1; k < arrivals[i].size(); ++k)
+      worst = std::max(worst, arrivals[i][k] - arrivals[i][k - 1]);
     // Pushes keep their 100 ms rhythm while the slow client's queue fills up.
     EXPECT_LT(worst, 250ms) << "fast client " << i;
-    RecordProperty("fast_client_" + std::to_string(i) + "_worst_gap_us",
-                   static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(worst).count()));
+    RecordProperty(
+        "fast_client_" + std::to_string(i) + "_worst_gap_us",
+        static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(worst).count()));
   }
 }
 
@@ -202,7 +215,9 @@ TEST(WsBroadcasterTest, StopSendsCloseGoingAway) {
   ASSERT_TRUE(close);
   EXPECT_EQ(close->opcode(), WebSocket::FRAME_OP_CLOSE);
   ASSERT_GE(close->payload.size(), 2u);
-  EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) | static_cast<unsigned char>(close->payload[1]), 1001);
+  EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) |
+                static_cast<unsigned char>(close->payload[1]),
+            1001);
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ namespace {
 using namespace server::detail;
 
 TEST(WsFrameTest, EncodesAndDecodesEveryLengthForm) {
-  for (size_t size : {size_t{0}, size_t{125}, size_t{126}, size_t{65535}, size_t{65536}, size_t{100000}}) {
+  for (size_t size :
+       {size_t{0}, size_t{125}, size_t{126}, size_t{65535}, size_t{65536}, size_t{100000}}) {
     const std::string payload(size, 'x');
     const std::string frame = encode_ws_frame(kWsText, payload);
     const auto header = decode_ws_frame_header(frame);
@@ -47,17 +48,21 @@ TEST(WsFrameTest, MasksClientFrames) {
 
 TEST(WsFrameTest, WaitsForAWholeHeader) {
   const uint8_t mask[4] = {1, 2, 3, 4};
-  const std::string frame = encode_ws_frame(kWsPing, std::string(300, 'p'), mask);  // 2 + 2 + 4 header bytes
+  const std::string frame =
+      encode_ws_frame(kWsPing, std::string(300, 'p'), mask);  // 2 + 2 + 4 header bytes
   for (size_t n = 0; n < 8; ++n) EXPECT_FALSE(decode_ws_frame_header(frame.substr(0, n))) << n;
   const auto header = decode_ws_frame_header(frame.substr(0, 8));
   ASSERT_TRUE(header);
   EXPECT_EQ(header->opcode, kWsPing);
   EXPECT_EQ(header->payload_size, 300u);
-  EXPECT_FALSE(decode_ws_frame_header(std::string("\x81\x7f\x00\x00", 4)));  // 64-bit length cut short
+  EXPECT_FALSE(
+      decode_ws_frame_header(std::string("\x81\x7f\x00\x00", 4)));  // 64-bit length cut short
 }
 
 TEST(WsFrameTest, ClosePayloadCarriesTheCodeAndACappedReason) {
-  EXPECT_EQ(ws_close_payload(kCloseGoingAway, "bye"), std::string("\x03\xe9" "bye", 5));
+  EXPECT_EQ(ws_close_payload(kCloseGoingAway, "bye"), std::string("\x03\xe9"
+                                                                  "bye",
+                                                                  5));
   EXPECT_EQ(ws_close_payload(kCloseTooBig, std::string(200, 'r')).size(), 125u);
 }
 

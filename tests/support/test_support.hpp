@@ -75,8 +75,10 @@ struct HttpResult {
 /// Plain HTTP request to a loopback test server; throws on connection failure.
 HttpResult http_request(const std::string& method, const std::string& url,
                         const std::map<std::string, std::string>& headers = {},
-                        const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds{10});
-inline HttpResult http_get(const std::string& url, const std::map<std::string, std::string>& headers = {}) {
+                        const std::string& body = "",
+                        std::chrono::milliseconds timeout = std::chrono::seconds{10});
+inline HttpResult http_get(const std::string& url,
+                           const std::map<std::string, std::string>& headers = {}) {
   return http_request("GET", url, headers);
 }
 

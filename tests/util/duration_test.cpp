@@ -25,8 +25,9 @@ TEST(DurationTest, ParsesCompoundsAndDecimals) {
 }
 
 TEST(DurationTest, RejectsWhatIsNotADuration) {
-  for (const char* bad : {"",     "5",  "often", "5 s", " 5s",   "5s ",   "-5s",   "+5s", "5x",   "s",
-                          "5sec", "5S", "0s",    "0ms", "0.4ms", "1..5s", "1.5.s", "5s5", "1e3s", "."}) {
+  for (const char* bad :
+       {"",     "5",  "often", "5 s", " 5s",   "5s ",   "-5s",   "+5s", "5x",   "s",
+        "5sec", "5S", "0s",    "0ms", "0.4ms", "1..5s", "1.5.s", "5s5", "1e3s", "."}) {
     EXPECT_EQ(parse_duration(bad), std::nullopt) << '"' << bad << '"';
   }
 }
@@ -39,7 +40,8 @@ TEST(DurationTest, RejectsADotWithoutDigitsInsteadOfThrowing) {
 
 TEST(DurationTest, RejectsDurationsTooLongToRepresent) {
   EXPECT_EQ(parse_duration("99999999999999999999d"), std::nullopt);
-  EXPECT_EQ(parse_duration("106751991168d"), std::nullopt);  // just past the int64 milliseconds limit
+  EXPECT_EQ(parse_duration("106751991168d"),
+            std::nullopt);  // just past the int64 milliseconds limit
   EXPECT_EQ(parse_duration("36500d"), milliseconds{36500LL * 86400000});
   // Past double's range: std::stod threw out_of_range here, which escaped the config loader as
   // exit 1 instead of a ConfigError.

@@ -64,7 +64,7 @@ struct AlertRule {
   std::chrono::milliseconds absent_for{0};       ///< no value this long fires; 0 = off
   Severity absent_severity = Severity::kWarning;
   std::optional<FlapDetection> flapping{};  ///< off when empty
-  int instance_line = 0;  ///< line of `instance`, for errors
+  int instance_line = 0;                    ///< line of `instance`, for errors
 
   /// The alert name: `name`, or the metric when unnamed.
   const std::string& alert_name() const { return name.empty() ? metric : name; }
@@ -91,7 +91,7 @@ struct Alert {
   std::optional<int64_t> resolved_at_ms;  ///< when it cleared; empty while active
   std::string rule{};                     ///< the rule's alert name
   AlertState state = AlertState::kFiring;
-  bool absent = false;  ///< fired by `absent_for`, not by a threshold
+  bool absent = false;   ///< fired by `absent_for`, not by a threshold
   double threshold = 0;  ///< the level crossed; NaN for absent and flapping alerts
   uint64_t id = 0;       ///< episode number, unique within one engine's life and its saved state
 
@@ -119,7 +119,8 @@ struct AlertEvent {
 /// lasts. A change of severity resolves the old episode and fires a new one. Keeps the newest
 /// `keep` episodes that fired and the newest `keep` events.
 ///
-/// Thread-safe: evaluate() from the sampler thread; the readers and state functions from any thread.
+/// Thread-safe: evaluate() from the sampler thread; the readers and state functions from any
+/// thread.
 class AlertEngine {
  public:
   /// Called on the evaluating thread, outside the engine's lock, for each transition; must not
@@ -153,26 +154,29 @@ class AlertEngine {
   std::string save_state() const;
   /// Restores what save_state() wrote, matching rules by name, metric and instance filter and
   /// instances by name; state of rules or instances no longer configured is dropped. Emits no
-  /// events. Meant for start-up, before the first evaluate(). Throws std::invalid_argument, changing nothing, for a blob that is truncated, too
-  /// large, of another version or whose checksum does not match.
+  /// events. Meant for start-up, before the first evaluate(). Throws std::invalid_argument,
+  /// changing nothing, for a blob that is truncated, too large, of another version or whose
+  /// checksum does not match.
   void restore_state(std::string_view blob);
   static constexpr size_t kMaxStateBytes = 4 * 1024 * 1024;
 
  private:
   struct Target;  // one rule on one instance; core/src/alert_target.hpp
-  void step(Target& t, int64_t now, const double* row, const double* previous, std::vector<AlertEvent>& out);
+  void step(Target& t, int64_t now, const double* row, const double* previous,
+            std::vector<AlertEvent>& out);
   bool step_flapping(Target& t, int64_t now, double value, int level, std::vector<AlertEvent>& out);
   void step_missing(Target& t, int64_t now, std::vector<AlertEvent>& out);
   void open(Target& t, int64_t now, int level, double value, AlertState state, bool absent,
             std::vector<AlertEvent>& out);
-  void transition(Target& t, AlertState to, int64_t now, double value, std::vector<AlertEvent>& out);
+  void transition(Target& t, AlertState to, int64_t now, double value,
+                  std::vector<AlertEvent>& out);
 
   std::vector<AlertRule> rules_;
   std::vector<Target> targets_;
   size_t keep_;
   Listener listener_;
   mutable std::mutex mutex_;
-  std::deque<Alert> history_;     // episodes that fired, newest at the back
+  std::deque<Alert> history_;      // episodes that fired, newest at the back
   std::deque<AlertEvent> events_;  // newest at the back
   uint64_t next_id_ = 1;
   uint64_t next_sequence_ = 1;

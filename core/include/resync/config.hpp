@@ -15,14 +15,14 @@ namespace resync {
 
 /// One entry of `collectors:`.
 struct CollectorConfig {
-  std::string plugin;                       ///< required
-  std::string name;                         ///< instance name; defaults to the plugin name
-  std::chrono::milliseconds timeout{0};     ///< deadline; resolved to min(2 s, interval) if unset
+  std::string plugin;                    ///< required
+  std::string name;                      ///< instance name; defaults to the plugin name
+  std::chrono::milliseconds timeout{0};  ///< deadline; resolved to min(2 s, interval) if unset
   /// The plugin's own keys (everything but plugin/name/timeout), with ${ENV} substituted and
   /// the host's "name", "interval_ms", "timeout_ms" and "window_ms" added: what create() gets.
   std::string options_json;
-  std::string key_path;                ///< "collectors[1]", for error messages
-  int line = 0;                        ///< line of the entry in the file, 0 if unknown
+  std::string key_path;                  ///< "collectors[1]", for error messages
+  int line = 0;                          ///< line of the entry in the file, 0 if unknown
   std::map<std::string, int> key_lines;  ///< plugin key -> line, to place plugin errors
 };
 
@@ -62,13 +62,13 @@ enum class ConfigFormat { kYaml, kToml };
 /// is expanded, so a hostile file (YAML aliases nested to expand into billions of nodes) costs
 /// at most a few MB and milliseconds. Each is far above what a real configuration needs.
 struct ConfigLimits {
-  static constexpr size_t kFileBytes = 1024 * 1024;   ///< size of the file itself
-  static constexpr size_t kNodes = 100'000;           ///< values, counting each alias expansion
+  static constexpr size_t kFileBytes = 1024 * 1024;       ///< size of the file itself
+  static constexpr size_t kNodes = 100'000;               ///< values, counting each alias expansion
   static constexpr size_t kTotalBytes = 4 * 1024 * 1024;  ///< keys and values, after expansion
-  static constexpr size_t kDepth = 64;                ///< nesting of mappings and lists
-  static constexpr size_t kScalarBytes = 64 * 1024;   ///< one key or value, after ${ENV}
-  static constexpr size_t kCollectors = 256;          ///< entries of `collectors:`
-  static constexpr size_t kAlertRules = 1000;         ///< entries of `alerts:`
+  static constexpr size_t kDepth = 64;                    ///< nesting of mappings and lists
+  static constexpr size_t kScalarBytes = 64 * 1024;       ///< one key or value, after ${ENV}
+  static constexpr size_t kCollectors = 256;              ///< entries of `collectors:`
+  static constexpr size_t kAlertRules = 1000;             ///< entries of `alerts:`
 };
 
 /// Loads a YAML (.yaml, .yml) or TOML (.toml) file. Throws ConfigError whose one-line message
@@ -87,6 +87,7 @@ Config default_config();
 std::string redact(std::string text, const std::vector<std::string>& secrets);
 
 /// Formats "<source>:<line>: <key>: <message>" (the line part only when line > 0).
-std::string config_message(const std::string& source, int line, const std::string& key, const std::string& message);
+std::string config_message(const std::string& source, int line, const std::string& key,
+                           const std::string& message);
 
 }  // namespace resync

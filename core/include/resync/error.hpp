@@ -9,17 +9,18 @@ namespace resync {
 /// Process exit codes, documented in `resync-mon --help` and README.md.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,      ///< unexpected runtime failure
-  kExitUsage = 2,        ///< bad command line
-  kExitConfig = 3,       ///< invalid configuration file
-  kExitPlugin = 4,       ///< a plugin could not be found, loaded or created
-  kExitBind = 5,         ///< the server could not bind its address (port in use, no permission)
+  kExitFailure = 1,  ///< unexpected runtime failure
+  kExitUsage = 2,    ///< bad command line
+  kExitConfig = 3,   ///< invalid configuration file
+  kExitPlugin = 4,   ///< a plugin could not be found, loaded or created
+  kExitBind = 5,     ///< the server could not bind its address (port in use, no permission)
 };
 
 /// Base of every resync-mon exception; carries the exit code `main` returns for it.
 class Error : public std::runtime_error {
  public:
-  Error(const std::string& message, int exit_code) : std::runtime_error(message), exit_code_(exit_code) {}
+  Error(const std::string& message, int exit_code)
+      : std::runtime_error(message), exit_code_(exit_code) {}
   int exit_code() const noexcept { return exit_code_; }
 
  private:

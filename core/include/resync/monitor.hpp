@@ -23,7 +23,7 @@ struct InstanceInfo {
   std::string name;
   std::string plugin;
   std::vector<SeriesDescription> series;  ///< what its plugin may emit
-  std::string status_field{};              ///< where /current shows its status text; "" for none
+  std::string status_field{};             ///< where /current shows its status text; "" for none
 };
 
 /// The running core of one resync-mon process: the plugins and collectors a configuration
@@ -44,7 +44,8 @@ class Monitor {
   /// embedding): `collectors[i]` runs as `instances[i]`, whose `series` list sizes the store, under
   /// the default deadline of min(2 s, interval). `config.collectors` is not used. Throws
   /// std::invalid_argument when the lists differ in length, a collector is null or a name repeats.
-  Monitor(Config config, std::vector<InstanceInfo> instances, std::vector<std::unique_ptr<Collector>> collectors);
+  Monitor(Config config, std::vector<InstanceInfo> instances,
+          std::vector<std::unique_ptr<Collector>> collectors);
   ~Monitor();
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
@@ -78,7 +79,8 @@ class Monitor {
   void add_instance(InstanceInfo info);
   void finish(std::vector<CollectorEntry> entries);  // layout_ complete: store, alerts, sampler
   void check_rules() const;
-  std::string known_series(const std::string& instance = "") const;  // "; known: a, b" for rule errors
+  std::string known_series(
+      const std::string& instance = "") const;  // "; known: a, b" for rule errors
   void on_sample(int64_t timestamp_ms, const std::vector<double>& row);
 
   Config config_;
@@ -93,7 +95,7 @@ class Monitor {
   std::vector<double> previous_row_;
   std::chrono::system_clock::time_point started_at_;
   std::unique_ptr<StateFile> state_;  // null when no state_file is configured
-  bool running_ = false;  // between start() and stop()
+  bool running_ = false;              // between start() and stop()
 };
 
 }  // namespace resync

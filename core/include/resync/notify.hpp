@@ -20,20 +20,21 @@ namespace resync {
 struct NotifierConfig {
   enum class Kind { kAlertmanager, kWebhook };
   Kind kind = Kind::kWebhook;
-  std::string name;  ///< unique; names it in /health and /metrics ("alertmanager", "webhook-2", ...)
+  std::string
+      name;  ///< unique; names it in /health and /metrics ("alertmanager", "webhook-2", ...)
   /// Webhook: the endpoint. Alertmanager: its base URL; "/api/v2/alerts" is appended unless the
   /// path already ends with it.
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  ///< sent with every request
-  std::chrono::milliseconds timeout{5000};      ///< per attempt, connect to last byte
-  size_t retries = 8;                           ///< attempts after the first before giving up an event
-  std::chrono::milliseconds backoff{1000};      ///< wait before the first retry; doubles per retry
+  std::chrono::milliseconds timeout{5000};                   ///< per attempt, connect to last byte
+  size_t retries = 8;                       ///< attempts after the first before giving up an event
+  std::chrono::milliseconds backoff{1000};  ///< wait before the first retry; doubles per retry
   std::chrono::milliseconds max_backoff{60000};
-  size_t queue = 256;                           ///< events waiting; when full the oldest is dropped
-  std::chrono::milliseconds resend{60000};      ///< Alertmanager: how often firing alerts are re-posted
-  std::string ca_file;                          ///< PEM bundle for https; "" = the system's CAs
-  bool insecure = false;                        ///< skip certificate verification
-  std::string key_path;                         ///< "notify.webhook[1]", for messages
+  size_t queue = 256;                       ///< events waiting; when full the oldest is dropped
+  std::chrono::milliseconds resend{60000};  ///< Alertmanager: how often firing alerts are re-posted
+  std::string ca_file;                      ///< PEM bundle for https; "" = the system's CAs
+  bool insecure = false;                    ///< skip certificate verification
+  std::string key_path;                     ///< "notify.webhook[1]", for messages
   int line = 0;
 
   /// The URL a request goes to.
@@ -51,12 +52,12 @@ struct NotifyConfig {
 /// Delivery state of one notifier, for /api/monitoring/health and /metrics.
 struct NotifierHealth {
   std::string name;
-  std::string kind;  ///< "alertmanager" or "webhook"
-  std::string url;   ///< the endpoint without user info
-  uint64_t queued = 0;   ///< waiting plus in flight
-  uint64_t sent = 0;     ///< events delivered
-  uint64_t failed = 0;   ///< events given up: out of retries, or refused with a 4xx status
-  uint64_t dropped = 0;  ///< events pushed out of a full queue
+  std::string kind;             ///< "alertmanager" or "webhook"
+  std::string url;              ///< the endpoint without user info
+  uint64_t queued = 0;          ///< waiting plus in flight
+  uint64_t sent = 0;            ///< events delivered
+  uint64_t failed = 0;          ///< events given up: out of retries, or refused with a 4xx status
+  uint64_t dropped = 0;         ///< events pushed out of a full queue
   int64_t last_success_ms = 0;  ///< 0 = never
   int64_t last_error_ms = 0;    ///< 0 = never
   std::string last_error;       ///< the newest error, secrets removed; kept after a success
@@ -103,8 +104,8 @@ class Notifier {
   std::condition_variable wake_;
   std::deque<AlertEvent> queue_;
   std::vector<AlertEvent> in_flight_;  // taken from the queue, being (re)tried
-  std::map<uint64_t, Alert> firing_;    // Alertmanager: episodes to re-post, by id
-  size_t attempts_ = 0;                 // failed attempts of in_flight_
+  std::map<uint64_t, Alert> firing_;   // Alertmanager: episodes to re-post, by id
+  size_t attempts_ = 0;                // failed attempts of in_flight_
   Clock::time_point retry_at_{};
   Clock::time_point resend_at_{};
   NotifierHealth health_;

@@ -37,7 +37,9 @@ class RingBuffer {
 
   /// Appends one row; `values` must hold series_count() doubles (NaN = missing).
   void append(int64_t timestamp_ms, const double* values);
-  void append(int64_t timestamp_ms, const std::vector<double>& values) { append(timestamp_ms, values.data()); }
+  void append(int64_t timestamp_ms, const std::vector<double>& values) {
+    append(timestamp_ms, values.data());
+  }
 
   /// Copies the newest `max_rows` rows (all of them by default), oldest first.
   StoreSnapshot snapshot(size_t max_rows = SIZE_MAX) const;

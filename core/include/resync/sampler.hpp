@@ -32,16 +32,16 @@ struct CollectorEntry {
 struct CollectorHealth {
   std::string name;
   std::string plugin;
-  bool up = false;                  ///< the last scheduled run succeeded within its deadline
-  std::string last_error;           ///< most recent failure, "" if it never failed
-  int64_t last_error_at_ms = 0;     ///< epoch ms of that failure, 0 if none
-  std::string status;               ///< the collector's own status text ("ok", "down: ...")
-  double duration_ms = 0;           ///< duration of the last finished run
+  bool up = false;               ///< the last scheduled run succeeded within its deadline
+  std::string last_error;        ///< most recent failure, "" if it never failed
+  int64_t last_error_at_ms = 0;  ///< epoch ms of that failure, 0 if none
+  std::string status;            ///< the collector's own status text ("ok", "down: ...")
+  double duration_ms = 0;        ///< duration of the last finished run
   uint32_t consecutive_failures = 0;
   std::chrono::milliseconds effective_interval{0};  ///< grows while failing (backoff)
-  uint64_t runs = 0;                ///< runs started
-  uint64_t failures = 0;            ///< runs failed or overran
-  int64_t last_success_ms = 0;      ///< grid time of the last successful run, 0 if none
+  uint64_t runs = 0;                                ///< runs started
+  uint64_t failures = 0;                            ///< runs failed or overran
+  int64_t last_success_ms = 0;  ///< grid time of the last successful run, 0 if none
 };
 
 struct SamplerOptions {

@@ -11,16 +11,26 @@
 namespace resync {
 
 /// Unit of a series; the values match the plugin ABI's RESYNC_UNIT_*.
-enum class Unit : uint32_t { kCount, kSeconds, kMilliseconds, kBytes, kPercent, kRatio, kPerSecond, kBoolean };
+enum class Unit : uint32_t {
+  kCount,
+  kSeconds,
+  kMilliseconds,
+  kBytes,
+  kPercent,
+  kRatio,
+  kPerSecond,
+  kBoolean
+};
 /// Kind of a series, which decides its Prometheus TYPE; values match RESYNC_KIND_*.
 enum class Kind : uint32_t { kGauge, kCounter };
 
 /// Flags of a series; values match the plugin ABI's RESYNC_SERIES_*.
 namespace series_flags {
-inline constexpr uint32_t kTrend = 0x1;              ///< its /current section's "trend" comes from it
+inline constexpr uint32_t kTrend = 0x1;  ///< its /current section's "trend" comes from it
 inline constexpr uint32_t kHostAvailability = 0x2;  ///< host fills the share of successful runs
 inline constexpr uint32_t kHostInFlight = 0x4;      ///< host fills the collector runs in flight
-inline constexpr uint32_t kHistoryIncrease = 0x8;   ///< its /history column is the increase per sample
+inline constexpr uint32_t kHistoryIncrease =
+    0x8;  ///< its /history column is the increase per sample
 }  // namespace series_flags
 
 /// What a series is, as its plugin (or the host, for its own series) declares it.
@@ -39,8 +49,13 @@ struct SeriesDescription {
   SeriesDescription(const char* n) : name(n) {}             // NOLINT: implicit on purpose
   SeriesDescription(std::string n, Unit u, Kind k, std::string h, std::string current = {},
                     std::string history = {}, uint32_t f = 0)
-      : name(std::move(n)), unit(u), kind(k), help(std::move(h)), current_field(std::move(current)),
-        history_field(std::move(history)), flags(f) {}
+      : name(std::move(n)),
+        unit(u),
+        kind(k),
+        help(std::move(h)),
+        current_field(std::move(current)),
+        history_field(std::move(history)),
+        flags(f) {}
 };
 
 /// "%", "ms", "s", "B", "/s" or "" for plain counts and booleans: for values shown to humans.
@@ -50,9 +65,9 @@ std::string_view unit_name(Unit unit);
 
 /// Identity of one stored series: a metric of one collector instance, and its description.
 struct SeriesKey {
-  std::string metric;    ///< series name, e.g. "cache_hits"
-  std::string instance;  ///< collector instance name, e.g. "primary"
-  std::string plugin;    ///< plugin of that instance, e.g. "myplugin"
+  std::string metric;               ///< series name, e.g. "cache_hits"
+  std::string instance;             ///< collector instance name, e.g. "primary"
+  std::string plugin;               ///< plugin of that instance, e.g. "myplugin"
   SeriesDescription description{};  ///< description.name == metric (empty for a bare key)
 };
 

@@ -34,15 +34,16 @@ struct MonitorSnapshot {
   /// Plugin name -> the /current field showing its collectors' status text ("section.status").
   std::map<std::string, std::string> status_fields;
 
-  StoreSnapshot store;                   ///< the newest rows asked for, oldest first
-  uint64_t rows_held = 0;                ///< rows the source held (store may hold fewer)
-  std::vector<Alert> alerts;             ///< the most recent alerts, newest first
-  std::vector<Alert> active;             ///< alerts firing or flapping now, newest first
-  std::vector<Alert> current;            ///< pending, firing and flapping alerts, newest first
-  std::vector<AlertEvent> events;        ///< the most recent transitions, newest first
-  std::vector<NotifierHealth> notifiers; ///< delivery state of each notifier, in configuration order
-  std::vector<CollectorHealth> health;   ///< one per collector instance, in configuration order
-  uint64_t runs_started = 0;             ///< collector runs started (the original "correlation_ids")
+  StoreSnapshot store;             ///< the newest rows asked for, oldest first
+  uint64_t rows_held = 0;          ///< rows the source held (store may hold fewer)
+  std::vector<Alert> alerts;       ///< the most recent alerts, newest first
+  std::vector<Alert> active;       ///< alerts firing or flapping now, newest first
+  std::vector<Alert> current;      ///< pending, firing and flapping alerts, newest first
+  std::vector<AlertEvent> events;  ///< the most recent transitions, newest first
+  std::vector<NotifierHealth>
+      notifiers;                        ///< delivery state of each notifier, in configuration order
+  std::vector<CollectorHealth> health;  ///< one per collector instance, in configuration order
+  uint64_t runs_started = 0;            ///< collector runs started (the original "correlation_ids")
   uint64_t ticks_skipped = 0;
 
   const std::vector<SeriesKey>& keys() const {

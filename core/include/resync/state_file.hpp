@@ -63,7 +63,7 @@ struct SavedState {
   int64_t started_at_ms = 0;            ///< when the saving monitor started; 0 if unknown
   std::vector<SeriesKey> keys;  ///< each column; version 1 files give metric and instance only
   std::map<std::string, std::string> status_fields;  ///< MonitorSnapshot::status_fields
-  StoreSnapshot rows;           ///< rows.series_count == keys.size()
+  StoreSnapshot rows;                                ///< rows.series_count == keys.size()
   std::vector<CollectorHealth> health;
   std::vector<Alert> alerts;  ///< most recent, newest first
   std::vector<Alert> active;  ///< active when saved
@@ -83,7 +83,8 @@ class StateFormatError : public std::runtime_error {
 std::string encode_state(const MonitorSnapshot& snap);
 /// Encodes `rows` of a store laid out as `layout`, with no health or alerts (tests, tools).
 /// Throws std::invalid_argument when rows.series_count differs from layout.size().
-std::string encode_state(std::chrono::milliseconds interval, const SeriesLayout& layout, const StoreSnapshot& rows);
+std::string encode_state(std::chrono::milliseconds interval, const SeriesLayout& layout,
+                         const StoreSnapshot& rows);
 /// Decodes bytes written by encode_state(), in this version or version 1. Throws StateFormatError.
 SavedState decode_state(std::string_view bytes);
 

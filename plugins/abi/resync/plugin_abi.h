@@ -47,14 +47,14 @@ extern "C" {
 
 /* Unit of a series (resync_series_desc.unit). The host derives /metrics names and scales from
  * it (a MILLISECONDS series is exported in seconds), and the views label axes and values. */
-#define RESYNC_UNIT_COUNT 0u        /* plain number of things: requests, keys, jobs */
+#define RESYNC_UNIT_COUNT 0u /* plain number of things: requests, keys, jobs */
 #define RESYNC_UNIT_SECONDS 1u
 #define RESYNC_UNIT_MILLISECONDS 2u /* stored and shown in ms, exported in seconds */
 #define RESYNC_UNIT_BYTES 3u
-#define RESYNC_UNIT_PERCENT 4u      /* 0..100 */
-#define RESYNC_UNIT_RATIO 5u        /* 0..1 */
-#define RESYNC_UNIT_PER_SECOND 6u   /* a rate */
-#define RESYNC_UNIT_BOOLEAN 7u      /* 0 or 1; /current shows true/false */
+#define RESYNC_UNIT_PERCENT 4u    /* 0..100 */
+#define RESYNC_UNIT_RATIO 5u      /* 0..1 */
+#define RESYNC_UNIT_PER_SECOND 6u /* a rate */
+#define RESYNC_UNIT_BOOLEAN 7u    /* 0 or 1; /current shows true/false */
 
 /* Kind of a series (resync_series_desc.kind): its Prometheus TYPE. */
 #define RESYNC_KIND_GAUGE 0u
@@ -77,8 +77,8 @@ extern "C" {
 typedef struct resync_series_desc {
   /* Series name, [a-z0-9_]+, equal to the entry of resync_plugin_v1.series at the same index. */
   const char* name;
-  uint32_t unit;  /* RESYNC_UNIT_* */
-  uint32_t kind;  /* RESYNC_KIND_* */
+  uint32_t unit; /* RESYNC_UNIT_* */
+  uint32_t kind; /* RESYNC_KIND_* */
   /* One sentence for humans: Prometheus HELP, `resync-mon plugins`, report tables. */
   const char* help;
   /* Where the value appears in /api/monitoring/current, as "section.field" (for example

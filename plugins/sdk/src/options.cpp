@@ -10,7 +10,8 @@ namespace {
 
 const char* const kHostKeys[] = {"name", "interval_ms", "timeout_ms", "window_ms"};
 
-std::chrono::milliseconds host_ms(const Poco::JSON::Object::Ptr& o, const char* key, long long fallback) {
+std::chrono::milliseconds host_ms(const Poco::JSON::Object::Ptr& o, const char* key,
+                                  long long fallback) {
   return std::chrono::milliseconds{o->has(key) ? o->getValue<long long>(key) : fallback};
 }
 
@@ -27,11 +28,17 @@ Options::Options(const std::string& json) {
 }
 
 std::string Options::name() const { return object_->optValue<std::string>("name", ""); }
-std::chrono::milliseconds Options::interval() const { return host_ms(object_, "interval_ms", 5000); }
+std::chrono::milliseconds Options::interval() const {
+  return host_ms(object_, "interval_ms", 5000);
+}
 std::chrono::milliseconds Options::timeout() const { return host_ms(object_, "timeout_ms", 2000); }
-std::chrono::milliseconds Options::window() const { return host_ms(object_, "window_ms", 7'200'000); }
+std::chrono::milliseconds Options::window() const {
+  return host_ms(object_, "window_ms", 7'200'000);
+}
 
-bool Options::has(const std::string& key) const { return object_->has(key) && !object_->isNull(key); }
+bool Options::has(const std::string& key) const {
+  return object_->has(key) && !object_->isNull(key);
+}
 
 std::string Options::get_string(const std::string& key, const std::string& fallback) {
   read_.insert(key);
@@ -86,7 +93,8 @@ bool Options::get_bool(const std::string& key, bool fallback) {
   throw OptionError(key, "expected true or false, got \"" + s + "\"");
 }
 
-std::chrono::milliseconds Options::get_duration(const std::string& key, std::chrono::milliseconds fallback) {
+std::chrono::milliseconds Options::get_duration(const std::string& key,
+                                                std::chrono::milliseconds fallback) {
   read_.insert(key);
   if (!has(key)) return fallback;
   const std::string s = object_->get(key).toString();

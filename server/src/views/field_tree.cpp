@@ -29,7 +29,8 @@ FieldNode& FieldNode::at(std::string_view path) {
   return next->at(path.substr(dot + 1));
 }
 
-FieldNode build_shape(const std::vector<std::pair<const char*, FieldNode::Kind>>& defaults, const MonitorSnapshot& snap,
+FieldNode build_shape(const std::vector<std::pair<const char*, FieldNode::Kind>>& defaults,
+                      const MonitorSnapshot& snap,
                       std::string (*field_of)(const SeriesDescription&)) {
   FieldNode root;
   for (const auto& [path, kind] : defaults) {
@@ -42,7 +43,8 @@ FieldNode build_shape(const std::vector<std::pair<const char*, FieldNode::Kind>>
   for (size_t c = 0; c < keys.size(); ++c) {
     const SeriesDescription& d = keys[c].description;
     const std::string field = field_of(d);
-    if (field.empty() || std::find(seen.begin(), seen.end(), keys[c].metric) != seen.end()) continue;
+    if (field.empty() || std::find(seen.begin(), seen.end(), keys[c].metric) != seen.end())
+      continue;
     seen.push_back(keys[c].metric);
     FieldNode& n = root.at(field);
     if (n.kind == FieldNode::Kind::kObject) continue;  // a section, not a field: ignore

@@ -43,7 +43,8 @@ struct FieldNode {
 /// Builds a shape from `defaults`, a list of (dotted path, kind) in document order, then lets
 /// every series whose description names a field there fill it: `field_of` picks the field
 /// (current_field or history_field). Only the first instance of each metric counts.
-FieldNode build_shape(const std::vector<std::pair<const char*, FieldNode::Kind>>& defaults, const MonitorSnapshot& snap,
+FieldNode build_shape(const std::vector<std::pair<const char*, FieldNode::Kind>>& defaults,
+                      const MonitorSnapshot& snap,
                       std::string (*field_of)(const SeriesDescription&));
 
 }  // namespace resync::server::detail

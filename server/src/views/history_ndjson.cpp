@@ -7,7 +7,8 @@
 
 namespace resync::server {
 
-void render_history_ndjson(std::ostream& out, const MonitorSnapshot& snap, const HistoryQuery& query) {
+void render_history_ndjson(std::ostream& out, const MonitorSnapshot& snap,
+                           const HistoryQuery& query) {
   const HistorySelection sel = select_history(snap, query);
   const StoreSnapshot& s = snap.store;
   // Each label's quoted key is the same on every line: escape it once.

@@ -81,21 +81,26 @@ HistorySelection select_history(const MonitorSnapshot& snap, const HistoryQuery&
   for (const std::string& wanted : query.series) {
     const size_t before = out.columns.size();
     for (size_t c = 0; c < keys.size(); ++c) {
-      if (labels[c] != wanted && keys[c].metric != wanted && keys[c].metric + "{" + keys[c].instance + "}" != wanted) {
+      if (labels[c] != wanted && keys[c].metric != wanted &&
+          keys[c].metric + "{" + keys[c].instance + "}" != wanted) {
         continue;
       }
-      if (std::find(out.columns.begin(), out.columns.end(), c) == out.columns.end()) out.columns.push_back(c);
+      if (std::find(out.columns.begin(), out.columns.end(), c) == out.columns.end())
+        out.columns.push_back(c);
     }
     if (out.columns.size() == before) {
       std::string known;
       for (const std::string& l : labels) known += (known.empty() ? "" : ", ") + l;
-      throw std::invalid_argument("unknown series \"" + wanted + "\"; known: " + (known.empty() ? "(none)" : known));
+      throw std::invalid_argument("unknown series \"" + wanted +
+                                  "\"; known: " + (known.empty() ? "(none)" : known));
     }
   }
   for (size_t c : out.columns) out.labels.push_back(labels[c]);
   const size_t rows = snap.store.rows;
   if (query.minutes) {
-    if (*query.minutes < 1) throw std::invalid_argument("minutes: expected at least 1, got " + std::to_string(*query.minutes));
+    if (*query.minutes < 1)
+      throw std::invalid_argument("minutes: expected at least 1, got " +
+                                  std::to_string(*query.minutes));
     const int64_t interval = std::max<int64_t>(1, snap.interval.count());
     // Same count as /history?minutes=N; capped first so a huge N cannot overflow.
     const int64_t minutes = std::min<int64_t>(*query.minutes, int64_t{1} << 40);

@@ -10,7 +10,8 @@
 
 namespace resync::server {
 
-void render_history_table(std::ostream& out, const MonitorSnapshot& snap, const HistoryQuery& query) {
+void render_history_table(std::ostream& out, const MonitorSnapshot& snap,
+                          const HistoryQuery& query) {
   const HistorySelection sel = select_history(snap, query);
   const StoreSnapshot& s = snap.store;
   const size_t rows = s.rows - sel.first_row;
@@ -23,7 +24,9 @@ void render_history_table(std::ostream& out, const MonitorSnapshot& snap, const 
       const double v = s.at(sel.columns[i], sel.first_row + r);
       char text[32] = "-";
       // Whole numbers (bytes, counters) in full: 12713984 reads better than 1.2714e+07.
-      if (!std::isnan(v)) std::snprintf(text, sizeof text, v == std::floor(v) && std::fabs(v) < 1e15 ? "%.0f" : "%.6g", v);
+      if (!std::isnan(v))
+        std::snprintf(text, sizeof text,
+                      v == std::floor(v) && std::fabs(v) < 1e15 ? "%.0f" : "%.6g", v);
       cells[i][r] = text;
       width[i] = std::max(width[i], cells[i][r].size());
     }

@@ -31,22 +31,27 @@ std::string stamp(int64_t ms, int64_t ref_ms) {
 }
 
 // What the report covers, and what it does not when the source holds less than was asked.
-void write_coverage(std::string& out, const MonitorSnapshot& snap, const detail::ReportWindow& w, int64_t generated) {
+void write_coverage(std::string& out, const MonitorSnapshot& snap, const detail::ReportWindow& w,
+                    int64_t generated) {
   const StoreSnapshot& s = snap.store;
   out += "<p class=\"coverage\">";
   if (w.rows == 0) {
     out += "<b>No sample in this window.</b>";
   } else {
     const int64_t first = s.timestamps_ms[w.first_row];
-    out += "Covers <b>" + stamp(first, generated) + "</b> to <b>" + stamp(w.end_ms, generated) + "</b>: " +
-           format_span(w.end_ms - first + snap.interval.count()) + ", <b>" + format_fixed(double(w.rows), 0) +
-           "</b> samples every " + format_span(snap.interval.count()) + ".";
+    out += "Covers <b>" + stamp(first, generated) + "</b> to <b>" + stamp(w.end_ms, generated) +
+           "</b>: " + format_span(w.end_ms - first + snap.interval.count()) + ", <b>" +
+           format_fixed(double(w.rows), 0) + "</b> samples every " +
+           format_span(snap.interval.count()) + ".";
   }
   out += "</p>\n";
   if (w.asked_ms && w.short_of_asked) {
     out += "<p class=\"notice\">Asked for " + format_span(w.asked_ms) + "; the source holds ";
-    out += w.rows ? "only " + format_span(w.end_ms - s.timestamps_ms[w.first_row] + snap.interval.count()) + "."
-                  : "no sample.";
+    out += w.rows
+               ? "only " +
+                     format_span(w.end_ms - s.timestamps_ms[w.first_row] + snap.interval.count()) +
+                     "."
+               : "no sample.";
     out += " The charts span the whole " + format_span(w.asked_ms) + ".</p>\n";
   }
 }
@@ -75,24 +80,28 @@ std::string render_report(const MonitorSnapshot& given, const ReportOptions& o) 
     repaired.series = nullptr;
   }
   const MonitorSnapshot& snap = consistent(given) ? given : repaired;
-  detail::ReportData d{snap, detail::report_window(snap, o.minutes), detail::build_shape({}, snap, current_field),
+  detail::ReportData d{snap, detail::report_window(snap, o.minutes),
+                       detail::build_shape({}, snap, current_field),
                        detail::build_shape({}, snap, history_field)};
   int64_t generated = o.generated_at_ms ? o.generated_at_ms : snap.taken_at_ms;
   if (!generated) {
     generated = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
   }
   const std::string source = describe_source(o.source.empty() ? snap.source : o.source);
 
   std::string out;
   out.reserve(64 * 1024 + d.window.rows * 64);
-  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         // The file must stay whole on its own: nothing may load, not even by accident.
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-         "img-src data:; base-uri 'none'; form-action 'none'\">\n"
-         "<meta name=\"color-scheme\" content=\"light dark\">\n"
-         "<meta name=\"generator\" content=\"resync-mon ";
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      // The file must stay whole on its own: nothing may load, not even by accident.
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+      "'unsafe-inline'; "
+      "img-src data:; base-uri 'none'; form-action 'none'\">\n"
+      "<meta name=\"color-scheme\" content=\"light dark\">\n"
+      "<meta name=\"generator\" content=\"resync-mon ";
   out += version();
   out += "\">\n<title>";
   append_escaped(out, o.title);
@@ -101,7 +110,8 @@ std::string render_report(const MonitorSnapshot& given, const ReportOptions& o) 
   out += detail::report_css();
   out += "</style>\n</head>\n<body>\n<header class=\"topbar\"><h1>";
   append_escaped(out, o.title);
-  out += "</h1><div class=\"meta\">generated <b>" + format_local(generated, "%F %H:%M:%S") + "</b> from <b>";
+  out += "</h1><div class=\"meta\">generated <b>" + format_local(generated, "%F %H:%M:%S") +
+         "</b> from <b>";
   append_escaped(out, source);
   out += "</b></div></header>\n<main>\n";
   write_coverage(out, snap, d.window, generated);
@@ -118,7 +128,8 @@ std::string render_report(const MonitorSnapshot& given, const ReportOptions& o) 
   append_escaped(out, source);
   out += " at " + format_local(generated, "%F %H:%M:%S") + ". Times are local (" +
          format_local(generated, "%Z, UTC%z") +
-         "). A static snapshot: no script, nothing loaded from the network.</footer>\n</body>\n</html>\n";
+         "). A static snapshot: no script, nothing loaded from the "
+         "network.</footer>\n</body>\n</html>\n";
   return out;
 }
 

@@ -49,8 +49,8 @@ struct Bucket {
 
 }  // namespace
 
-std::vector<ChartSegment> downsample(const int64_t* times_ms, const double* values, size_t n, const TimeAxis& axis,
-                                     int64_t max_step_ms) {
+std::vector<ChartSegment> downsample(const int64_t* times_ms, const double* values, size_t n,
+                                     const TimeAxis& axis, int64_t max_step_ms) {
   std::vector<ChartSegment> segments;
   ChartSegment segment;
   Bucket bucket;
@@ -70,7 +70,8 @@ std::vector<ChartSegment> downsample(const int64_t* times_ms, const double* valu
     }
     if (have_previous && max_step_ms > 0 && times_ms[i] - previous_ms > max_step_ms) end_segment();
     const double x = axis.x_of(times_ms[i]);
-    const int column = static_cast<int>(std::clamp(std::floor(x), 0.0, double(std::max(0, axis.width_px - 1))));
+    const int column =
+        static_cast<int>(std::clamp(std::floor(x), 0.0, double(std::max(0, axis.width_px - 1))));
     if (column != bucket.column) {
       bucket.flush_into(segment);
       bucket.column = column;
@@ -124,7 +125,8 @@ struct Scale {
   // values too large to scale, which then run along the plot's edge instead of off the page.
   double y_of(double v) const {
     const double y = kTop + kPlotHeight * (1 - (v - lo) / (hi - lo));
-    return std::isnan(y) ? kTop + kPlotHeight : std::clamp(y, double(kTop), double(kTop + kPlotHeight));
+    return std::isnan(y) ? kTop + kPlotHeight
+                         : std::clamp(y, double(kTop), double(kTop + kPlotHeight));
   }
   int ticks() const { return static_cast<int>(std::lround((hi - lo) / step)); }
   double tick(int i) const { return lo + step * i; }
@@ -153,13 +155,16 @@ Scale scale_for(const ChartInput& c) {
   if (s.hi <= hi) s.hi += s.step;
   // Values near the limits of a double overflow the arithmetic above: a plain 0..1 scale then,
   // rather than an endless tick loop.
-  if (!std::isfinite(s.lo) || !std::isfinite(s.hi) || !(s.step > 0) || s.ticks() < 1 || s.ticks() > 12) return Scale{};
+  if (!std::isfinite(s.lo) || !std::isfinite(s.hi) || !(s.step > 0) || s.ticks() < 1 ||
+      s.ticks() > 12)
+    return Scale{};
   return s;
 }
 
 // A tick step of the time axis that puts at most six labels on it, aligned to the local clock.
 int64_t time_step_ms(int64_t span_ms) {
-  static const int64_t kSteps[] = {5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
+  static const int64_t kSteps[] = {5,   10,   15,   30,   60,    120,   300,   600,
+                                   900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
   for (const int64_t s : kSteps) {
     if (span_ms / (s * 1000) <= 6) return s * 1000;
   }
@@ -186,7 +191,8 @@ void write_axes(std::string& out, const ChartInput& c, const Scale& s, const Tim
   const int64_t step = time_step_ms(c.end_ms - c.start_ms);
   const int64_t offset = local_offset_ms(c.end_ms);
   std::vector<int64_t> ticks;
-  for (int64_t t = (c.start_ms + offset + step - 1) / step * step - offset; t <= c.end_ms; t += step) {
+  for (int64_t t = (c.start_ms + offset + step - 1) / step * step - offset; t <= c.end_ms;
+       t += step) {
     ticks.push_back(t);
   }
   for (const int64_t t : ticks) {
@@ -194,8 +200,8 @@ void write_axes(std::string& out, const ChartInput& c, const Scale& s, const Tim
     append_coord(out, kLeft + axis.x_of(t));
     out += ' ' + std::to_string(kTop) + 'v' + std::to_string(kPlotHeight);
   }
-  out += "\"/></g><g class=\"axis\"><path d=\"M" + std::to_string(kLeft) + ' ' + std::to_string(kTop + kPlotHeight) +
-         'h' + std::to_string(kPlotWidth) + "\"/>";
+  out += "\"/></g><g class=\"axis\"><path d=\"M" + std::to_string(kLeft) + ' ' +
+         std::to_string(kTop + kPlotHeight) + 'h' + std::to_string(kPlotWidth) + "\"/>";
   for (int i = 0; i <= s.ticks(); ++i) {
     const double v = s.tick(i);
     out += "<text x=\"" + std::to_string(kLeft - 4) + "\" y=\"";
@@ -211,14 +217,16 @@ void write_axes(std::string& out, const ChartInput& c, const Scale& s, const Tim
     if (x < kLeft + 12 || x > kWidth - 14) continue;
     out += "<text x=\"";
     append_coord(out, x);
-    out += "\" y=\"" + std::to_string(kHeight - 4) + "\" text-anchor=\"middle\">" + format_local(t, format) + "</text>";
+    out += "\" y=\"" + std::to_string(kHeight - 4) + "\" text-anchor=\"middle\">" +
+           format_local(t, format) + "</text>";
   }
   out += "</g>";
 }
 
-void write_line(std::string& out, const ChartInput& c, const ChartLine& l, const Scale& s, const TimeAxis& axis) {
-  const std::vector<ChartSegment> segments =
-      downsample(c.times_ms, l.values.data(), std::min(c.rows, l.values.size()), axis, c.max_step_ms);
+void write_line(std::string& out, const ChartInput& c, const ChartLine& l, const Scale& s,
+                const TimeAxis& axis) {
+  const std::vector<ChartSegment> segments = downsample(
+      c.times_ms, l.values.data(), std::min(c.rows, l.values.size()), axis, c.max_step_ms);
   if (segments.empty()) return;
   out += "<path class=\"line s" + std::to_string(l.color) + "\" d=\"";
   for (const ChartSegment& seg : segments) {
@@ -270,10 +278,11 @@ void write_chart(std::string& out, const ChartInput& c) {
     append_escaped(out, unit);
     out += "</span>";
   }
-  out += "</figcaption><svg class=\"plot\" viewBox=\"0 0 " + std::to_string(kWidth) + ' ' + std::to_string(kHeight) +
-         "\" role=\"img\" aria-label=\"";
+  out += "</figcaption><svg class=\"plot\" viewBox=\"0 0 " + std::to_string(kWidth) + ' ' +
+         std::to_string(kHeight) + "\" role=\"img\" aria-label=\"";
   append_escaped(out, c.title + (unit.empty() ? "" : " (" + unit + ")") + " from " +
-                          format_local(c.start_ms, "%H:%M") + " to " + format_local(c.end_ms, "%H:%M"));
+                          format_local(c.start_ms, "%H:%M") + " to " +
+                          format_local(c.end_ms, "%H:%M"));
   out += "\">";
   write_axes(out, c, scale, axis);
   for (const ChartLine& l : c.lines) write_line(out, c, l, scale, axis);

@@ -34,8 +34,8 @@ using ChartSegment = std::vector<ChartPoint>;
 /// with fewer samples than columns passes through unchanged. A missing value (NaN or infinite)
 /// or a step longer than `max_step_ms` between two samples ends the segment, so a gap is drawn
 /// as a gap, never as a line to zero or across it. `times_ms` ascend; both arrays hold n values.
-std::vector<ChartSegment> downsample(const int64_t* times_ms, const double* values, size_t n, const TimeAxis& axis,
-                                     int64_t max_step_ms);
+std::vector<ChartSegment> downsample(const int64_t* times_ms, const double* values, size_t n,
+                                     const TimeAxis& axis, int64_t max_step_ms);
 
 /// One line of a chart, its values on the chart's rows.
 struct ChartLine {

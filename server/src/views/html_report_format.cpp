@@ -23,10 +23,12 @@ ReportWindow report_window(const MonitorSnapshot& snap, int minutes) {
   w.end_ms = s.timestamps_ms.back();
   if (w.asked_ms) {
     // Rows strictly newer than end - asked: 120 minutes at 5 s are exactly 1,440 rows.
-    const auto first = std::upper_bound(s.timestamps_ms.begin(), s.timestamps_ms.end(), w.end_ms - w.asked_ms);
+    const auto first =
+        std::upper_bound(s.timestamps_ms.begin(), s.timestamps_ms.end(), w.end_ms - w.asked_ms);
     w.first_row = static_cast<size_t>(first - s.timestamps_ms.begin());
     w.start_ms = w.end_ms - w.asked_ms;
-    w.short_of_asked = w.first_row == 0 && w.end_ms - s.timestamps_ms.front() + interval < w.asked_ms;
+    w.short_of_asked =
+        w.first_row == 0 && w.end_ms - s.timestamps_ms.front() + interval < w.asked_ms;
   } else {
     w.start_ms = std::min(s.timestamps_ms.front(), w.end_ms - interval);
   }
@@ -44,7 +46,8 @@ const FieldNode* find_series(const FieldNode& root, std::string_view path) {
       if (c.name == head) next = &c;
     }
     if (dot == std::string_view::npos) {
-      return next && next->kind == FieldNode::Kind::kSeries && !next->columns.empty() ? next : nullptr;
+      return next && next->kind == FieldNode::Kind::kSeries && !next->columns.empty() ? next
+                                                                                      : nullptr;
     }
     node = next;
     path = path.substr(dot + 1);
@@ -134,14 +137,22 @@ Formatted format_seconds(double v) {
 Formatted format_value(double v, Unit unit) {
   if (std::isnan(v)) return {std::string(kMissing), ""};
   switch (unit) {
-    case Unit::kPercent: return {format_auto(v), "%"};
-    case Unit::kMilliseconds: return {format_auto(v), "ms"};
-    case Unit::kPerSecond: return {format_auto(v), "/s"};
-    case Unit::kSeconds: return format_seconds(v);
-    case Unit::kBytes: return format_bytes(v);
-    case Unit::kBoolean: return {v != 0 ? "yes" : "no", ""};
-    case Unit::kRatio: return {format_auto(v), ""};
-    case Unit::kCount: break;
+    case Unit::kPercent:
+      return {format_auto(v), "%"};
+    case Unit::kMilliseconds:
+      return {format_auto(v), "ms"};
+    case Unit::kPerSecond:
+      return {format_auto(v), "/s"};
+    case Unit::kSeconds:
+      return format_seconds(v);
+    case Unit::kBytes:
+      return format_bytes(v);
+    case Unit::kBoolean:
+      return {v != 0 ? "yes" : "no", ""};
+    case Unit::kRatio:
+      return {format_auto(v), ""};
+    case Unit::kCount:
+      break;
   }
   return format_count(v);
 }
@@ -193,11 +204,21 @@ void append_escaped(std::string& out, std::string_view text) {
     const char c = text[0];
     const size_t n = utf8_length(text);
     switch (n == 1 ? c : '\0') {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         // Error texts come from remote servers: a control byte or broken UTF-8 in them must not
         // make the file invalid HTML, so they become a space and U+FFFD.

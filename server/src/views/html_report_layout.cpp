@@ -31,22 +31,49 @@ struct CardSpec {
 
 const std::vector<CardSpec>& card_specs() {
   static const std::vector<CardSpec> kCards = {
-      {"card-api", "Requests", {"api"}, {{"", "api.requests_per_sec"}},
+      {"card-api",
+       "Requests",
+       {"api"},
+       {{"", "api.requests_per_sec"}},
        {{"total", "api.requests_total"}, {"5 min", "api", Show::kTrend}}},
       {"card-errors", "Error rate", {}, {{"", "api.error_rate"}}, {{"errors", "api.error_count"}}},
-      {"card-latency", "Latency", {}, {{"p50", "api.response_time_p50"}, {"p95", "api.response_time_p95"}},
+      {"card-latency",
+       "Latency",
+       {},
+       {{"p50", "api.response_time_p50"}, {"p95", "api.response_time_p95"}},
        {{"average", "api.response_time_avg"}}},
-      {"card-cache", "Cache hit ratio", {"cache"}, {{"", "cache.hit_ratio"}},
-       {{"hits", "cache.hits"}, {"misses", "cache.misses"}, {"keys", "cache.size"}, {"evicted", "cache.evictions"}}},
-      {"card-agents", "Agents", {"agents", "llm"}, {{"active", "agents.active"}},
-       {{"created", "agents.created_total"}, {"failed", "agents.failed_total"}, {"LLM calls", "llm.requests"},
-        {"tokens", "llm.tokens_used"}, {"LLM errors", "llm.errors"}}},
-      {"card-tws", "Workload Automation", {"tws"},
+      {"card-cache",
+       "Cache hit ratio",
+       {"cache"},
+       {{"", "cache.hit_ratio"}},
+       {{"hits", "cache.hits"},
+        {"misses", "cache.misses"},
+        {"keys", "cache.size"},
+        {"evicted", "cache.evictions"}}},
+      {"card-agents",
+       "Agents",
+       {"agents", "llm"},
+       {{"active", "agents.active"}},
+       {{"created", "agents.created_total"},
+        {"failed", "agents.failed_total"},
+        {"LLM calls", "llm.requests"},
+        {"tokens", "llm.tokens_used"},
+        {"LLM errors", "llm.errors"}}},
+      {"card-tws",
+       "Workload Automation",
+       {"tws"},
        {{"", "tws.connected", Show::kConnected}, {"", "tws.latency_ms"}},
-       {{"error", "tws.jobs.error"}, {"running", "tws.jobs.running"}, {"waiting", "tws.jobs.waiting"},
+       {{"error", "tws.jobs.error"},
+        {"running", "tws.jobs.running"},
+        {"waiting", "tws.jobs.waiting"},
         {"done", "tws.jobs.done"}}},
-      {"card-host", "Host", {"host", "system"}, {{"CPU", "host.cpu_percent"}, {"mem", "host.memory_percent"}},
-       {{"load", "host.load1"}, {"RSS", "host.process_rss_bytes"}, {"available", "system.availability"},
+      {"card-host",
+       "Host",
+       {"host", "system"},
+       {{"CPU", "host.cpu_percent"}, {"mem", "host.memory_percent"}},
+       {{"load", "host.load1"},
+        {"RSS", "host.process_rss_bytes"},
+        {"available", "system.availability"},
         {"async ops", "system.async_operations"}}},
   };
   return kCards;
@@ -67,15 +94,21 @@ const std::vector<ChartSpec>& chart_specs() {
   static const std::vector<ChartSpec> kCharts = {
       {"Requests", false, {{"req/s", "api.requests_per_sec", 1}}},
       {"Error rate", false, {{"errors", "api.error_rate", 6}}},
-      {"Latency", false, {{"p50", "api.response_time_p50", 1}, {"p95", "api.response_time_p95", 2}}},
+      {"Latency",
+       false,
+       {{"p50", "api.response_time_p50", 1}, {"p95", "api.response_time_p95", 2}}},
       {"Cache hit ratio", true, {{"hit ratio", "cache.hit_ratio", 4}}},
       {"Workload Automation latency", false, {{"latency", "tws.latency", 3}}},
-      {"Host CPU / memory", true, {{"CPU", "host.cpu_percent", 1}, {"memory", "host.memory_percent", 3}}},
+      {"Host CPU / memory",
+       true,
+       {{"CPU", "host.cpu_percent", 1}, {"memory", "host.memory_percent", 3}}},
   };
   return kCharts;
 }
 
-std::string section_of(std::string_view field) { return std::string(field.substr(0, field.find('.'))); }
+std::string section_of(std::string_view field) {
+  return std::string(field.substr(0, field.find('.')));
+}
 
 // "jobs.error" -> "jobs error": a label for a field no card names.
 std::string label_of(std::string_view path) {
@@ -98,7 +131,8 @@ void leaf_paths(const FieldNode& n, const std::string& prefix, std::vector<std::
 std::string trend_of(const ReportData& d, std::string_view section) {
   const std::vector<SeriesKey>& keys = d.snap.keys();
   const StoreSnapshot& s = d.snap.store;
-  const size_t back = static_cast<size_t>(5 * 60'000 / std::max<int64_t>(1, d.snap.interval.count()));
+  const size_t back =
+      static_cast<size_t>(5 * 60'000 / std::max<int64_t>(1, d.snap.interval.count()));
   for (size_t c = 0; c < keys.size(); ++c) {
     const SeriesDescription& desc = keys[c].description;
     if (!(desc.flags & series_flags::kTrend) || section_of(desc.current_field) != section) continue;
@@ -190,12 +224,14 @@ class CardWriter {
     }
     if (s.show == Show::kConnected) {
       const char* word = std::isnan(v) ? nullptr : v == 1 ? "connected" : "down";
-      out_ += word ? std::string("<span class=\"value ") + (v == 1 ? "good" : "bad") + "\">" + word + "</span>"
+      out_ += word ? std::string("<span class=\"value ") + (v == 1 ? "good" : "bad") + "\">" +
+                         word + "</span>"
                    : "<span class=\"value\">" + std::string(kMissing) + "</span>";
       out_ += "</span>";
       return;
     }
-    const Formatted f = n ? format_value(v, field_description(d_.snap, *n).unit) : Formatted{std::string(kMissing), ""};
+    const Formatted f = n ? format_value(v, field_description(d_.snap, *n).unit)
+                          : Formatted{std::string(kMissing), ""};
     out_ += "<span class=\"value\">";
     append_escaped(out_, f.number);
     out_ += "</span>";
@@ -215,18 +251,24 @@ class CardWriter {
 void write_status_card(std::string& out, const ReportData& d) {
   const MonitorSnapshot& snap = d.snap;
   std::string status = snap.store.empty() ? "initializing" : "ok";
-  for (const CollectorHealth& h : snap.health) status = h.up || status != "ok" ? status : "degraded";
-  for (const Alert& a : snap.active) status = a.severity == Severity::kCritical ? "degraded" : status;
+  for (const CollectorHealth& h : snap.health)
+    status = h.up || status != "ok" ? status : "degraded";
+  for (const Alert& a : snap.active)
+    status = a.severity == Severity::kCritical ? "degraded" : status;
   const int64_t uptime_s = snap.started_at_ms ? (snap.taken_at_ms - snap.started_at_ms) / 1000 : -1;
-  out += "<article class=\"card\" id=\"card-status\"><h2>Status</h2><div class=\"big\"><span class=\"value status-" +
-         status + "\">" + status + "</span></div><dl class=\"kv\"><dt>uptime</dt><dd>" +
-         (uptime_s >= 0 ? format_uptime(uptime_s) : std::string(kMissing)) + "</dd><dt>alerts</dt><dd>" +
-         // A state file keeps samples only: whether alerts were active is not known.
-         (snap.health.empty() && !snap.store.empty() ? std::string(kMissing)
-          : snap.active.empty()                      ? std::string("none")
-                                                     : std::to_string(snap.active.size()) + " active") +
-         "</dd><dt>samples</dt><dd>" + format_fixed(double(d.window.rows), 0) + " / " +
-         format_fixed(double(snap.capacity), 0) + "</dd><dt>version</dt><dd>" + version() + "</dd></dl></article>\n";
+  out +=
+      "<article class=\"card\" id=\"card-status\"><h2>Status</h2><div class=\"big\"><span "
+      "class=\"value status-" +
+      status + "\">" + status + "</span></div><dl class=\"kv\"><dt>uptime</dt><dd>" +
+      (uptime_s >= 0 ? format_uptime(uptime_s) : std::string(kMissing)) +
+      "</dd><dt>alerts</dt><dd>" +
+      // A state file keeps samples only: whether alerts were active is not known.
+      (snap.health.empty() && !snap.store.empty() ? std::string(kMissing)
+       : snap.active.empty()                      ? std::string("none")
+                             : std::to_string(snap.active.size()) + " active") +
+      "</dd><dt>samples</dt><dd>" + format_fixed(double(d.window.rows), 0) + " / " +
+      format_fixed(double(snap.capacity), 0) + "</dd><dt>version</dt><dd>" + version() +
+      "</dd></dl></article>\n";
 }
 
 }  // namespace
@@ -254,9 +296,11 @@ void write_cards(std::string& out, const ReportData& d) {
   for (const std::string& f : fields) {
     if (named.count(f)) continue;
     Card& card = card_of(section_of(f));
-    (card.big.empty() ? card.big : card.kv).push_back({label_of(std::string_view(f).substr(f.find('.') + 1)), f});
+    (card.big.empty() ? card.big : card.kv)
+        .push_back({label_of(std::string_view(f).substr(f.find('.') + 1)), f});
   }
-  for (const auto& [plugin, field] : d.snap.status_fields) card_of(section_of(field)).note = status_of(d, plugin);
+  for (const auto& [plugin, field] : d.snap.status_fields)
+    card_of(section_of(field)).note = status_of(d, plugin);
 
   CardWriter writer(out, d);
   out += "<section class=\"cards\" aria-label=\"Values at the end of the window\">\n";
@@ -304,7 +348,8 @@ void write_charts(std::string& out, const ReportData& d) {
   }
   // History fields of sections the dashboard does not chart (another plugin's): one chart per
   // section, lines in declaration order.
-  for (const CardSpec& spec : card_specs()) charted_sections.insert(spec.sections.begin(), spec.sections.end());
+  for (const CardSpec& spec : card_specs())
+    charted_sections.insert(spec.sections.begin(), spec.sections.end());
   std::vector<std::string> fields;
   leaf_paths(d.history, "", fields);
   std::map<std::string, ChartInput> extra;

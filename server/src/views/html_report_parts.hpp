@@ -18,11 +18,11 @@ inline constexpr std::string_view kMissing = "\u2013";
 
 /// The rows of a snapshot a report covers and the time axis its charts span.
 struct ReportWindow {
-  size_t first_row = 0;   ///< first row of snap.store inside the window
-  size_t rows = 0;        ///< rows inside the window
-  int64_t start_ms = 0;   ///< left end of the time axis
-  int64_t end_ms = 0;     ///< right end: the newest sample (or the snapshot time when empty)
-  int64_t asked_ms = 0;   ///< span asked for; 0 = whatever the snapshot holds
+  size_t first_row = 0;         ///< first row of snap.store inside the window
+  size_t rows = 0;              ///< rows inside the window
+  int64_t start_ms = 0;         ///< left end of the time axis
+  int64_t end_ms = 0;           ///< right end: the newest sample (or the snapshot time when empty)
+  int64_t asked_ms = 0;         ///< span asked for; 0 = whatever the snapshot holds
   bool short_of_asked = false;  ///< the source held less history than asked for
   size_t last_row() const { return first_row + rows - 1; }  ///< only when rows > 0
 };

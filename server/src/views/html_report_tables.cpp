@@ -50,14 +50,18 @@ std::string when(int64_t ms, int64_t end_ms) {
 void write_series_table(std::string& out, const ReportData& d) {
   const std::vector<SeriesKey>& keys = d.snap.keys();
   const StoreSnapshot& s = d.snap.store;
-  out += "<section class=\"panel wide\"><h2>Series <span class=\"count\">min, average, max and last value of "
-         "the window</span></h2>\n<table class=\"stats\"><thead><tr><th>series</th><th class=\"num\">min</th>"
-         "<th class=\"num\">avg</th><th class=\"num\">max</th><th class=\"num\">last</th>"
-         "<th class=\"num\">samples</th></tr></thead>\n<tbody>";
+  out +=
+      "<section class=\"panel wide\"><h2>Series <span class=\"count\">min, average, max and last "
+      "value of "
+      "the window</span></h2>\n<table class=\"stats\"><thead><tr><th>series</th><th "
+      "class=\"num\">min</th>"
+      "<th class=\"num\">avg</th><th class=\"num\">max</th><th class=\"num\">last</th>"
+      "<th class=\"num\">samples</th></tr></thead>\n<tbody>";
   // One block per collector instance, in the order the layout holds them.
   std::vector<std::string> instances;
   for (const SeriesKey& k : keys) {
-    if (std::find(instances.begin(), instances.end(), k.instance) == instances.end()) instances.push_back(k.instance);
+    if (std::find(instances.begin(), instances.end(), k.instance) == instances.end())
+      instances.push_back(k.instance);
   }
   const std::string total = format_fixed(double(d.window.rows), 0);
   for (const std::string& instance : instances) {
@@ -95,7 +99,8 @@ void write_series_table(std::string& out, const ReportData& d) {
       out += "</tr>\n";
     }
   }
-  if (instances.empty()) out += "<tr><td class=\"empty\" colspan=\"6\">No series in the source</td></tr>";
+  if (instances.empty())
+    out += "<tr><td class=\"empty\" colspan=\"6\">No series in the source</td></tr>";
   out += "</tbody></table></section>\n";
 }
 
@@ -112,29 +117,35 @@ void write_alerts(std::string& out, const ReportData& d) {
   const int64_t from = d.window.start_ms, to = d.window.end_ms;
   alerts.erase(std::remove_if(alerts.begin(), alerts.end(),
                               [&](const Alert& a) {
-                                return a.started_at_ms > to || (a.resolved_at_ms && *a.resolved_at_ms < from);
+                                return a.started_at_ms > to ||
+                                       (a.resolved_at_ms && *a.resolved_at_ms < from);
                               }),
                alerts.end());
-  std::stable_sort(alerts.begin(), alerts.end(),
-                   [](const Alert& a, const Alert& b) { return a.started_at_ms > b.started_at_ms; });
+  std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) {
+    return a.started_at_ms > b.started_at_ms;
+  });
   size_t active = 0;
   for (const Alert& a : alerts) active += a.active() ? 1 : 0;
 
   out += "<section class=\"panel\"><h2>Alerts <span class=\"count\">";
   // Samples without collector health come from a state file, which keeps no alerts either.
   const bool samples_only = d.snap.health.empty() && !d.snap.store.empty();
-  out += alerts.empty() ? std::string(samples_only ? "not kept by the source" : "none in the window")
-                        : std::to_string(alerts.size()) + " in the window \u00b7 " + std::to_string(active) + " active";
+  out += alerts.empty()
+             ? std::string(samples_only ? "not kept by the source" : "none in the window")
+             : std::to_string(alerts.size()) + " in the window \u00b7 " + std::to_string(active) +
+                   " active";
   out += "</span></h2>\n";
   if (alerts.empty()) {
-    out += samples_only
-               ? "<p class=\"empty\">The source holds no alerts (a state file keeps samples only).</p></section>\n"
-               : "<p class=\"empty\">No alert in this window.</p></section>\n";
+    out += samples_only ? "<p class=\"empty\">The source holds no alerts (a state file keeps "
+                          "samples only).</p></section>\n"
+                        : "<p class=\"empty\">No alert in this window.</p></section>\n";
     return;
   }
   // Three columns, so the table fits the narrow half of the page beside the collectors.
-  out += "<table class=\"alerts\"><thead><tr><th>severity</th><th>alert</th><th>started / ended</th></tr></thead>\n"
-         "<tbody>";
+  out +=
+      "<table class=\"alerts\"><thead><tr><th>severity</th><th>alert</th><th>started / "
+      "ended</th></tr></thead>\n"
+      "<tbody>";
   for (const Alert& a : alerts) {
     const char* severity = to_string(a.severity);
     out += "<tr class=\"sev-" + std::string(severity) + "\"><td><span class=\"sev\">" + severity +
@@ -144,8 +155,8 @@ void write_alerts(std::string& out, const ReportData& d) {
     append_escaped(out, a.type + (a.instance.empty() ? "" : " \u00b7 " + a.instance));
     out += "</div></td><td class=\"time\">" + when(a.started_at_ms, to) + "<br>";
     if (a.resolved_at_ms) {
-      out += when(*a.resolved_at_ms, to) + "<div class=\"where\">" + format_span(*a.resolved_at_ms - a.started_at_ms) +
-             "</div>";
+      out += when(*a.resolved_at_ms, to) + "<div class=\"where\">" +
+             format_span(*a.resolved_at_ms - a.started_at_ms) + "</div>";
     } else {
       out += "<span class=\"bad\">active</span><div class=\"where\">" +
              format_span(std::max<int64_t>(0, to - a.started_at_ms)) + " so far</div>";
@@ -158,14 +169,18 @@ void write_alerts(std::string& out, const ReportData& d) {
 void write_health(std::string& out, const ReportData& d) {
   out += "<section class=\"panel\"><h2>Collectors</h2>\n";
   if (d.snap.health.empty()) {
-    out += d.snap.store.empty() ? "<p class=\"empty\">No collector has reported yet.</p></section>\n"
-                                : "<p class=\"empty\">The source holds no collector health (a state file keeps "
-                                  "samples only): see collector_up in the series table.</p></section>\n";
+    out += d.snap.store.empty()
+               ? "<p class=\"empty\">No collector has reported yet.</p></section>\n"
+               : "<p class=\"empty\">The source holds no collector health (a state file keeps "
+                 "samples only): see collector_up in the series table.</p></section>\n";
     return;
   }
-  out += "<table class=\"health\"><thead><tr><th>collector</th><th>state</th><th class=\"num\">duration</th>"
-         "<th>status</th><th class=\"num\">runs</th><th class=\"num\">failures</th><th>last error</th></tr></thead>\n"
-         "<tbody>";
+  out +=
+      "<table class=\"health\"><thead><tr><th>collector</th><th>state</th><th "
+      "class=\"num\">duration</th>"
+      "<th>status</th><th class=\"num\">runs</th><th class=\"num\">failures</th><th>last "
+      "error</th></tr></thead>\n"
+      "<tbody>";
   for (const CollectorHealth& h : d.snap.health) {
     out += "<tr><td class=\"name\">";
     append_escaped(out, h.name);
@@ -174,13 +189,15 @@ void write_health(std::string& out, const ReportData& d) {
       append_escaped(out, h.plugin);
       out += ")</span>";
     }
-    out += "</td><td class=\"" + std::string(h.up ? "good" : "bad") + "\">" + (h.up ? "up" : "down") + "</td>";
+    out += "</td><td class=\"" + std::string(h.up ? "good" : "bad") + "\">" +
+           (h.up ? "up" : "down") + "</td>";
     cell(out, format_fixed(h.duration_ms, 1) + " ms");
     cell(out, h.status.empty() ? std::string(kMissing) : h.status, "status");
     cell(out, format_fixed(double(h.runs), 0));
     cell(out, format_fixed(double(h.failures), 0));
     std::string error = h.last_error;
-    if (!error.empty() && h.last_error_at_ms) error += " (" + when(h.last_error_at_ms, d.window.end_ms) + ")";
+    if (!error.empty() && h.last_error_at_ms)
+      error += " (" + when(h.last_error_at_ms, d.window.end_ms) + ")";
     cell(out, error, "error");
     out += "</tr>\n";
   }

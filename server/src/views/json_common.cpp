@@ -15,7 +15,8 @@ const char* version() { return RESYNC_VERSION; }
 
 std::string format_uptime(int64_t seconds) {
   if (seconds < 0) seconds = 0;
-  const int64_t days = seconds / 86400, hours = seconds % 86400 / 3600, minutes = seconds % 3600 / 60;
+  const int64_t days = seconds / 86400, hours = seconds % 86400 / 3600,
+                minutes = seconds % 3600 / 60;
   std::string out;
   if (days > 0) out += std::to_string(days) + "d ";
   return out + std::to_string(hours) + "h " + std::to_string(minutes) + "m";

@@ -18,21 +18,43 @@ constexpr int64_t kTrendMs = 5 * 60 * 1000;
 // The original dashboard's /current, in its order; the plugins fill it and may add sections.
 const std::vector<std::pair<const char*, K>>& original_shape() {
   static const std::vector<std::pair<const char*, K>> kShape = {
-      {"api.requests_per_sec", K::kZero}, {"api.requests_total", K::kZero}, {"api.error_rate", K::kZero},
-      {"api.error_count", K::kZero}, {"api.response_time_p50", K::kZero}, {"api.response_time_p95", K::kZero},
-      {"api.response_time_avg", K::kZero}, {"api.trend", K::kTrend},
-      {"cache.hit_ratio", K::kZero}, {"cache.hits", K::kZero}, {"cache.misses", K::kZero},
-      {"cache.size", K::kZero}, {"cache.evictions", K::kZero}, {"cache.trend", K::kTrend},
-      {"agents.active", K::kZero}, {"agents.created_total", K::kZero}, {"agents.failed_total", K::kZero},
+      {"api.requests_per_sec", K::kZero},
+      {"api.requests_total", K::kZero},
+      {"api.error_rate", K::kZero},
+      {"api.error_count", K::kZero},
+      {"api.response_time_p50", K::kZero},
+      {"api.response_time_p95", K::kZero},
+      {"api.response_time_avg", K::kZero},
+      {"api.trend", K::kTrend},
+      {"cache.hit_ratio", K::kZero},
+      {"cache.hits", K::kZero},
+      {"cache.misses", K::kZero},
+      {"cache.size", K::kZero},
+      {"cache.evictions", K::kZero},
+      {"cache.trend", K::kTrend},
+      {"agents.active", K::kZero},
+      {"agents.created_total", K::kZero},
+      {"agents.failed_total", K::kZero},
       {"agents.trend", K::kTrend},
-      {"llm.requests", K::kZero}, {"llm.tokens_used", K::kZero}, {"llm.errors", K::kZero},
-      {"tws.connected", K::kFalse}, {"tws.latency_ms", K::kZero}, {"tws.requests_success", K::kZero},
-      {"tws.requests_failed", K::kZero}, {"tws.status", K::kText}, {"tws.jobs.error", K::kZero},
-      {"tws.jobs.running", K::kZero}, {"tws.jobs.waiting", K::kZero}, {"tws.jobs.done", K::kZero},
-      {"system.availability", K::kZero}, {"system.async_operations", K::kZero},
+      {"llm.requests", K::kZero},
+      {"llm.tokens_used", K::kZero},
+      {"llm.errors", K::kZero},
+      {"tws.connected", K::kFalse},
+      {"tws.latency_ms", K::kZero},
+      {"tws.requests_success", K::kZero},
+      {"tws.requests_failed", K::kZero},
+      {"tws.status", K::kText},
+      {"tws.jobs.error", K::kZero},
+      {"tws.jobs.running", K::kZero},
+      {"tws.jobs.waiting", K::kZero},
+      {"tws.jobs.done", K::kZero},
+      {"system.availability", K::kZero},
+      {"system.async_operations", K::kZero},
       {"system.correlation_ids", K::kSpecial},
       {"alerts", K::kSpecial},
-      {"host.cpu_percent", K::kZero}, {"host.memory_percent", K::kZero}, {"host.load1", K::kZero},
+      {"host.cpu_percent", K::kZero},
+      {"host.memory_percent", K::kZero},
+      {"host.load1", K::kZero},
       {"host.process_rss_bytes", K::kZero},
   };
   return kShape;
@@ -62,7 +84,8 @@ void add_trends_and_statuses(FieldNode& root, const MonitorSnapshot& snap) {
 class CurrentWriter {
  public:
   CurrentWriter(const MonitorSnapshot& snap, JsonWriter& w) : snap_(snap), w_(w) {
-    const size_t trend_rows = static_cast<size_t>(kTrendMs / std::max<int64_t>(1, snap.interval.count()));
+    const size_t trend_rows =
+        static_cast<size_t>(kTrendMs / std::max<int64_t>(1, snap.interval.count()));
     has_now_ = snap.store.rows > 0;
     has_before_ = snap.store.rows > trend_rows;
     now_row_ = snap.store.rows - 1;
@@ -84,9 +107,15 @@ class CurrentWriter {
         write_children(n);
         w_.end_object();
         return;
-      case K::kZero: w_.value(int64_t{0}); return;
-      case K::kFalse: w_.value(false); return;
-      case K::kText: w_.value(n.text); return;
+      case K::kZero:
+        w_.value(int64_t{0});
+        return;
+      case K::kFalse:
+        w_.value(false);
+        return;
+      case K::kText:
+        w_.value(n.text);
+        return;
       case K::kSeries: {
         const double v = has_now_ ? sum(n, now_row_) : 0;
         if (n.boolean)
@@ -95,12 +124,17 @@ class CurrentWriter {
           w_.value(v);
         return;
       }
-      case K::kTrend: w_.value(trend(n)); return;
-      case K::kStatus: w_.value(status_of(n.plugin)); return;
+      case K::kTrend:
+        w_.value(trend(n));
+        return;
+      case K::kStatus:
+        w_.value(status_of(n.plugin));
+        return;
       case K::kSpecial:
         if (n.name == "alerts") {
           w_.begin_array();
-          for (size_t i = 0; i < snap_.alerts.size() && i < 5; ++i) detail::write_alert(w_, snap_.alerts[i]);
+          for (size_t i = 0; i < snap_.alerts.size() && i < 5; ++i)
+            detail::write_alert(w_, snap_.alerts[i]);
           w_.end_array();
         } else {
           w_.value(snap_.runs_started);
@@ -169,7 +203,8 @@ std::string render_current(const MonitorSnapshot& snap) {
     status = "initializing";
   } else {
     for (const CollectorHealth& h : snap.health) status = h.up ? status : "degraded";
-    for (const Alert& a : snap.active) status = a.severity == Severity::kCritical ? "degraded" : status;
+    for (const Alert& a : snap.active)
+      status = a.severity == Severity::kCritical ? "degraded" : status;
   }
   const int64_t uptime_s = snap.started_at_ms ? (snap.taken_at_ms - snap.started_at_ms) / 1000 : 0;
   const int64_t last_ms = empty ? 0 : snap.store.timestamps_ms.back();

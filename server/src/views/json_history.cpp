@@ -16,10 +16,18 @@ using K = FieldNode::Kind;
 // The original dashboard's /history, in its order; the plugins fill it and may add sections.
 const std::vector<std::pair<const char*, K>>& original_shape() {
   static const std::vector<std::pair<const char*, K>> kShape = {
-      {"api.requests_per_sec", K::kZero}, {"api.error_rate", K::kZero},   {"api.response_time_p50", K::kZero},
-      {"api.response_time_p95", K::kZero}, {"cache.hit_ratio", K::kZero}, {"cache.operations", K::kZero},
-      {"agents.active", K::kZero},        {"agents.created", K::kZero},   {"tws.latency", K::kZero},
-      {"tws.connected", K::kZero},        {"host.cpu_percent", K::kZero}, {"host.memory_percent", K::kZero},
+      {"api.requests_per_sec", K::kZero},
+      {"api.error_rate", K::kZero},
+      {"api.response_time_p50", K::kZero},
+      {"api.response_time_p95", K::kZero},
+      {"cache.hit_ratio", K::kZero},
+      {"cache.operations", K::kZero},
+      {"agents.active", K::kZero},
+      {"agents.created", K::kZero},
+      {"tws.latency", K::kZero},
+      {"tws.connected", K::kZero},
+      {"host.cpu_percent", K::kZero},
+      {"host.memory_percent", K::kZero},
       {"host.load1", K::kZero},
   };
   return kShape;

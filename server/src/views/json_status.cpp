@@ -61,7 +61,8 @@ std::string render_health(const MonitorSnapshot& snap) {
     w.field("status", h.status);
     w.field("duration_ms", h.duration_ms);
     w.field("consecutive_failures", static_cast<uint64_t>(h.consecutive_failures));
-    w.field("effective_interval_seconds", static_cast<double>(h.effective_interval.count()) / 1000.0);
+    w.field("effective_interval_seconds",
+            static_cast<double>(h.effective_interval.count()) / 1000.0);
     w.field("runs", h.runs);
     w.field("failures", h.failures);
     w.end_object();
@@ -77,12 +78,16 @@ std::string render_health(const MonitorSnapshot& snap) {
     w.field("failed", n.failed);
     w.field("dropped", n.dropped);
     w.key("last_success");
-    if (n.last_success_ms) w.value(format_iso8601(n.last_success_ms));
-    else w.null();
+    if (n.last_success_ms)
+      w.value(format_iso8601(n.last_success_ms));
+    else
+      w.null();
     w.field("last_error", n.last_error);
     w.key("last_error_at");
-    if (n.last_error_ms) w.value(format_iso8601(n.last_error_ms));
-    else w.null();
+    if (n.last_error_ms)
+      w.value(format_iso8601(n.last_error_ms));
+    else
+      w.null();
     w.end_object();
   }
   w.end_object();

@@ -12,7 +12,8 @@ namespace resync::server {
 namespace {
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // OpenMetrics escapes backslash, double quote and newline, in HELP as in label values.
@@ -32,7 +33,8 @@ void append_escaped(std::string& out, std::string_view s) {
 // OpenMetrics only allows a UNIT the family name ends with; other units are left unsaid.
 std::string unit_of(const std::string& family, Unit unit) {
   std::string u;
-  if (unit == Unit::kSeconds || unit == Unit::kMilliseconds) u = "seconds";  // exposition_name scales ms
+  if (unit == Unit::kSeconds || unit == Unit::kMilliseconds)
+    u = "seconds";  // exposition_name scales ms
   if (unit == Unit::kBytes) u = "bytes";
   if (unit == Unit::kPercent) u = "percent";
   if (unit == Unit::kRatio) u = "ratio";
@@ -48,18 +50,22 @@ void render_openmetrics(std::ostream& out, const MonitorSnapshot& snap, const Hi
   // A family's samples must be contiguous: group the selected columns by metric, first seen first.
   std::vector<std::string> metrics;
   for (size_t c : sel.columns) {
-    if (std::find(metrics.begin(), metrics.end(), keys[c].metric) == metrics.end()) metrics.push_back(keys[c].metric);
+    if (std::find(metrics.begin(), metrics.end(), keys[c].metric) == metrics.end())
+      metrics.push_back(keys[c].metric);
   }
   std::string buf;
   buf.reserve(1u << 17);
   for (const std::string& metric : metrics) {
-    const SeriesKey& first = keys[*std::find_if(sel.columns.begin(), sel.columns.end(),
-                                                [&](size_t c) { return keys[c].metric == metric; })];
-    const SeriesDescription d = first.description.name.empty() ? SeriesDescription(metric) : first.description;
+    const SeriesKey& first =
+        keys[*std::find_if(sel.columns.begin(), sel.columns.end(),
+                           [&](size_t c) { return keys[c].metric == metric; })];
+    const SeriesDescription d =
+        first.description.name.empty() ? SeriesDescription(metric) : first.description;
     double scale = 1;
     const std::string sample_name = exposition_name(d, &scale);
     const bool counter = d.kind == Kind::kCounter;
-    const std::string family = counter ? sample_name.substr(0, sample_name.size() - 6) : sample_name;
+    const std::string family =
+        counter ? sample_name.substr(0, sample_name.size() - 6) : sample_name;
     buf += "# TYPE " + family + (counter ? " counter\n" : " gauge\n");
     const std::string unit = unit_of(family, d.unit);
     if (!unit.empty()) buf += "# UNIT " + family + " " + unit + "\n";

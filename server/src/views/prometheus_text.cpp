@@ -11,7 +11,8 @@ namespace resync::server {
 namespace {
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // to_chars, not a stream: the output must not depend on any locale.
@@ -68,18 +69,23 @@ void write_notifiers(std::string& out, const std::vector<NotifierHealth>& notifi
        [](const NotifierHealth& n) { return double(n.queued); }},
       {"resync_mon_notify_sent_total", "counter", "Alert events the notifier delivered.",
        [](const NotifierHealth& n) { return double(n.sent); }},
-      {"resync_mon_notify_failed_total", "counter", "Alert events given up after retries or refused.",
+      {"resync_mon_notify_failed_total", "counter",
+       "Alert events given up after retries or refused.",
        [](const NotifierHealth& n) { return double(n.failed); }},
-      {"resync_mon_notify_dropped_total", "counter", "Alert events dropped from the notifier's full queue.",
+      {"resync_mon_notify_dropped_total", "counter",
+       "Alert events dropped from the notifier's full queue.",
        [](const NotifierHealth& n) { return double(n.dropped); }},
-      {"resync_mon_notify_last_success_timestamp_seconds", "gauge", "When the notifier last delivered; 0 = never.",
+      {"resync_mon_notify_last_success_timestamp_seconds", "gauge",
+       "When the notifier last delivered; 0 = never.",
        [](const NotifierHealth& n) { return double(n.last_success_ms) / 1000.0; }},
-      {"resync_mon_notify_last_error_timestamp_seconds", "gauge", "When the notifier last failed; 0 = never.",
+      {"resync_mon_notify_last_error_timestamp_seconds", "gauge",
+       "When the notifier last failed; 0 = never.",
        [](const NotifierHealth& n) { return double(n.last_error_ms) / 1000.0; }},
   };
   if (notifiers.empty()) return;
   for (const Family& f : kFamilies) {
-    out += std::string("# HELP ") + f.name + ' ' + f.help + "\n# TYPE " + f.name + ' ' + f.type + '\n';
+    out +=
+        std::string("# HELP ") + f.name + ' ' + f.help + "\n# TYPE " + f.name + ' ' + f.type + '\n';
     for (const NotifierHealth& n : notifiers) {
       out += f.name;
       out += "{notifier=";
@@ -118,15 +124,18 @@ std::string render_prometheus(const MonitorSnapshot& snap) {
   // One HELP/TYPE block per metric, one line per instance, metrics in layout order.
   std::vector<std::string> metrics;
   for (const SeriesKey& k : keys) {
-    if (std::find(metrics.begin(), metrics.end(), k.metric) == metrics.end()) metrics.push_back(k.metric);
+    if (std::find(metrics.begin(), metrics.end(), k.metric) == metrics.end())
+      metrics.push_back(k.metric);
   }
   std::string out;
   out.reserve(keys.size() * 160);
   for (const std::string& metric : metrics) {
-    const auto first = std::find_if(keys.begin(), keys.end(), [&](const SeriesKey& k) { return k.metric == metric; });
+    const auto first = std::find_if(keys.begin(), keys.end(),
+                                    [&](const SeriesKey& k) { return k.metric == metric; });
     const SeriesDescription& d = first->description;
     double scale = 1;
-    const std::string name = exposition_name(d.name.empty() ? SeriesDescription(metric) : d, &scale);
+    const std::string name =
+        exposition_name(d.name.empty() ? SeriesDescription(metric) : d, &scale);
     out += "# HELP " + name + ' ';
     write_help(out, d.help.empty() ? "Series " + metric + "." : d.help);
     out += "\n# TYPE " + name + (d.kind == Kind::kCounter ? " counter\n" : " gauge\n");

@@ -52,8 +52,8 @@ HttpResponse http_get(const std::string& url, const HttpOptions& options);
 /// POSTs `body` with `content_type` (e.g. "application/json") to `url`, under the same deadline,
 /// limits and errors as http_get(); the response body is read up to `max_body_bytes`.
 /// Thread-safe.
-HttpResponse http_post(const std::string& url, const std::string& body, const std::string& content_type,
-                       const HttpOptions& options);
+HttpResponse http_post(const std::string& url, const std::string& body,
+                       const std::string& content_type, const HttpOptions& options);
 
 /// Checks `url` is an absolute http(s) URL; returns "" when it is, else what is wrong.
 std::string check_url(const std::string& url);

@@ -37,7 +37,8 @@ struct HistorySelection {
 /// instances (the host's per-collector series, two cache instances, ...).
 std::vector<std::string> series_labels(const MonitorSnapshot& snap);
 
-/// Resolves `query` against `snap`. Throws std::invalid_argument "unknown series \"x\"; known: a, b".
+/// Resolves `query` against `snap`. Throws std::invalid_argument "unknown series \"x\"; known: a,
+/// b".
 HistorySelection select_history(const MonitorSnapshot& snap, const HistoryQuery& query);
 
 /// CSV: a header row `time,epoch,<label>...`, then one line per sample: the ISO-8601 UTC time
@@ -47,14 +48,16 @@ HistorySelection select_history(const MonitorSnapshot& snap, const HistoryQuery&
 void render_history_csv(std::ostream& out, const MonitorSnapshot& snap, const HistoryQuery& query);
 std::string render_history_csv(const MonitorSnapshot& snap, const HistoryQuery& query);
 
-/// NDJSON: one object per sample, `{"time":"...Z","epoch":1764640000,"values":{"<label>":1.5,...}}`,
-/// null for a missing value.
-void render_history_ndjson(std::ostream& out, const MonitorSnapshot& snap, const HistoryQuery& query);
+/// NDJSON: one object per sample,
+/// `{"time":"...Z","epoch":1764640000,"values":{"<label>":1.5,...}}`, null for a missing value.
+void render_history_ndjson(std::ostream& out, const MonitorSnapshot& snap,
+                           const HistoryQuery& query);
 std::string render_history_ndjson(const MonitorSnapshot& snap, const HistoryQuery& query);
 
 /// An aligned text table for a terminal: local HH:MM:SS, then one column per series; "-" for a
 /// missing value.
-void render_history_table(std::ostream& out, const MonitorSnapshot& snap, const HistoryQuery& query);
+void render_history_table(std::ostream& out, const MonitorSnapshot& snap,
+                          const HistoryQuery& query);
 std::string render_history_table(const MonitorSnapshot& snap, const HistoryQuery& query);
 
 /// OpenMetrics 1.0 text of every selected sample, for `promtool tsdb create-blocks-from

@@ -21,9 +21,10 @@ struct HttpServerOptions {
   std::string auth_token;               ///< bearer token; "" = none
   std::string auth_user;                ///< basic auth; "" = none
   std::string auth_password;
-  std::vector<std::string> allowed_origins;  ///< WebSocket Origins; empty = same origin only; "*" = any
-  size_t max_ws_clients = 1024;              ///< 0 refuses every WebSocket
-  size_t threads = 0;                        ///< HTTP worker threads; 0 = kDefaultThreads
+  std::vector<std::string>
+      allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
+  size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
+  size_t threads = 0;            ///< HTTP worker threads; 0 = kDefaultThreads
 
   size_t max_uri_length = 4096;     ///< longer request targets get 414
   size_t max_header_bytes = 16384;  ///< larger request headers (names + values) get 431
@@ -31,8 +32,8 @@ struct HttpServerOptions {
 
   std::chrono::milliseconds ws_ping_interval{20000};  ///< a client silent this long is pinged
   std::chrono::milliseconds ws_idle_timeout{60000};   ///< a client silent this long is dropped
-  size_t ws_max_queued_frames = 8;                    ///< frames waiting for a client; one more drops it
-  int ws_send_buffer_bytes = 65536;                   ///< kernel send buffer of each WebSocket (SO_SNDBUF)
+  size_t ws_max_queued_frames = 8;   ///< frames waiting for a client; one more drops it
+  int ws_send_buffer_bytes = 65536;  ///< kernel send buffer of each WebSocket (SO_SNDBUF)
 
   static constexpr size_t kDefaultThreads = 64;
 

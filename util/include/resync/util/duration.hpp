@@ -33,12 +33,18 @@ inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view 
     while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
     const std::string_view unit = text.substr(unit_start, i - unit_start);
     double scale = 0;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1e3;
-    else if (unit == "m") scale = 60e3;
-    else if (unit == "h") scale = 3600e3;
-    else if (unit == "d") scale = 86400e3;
-    else return std::nullopt;
+    if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1e3;
+    else if (unit == "m")
+      scale = 60e3;
+    else if (unit == "h")
+      scale = 3600e3;
+    else if (unit == "d")
+      scale = 86400e3;
+    else
+      return std::nullopt;
     total_ms += number * scale;
   }
   // Past 2^63 ms the conversion below would overflow.
@@ -49,8 +55,12 @@ inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view 
 /// Formats a duration in the largest unit that divides it exactly: "2h", "5s", "1500ms".
 inline std::string format_duration(std::chrono::milliseconds d) {
   const long long ms = d.count();
-  struct Unit { long long scale; const char* suffix; };
-  for (const Unit u : {Unit{86400000, "d"}, Unit{3600000, "h"}, Unit{60000, "m"}, Unit{1000, "s"}}) {
+  struct Unit {
+    long long scale;
+    const char* suffix;
+  };
+  for (const Unit u :
+       {Unit{86400000, "d"}, Unit{3600000, "h"}, Unit{60000, "m"}, Unit{1000, "s"}}) {
     if (ms != 0 && ms % u.scale == 0) return std::to_string(ms / u.scale) + u.suffix;
   }
   return std::to_string(ms) + "ms";

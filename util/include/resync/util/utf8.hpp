@@ -9,7 +9,8 @@ namespace resync {
 /// One step of decoding UTF-8 at s[i] (i < s.size()).
 struct Utf8Step {
   size_t length;  ///< bytes of the sequence, or of its maximal invalid subpart (at least 1)
-  bool valid;     ///< false: replace those `length` bytes with one U+FFFD (Unicode 3.9, "maximal subparts")
+  bool valid;     ///< false: replace those `length` bytes with one U+FFFD (Unicode 3.9, "maximal
+                  ///< subparts")
 };
 
 /// Validates the sequence at s[i] as RFC 3629 UTF-8: no overlong forms, no surrogates, nothing

@@ -17,7 +17,8 @@ namespace resync::plugin {
 /// "file:line: collectors[i].<key>: <why>".
 class OptionError : public std::runtime_error {
  public:
-  OptionError(const std::string& key, const std::string& why) : std::runtime_error(key + ": " + why) {}
+  OptionError(const std::string& key, const std::string& why)
+      : std::runtime_error(key + ": " + why) {}
 };
 
 /// A collector's configuration as its plugin receives it (a JSON object). Remembers which keys
@@ -37,11 +38,13 @@ class Options {
   std::string get_string(const std::string& key, const std::string& fallback = {});
   std::string require_string(const std::string& key);
   /// A string restricted to `allowed`.
-  std::string get_choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> allowed);
+  std::string get_choice(const std::string& key, const std::string& fallback,
+                         std::initializer_list<const char*> allowed);
   double get_number(const std::string& key, double fallback);
   bool get_bool(const std::string& key, bool fallback);
   /// A duration string like "500ms" or "5s".
-  std::chrono::milliseconds get_duration(const std::string& key, std::chrono::milliseconds fallback);
+  std::chrono::milliseconds get_duration(const std::string& key,
+                                         std::chrono::milliseconds fallback);
   std::vector<std::string> get_string_list(const std::string& key);
   /// An object of string values, e.g. {agents_active: "/agents/active"}.
   std::map<std::string, std::string> get_string_map(const std::string& key);

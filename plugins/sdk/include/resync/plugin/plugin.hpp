@@ -97,7 +97,9 @@ struct Adapter {
     }
   }
 
-  static const char* last_error(void* instance) noexcept { return static_cast<Instance*>(instance)->error.c_str(); }
+  static const char* last_error(void* instance) noexcept {
+    return static_cast<Instance*>(instance)->error.c_str();
+  }
 
   static const char* status(void* instance) noexcept {
     auto* i = static_cast<Instance*>(instance);
@@ -126,8 +128,8 @@ constexpr std::array<const char*, N> series_names(const resync_series_desc (&ser
 /// by the caller; `status_field` places the collector's status text in /current, or nullptr.
 template <class T, size_t N>
 constexpr resync_plugin_v1 make_table(const char* name, const char* description,
-                                      const resync_series_desc (&series)[N], const char* const* names,
-                                      const char* status_field) {
+                                      const resync_series_desc (&series)[N],
+                                      const char* const* names, const char* status_field) {
   return resync_plugin_v1{RESYNC_PLUGIN_ABI_VERSION,
                           sizeof(resync_plugin_v1),
                           name,
@@ -150,12 +152,12 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
 /// Exports the entry point of a plugin whose collector class is `Type`. `series` is a static
 /// array of resync_series_desc describing every series it may emit; `status_field` ("tws.status")
 /// is where /current shows the collector's status text, or nullptr.
-#define RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, status_field)           \
-  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {       \
-    static const auto names = ::resync::plugin::series_names(series);                           \
-    static const resync_plugin_v1 table =                                                       \
+#define RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, status_field)            \
+  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {          \
+    static const auto names = ::resync::plugin::series_names(series);                              \
+    static const resync_plugin_v1 table =                                                          \
         ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field); \
-    return &table;                                                                              \
+    return &table;                                                                                 \
   }
 
 /// RESYNC_DEFINE_PLUGIN_WITH_STATUS for a collector whose status has no place in /current.

@@ -16,7 +16,7 @@ namespace resync::plugin {
 struct PromSample {
   std::string name;
   std::vector<std::pair<std::string, std::string>> labels;  ///< unescaped values, in line order
-  double value = 0;                                          ///< NaN, +Inf and -Inf allowed
+  double value = 0;                                         ///< NaN, +Inf and -Inf allowed
   std::optional<int64_t> timestamp_ms;
 
   /// Value of label `key`, or nullptr when absent.
@@ -45,7 +45,8 @@ std::optional<double> parse_prometheus_float(std::string_view text);
 /// The name under which metric `wanted` appears in `result`: `wanted` itself when a sample or a
 /// TYPE line has it, else the same name with "_total" added or removed, because exporters
 /// disagree about that suffix on counters; nullopt when neither appears.
-std::optional<std::string> resolve_metric_name(const PromParseResult& result, std::string_view wanted);
+std::optional<std::string> resolve_metric_name(const PromParseResult& result,
+                                               std::string_view wanted);
 
 /// Sum of the values of every sample of metric `wanted` (resolved as above) across all its
 /// label sets, NaN samples ignored; nullopt when no sample has the name.
