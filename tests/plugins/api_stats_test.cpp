@@ -23,18 +23,11 @@
 namespace resync {
 namespace {
 
-namespace fs = std::filesystem;
-using plugin::api::AccessLogEntry;
 using plugin::api::ApiValues;
 using plugin::api::HistogramBucket;
-using plugin::api::LogFollower;
 using plugin::api::PromApiNames;
 using plugin::api::PromApiState;
-using test::collect_once;
-using test::Nginx;
-using test::Values;
 using testing::HasSubstr;
-using testing::StartsWith;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 

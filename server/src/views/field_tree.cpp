@@ -2,6 +2,9 @@
 #include "field_tree.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include "resync/util/rate.hpp"
 
 namespace resync::server::detail {
 
@@ -53,6 +56,20 @@ FieldNode build_shape(const std::vector<std::pair<const char*, FieldNode::Kind>>
     n.columns.emplace_back(c, (d.flags & series_flags::kHistoryIncrease) != 0);
   }
   return root;
+}
+
+double field_value(const StoreSnapshot& s, const FieldNode& n, size_t row) {
+  double total = 0;
+  for (const auto& [column, increase] : n.columns) {
+    if (!increase) {
+      total += s.at(column, row);
+    } else if (row == 0) {
+      return std::nan("");
+    } else {
+      total += counter_increase(s.at(column, row - 1), s.at(column, row));
+    }
+  }
+  return total;
 }
 
 }  // namespace resync::server::detail

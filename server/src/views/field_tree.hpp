@@ -47,4 +47,8 @@ FieldNode build_shape(const std::vector<std::pair<const char*, FieldNode::Kind>>
                       const MonitorSnapshot& snap,
                       std::string (*field_of)(const SeriesDescription&));
 
+/// One row's value of a field: its columns summed, each as a value or as its increase since the
+/// previous row (NaN on row 0 for those, which has no predecessor: null in JSON).
+double field_value(const StoreSnapshot& s, const FieldNode& n, size_t row);
+
 }  // namespace resync::server::detail

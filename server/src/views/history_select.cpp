@@ -13,6 +13,19 @@ namespace resync::server {
 
 namespace detail {
 
+void append_label_escaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+}
+
 void append_number(std::string& out, double v) {
   if (std::isnan(v)) {
     out += "NaN";

@@ -5,7 +5,6 @@
 #include <ctime>
 
 #include "html_report_parts.hpp"
-#include "resync/util/rate.hpp"
 
 namespace resync::server::detail {
 
@@ -53,20 +52,6 @@ const FieldNode* find_series(const FieldNode& root, std::string_view path) {
     path = path.substr(dot + 1);
   }
   return nullptr;
-}
-
-double field_value(const StoreSnapshot& s, const FieldNode& n, size_t row) {
-  double total = 0;
-  for (const auto& [column, increase] : n.columns) {
-    if (!increase) {
-      total += s.at(column, row);
-    } else if (row == 0) {
-      return std::nan("");
-    } else {
-      total += counter_increase(s.at(column, row - 1), s.at(column, row));
-    }
-  }
-  return total;
 }
 
 const SeriesDescription& field_description(const MonitorSnapshot& snap, const FieldNode& n) {

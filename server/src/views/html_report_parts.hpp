@@ -39,9 +39,6 @@ struct ReportData {
 
 /// The leaf at a dotted path, or nullptr when no series fills it.
 const FieldNode* find_series(const FieldNode& root, std::string_view path);
-/// One row's value of a field: its columns summed, each as a value or as its increase since the
-/// previous row (NaN on row 0 for those).
-double field_value(const StoreSnapshot& s, const FieldNode& n, size_t row);
 /// The description of the field's first column.
 const SeriesDescription& field_description(const MonitorSnapshot& snap, const FieldNode& n);
 

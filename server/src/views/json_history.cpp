@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include <cmath>
 
 #include "field_tree.hpp"
 #include "json_common.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/server/views.hpp"
-#include "resync/util/rate.hpp"
 
 namespace resync::server {
 namespace {
@@ -35,22 +33,6 @@ const std::vector<std::pair<const char*, K>>& original_shape() {
 
 std::string history_field(const SeriesDescription& d) { return d.history_field; }
 
-// One row's value of a field: the sum of its columns, each as a value or as its increase since
-// the previous row (null on the first row, which has no predecessor).
-double cell(const StoreSnapshot& s, const FieldNode& n, size_t row) {
-  double total = 0;
-  for (const auto& [column, increase] : n.columns) {
-    if (!increase) {
-      total += s.at(column, row);
-    } else if (row == 0) {
-      return std::nan("");
-    } else {
-      total += counter_increase(s.at(column, row - 1), s.at(column, row));
-    }
-  }
-  return total;
-}
-
 void write_node(JsonWriter& w, const StoreSnapshot& s, const FieldNode& n) {
   if (n.kind == K::kObject) {
     w.begin_object();
@@ -64,7 +46,7 @@ void write_node(JsonWriter& w, const StoreSnapshot& s, const FieldNode& n) {
   w.begin_array();
   for (size_t r = 0; r < s.rows; ++r) {
     if (n.kind == K::kSeries)
-      w.value(cell(s, n, r));
+      w.value(field_value(s, n, r));
     else
       w.value(int64_t{0});
   }

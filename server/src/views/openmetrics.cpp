@@ -11,24 +11,8 @@
 namespace resync::server {
 namespace {
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// OpenMetrics escapes backslash, double quote and newline, in HELP as in label values.
-void append_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-}
+using detail::append_label_escaped;
+using detail::ends_with;
 
 // OpenMetrics only allows a UNIT the family name ends with; other units are left unsaid.
 std::string unit_of(const std::string& family, Unit unit) {
@@ -70,13 +54,13 @@ void render_openmetrics(std::ostream& out, const MonitorSnapshot& snap, const Hi
     const std::string unit = unit_of(family, d.unit);
     if (!unit.empty()) buf += "# UNIT " + family + " " + unit + "\n";
     buf += "# HELP " + family + " ";
-    append_escaped(buf, d.help.empty() ? "Series " + metric + "." : d.help);
+    append_label_escaped(buf, d.help.empty() ? "Series " + metric + "." : d.help);
     buf += '\n';
     const char* label = is_host_series(metric) ? "{collector=\"" : "{instance=\"";
     for (size_t c : sel.columns) {
       if (keys[c].metric != metric) continue;
       std::string prefix = sample_name + label;
-      append_escaped(prefix, keys[c].instance);
+      append_label_escaped(prefix, keys[c].instance);
       prefix += "\"} ";
       for (size_t r = sel.first_row; r < s.rows; ++r) {
         const double v = s.at(c, r);

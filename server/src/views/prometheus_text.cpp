@@ -2,45 +2,21 @@
 #include "resync/server/prometheus_text.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
+#include "history_common.hpp"
 #include "resync/catalog.hpp"
 
 namespace resync::server {
 namespace {
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// to_chars, not a stream: the output must not depend on any locale.
-void write_value(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-  } else if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-  } else {
-    char buf[32];
-    auto res = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, res.ptr);
-  }
-}
+using detail::append_number;
+using detail::ends_with;
 
 // Label values escape backslash, double quote and newline (text format 0.0.4).
 void write_label_value(std::string& out, const std::string& v) {
   out += '"';
-  for (char c : v) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
+  detail::append_label_escaped(out, v);
   out += '"';
 }
 
@@ -91,7 +67,7 @@ void write_notifiers(std::string& out, const std::vector<NotifierHealth>& notifi
       out += "{notifier=";
       write_label_value(out, n.name);
       out += "} ";
-      write_value(out, f.value(n));
+      append_number(out, f.value(n));
       out += '\n';
     }
   }
@@ -153,7 +129,7 @@ std::string render_prometheus(const MonitorSnapshot& snap) {
       // value below the previous one stays as it is: Prometheus reads that as a counter reset.
       if (counter && !(v >= 0 && std::isfinite(v))) v = std::nan("");
       if (v == 0) v = 0;  // no "-0"
-      write_value(out, v);
+      append_number(out, v);
       out += '\n';
     }
   }
