@@ -14,15 +14,14 @@
 #include "resync/server/views.hpp"
 #include "scripted_collector.hpp"
 #include "test_support.hpp"
+#include "views_support.hpp"
 
 namespace resync {
 namespace {
 
 using Poco::JSON::Object;
 
-Object::Ptr parse_object(const std::string& json) {
-  return Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
-}
+using test::parse_object;
 
 TEST(ViewsAlertsTest, CurrentAlertsAreListedApartFromTheHistory) {
   std::vector<std::unique_ptr<Collector>> collectors;
