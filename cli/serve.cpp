@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "commands.hpp"
 #include "resync/error.hpp"
@@ -48,6 +49,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (options.prefill) prefill_window(monitor);
   server::HttpServer http(monitor, server::HttpServerOptions::from_config(monitor.config().server));
   http.start();
+  monitor.set_listen_address(http.base_url().substr(std::string_view("http://").size()));
   arm_stop_signals();  // before the state file is restored, so a stop from here on saves it
   monitor.start();
   std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(),

@@ -177,6 +177,11 @@ MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
   return s;
 }
 
+void Monitor::set_listen_address(const std::string& host_port) {
+  if (!config_.notify.dashboard_url.empty()) return;
+  for (const auto& n : notifiers_) n->set_dashboard_url(default_dashboard_url(host_port));
+}
+
 void Monitor::finish(std::vector<CollectorEntry> entries) {
   check_rules();
   keys_ = std::make_shared<const std::vector<SeriesKey>>(layout_.keys());

@@ -60,6 +60,10 @@ class Monitor {
   /// Register before start().
   void add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
 
+  /// The HOST:PORT serve listens on once bound (port 0 resolved): without notify.dashboard_url,
+  /// notifications link to the dashboard there. Before start().
+  void set_listen_address(const std::string& host_port);
+
   /// A consistent copy for the views: the newest `max_rows` rows, the alerts, the health and
   /// the series descriptions. Any thread.
   MonitorSnapshot snapshot(size_t max_rows = SIZE_MAX) const;

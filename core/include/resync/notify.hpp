@@ -80,6 +80,8 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   void start();
+  /// The dashboard link of the payloads; before start() only (the thread reads it unlocked).
+  void set_dashboard_url(std::string url) { dashboard_url_ = std::move(url); }
   /// Stops the thread, waiting at most for the request in flight (its timeout).
   void stop();
   /// Queues one transition. Never blocks on the network.
