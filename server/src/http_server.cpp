@@ -41,6 +41,8 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
   o.auth_user = config.auth_user;
   o.auth_password = config.auth_password;
   o.allowed_origins = config.allowed_origins;
+  o.allowed_hosts = config.allowed_hosts;
+  o.cors_origins = config.cors_origins;
   o.max_ws_clients = config.max_ws_clients;
   o.threads = config.threads;
   return o;

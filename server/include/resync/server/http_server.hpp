@@ -24,7 +24,11 @@ struct HttpServerOptions {
   std::vector<std::string>
       allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
   size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
-  size_t threads = 0;            ///< HTTP worker threads; 0 = kDefaultThreads
+  /// Host header values answered besides the loopback names and the bound address (see
+  /// README "Host header"); "*" = any
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
+  size_t threads = 0;                     ///< HTTP worker threads; 0 = kDefaultThreads
 
   size_t max_uri_length = 4096;     ///< longer request targets get 414
   size_t max_header_bytes = 16384;  ///< larger request headers (names + values) get 431
@@ -37,7 +41,7 @@ struct HttpServerOptions {
 
   static constexpr size_t kDefaultThreads = 64;
 
-  /// Copies bind, auth, allowed_origins, max_ws_clients and threads.
+  /// Copies bind, auth, allowed_origins, allowed_hosts, cors_origins, max_ws_clients and threads.
   static HttpServerOptions from_config(const ServerConfig& config);
 };
 
