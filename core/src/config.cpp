@@ -155,7 +155,7 @@ class Loader : private ConfigReader {
   void parse_server(const Node& n, Config& c) const {
     check_keys(n, "server",
                {"bind", "auth", "allowed_origins", "allowed_hosts", "cors_origins",
-                "max_ws_clients", "threads"});
+                "max_ws_clients", "threads", "max_connections_per_client", "request_timeout"});
     ServerConfig& s = c.server;
     if (const Node* v = n.find("bind")) {
       s.bind = string(*v, "server.bind");
@@ -206,6 +206,16 @@ class Loader : private ConfigReader {
     if (const Node* v = n.find("max_ws_clients"))
       s.max_ws_clients = count(*v, "server.max_ws_clients", 0, 100000);
     if (const Node* v = n.find("threads")) s.threads = count(*v, "server.threads", 1, 1024);
+    if (const Node* v = n.find("max_connections_per_client")) {
+      s.max_connections_per_client = count(*v, "server.max_connections_per_client", 0, 1'000'000);
+    }
+    if (const Node* v = n.find("request_timeout")) {
+      s.request_timeout = duration(*v, "server.request_timeout");
+      if (s.request_timeout < std::chrono::milliseconds{100} ||
+          s.request_timeout > std::chrono::minutes{10}) {
+        fail(v->line, "server.request_timeout", "expected a duration from 100ms to 10m");
+      }
+    }
   }
 
   void parse_collectors(const Node& n, Config& c) const {

@@ -36,7 +36,9 @@ struct ServerConfig {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
   size_t max_ws_clients = 1024;
-  size_t threads = 0;  ///< HTTP worker threads; 0 = automatic
+  size_t threads = 0;                                ///< HTTP worker threads; 0 = automatic
+  size_t max_connections_per_client = 1024;          ///< 0 = no cap
+  std::chrono::milliseconds request_timeout{10000};  ///< whole request head + body deadline
 };
 
 /// The whole configuration (SPEC section 9), validated.
