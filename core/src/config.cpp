@@ -143,8 +143,19 @@ class Loader : private ConfigReader {
     }
   }
 
+  std::vector<std::string> strings(const Node& n, const std::string& path,
+                                   const std::string& what) const {
+    if (n.kind != Node::Kind::kSequence) fail(n.line, path, "expected a list of " + what);
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n.seq.size(); ++i)
+      out.push_back(string(n.seq[i], path + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
   void parse_server(const Node& n, Config& c) const {
-    check_keys(n, "server", {"bind", "auth", "allowed_origins", "max_ws_clients", "threads"});
+    check_keys(n, "server",
+               {"bind", "auth", "allowed_origins", "allowed_hosts", "cors_origins",
+                "max_ws_clients", "threads", "max_connections_per_client", "request_timeout"});
     ServerConfig& s = c.server;
     if (const Node* v = n.find("bind")) {
       s.bind = string(*v, "server.bind");
@@ -173,17 +184,38 @@ class Loader : private ConfigReader {
       remember_secret(c, "token", s.auth_token);
       remember_secret(c, "password", s.auth_password);
     }
-    if (const Node* v = n.find("allowed_origins")) {
-      if (v->kind != Node::Kind::kSequence)
-        fail(v->line, "server.allowed_origins", "expected a list of origins");
-      for (size_t i = 0; i < v->seq.size(); ++i) {
-        s.allowed_origins.push_back(
-            string(v->seq[i], "server.allowed_origins[" + std::to_string(i) + "]"));
+    if (const Node* v = n.find("allowed_origins"))
+      s.allowed_origins = strings(*v, "server.allowed_origins", "origins");
+    if (const Node* v = n.find("cors_origins"))
+      s.cors_origins = strings(*v, "server.cors_origins", "origins");
+    if (const Node* v = n.find("allowed_hosts")) {
+      s.allowed_hosts = strings(*v, "server.allowed_hosts", "host names");
+      for (size_t i = 0; i < s.allowed_hosts.size(); ++i) {
+        std::string& h = s.allowed_hosts[i];
+        std::string why;
+        const auto parsed = try_parse_host_port(h, 80, PortZero::kReject, &why);
+        if (h != "*" && (!parsed || parsed->host.empty())) {
+          fail(v->seq[i].line, "server.allowed_hosts[" + std::to_string(i) + "]",
+               "expected a host name or address like \"monitor.example\", got \"" + h + "\" (" +
+                   why + ")");
+        }
+        // Compared without the port, as the Host header is.
+        if (h != "*") h = parsed->host;
       }
     }
     if (const Node* v = n.find("max_ws_clients"))
       s.max_ws_clients = count(*v, "server.max_ws_clients", 0, 100000);
     if (const Node* v = n.find("threads")) s.threads = count(*v, "server.threads", 1, 1024);
+    if (const Node* v = n.find("max_connections_per_client")) {
+      s.max_connections_per_client = count(*v, "server.max_connections_per_client", 0, 1'000'000);
+    }
+    if (const Node* v = n.find("request_timeout")) {
+      s.request_timeout = duration(*v, "server.request_timeout");
+      if (s.request_timeout < std::chrono::milliseconds{100} ||
+          s.request_timeout > std::chrono::minutes{10}) {
+        fail(v->line, "server.request_timeout", "expected a duration from 100ms to 10m");
+      }
+    }
   }
 
   void parse_collectors(const Node& n, Config& c) const {

@@ -31,6 +31,7 @@ const std::string kAcceptEncoding = "Accept-Encoding";
 const std::string kIfNoneMatch = "If-None-Match";
 const std::string kDate = "Date";
 const std::string kEmpty;
+const std::string kAllowOrigin = "Access-Control-Allow-Origin";
 
 // Bodies this large, when shared by many requests, also live in a memfd and go out with
 // sendfile(2), as nginx sends a static file: one copy less per request, which is what large
@@ -75,11 +76,12 @@ int to_memfd(std::string_view body) {
   return fd;
 }
 
-bool write_all(int socket, iovec* parts, bool more) {
+bool write_all(int socket, iovec* parts, size_t count, bool more) {
   msghdr message{};
   message.msg_iov = parts;
-  message.msg_iovlen = 2;
-  size_t left = parts[0].iov_len + parts[1].iov_len;
+  message.msg_iovlen = count;
+  size_t left = 0;
+  for (size_t i = 0; i < count; ++i) left += parts[i].iov_len;
   while (left > 0) {
     const ssize_t n = sendmsg(socket, &message, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     if (n < 0 && errno == EINTR) continue;
@@ -115,9 +117,14 @@ void write_response(HTTPServerRequest& request, HTTPServerResponse& response, co
   if (length <= 0 || static_cast<size_t>(length) >= sizeof status_line) {
     throw std::runtime_error("status line too long");
   }
-  iovec parts[2] = {{status_line, static_cast<size_t>(length)},
+  // The Router's CORS fields, the only ones it sets before a document is sent.
+  std::string cors;
+  const std::string& origin = response.get(kAllowOrigin, kEmpty);
+  if (!origin.empty()) cors = kAllowOrigin + ": " + origin + "\r\nVary: Origin\r\n";
+  iovec parts[3] = {{status_line, static_cast<size_t>(length)},
+                    {cors.data(), cors.size()},
                     {const_cast<char*>(head.data()), head.size()}};
-  bool ok = write_all(socket, parts, fd >= 0);
+  bool ok = write_all(socket, parts, 3, fd >= 0);
   off_t offset = 0;
   while (ok && fd >= 0 && offset < static_cast<off_t>(fd_size)) {
     const ssize_t n = sendfile(socket, fd, &offset, fd_size - static_cast<size_t>(offset));

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: MIT
-// HttpServer's lifecycle: binding, the worker pool, start and stop. Requests are answered by the
-// Router, documents come from the DocumentCache, WebSockets live in the WsBroadcaster.
+// HttpServer's lifecycle: binding, the connection loop, the workers, start and stop. Request heads
+// are read by the ConnectionLoop, answered by the Router on RequestWorkers, documents come from the
+// DocumentCache, WebSockets live in the WsBroadcaster.
 #include "resync/server/http_server.hpp"
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <cctype>
 #include <cstring>
 #include <mutex>
 
+#include "connection_loop.hpp"
 #include "document_cache.hpp"
+#include "host_policy.hpp"
 #include "listen_socket.hpp"
+#include "request_workers.hpp"
 #include "resync/error.hpp"
 #include "router.hpp"
 #include "ws_broadcaster.hpp"
@@ -32,6 +33,19 @@ detail::WsBroadcaster::Options broadcaster_options(const HttpServerOptions& o) {
           o.ws_max_queued_frames, o.ws_send_buffer_bytes, 65536};
 }
 
+detail::ConnectionLoop::Options loop_options(const HttpServerOptions& o) {
+  detail::ConnectionLoop::Options l;
+  // Room for the Router's own, more precise checks (414, 431 on names + values) within the
+  // loop's cap on the whole head.
+  l.limits.max_head_bytes = o.max_uri_length + o.max_header_bytes + 1024;
+  l.limits.max_target_bytes = o.max_uri_length;
+  l.max_body_bytes = o.max_body_bytes;
+  l.max_per_client = o.max_connections_per_client;
+  l.request_timeout = o.request_timeout;
+  l.keep_alive_timeout = o.keep_alive_timeout;
+  return l;
+}
+
 }  // namespace
 
 HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
@@ -41,8 +55,12 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
   o.auth_user = config.auth_user;
   o.auth_password = config.auth_password;
   o.allowed_origins = config.allowed_origins;
+  o.allowed_hosts = config.allowed_hosts;
+  o.cors_origins = config.cors_origins;
   o.max_ws_clients = config.max_ws_clients;
   o.threads = config.threads;
+  o.max_connections_per_client = config.max_connections_per_client;
+  o.request_timeout = config.request_timeout;
   return o;
 }
 
@@ -56,7 +74,8 @@ struct HttpServer::Impl {
              return detail::WsBroadcaster::Push{current->generation(),
                                                 std::string(current->body())};
            }),
-        router(monitor, options, documents, ws) {}
+        router(monitor, options, documents, ws),
+        hosts(detail::HostPolicy::for_bind(options.bind, options.allowed_hosts)) {}
   ~Impl() { stop(); }
 
   void start();
@@ -74,9 +93,10 @@ struct HttpServer::Impl {
 
   std::mutex lifecycle_mutex;
   bool started = false, stopped = false;
+  detail::HostPolicy hosts;  // for the /health the loop answers itself
   detail::ListenSocket listen_socket;
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> http;
+  std::unique_ptr<detail::RequestWorkers> workers;
+  std::unique_ptr<detail::ConnectionLoop> loop;
   std::string host;
   std::atomic<uint16_t> port{0};
 };
@@ -85,12 +105,8 @@ void HttpServer::Impl::start() {
   std::lock_guard lock(lifecycle_mutex);
   if (started) return;
   const BindAddress bind = parse_bind(options.bind);
-  detail::ListenSocket& socket = listen_socket;
   try {
-    // SO_REUSEADDR so a restart binds despite TIME_WAIT, but never SO_REUSEPORT (Poco's
-    // two-argument bind sets both), which would let a second server share the port silently.
-    socket.bind(Poco::Net::SocketAddress(bind.host, bind.port), true, false);
-    socket.listen(1024);
+    listen_socket.open(Poco::Net::SocketAddress(bind.host, bind.port), 1024);
   } catch (const Poco::Net::HostNotFoundException&) {
     throw BindError("cannot bind " + options.bind + ": host not found");
   } catch (const Poco::Exception& e) {
@@ -98,21 +114,20 @@ void HttpServer::Impl::start() {
     throw BindError("cannot bind " + options.bind + ": " + why);
   }
   host = bind.host;
-  port = socket.address().port();
+  port = listen_socket.address().port();
 
-  const int threads =
-      static_cast<int>(options.threads ? options.threads : HttpServerOptions::kDefaultThreads);
-  // Our own pool: Poco's default one stops at 16 threads, and a 1 s idle time keeps stop() fast.
-  pool = std::make_unique<Poco::ThreadPool>(2, threads, 1);
-  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(threads);
-  params->setMaxQueued(1024);
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-  params->setTimeout(Poco::Timespan(10, 0));
-  http = std::make_unique<Poco::Net::HTTPServer>(router.factory(), *pool, socket, params);
+  const size_t threads = options.threads ? options.threads : HttpServerOptions::kDefaultThreads;
+  workers = std::make_unique<detail::RequestWorkers>(
+      threads, router.factory(), options.request_timeout,
+      [this](std::unique_ptr<detail::Connection> c, detail::AfterRequest after) {
+        loop->give_back(std::move(c), after);
+      });
+  loop = std::make_unique<detail::ConnectionLoop>(
+      listen_socket, loop_options(options), hosts,
+      [this](std::unique_ptr<detail::Connection> c) { workers->submit(std::move(c)); });
   ws.start();
-  http->start();
+  workers->start();
+  loop->start();
   started = true;
 }
 
@@ -120,13 +135,14 @@ void HttpServer::Impl::stop() {
   std::lock_guard lock(lifecycle_mutex);
   if (!started || stopped) return;
   stopped = true;
-  listen_socket.wake_acceptor();
-  ws.stop();
-  http->stopAll(true);
+  // The loop first, so nothing new reaches the workers; then the workers, whose give-backs now
+  // close their connections.
+  loop->stop();
   // Closed, not left listening: a client that connects now is refused at once instead of
   // waiting in the backlog for an accept that never comes.
   listen_socket.close();
-  pool->joinAll();
+  ws.stop();
+  workers->stop();
 }
 
 HttpServer::HttpServer(Monitor& monitor, HttpServerOptions options)
@@ -146,6 +162,7 @@ std::string HttpServer::base_url() const {
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port());
 }
 
+size_t HttpServer::connections() const { return impl_->loop ? impl_->loop->connections() : 0; }
 size_t HttpServer::websocket_clients() const { return impl_->ws.clients(); }
 uint64_t HttpServer::websocket_clients_dropped() const { return impl_->ws.dropped(); }
 uint64_t HttpServer::documents_rendered() const { return impl_->documents.renders(); }

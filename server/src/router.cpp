@@ -133,6 +133,8 @@ Router::Router(const Monitor& monitor, const HttpServerOptions& options, Documen
     : monitor_(monitor),
       options_(options),
       auth_(options.auth_token, options.auth_user, options.auth_password),
+      hosts_(HostPolicy::for_bind(options.bind, options.allowed_hosts)),
+      cors_(options.cors_origins),
       window_minutes_(std::max<int64_t>(1, (monitor.config().window.count() + 59999) / 60000)),
       documents_(documents),
       ws_(ws) {}
@@ -152,6 +154,24 @@ bool Router::consume_body(HTTPServerRequest& request) const {
     in.ignore(static_cast<std::streamsize>(options_.max_body_bytes) + 1);
     return static_cast<size_t>(in.gcount()) <= options_.max_body_bytes;
   }
+  return true;
+}
+
+bool Router::apply_cors(HTTPServerRequest& request, HTTPServerResponse& response) {
+  const std::string& origin = request.get(kOrigin, kEmpty);
+  if (!cors_.allows(origin)) return false;
+  response.set("Access-Control-Allow-Origin", origin);
+  response.set("Vary", kOrigin);
+  // A preflight carries no credentials, so it is answered before authentication.
+  if (request.getMethod() != Poco::Net::HTTPRequest::HTTP_OPTIONS ||
+      !request.has("Access-Control-Request-Method"))
+    return false;
+  response.set("Access-Control-Allow-Methods", CorsPolicy::kAllowMethods);
+  response.set("Access-Control-Allow-Headers", CorsPolicy::kAllowHeaders);
+  response.set("Access-Control-Max-Age", CorsPolicy::kMaxAge);
+  response.setStatusAndReason(HTTPResponse::HTTP_NO_CONTENT);
+  response.setContentLength(0);
+  response.send();
   return true;
 }
 
@@ -177,6 +197,16 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
         response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
         "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
   }
+
+  // Before credentials and routes: a rebinding page must learn nothing, not even a 401.
+  const std::string& host = request.get(kHost, kEmpty);
+  if (!hosts_.allowed(host)) {
+    response.setKeepAlive(false);
+    return send_error(
+        response, HTTPResponse::HTTP_FORBIDDEN,
+        "host not allowed: " + host.substr(0, 100) + " (add it to server.allowed_hosts)");
+  }
+  if (apply_cors(request, response)) return;
 
   const std::string_view target = uri;
   const size_t question = target.find('?');

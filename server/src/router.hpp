@@ -13,6 +13,7 @@
 
 #include "auth_policy.hpp"
 #include "document_cache.hpp"
+#include "host_policy.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
 #include "ws_broadcaster.hpp"
@@ -36,6 +37,9 @@ class Router {
 
  private:
   bool consume_body(Poco::Net::HTTPServerRequest& request) const;
+  /// Adds the CORS headers an allowed Origin gets; true when the request was a preflight, now
+  /// answered.
+  bool apply_cors(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   void serve_report(std::string_view query, Poco::Net::HTTPServerResponse& response);
   void serve_history(std::string_view query, Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response);
@@ -45,6 +49,8 @@ class Router {
   const Monitor& monitor_;
   const HttpServerOptions& options_;
   const AuthPolicy auth_;
+  const HostPolicy hosts_;
+  const CorsPolicy cors_;
   const int64_t window_minutes_;
   DocumentCache& documents_;
   WsBroadcaster& ws_;

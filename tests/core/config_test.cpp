@@ -163,7 +163,13 @@ TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
             "collectors, alerts, notify");
   EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
             "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
-            "max_ws_clients, threads");
+            "allowed_hosts, cors_origins, max_ws_clients, threads, max_connections_per_client, "
+            "request_timeout");
+  EXPECT_EQ(yaml_error("server:\n  allowed_hosts: [ok.example, \"bad host\"]\n"),
+            "test.yaml:2: server.allowed_hosts[1]: expected a host name or address like "
+            "\"monitor.example\", got \"bad host\" (invalid character ' ' in host)");
+  EXPECT_EQ(yaml_error("server:\n  cors_origins: https://a.example\n"),
+            "test.yaml:2: server.cors_origins: expected a list of origins");
   EXPECT_EQ(yaml_error("alerts:\n  - metric: error_rate\n    above: {warning: 5, severe: 10}\n"),
             "test.yaml:3: alerts[0].above.severe: unknown key; expected one of warning, critical");
 }

@@ -32,8 +32,13 @@ struct ServerConfig {
   std::string auth_user;                ///< basic auth user; "" = none
   std::string auth_password;
   std::vector<std::string> allowed_origins;  ///< WebSocket origins; empty = same origin only
+  /// Host header values accepted besides loopback names and the bound address; "*" = any
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
   size_t max_ws_clients = 1024;
-  size_t threads = 0;  ///< HTTP worker threads; 0 = automatic
+  size_t threads = 0;                                ///< HTTP worker threads; 0 = automatic
+  size_t max_connections_per_client = 1024;          ///< 0 = no cap
+  std::chrono::milliseconds request_timeout{10000};  ///< whole request head + body deadline
 };
 
 /// The whole configuration (SPEC section 9), validated.

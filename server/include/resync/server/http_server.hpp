@@ -24,11 +24,21 @@ struct HttpServerOptions {
   std::vector<std::string>
       allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
   size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
-  size_t threads = 0;            ///< HTTP worker threads; 0 = kDefaultThreads
+  /// Host header values answered besides the loopback names and the bound address (see
+  /// README "Host header"); "*" = any
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
+  size_t threads = 0;                     ///< HTTP worker threads; 0 = kDefaultThreads
 
   size_t max_uri_length = 4096;     ///< longer request targets get 414
   size_t max_header_bytes = 16384;  ///< larger request headers (names + values) get 431
   size_t max_body_bytes = 65536;    ///< larger request bodies get 413
+  /// Open connections per client address; more are refused with 429; 0 = no cap.
+  size_t max_connections_per_client = 1024;
+  /// A request's head and body must arrive within this, from its first byte (new connections:
+  /// from accept), or the connection gets 408 and is closed.
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds keep_alive_timeout{5000};  ///< idle time between requests
 
   std::chrono::milliseconds ws_ping_interval{20000};  ///< a client silent this long is pinged
   std::chrono::milliseconds ws_idle_timeout{60000};   ///< a client silent this long is dropped
@@ -37,7 +47,8 @@ struct HttpServerOptions {
 
   static constexpr size_t kDefaultThreads = 64;
 
-  /// Copies bind, auth, allowed_origins, max_ws_clients and threads.
+  /// Copies bind, auth, allowed_origins, allowed_hosts, cors_origins, max_ws_clients, threads,
+  /// max_connections_per_client and request_timeout.
   static HttpServerOptions from_config(const ServerConfig& config);
 };
 
@@ -57,7 +68,8 @@ BindAddress parse_bind(std::string_view text, std::string_view what = "server.bi
 /// /alerts, /api/monitoring/health and /history?minutes=N for a partial window are rendered per
 /// request. WebSocket clients are handed to one broadcaster thread after the upgrade, so they hold
 /// no HTTP worker; it renders /current for them only while there are any. A server nobody asks
-/// renders nothing.
+/// renders nothing. Connections wait for their next request in one epoll thread, which hands only
+/// complete requests to the workers and answers GET /health itself (README "Connections").
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {
@@ -81,6 +93,8 @@ class HttpServer {
   uint16_t port() const;
   /// "http://HOST:PORT", HOST as bound.
   std::string base_url() const;
+  /// HTTP connections open now (waiting for a request or being answered; not WebSockets).
+  size_t connections() const;
   /// WebSocket clients connected now.
   size_t websocket_clients() const;
   /// WebSocket clients dropped because their send queue overflowed or they went silent.
