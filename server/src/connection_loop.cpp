@@ -33,24 +33,36 @@ constexpr size_t kReadChunk = 16384;
 
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    default: return "Service Unavailable";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 411:
+      return "Length Required";
+    case 414:
+      return "URI Too Long";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return "Service Unavailable";
   }
 }
 
 std::string response(int status, std::string_view body, bool keep_alive, bool head_only) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
-                    "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
-                    "X-Content-Type-Options: nosniff\r\nContent-Length: " +
-                    std::to_string(body.size()) +
-                    (keep_alive ? "\r\nConnection: Keep-Alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  std::string out =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+      "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+      "X-Content-Type-Options: nosniff\r\nContent-Length: " +
+      std::to_string(body.size()) +
+      (keep_alive ? "\r\nConnection: Keep-Alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
   if (!head_only) out += body;
   return out;
 }
@@ -145,7 +157,8 @@ void ConnectionLoop::run() {
   epoll_event events[256];
   auto last_sweep = Clock::now();
   while (!stopping_) {
-    const int timeout = waiting_.empty() && accepting_ ? -1 : static_cast<int>(kSweepInterval.count());
+    const int timeout =
+        waiting_.empty() && accepting_ ? -1 : static_cast<int>(kSweepInterval.count());
     const int n = epoll_wait(epoll_fd_, events, 256, timeout);
     if (n < 0 && errno != EINTR) {
       log_error(std::string("HTTP connection loop: epoll_wait: ") + std::strerror(errno));
@@ -246,7 +259,7 @@ void ConnectionLoop::on_readable(int fd) {
   // A client may send its request and shut down its side at once (nc, some scripts): a complete
   // request is still answered; only then, or with nothing to answer, is the connection closed.
   if (!w.closing && !buffer.empty()) evaluate(fd, w);  // may hand the connection on
-  if (peer_done) close(fd);  // no-op when it was handed on
+  if (peer_done) close(fd);                            // no-op when it was handed on
 }
 
 void ConnectionLoop::evaluate(int fd, Waiting& w) {
@@ -282,10 +295,14 @@ void ConnectionLoop::evaluate(int fd, Waiting& w) {
             length_text.data() + length_text.size()) {
       return refuse(w, 400, "malformed Content-Length");
     }
+    // A chunked body could be dripped to a worker chunk by chunk; every endpoint is GET, so a
+    // body must announce its length (RFC 9110 allows 411 for exactly this).
+    if (!head.get("Transfer-Encoding").empty()) {
+      return refuse(w, 411, "Transfer-Encoding is not accepted; send Content-Length");
+    }
     if (length > options_.max_body_bytes) {
-      return refuse(w, 413,
-                    "request body larger than " + std::to_string(options_.max_body_bytes) +
-                        " bytes");
+      return refuse(
+          w, 413, "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
     }
     // A worker never waits for a body it could be dripped: the loop holds the request until the
     // whole Content-Length is here.
@@ -293,7 +310,6 @@ void ConnectionLoop::evaluate(int fd, Waiting& w) {
 
     const bool get = head.method == "GET" || head.method == "HEAD";
     const bool inline_health = get && head.target == "/health" && length == 0 &&
-                               head.get("Transfer-Encoding").empty() &&
                                head.get("Origin").empty() && hosts_.allowed(head.get("Host"));
     if (!inline_health) {
       epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);

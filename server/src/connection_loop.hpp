@@ -49,15 +49,14 @@ class ConnectionLoop {
     HeadLimits limits;
     size_t max_body_bytes = 65536;
     size_t max_per_client = 0;  ///< open connections per client address; 0 = no cap
-    std::chrono::milliseconds request_timeout{10000};  ///< whole head (and body), from first byte
+    std::chrono::milliseconds request_timeout{10000};    ///< whole head (and body), from first byte
     std::chrono::milliseconds keep_alive_timeout{5000};  ///< idle wait for the next request
   };
   using Dispatch = std::function<void(std::unique_ptr<Connection>)>;
 
   /// `listen` and `hosts` are borrowed and must outlive the loop. Throws std::system_error when
   /// epoll or eventfd cannot be created.
-  ConnectionLoop(ListenSocket& listen, Options options, const HostPolicy& hosts,
-                 Dispatch dispatch);
+  ConnectionLoop(ListenSocket& listen, Options options, const HostPolicy& hosts, Dispatch dispatch);
   ~ConnectionLoop();
   ConnectionLoop(const ConnectionLoop&) = delete;
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;

@@ -73,8 +73,7 @@ HeadStatus parse_request_head(std::string_view buffer, const HeadLimits& limits,
   };
   // Robustness (RFC 9112 2.2): empty lines before the request line are skipped.
   size_t skipped = 0;
-  while (skipped < buffer.size() && (buffer[skipped] == '\r' || buffer[skipped] == '\n'))
-    ++skipped;
+  while (skipped < buffer.size() && (buffer[skipped] == '\r' || buffer[skipped] == '\n')) ++skipped;
   if (skipped > 8) return refuse(HeadStatus::kMalformed, "malformed request line");
   std::string_view rest = buffer.substr(skipped, limits.max_head_bytes + 1);
   const size_t available = rest.size();
@@ -86,11 +85,12 @@ HeadStatus parse_request_head(std::string_view buffer, const HeadLimits& limits,
                : HeadStatus::kIncomplete;
   }
   out = RequestHead{};
-  if (!parse_request_line(line, out)) return refuse(HeadStatus::kMalformed, "malformed request line");
+  if (!parse_request_line(line, out))
+    return refuse(HeadStatus::kMalformed, "malformed request line");
   if (out.target.size() > limits.max_target_bytes) {
-    return refuse(HeadStatus::kTargetTooLong, "request target longer than " +
-                                                  std::to_string(limits.max_target_bytes) +
-                                                  " bytes");
+    return refuse(
+        HeadStatus::kTargetTooLong,
+        "request target longer than " + std::to_string(limits.max_target_bytes) + " bytes");
   }
   while (next_line(rest, line)) {
     if (line.empty()) {

@@ -34,8 +34,8 @@ struct RequestHead {
 enum class HeadStatus {
   kIncomplete,  ///< no blank line yet, and within the limits so far
   kComplete,
-  kMalformed,  ///< 400: the request line or a field line is not HTTP/1.x
-  kTooLarge,   ///< 431: a limit of HeadLimits is exceeded
+  kMalformed,      ///< 400: the request line or a field line is not HTTP/1.x
+  kTooLarge,       ///< 431: a limit of HeadLimits is exceeded
   kTargetTooLong,  ///< 414: the request target is longer than max_target_bytes
 };
 

@@ -31,7 +31,8 @@ class ServerSession final : public Poco::Net::HTTPServerSession {
 Poco::Net::HTTPServerParams::Ptr make_params(std::chrono::milliseconds io_timeout) {
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setKeepAlive(true);
-  params->setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(io_timeout.count()) * 1000));
+  params->setTimeout(
+      Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(io_timeout.count()) * 1000));
   return params;
 }
 
@@ -129,8 +130,7 @@ AfterRequest RequestWorkers::serve_one(Connection& c) {
     response.setDate(Poco::Timestamp());
     response.setVersion(request.getVersion());
     response.setKeepAlive(request.getKeepAlive());
-    std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(
-        factory_->createRequestHandler(request));
+    std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(factory_->createRequestHandler(request));
     if (request.getExpectContinue() && response.getStatus() == HTTPResponse::HTTP_OK)
       response.sendContinue();
     handler->handleRequest(request, response);

@@ -55,7 +55,8 @@ class RawClient {
     char buf[4096];
     while (Clock::now() < deadline) {
       pollfd p{fd_, POLLIN, 0};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left.count()))) <= 0) continue;
       const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) {
@@ -106,8 +107,7 @@ std::string body_of(const std::string& response) {
 void expect_json_refusal(const std::string& response, int status, const std::string& fragment) {
   EXPECT_EQ(status_of(response), status) << response.substr(0, 200);
   EXPECT_THAT(response, testing::HasSubstr("Content-Type: application/json"));
-  EXPECT_THAT(body_of(response),
-              testing::StartsWith("{\"error\":\""));
+  EXPECT_THAT(body_of(response), testing::StartsWith("{\"error\":\""));
   EXPECT_THAT(body_of(response), testing::HasSubstr(fragment));
   EXPECT_THAT(body_of(response), testing::HasSubstr("\"status\":" + std::to_string(status)));
 }
@@ -185,12 +185,16 @@ TEST(ConnectionLoopTest, RefusalsBeforeTheHandlerAreJson) {
       answer("GET /health HTTP/1.1\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n"), 431,
       "header field X-Big longer than 8192 bytes");
   std::string many = "GET /health HTTP/1.1\r\n";
-  for (int i = 0; i < 40; ++i) many += "X-" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
+  for (int i = 0; i < 40; ++i)
+    many += "X-" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
   expect_json_refusal(answer(many), 431, "request header fields larger than");
   expect_json_refusal(answer("GET /" + std::string(5000, 'u') + " HTTP/1.1\r\n\r\n"), 414,
                       "request target longer than 4096 bytes");
   expect_json_refusal(answer("GET /health HTTP/1.1\r\nContent-Length: 999999\r\n\r\n"), 413,
                       "request body larger than");
+  expect_json_refusal(
+      answer("POST /api/monitoring/current HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n"),
+      411, "Transfer-Encoding is not accepted");
   EXPECT_EQ(http_get(s.url("/health")).status, 200);
 }
 
