@@ -29,7 +29,8 @@ class PayloadReader {
  public:
   explicit PayloadReader(std::string_view data) : data_(data) {}
   std::string_view take(size_t n, const char* what) {
-    if (n > data_.size() - at_) throw ProtocolError(std::string("result frame ends inside ") + what);
+    if (n > data_.size() - at_)
+      throw ProtocolError(std::string("result frame ends inside ") + what);
     const std::string_view out = data_.substr(at_, n);
     at_ += n;
     return out;

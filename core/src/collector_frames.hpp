@@ -19,8 +19,8 @@
 namespace resync::detail {
 
 enum class FrameType : uint8_t {
-  kConfig = 1,        ///< parent -> child: the plugin's config JSON; answered by kReady/kCreateFailed
-  kReady = 2,         ///< child -> parent: create() succeeded
+  kConfig = 1,  ///< parent -> child: the plugin's config JSON; answered by kReady/kCreateFailed
+  kReady = 2,   ///< child -> parent: create() succeeded
   kCreateFailed = 3,  ///< child -> parent: create() failed; payload is its message
   kCollect = 4,       ///< parent -> child: run collect() once; answered by kResult
   kResult = 5,        ///< child -> parent: see CollectResult
@@ -91,8 +91,8 @@ class Channel {
             std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
   /// Waits for one frame until `deadline` (nullopt: no deadline). Throws ProtocolError on
   /// garbage; kClosed also when the peer closed in the middle of a frame.
-  ReceiveStatus receive(Frame& out,
-                        std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+  ReceiveStatus receive(
+      Frame& out, std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
 
  private:
   int fd_;

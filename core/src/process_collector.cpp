@@ -36,7 +36,8 @@ std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) {
     const int signo = WTERMSIG(status);
     const char* abbrev = sigabbrev_np(signo);
-    return std::string("crashed: ") + (abbrev ? std::string("SIG") + abbrev : std::to_string(signo));
+    return std::string("crashed: ") +
+           (abbrev ? std::string("SIG") + abbrev : std::to_string(signo));
   }
   if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
   return "ended with status " + std::to_string(status);
@@ -119,9 +120,9 @@ bool ProcessCollector::start(Clock::time_point deadline, std::string& why, bool&
     return false;
   }
   const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  std::vector<std::string> args = {options_.executable, "collector-host", "--plugin",
-                                   options_.plugin_path, "--plugin-name", options_.plugin,
-                                   "--name", options_.instance};
+  std::vector<std::string> args = {
+      options_.executable, "collector-host", "--plugin", options_.plugin_path,
+      "--plugin-name",     options_.plugin,  "--name",   options_.instance};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -166,8 +167,8 @@ bool ProcessCollector::start(Clock::time_point deadline, std::string& why, bool&
     why = frame.payload.substr(0, detail::kMaxResultTextBytes);
   } else if (frame.type != FrameType::kReady) {
     end_child(Clock::now());
-    why = "protocol error: unexpected frame type " +
-          std::to_string(static_cast<int>(frame.type)) + " after the config; killed";
+    why = "protocol error: unexpected frame type " + std::to_string(static_cast<int>(frame.type)) +
+          " after the config; killed";
   } else {
     return true;
   }

@@ -30,7 +30,7 @@ class ProcessCollector final : public Collector {
     std::string plugin;       ///< the name it declares
     std::string instance;     ///< collector instance name, for messages and the child's log
     std::string config_json;  ///< what create() gets; sent over the channel, never on argv
-    std::chrono::milliseconds timeout{2000};  ///< deadline of one collect()
+    std::chrono::milliseconds timeout{2000};         ///< deadline of one collect()
     std::chrono::milliseconds start_timeout{10000};  ///< first start and create(), in the ctor
   };
 

@@ -28,9 +28,8 @@ struct IsolatedServe {
       : mode(dir.file("mode")),
         log(dir.file("serve.log")),
         config(dir.file("resync.yaml")),
-        process((write_config(), std::vector<std::string>{test::resync_binary(), "--config",
-                                                          config, "serve", "--bind",
-                                                          "127.0.0.1:0"}),
+        process((write_config(), std::vector<std::string>{test::resync_binary(), "--config", config,
+                                                          "serve", "--bind", "127.0.0.1:0"}),
                 log) {
     static const std::regex kLine(R"(dashboard at http://127\.0\.0\.1:(\d+)/monitoring)");
     const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -86,8 +85,8 @@ struct IsolatedServe {
 TEST(IsolationServeTest, ASegfaultingPluginLeavesTheServerUpAndComesBackByItself) {
   IsolatedServe serve;
   ASSERT_NE(serve.port, 0);
-  ASSERT_TRUE(serve.health_becomes(
-      [](const Poco::JSON::Object& h) { return h.getValue<bool>("up"); }, 5s));
+  ASSERT_TRUE(
+      serve.health_becomes([](const Poco::JSON::Object& h) { return h.getValue<bool>("up"); }, 5s));
   EXPECT_EQ(serve.crashy_health()->getValue<std::string>("isolation"), "process");
   const std::vector<pid_t> first_children = test::children_of(serve.process.pid());
   ASSERT_EQ(first_children.size(), 1u);

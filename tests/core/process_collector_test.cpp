@@ -34,8 +34,8 @@ struct Isolated {
       : mode(dir.file("mode")),
         collector(ProcessCollector::Options{
             test::resync_binary(), test::fixture_plugin_path(), "fixture", "iso",
-            R"({"name":"iso","samples":4,"garbage_fd":3,"mode_file":")" + mode + "\"" +
-                extra_json + "}",
+            R"({"name":"iso","samples":4,"garbage_fd":3,"mode_file":")" + mode + "\"" + extra_json +
+                "}",
             timeout}) {}
   void set_mode(const std::string& m) { test::write_file(mode, m); }
   // The CollectError message of one collect(), or "" when it succeeded.
@@ -144,8 +144,9 @@ TEST(ProcessCollectorTest, GarbageFromTheChildIsRejectedAndTheChildKilled) {
   const pid_t child = iso.collector.pid();
   iso.set_mode("garbage");
   MapSink sink;
-  EXPECT_THAT(iso.collect_error(sink), AllOf(StartsWith("protocol error: frame of 2147483647 bytes"),
-                                             HasSubstr("; killed")));
+  EXPECT_THAT(
+      iso.collect_error(sink),
+      AllOf(StartsWith("protocol error: frame of 2147483647 bytes"), HasSubstr("; killed")));
   EXPECT_TRUE(sink.values.empty()) << "nothing of a rejected child reaches the sink";
   EXPECT_FALSE(test::process_exists(child));
   iso.set_mode("ok");
@@ -171,9 +172,8 @@ TEST(ProcessCollectorTest, ChildrenDieWithTheirParent) {
   ASSERT_GE(parent, 0);
   if (parent == 0) {
     close(pipe_fds[0]);
-    ProcessCollector c(ProcessCollector::Options{test::resync_binary(),
-                                                 test::fixture_plugin_path(), "fixture", "orphan",
-                                                 "{}", 1s});
+    ProcessCollector c(ProcessCollector::Options{test::resync_binary(), test::fixture_plugin_path(),
+                                                 "fixture", "orphan", "{}", 1s});
     const pid_t child = c.pid();
     ssize_t ignored = write(pipe_fds[1], &child, sizeof child);
     (void)ignored;
