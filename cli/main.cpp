@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   cli::add_report_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
+  cli::add_collector_host_command(app, action);
 
   try {
     app.parse(argc, argv);
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
     std::string names;
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
       known = known || sub->get_name() == wanted;
+      if (sub->get_group().empty()) continue;  // hidden (collector-host): not for users
       names += (names.empty() ? "" : ", ") + sub->get_name();
     }
     if (!known) {

@@ -178,6 +178,9 @@ CollectorHealth read_health(const std::string& name, const Object::Ptr& h) {
       std::chrono::milliseconds(std::llround(number(h, "effective_interval_seconds") * 1000));
   health.runs = static_cast<uint64_t>(number(h, "runs"));
   health.failures = static_cast<uint64_t>(number(h, "failures"));
+  // Absent from servers older than crash isolation: the defaults (in-process, 0) are what they did.
+  if (h->has("isolation")) health.isolation = text(h, "isolation");
+  health.restarts = static_cast<uint64_t>(number(h, "restarts"));
   return health;
 }
 

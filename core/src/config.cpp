@@ -53,8 +53,8 @@ class Loader : private ConfigReader {
     c.source = source();
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
     check_keys(root, "",
-               {"interval", "window", "plugin_dir", "state_file", "server", "collectors", "alerts",
-                "notify"});
+               {"interval", "window", "plugin_dir", "state_file", "isolation", "server",
+                "collectors", "alerts", "notify"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
       if (c.interval < kMinInterval)
@@ -74,6 +74,7 @@ class Loader : private ConfigReader {
     }
     if (const Node* v = root.find("plugin_dir")) c.plugin_dir = string(*v, "plugin_dir");
     if (const Node* v = root.find("state_file")) c.state_file = string(*v, "state_file");
+    if (const Node* v = root.find("isolation")) c.isolation = isolation(*v, "isolation");
     if (const Node* v = root.find("server")) parse_server(*v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
     if (const Node* v = root.find("alerts")) {
@@ -218,6 +219,13 @@ class Loader : private ConfigReader {
     }
   }
 
+  Isolation isolation(const Node& n, const std::string& path) const {
+    const std::string value = string(n, path);
+    if (value == "in-process") return Isolation::kInProcess;
+    if (value == "process") return Isolation::kProcess;
+    fail(n.line, path, "expected \"in-process\" or \"process\", got \"" + value + "\"");
+  }
+
   void parse_collectors(const Node& n, Config& c) const {
     if (n.kind != Node::Kind::kSequence)
       fail(n.line, "collectors", "expected a list of collectors");
@@ -266,6 +274,8 @@ class Loader : private ConfigReader {
       } else {
         cc.timeout = std::min<std::chrono::milliseconds>(kDefaultTimeout, c.interval);
       }
+      cc.isolation = c.isolation;
+      if (const Node* v = e.find("isolation")) cc.isolation = isolation(*v, path + ".isolation");
       std::string json;
       JsonWriter w(json);
       w.begin_object();
@@ -274,7 +284,7 @@ class Loader : private ConfigReader {
       w.field("timeout_ms", static_cast<int64_t>(cc.timeout.count()));
       w.field("window_ms", static_cast<int64_t>(c.window.count()));
       for (const auto& [k, v] : e.map) {
-        if (k == "plugin" || k == "name" || k == "timeout") continue;
+        if (k == "plugin" || k == "name" || k == "timeout" || k == "isolation") continue;
         cc.key_lines[k] = v.line;
         w.key(k);
         write_json(w, v, c, k);

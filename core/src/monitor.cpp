@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "plugin_host.hpp"
+#include "process_collector.hpp"
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
 #include "resync/signals.hpp"
@@ -51,8 +52,14 @@ Monitor::Monitor(Config config)
     }
     std::unique_ptr<Collector> collector;
     try {
-      const CurrentCollector current(cc.name.c_str());  // a crash in create() names it too
-      collector = std::make_unique<PluginCollector>(plugin, cc.options_json);
+      if (cc.isolation == Isolation::kProcess) {
+        collector = std::make_unique<ProcessCollector>(
+            ProcessCollector::Options{collector_host_executable(), plugin->path(), plugin->name(),
+                                      cc.name, cc.options_json, cc.timeout});
+      } else {
+        const CurrentCollector current(cc.name.c_str());  // a crash in create() names it too
+        collector = std::make_unique<PluginCollector>(plugin, cc.options_json);
+      }
     } catch (const PluginLoadError& e) {
       rethrow_create_error(config_, cc, redact(e.what(), config_.secrets));
     }

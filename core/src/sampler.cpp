@@ -72,6 +72,7 @@ struct Sampler::Worker {
   std::string error;
   std::string status;
   double duration_ms = 0;
+  uint64_t restarts = 0;
   std::vector<std::pair<size_t, double>> values;
   int64_t next_run_ms = 0;  // backoff: skip ticks before this grid time
   CollectorHealth health;
@@ -100,6 +101,7 @@ Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout
     w->health.name = e.name;
     w->health.plugin = e.plugin;
     w->health.effective_interval = options_.interval;
+    if (e.collector) w->health.isolation = e.collector->isolation();
     w->secrets = options_.secrets;
     w->entry = std::move(e);
     workers_.push_back(std::move(w));
@@ -174,10 +176,12 @@ void Sampler::work(Sync& sync, Worker& w) {
     }
     const double elapsed =
         std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+    uint64_t restarts = 0;
     {
       const CurrentCollector current(w.entry.name.c_str());
       try {
         status = w.entry.collector->status();
+        restarts = w.entry.collector->restarts();
       } catch (...) {
       }
     }
@@ -193,6 +197,7 @@ void Sampler::work(Sync& sync, Worker& w) {
     w.error = std::move(error);
     w.status = std::move(status);
     w.duration_ms = elapsed;
+    w.restarts = restarts;
     w.values = std::move(values);
     sync.done_cv.notify_all();
   }
@@ -261,6 +266,7 @@ void Sampler::sample_at(int64_t grid_ms) {
       error = w.error;
       h.status = w.status;
       h.duration_ms = w.duration_ms;
+      h.restarts = w.restarts;
       row[w.duration_column] = w.duration_ms;
       if (ok) {
         for (const auto& [column, value] : w.values) row[column] = value;

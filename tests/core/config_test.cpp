@@ -152,14 +152,32 @@ TEST_F(ConfigTest, UnsetEnvironmentVariableIsAnError) {
             "test.yaml:1: plugin_dir: invalid environment variable name \"1BAD\"");
 }
 
+TEST_F(ConfigTest, IsolationDefaultsInProcessAndEntriesOverrideTheTopLevel) {
+  const Config plain = parse_config("collectors:\n  - plugin: system\n", ConfigFormat::kYaml, "t");
+  EXPECT_EQ(plain.collectors[0].isolation, Isolation::kInProcess);
+  const Config c = parse_config(
+      "isolation: process\ncollectors:\n  - plugin: system\n"
+      "  - {plugin: system, name: inside, isolation: in-process}\n",
+      ConfigFormat::kYaml, "t");
+  EXPECT_EQ(c.collectors[0].isolation, Isolation::kProcess);
+  EXPECT_EQ(c.collectors[1].isolation, Isolation::kInProcess);
+  EXPECT_EQ(c.collectors[0].options_json.find("isolation"), std::string::npos)
+      << "a host key, not the plugin's";
+  EXPECT_EQ(yaml_error("collectors:\n  - plugin: system\n    isolation: sandbox\n"),
+            "test.yaml:3: collectors[0].isolation: expected \"in-process\" or \"process\", got "
+            "\"sandbox\"");
+  EXPECT_EQ(toml_error("isolation = \"fork\"\n"),
+            "test.toml:1: isolation: expected \"in-process\" or \"process\", got \"fork\"");
+}
+
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(yaml_error("interval: 5s\nwindw: 2h\n"),
             "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
-            "state_file, server, "
+            "state_file, isolation, server, "
             "collectors, alerts, notify");
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
             "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
-            "state_file, server, "
+            "state_file, isolation, server, "
             "collectors, alerts, notify");
   EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
             "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
@@ -377,7 +395,8 @@ TEST_F(MonitorConfigTest, PluginOptionErrorNamesFileLineAndKey) {
           &code),
       file_ +
           ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
-          "create_sleep_ms, fail, fail_first, samples, sleep_first, sleep_ms, trace_file");
+          "create_sleep_ms, fail, fail_first, garbage_fd, mode_file, samples, sleep_first, "
+          "sleep_ms, trace_file");
   EXPECT_EQ(code, kExitConfig);
 }
 

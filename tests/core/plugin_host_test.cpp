@@ -240,7 +240,7 @@ TEST(PluginCollectorTest, CreateErrorNamesTheKey) {
   EXPECT_EQ(create_error(R"({"sleeep_ms":5})"),
             "sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
             "create_sleep_ms, fail, "
-            "fail_first, samples, sleep_first, sleep_ms, trace_file");
+            "fail_first, garbage_fd, mode_file, samples, sleep_first, sleep_ms, trace_file");
   EXPECT_THAT(create_error("[1,2]"), testing::StartsWith("(options): not a JSON object"));
 }
 

@@ -2,11 +2,16 @@
 // Test-only collector driven by its options: fails, hangs or emits on request, so the sampler's
 // isolation, deadlines and backoff can be exercised through the real loader; `crash` (segv, abort
 // or stack_overflow) kills the process from inside collect() and `create_sleep_ms` makes startup
-// slow, for the signal tests. Compile definitions
+// slow, for the signal tests. `mode_file` names a file read at every collect(), so a test can
+// switch a running instance (or its restarted child) between normal and "segv", "abort", "hang"
+// or "garbage" (junk bytes written to descriptor `garbage_fd`: under isolation: process, the
+// channel to the parent). Compile definitions
 // turn the same source into the broken plugins the host must refuse:
 //   FIXTURE_ABI_VERSION=<n>  descriptor claims another ABI version
 //   FIXTURE_NULL_CALLBACK    descriptor has a null collect()
 //   FIXTURE_NO_ENTRY         the entry symbol is not exported at all
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -89,7 +94,9 @@ class FixtureCollector final : public CollectorBase {
         sleep_first_(whole(o, "sleep_first", 1000000)),
         samples_(whole(o, "samples", kMaxSamples)),
         trace_file_(o.get_string("trace_file")),
-        crash_(o.get_choice("crash", "", {"", "segv", "abort", "stack_overflow"})) {
+        crash_(o.get_choice("crash", "", {"", "segv", "abort", "stack_overflow"})),
+        mode_file_(o.get_string("mode_file")),
+        garbage_fd_(whole(o, "garbage_fd", 1024)) {
     std::this_thread::sleep_for(std::chrono::milliseconds{whole(o, "create_sleep_ms", 3600000)});
   }
 
@@ -109,6 +116,7 @@ class FixtureCollector final : public CollectorBase {
       std::this_thread::sleep_for(std::chrono::milliseconds{sleep_ms_});
     }
     if (!crash_.empty()) crash(crash_);
+    if (!mode_file_.empty()) act_on_mode();
     if (fail_always_ || call <= fail_first_) {
       set_status("failing");
       throw std::runtime_error("fixture: failing as configured (call " + std::to_string(call) +
@@ -127,6 +135,21 @@ class FixtureCollector final : public CollectorBase {
     out << what << ' ' << call << ' ' << at << '\n';
   }
 
+  void act_on_mode() const {
+    std::ifstream in(mode_file_);
+    std::string mode;
+    in >> mode;
+    if (mode == "segv" || mode == "abort") crash(mode);
+    if (mode == "hang") std::this_thread::sleep_for(std::chrono::hours{1});
+    if (mode == "garbage" && garbage_fd_ > 0) {
+      // A length prefix far above any frame limit, then text: what a plugin printing to the
+      // wrong descriptor would send.
+      static const char kJunk[] = "\xff\xff\xff\x7fnot a frame at all";
+      ssize_t ignored = write(garbage_fd_, kJunk, sizeof kJunk - 1);
+      (void)ignored;
+    }
+  }
+
   int fail_first_;
   bool fail_always_;
   int sleep_ms_;
@@ -134,6 +157,8 @@ class FixtureCollector final : public CollectorBase {
   int samples_;
   std::string trace_file_;
   std::string crash_;
+  std::string mode_file_;
+  int garbage_fd_;
   int calls_ = 0;
 };
 

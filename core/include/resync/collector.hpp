@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,11 @@ class Collector {
   /// Short state of the target after the last collect() ("ok", "down: ...", "unauthorized"),
   /// or "" when the collector has nothing to add. Called from the collecting thread only.
   virtual std::string status() const { return {}; }
+  /// Times the collector's process was restarted after a crash, hang or protocol error; always
+  /// 0 for a collector that runs in the monitor's process. Called from the collecting thread only.
+  virtual uint64_t restarts() const { return 0; }
+  /// Where the collector's code runs: "in-process" or "process" (a child process).
+  virtual const char* isolation() const { return "in-process"; }
 };
 
 }  // namespace resync

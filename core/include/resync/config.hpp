@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "resync/alert_engine.hpp"
+#include "resync/isolation.hpp"
 #include "resync/notify.hpp"
 
 namespace resync {
@@ -18,6 +19,7 @@ struct CollectorConfig {
   std::string plugin;                    ///< required
   std::string name;                      ///< instance name; defaults to the plugin name
   std::chrono::milliseconds timeout{0};  ///< deadline; resolved to min(2 s, interval) if unset
+  Isolation isolation = Isolation::kInProcess;  ///< `isolation:`, else the top-level default
   /// The plugin's own keys (everything but plugin/name/timeout), with ${ENV} substituted and
   /// the host's "name", "interval_ms", "timeout_ms" and "window_ms" added: what create() gets.
   std::string options_json;
@@ -48,6 +50,8 @@ struct Config {
   std::chrono::milliseconds window{std::chrono::hours{2}};
   std::string plugin_dir;  ///< "" = default search order
   std::string state_file;  ///< "" = memory only
+  Isolation isolation =
+      Isolation::kInProcess;  ///< top-level `isolation:`, every collector's default
   ServerConfig server;
   std::vector<CollectorConfig> collectors;
   std::vector<AlertRule> alerts = default_alert_rules();

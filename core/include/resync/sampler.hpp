@@ -41,7 +41,9 @@ struct CollectorHealth {
   std::chrono::milliseconds effective_interval{0};  ///< grows while failing (backoff)
   uint64_t runs = 0;                                ///< runs started
   uint64_t failures = 0;                            ///< runs failed or overran
-  int64_t last_success_ms = 0;  ///< grid time of the last successful run, 0 if none
+  int64_t last_success_ms = 0;           ///< grid time of the last successful run, 0 if none
+  std::string isolation = "in-process";  ///< "in-process" or "process" (Collector::isolation())
+  uint64_t restarts = 0;  ///< restarts of its child process after a crash, hang or bad output
 };
 
 struct SamplerOptions {

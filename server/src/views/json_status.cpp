@@ -65,6 +65,8 @@ std::string render_health(const MonitorSnapshot& snap) {
             static_cast<double>(h.effective_interval.count()) / 1000.0);
     w.field("runs", h.runs);
     w.field("failures", h.failures);
+    w.field("isolation", h.isolation);
+    w.field("restarts", h.restarts);
     w.end_object();
   }
   w.end_object();
