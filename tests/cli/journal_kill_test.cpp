@@ -73,7 +73,7 @@ std::pair<size_t, int64_t> rows_on_disk(const std::string& state) {
 }
 
 // Fifty kills: one in four while the server starts (restoring, compacting, starting its journal),
-// the rest after it has served samples for 50-500 ms. After each kill, every sample it served is on
+// the rest after it has served samples for 50-300 ms. After each kill, every sample it served is on
 // disk, and the next start restores them all.
 TEST(JournalKillTest, KillAtRandomMomentsLosesNoServedSample) {
   TempDir dir;
@@ -102,7 +102,7 @@ TEST(JournalKillTest, KillAtRandomMomentsLosesNoServedSample) {
         ASSERT_TRUE(restored) << test::read_file(log);
         EXPECT_GE(std::stoull(*restored), served) << "run " << run << ":\n" << test::read_file(log);
       }
-      const auto until = Clock::now() + std::chrono::milliseconds(between(50, 500));
+      const auto until = Clock::now() + std::chrono::milliseconds(between(50, 300));
       while (Clock::now() < until) {
         const auto health = get_json(*url + "/api/monitoring/health");
         const auto current = get_json(*url + "/api/monitoring/current");
