@@ -4,7 +4,8 @@
 #include "resync/error.hpp"
 
 /// The exit codes of the shell subcommands that read a source, beyond those of the core
-/// (resync/error.hpp), and the table `--help` prints. README.md's table says the same.
+/// (resync/error.hpp, which also holds serve's kExitStateLocked = 9, thrown from the core), and
+/// the table `--help` prints. README.md's table says the same.
 namespace resync::cli {
 
 enum SourceExitCode : int {
@@ -29,6 +30,7 @@ inline constexpr const char* kExitCodeHelp = R"(Exit codes:
      or a missing state file
   7  the server refused the credentials (401/403): see --token, --user
   8  the state file is not a valid state file (foreign, truncated, corrupt, newer format)
+  9  serve: another resync-mon serve holds the state file (its lock, <state_file>.lock)
 `check` exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (any failure, bad options included).)";
 
 /// A source that cannot be read; what() is one line naming the URL or file and what went wrong.

@@ -46,6 +46,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   Config config = load_selected_config(global);
   if (!options.bind.empty()) config.server.bind = options.bind;
   Monitor monitor(std::move(config));
+  // Before binding: a second server on the same state file is told so, not "port in use".
+  monitor.claim_state_file();
   if (options.prefill) prefill_window(monitor);
   server::HttpServer http(monitor, server::HttpServerOptions::from_config(monitor.config().server));
   http.start();

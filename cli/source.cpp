@@ -6,6 +6,7 @@
 
 #include "resync/monitor.hpp"
 #include "resync/state_file.hpp"
+#include "resync/state_journal.hpp"
 #include "resync/util/duration.hpp"
 
 namespace resync::cli {
@@ -63,7 +64,9 @@ void add_source_options(CLI::App* cmd, SourceOptions& options) {
 MonitorSnapshot read_state_source(const std::string& path) {
   std::optional<SavedState> saved;
   try {
-    saved = read_state_file(path);
+    // With its journal: a running server's samples since its last save are there, not only in
+    // the file it rewrites once a minute.
+    saved = read_state_with_journal(path);
   } catch (const StateFormatError& e) {
     throw SourceError(path + " is not a valid state file (" + e.what() + ")", kExitBadStateFile);
   } catch (const std::runtime_error& e) {

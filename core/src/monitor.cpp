@@ -9,6 +9,7 @@
 #include "process_collector.hpp"
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
+#include "resync/log.hpp"
 #include "resync/signals.hpp"
 
 namespace resync {
@@ -210,6 +211,9 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   options.secrets = config_.secrets;
   sampler_ = std::make_unique<Sampler>(std::move(entries), layout_, *store_, options);
   sampler_->set_listener([this](int64_t t, const std::vector<double>& row) { on_sample(t, row); });
+  sampler_->set_recorder([this](int64_t t, const std::vector<double>& row) {
+    if (state_ && running_) state_->record(t, row.data());
+  });
   if (!config_.state_file.empty()) {
     state_ = std::make_unique<StateFile>(config_.state_file, config_.source, config_.interval,
                                          config_.window);
@@ -218,15 +222,35 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
 
 Monitor::~Monitor() { stop(); }
 
+void Monitor::claim_state_file() {
+  if (state_) state_->claim();
+}
+
+void Monitor::restore_state() {
+  state_->claim();
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const std::optional<SavedState> saved = state_->load(now_ms);
+  if (saved) state_->restore(*saved, layout_, *store_, now_ms);
+  if (saved && !saved->alert_state.empty()) {
+    try {
+      alerts_->restore_state(saved->alert_state);
+    } catch (const std::invalid_argument& e) {
+      log_warning("state file " + state_->path() + ": alert state not restored (" + e.what() +
+                  "); alerts start afresh");
+    }
+  }
+  // Saved at once: the journal starts from this file, and a state file of another interval or
+  // layout is replaced before the first sample is journaled against it.
+  save_state();
+}
+
+void Monitor::save_state() { state_->save(snapshot(), alerts_->save_state()); }
+
 void Monitor::start() {
   if (running_) return;
-  if (state_) {
-    state_->check_writable();
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    state_->restore(layout_, *store_, now_ms);
-  }
+  if (state_) restore_state();
   // Alerts restored with the state are already announced: Alertmanager hears of them again at
   // its next resend (it expects that), webhooks not at all.
   const std::vector<Alert> restored = alerts_->active();
@@ -244,7 +268,8 @@ void Monitor::stop() {
   if (sampler_) sampler_->stop();
   // Only a started monitor saves: `resync-mon current` never starts one and must not replace a
   // server's history with its two samples.
-  if (state_ && running_) state_->save(snapshot());
+  if (state_ && running_) save_state();
+  if (state_) state_->release();
   for (const auto& n : notifiers_) n->stop();
   running_ = false;
 }
@@ -252,14 +277,19 @@ void Monitor::stop() {
 void Monitor::sample_now(int64_t grid_ms) { sampler_->sample_at(grid_ms); }
 
 void Monitor::on_sample(int64_t timestamp_ms, const std::vector<double>& row) {
-  alerts_->evaluate(timestamp_ms, row.data(),
-                    previous_row_.empty() ? nullptr : previous_row_.data());
+  const bool transitions = !alerts_
+                                ->evaluate(timestamp_ms, row.data(),
+                                           previous_row_.empty() ? nullptr : previous_row_.data())
+                                .empty();
   previous_row_ = row;
   for (const Listener& l : listeners_) l(timestamp_ms);
-  // Once a minute, not per sample: a save rewrites and fsyncs the whole window (milliseconds, on
-  // this thread), which per sample would be 720 full-file writes an hour at a 5 s interval to lose
-  // at most a minute less. sample_now() on a monitor never started (`current`) does not save.
-  if (state_ && running_ && state_->due()) state_->save(snapshot());
+  // Samples reach the journal one by one (the recorder); the state file is rewritten once a minute,
+  // compacting the journal, and within a second of an alert transition, which only it holds, so
+  // that a kill does not make a restart announce an alert again. sample_now() on a monitor never
+  // started (`current`) does not save.
+  if (!state_ || !running_) return;
+  if (transitions) state_->mark_dirty();
+  if (state_->due()) save_state();
 }
 
 }  // namespace resync

@@ -316,6 +316,7 @@ void Sampler::sample_at(int64_t grid_ms) {
   derived_->apply(row, ok_runs, scheduled, in_flight);
 
   for (const auto& [level, line] : logs) log(level, line);
+  if (recorder_) recorder_(grid_ms, row);
   store_.append(grid_ms, row);
   if (listener_) listener_(grid_ms, row);
 }

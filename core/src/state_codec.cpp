@@ -1,115 +1,47 @@
 // SPDX-License-Identifier: MIT
 // Encoding and decoding of the state file (format in resync/state_file.hpp).
-#include <cstring>
 #include <limits>
 #include <map>
 #include <utility>
 
 #include "resync/state_file.hpp"
+#include "state_bytes.hpp"
 
 namespace resync {
 namespace {
 
+using detail::fnv1a64;
+using detail::kMaxSeries;
+using detail::Reader;
+using detail::Writer;
+
 constexpr std::string_view kMagic = "RSYNCMON";
 // Limits on counts, on top of "no more than the bytes left can hold": they keep a valid-looking
 // but hostile file from building millions of tiny objects.
-constexpr uint32_t kMaxSeries = 100'000;
 constexpr uint32_t kMaxCollectors = 10'000;
 constexpr uint32_t kMaxAlerts = 100'000;
+constexpr uint32_t kMaxSections = 64;
+// Section tags (version 3); a reader skips tags it does not know, so a section can be added
+// without another version.
+constexpr uint32_t kSectionAlertState = 1;
 
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
+void write_section(Writer& w, uint32_t tag, std::string_view bytes) {
+  w.u32(tag);
+  w.u32(static_cast<uint32_t>(bytes.size()));
+  w.raw(bytes);
 }
 
-// Fixed little-endian encoding, so a file moved between machines still reads.
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) {}
-  void u64(uint64_t v) {
-    char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-    out_.append(b, 8);
+void read_sections(Reader& in, SavedState& state) {
+  const uint32_t n = in.count(kMaxSections, 8, "section");
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t tag = in.u32();
+    const uint32_t size = in.u32();
+    if (tag == kSectionAlertState && size > AlertEngine::kMaxStateBytes)
+      throw StateFormatError("alert state over the limit of 4 MiB");
+    const std::string_view bytes = in.take(size);
+    if (tag == kSectionAlertState) state.alert_state = std::string(bytes);
   }
-  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void u32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  void f64(double v) {
-    uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    u64(bits);
-  }
-  void boolean(bool v) { out_.push_back(v ? 1 : 0); }
-  // Longer strings are cut, not refused: a 100 KB error text must not stop every later save.
-  void string(const std::string& s) {
-    const size_t n = std::min<size_t>(s.size(), kMaxStateStringBytes);
-    u32(static_cast<uint32_t>(n));
-    out_.append(s, 0, n);
-  }
-
- private:
-  std::string& out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  size_t remaining() const { return bytes_.size() - pos_; }
-  std::string_view take(size_t n) {
-    if (n > remaining()) throw StateFormatError("truncated");
-    const std::string_view out = bytes_.substr(pos_, n);
-    pos_ += n;
-    return out;
-  }
-  uint64_t u64() {
-    const std::string_view b = take(8);
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[i]);
-    return v;
-  }
-  int64_t i64() { return static_cast<int64_t>(u64()); }
-  uint32_t u32() {
-    const std::string_view b = take(4);
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[i]);
-    return v;
-  }
-  double f64() {
-    const uint64_t bits = u64();
-    double v;
-    std::memcpy(&v, &bits, sizeof v);
-    return v;
-  }
-  bool boolean() {
-    const char c = take(1)[0];
-    if (c != 0 && c != 1) throw StateFormatError("bad boolean");
-    return c == 1;
-  }
-  std::string string(const char* what) {
-    const uint32_t n = u32();
-    if (n > kMaxStateStringBytes)
-      throw StateFormatError(std::string(what) + " longer than the limit");
-    return std::string(take(n));
-  }
-  // A count of items of at least `min_bytes` each: bounded by the bytes left before anything is
-  // allocated, so a damaged count cannot ask for gigabytes.
-  uint32_t count(uint32_t limit, size_t min_bytes, const char* what) {
-    const uint32_t n = u32();
-    if (n > limit)
-      throw StateFormatError(std::string(what) + " count " + std::to_string(n) + " over the limit");
-    if (n > remaining() / min_bytes) throw StateFormatError("truncated");
-    return n;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
+}
 
 void write_alert(Writer& w, const Alert& a) {
   w.string(a.type);
@@ -211,9 +143,11 @@ void read_health(Reader& in, SavedState& state) {
 
 }  // namespace
 
-std::string encode_state(const MonitorSnapshot& snap) {
+std::string encode_state(const MonitorSnapshot& snap, std::string_view alert_state) {
   const StoreSnapshot& rows = snap.store;
   const std::vector<SeriesKey>& keys = snap.keys();
+  if (alert_state.size() > AlertEngine::kMaxStateBytes)
+    throw std::invalid_argument("encode_state: alert state over the limit of 4 MiB");
   if (rows.series_count != keys.size() || rows.values.size() != rows.series_count * rows.rows ||
       rows.timestamps_ms.size() != rows.rows) {
     throw std::invalid_argument("encode_state: a store of " + std::to_string(rows.series_count) +
@@ -222,7 +156,8 @@ std::string encode_state(const MonitorSnapshot& snap) {
   }
   std::string out;
   out.reserve(256 + keys.size() * 160 + rows.rows * 8 * (1 + rows.series_count) +
-              snap.health.size() * 128 + (snap.alerts.size() + snap.active.size()) * 128);
+              snap.health.size() * 128 + (snap.alerts.size() + snap.active.size()) * 128 +
+              alert_state.size());
   Writer w(out);
   out += kMagic;
   w.u32(kStateFileVersion);
@@ -273,6 +208,8 @@ std::string encode_state(const MonitorSnapshot& snap) {
   for (const Alert& a : snap.alerts) write_alert(w, a);
   w.u32(static_cast<uint32_t>(snap.active.size()));
   for (const Alert& a : snap.active) write_alert(w, a);
+  w.u32(alert_state.empty() ? 0 : 1);
+  if (!alert_state.empty()) write_section(w, kSectionAlertState, alert_state);
   w.u64(fnv1a64(out));
   return out;
 }
@@ -299,7 +236,7 @@ SavedState decode_state(std::string_view bytes) {
   if (in.take(kMagic.size()) != kMagic) throw StateFormatError("bad magic");
   if (bytes.size() > kMaxStateFileBytes) throw StateFormatError("larger than the limit of 1 GiB");
   const uint32_t version = in.u32();
-  if (version != 1 && version != kStateFileVersion) {
+  if (version < 1 || version > kStateFileVersion) {
     throw StateFormatError("unsupported version " + std::to_string(version) +
                            " (this build reads versions 1 to " + std::to_string(kStateFileVersion) +
                            ")");
@@ -339,6 +276,7 @@ SavedState decode_state(std::string_view bytes) {
       for (uint32_t i = 0; i < n; ++i) list->push_back(read_alert(in));
     }
   }
+  if (version >= 3) read_sections(in, state);
   const size_t body = bytes.size() - in.remaining();
   const uint64_t checksum = in.u64();
   if (in.remaining() != 0)

@@ -77,7 +77,7 @@ TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
   const auto saved = read_state_file(state_);
   ASSERT_TRUE(saved);
-  ASSERT_EQ(saved->version, 2u);
+  ASSERT_EQ(saved->version, kStateFileVersion);
   const test::RunResult r = run_cli({"history", "--state", state_, "--format", "csv"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(count_lines(r.out), saved->rows.rows + 1);

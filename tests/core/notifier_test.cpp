@@ -295,6 +295,49 @@ TEST(NotifierTest, RestoredAlertsGoToAlertmanagerAgainButNotToWebhooks) {
   EXPECT_EQ(am.requests(), 1);
 }
 
+// The same through the state file, as `serve` restarts: the alert keeps its episode (id, start)
+// and the webhook hears of it once when it fires and once when it resolves, after the restart.
+TEST(NotifierTest, RestartThroughTheStateFileKeepsTheEpisodeAndSendsNothingTwice) {
+  Receiver hook([](int) { return 200; });
+  test::TempDir dir;
+  const std::string yaml = "interval: 50ms\nwindow: 1m\nstate_file: \"" + dir.file("state") +
+                           "\"\nnotify:\n  webhook: {url: \"" + hook.url() + "\"}\n" +
+                           "alerts:\n  - {metric: x, name: x_high, above: {critical: 5}}\n";
+  std::atomic<double> value{9};
+  auto monitor = [&] {
+    std::vector<std::unique_ptr<Collector>> collectors;
+    collectors.push_back(std::make_unique<test::ScriptedCollector>(
+        [&](SampleSink& s, int) { s.emit("x", value.load()); }));
+    return std::make_unique<Monitor>(parse_config(yaml, ConfigFormat::kYaml, "t.yaml"),
+                                     std::vector<InstanceInfo>{{"a", "p", {"x"}}},
+                                     std::move(collectors));
+  };
+  Alert fired;
+  {
+    auto before = monitor();
+    before->start();
+    ASSERT_TRUE(eventually([&] { return hook.accepted().size() == 1; }));
+    before->stop();
+    ASSERT_EQ(before->alerts().active().size(), 1u);
+    fired = before->alerts().active()[0];
+  }
+  auto after = monitor();
+  after->start();
+  std::this_thread::sleep_for(500ms);  // ten samples, the condition still true
+  ASSERT_EQ(after->alerts().active().size(), 1u);
+  EXPECT_EQ(after->alerts().active()[0].id, fired.id);
+  EXPECT_EQ(after->alerts().active()[0].started_at_ms, fired.started_at_ms);
+  EXPECT_EQ(after->alerts().active()[0].timestamp_ms, fired.timestamp_ms);
+  EXPECT_EQ(hook.requests(), 1) << "the restart announced the alert again";
+  value = 0;
+  ASSERT_TRUE(eventually([&] { return hook.accepted().size() == 2; }));
+  after->stop();
+  EXPECT_EQ(hook.requests(), 2);
+  const auto resolved = parse_json(hook.accepted()[1]).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(resolved->getValue<std::string>("state"), "resolved") << hook.accepted()[1];
+  EXPECT_EQ(resolved->getValue<uint64_t>("episode"), fired.id);
+}
+
 // What an Alertmanager notifier posts, read by a stand-in receiver: batches of alerts with labels,
 // annotations, startsAt and endsAt; an alert whose severity changes ends under its old labels.
 TEST(NotifierTest, AlertmanagerPayloadFollowsEachAlertsLabels) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The state file format, version 2 and the version 1 files still on disk, against hostile bytes.
+// The state file format, version 3 and the version 1 and 2 files still on disk, against hostile
+// bytes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -44,11 +45,11 @@ MonitorSnapshot filled_snapshot() {
   return monitor->snapshot();
 }
 
-TEST(StateCodecTest, Version2KeepsDescriptionsHealthAndAlerts) {
+TEST(StateCodecTest, KeepsDescriptionsHealthAndAlerts) {
   const MonitorSnapshot snap = filled_snapshot();
   ASSERT_FALSE(snap.active.empty()) << "the error rate rule must have fired";
   const SavedState back = decode_state(encode_state(snap));
-  EXPECT_EQ(back.version, 2u);
+  EXPECT_EQ(back.version, 3u);
   EXPECT_EQ(back.interval, snap.interval);
   EXPECT_EQ(back.window, snap.window);
   EXPECT_EQ(back.capacity, snap.capacity);
@@ -90,6 +91,38 @@ TEST(StateCodecTest, Version2KeepsDescriptionsHealthAndAlerts) {
   EXPECT_EQ(again.rows_held, snap.store.rows);
   EXPECT_EQ(encode_state(again), encode_state(snap))
       << "a snapshot read back encodes to the same bytes";
+}
+
+uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+TEST(StateCodecTest, KeepsTheAlertEngineStateAsASection) {
+  const MonitorSnapshot snap = filled_snapshot();
+  const std::string blob(1000, 'a');
+  EXPECT_EQ(decode_state(encode_state(snap, blob)).alert_state, blob);
+  EXPECT_EQ(decode_state(encode_state(snap)).alert_state, "");
+  EXPECT_THROW(encode_state(snap, std::string(AlertEngine::kMaxStateBytes + 1, 'a')),
+               std::invalid_argument);
+}
+
+// A version 2 file is version 3 without the section count: what a server saved before alert
+// state was kept.
+TEST(StateCodecTest, ReadsAVersion2File) {
+  const MonitorSnapshot snap = filled_snapshot();
+  std::string bytes = encode_state(snap);
+  bytes.resize(bytes.size() - 12);  // the checksum and the section count (0)
+  const uint32_t two = 2;
+  std::memcpy(&bytes[8], &two, 4);
+  const uint64_t sum = fnv1a64(bytes);
+  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>(sum >> (8 * i)));
+  const SavedState back = decode_state(bytes);
+  EXPECT_EQ(back.version, 2u);
+  EXPECT_EQ(back.rows.timestamps_ms, snap.store.timestamps_ms);
+  EXPECT_EQ(back.active.size(), snap.active.size());
+  EXPECT_EQ(back.alert_state, "");
 }
 
 // Written by `resync-mon serve` before version 2 (tests/data/state/system-v1.state).

@@ -132,11 +132,11 @@ TEST(StateFileTest, DecodeRejectsDamagedBytesWithTheReason) {
   EXPECT_EQ(reason(good.substr(0, good.size() - 1)), "truncated");
   EXPECT_EQ(reason(good.substr(0, 40)), "truncated");
   EXPECT_EQ(reason(good + "x"), "1 unexpected bytes at the end");
-  std::string version3 = good;
-  version3[8] = 3;
-  EXPECT_EQ(reason(version3), "unsupported version 3 (this build reads versions 1 to 2)");
+  std::string version4 = good;
+  version4[8] = 4;
+  EXPECT_EQ(reason(version4), "unsupported version 4 (this build reads versions 1 to 3)");
   std::string flipped = good;
-  flipped[good.size() - 20] ^= 0x01;
+  flipped[good.size() - 24] ^= 0x01;
   EXPECT_EQ(reason(flipped), "checksum mismatch");
   EXPECT_EQ(reason(good), "accepted");
 }
@@ -150,7 +150,8 @@ TEST(StateFileTest, SaveReplacesTheFileAndLeavesNoTmpBehind) {
   f.store.append(f.store.snapshot(1).timestamps_ms[0] + 1000, std::vector<double>{7, 8, 9});
   ASSERT_TRUE(file.save(f.layout, f.store));
   EXPECT_FALSE(fs::exists(path + ".tmp"));
-  EXPECT_EQ(count_entries(dir.path()), 1u);
+  EXPECT_EQ(count_entries(dir.path()), 2u) << "the state file and its journal";
+  EXPECT_TRUE(fs::exists(path + ".journal"));
   const auto back = read_state_file(path);
   ASSERT_TRUE(back);
   expect_same_rows(back->rows, f.store.snapshot());
@@ -296,12 +297,12 @@ TEST(StateFileTest, CorruptFileIsRenamedAndTheWindowStartsEmpty) {
   const Filled f(wall_ms());
   const std::string good = saved_bytes(f);
   std::string flipped = good;
-  flipped[good.size() - 20] ^= 0x40;
+  flipped[good.size() - 24] ^= 0x40;
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"garbage, not a state file", "bad magic"},
       {good.substr(0, good.size() / 2), "truncated"},
       {"RSYNCMON" + std::string("\x07\0\0\0", 4),
-       "unsupported version 7 (this build reads versions 1 to 2)"},
+       "unsupported version 7 (this build reads versions 1 to 3)"},
       {flipped, "checksum mismatch"},
   };
   for (const auto& [bytes, reason] : cases) {

@@ -14,6 +14,8 @@ enum ExitCode : int {
   kExitConfig = 3,   ///< invalid configuration file
   kExitPlugin = 4,   ///< a plugin could not be found, loaded or created
   kExitBind = 5,     ///< the server could not bind its address (port in use, no permission)
+  // 6 to 8 are the shell subcommands' (cli/exit_codes.hpp).
+  kExitStateLocked = 9,  ///< another `serve` holds the state file's lock
 };
 
 /// Base of every resync-mon exception; carries the exit code `main` returns for it.
@@ -43,6 +45,12 @@ class PluginLoadError : public Error {
 class BindError : public Error {
  public:
   explicit BindError(const std::string& message) : Error(message, kExitBind) {}
+};
+
+/// The state file is locked by another running server.
+class StateLockedError : public Error {
+ public:
+  explicit StateLockedError(const std::string& message) : Error(message, kExitStateLocked) {}
 };
 
 /// One collection failed. Caught by the sampler and recorded in the collector's health.

@@ -50,10 +50,17 @@ class Monitor {
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
 
-  /// Restores the configured state_file into the store, then starts sampling. Throws ConfigError
-  /// naming the file when its folder is not writable or it exists but cannot be read.
+  /// Takes the configured state_file's lock (StateFile::claim()) if not yet held; nothing without
+  /// a state_file. `serve` calls it before binding its port, so a second server on the same file
+  /// fails on the lock (StateLockedError) rather than on the port.
+  void claim_state_file();
+  /// Claims and restores the configured state_file (samples, then alert state) into the store
+  /// and the alert engine, saves it (starting its journal), then starts the notifiers and
+  /// sampling. Throws StateLockedError when another server holds the file, ConfigError naming the
+  /// file when its folder is not writable or it exists but cannot be read. Alert state that
+  /// cannot be restored is logged and dropped.
   void start();
-  /// Stops sampling and, if started, saves the state_file once more.
+  /// Stops sampling and, if started, saves the state_file once more and releases its lock.
   void stop();
   /// Takes one sample stamped `grid_ms` synchronously; not while started.
   void sample_now(int64_t grid_ms);
@@ -86,6 +93,8 @@ class Monitor {
   std::string known_series(
       const std::string& instance = "") const;  // "; known: a, b" for rule errors
   void on_sample(int64_t timestamp_ms, const std::vector<double>& row);
+  void restore_state();  // start(): the state file's samples and alert state
+  void save_state();     // a snapshot and the alert engine's state
 
   Config config_;
   std::vector<InstanceInfo> instances_;

@@ -88,6 +88,10 @@ class Sampler {
 
   /// Sets the listener; call before start().
   void set_listener(Listener listener) { listener_ = std::move(listener); }
+  /// Sets a function called on the sampler thread with each row just before it is appended to
+  /// the store, so that what it records (the state journal) holds every row a reader can have
+  /// seen. Call before start().
+  void set_recorder(Listener recorder) { recorder_ = std::move(recorder); }
 
   /// Starts the sampling loop; the first sample is taken at the next grid point.
   void start();
@@ -116,6 +120,7 @@ class Sampler {
   const SeriesLayout& layout_;
   RingBuffer& store_;
   Listener listener_;
+  Listener recorder_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   // Shared with the worker threads, which may outlive the sampler (see ~Sampler()).
