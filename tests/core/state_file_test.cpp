@@ -14,7 +14,9 @@
 #include "resync/error.hpp"
 #include "resync/log.hpp"
 #include "resync/monitor.hpp"
+#include "resync/util/wall_clock.hpp"
 #include "scripted_collector.hpp"
+#include "state_test_util.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -22,54 +24,19 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test::count_entries;
+using test::expect_same_rows;
+using test::kNaN;
+using test::layout_of;
+using test::LogCapture;
+using test::same;
 using test::ScriptedCollector;
 using test::TempDir;
 using testing::ElementsAre;
 using testing::HasSubstr;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr auto kInterval = std::chrono::milliseconds{1000};
 constexpr auto kWindow = std::chrono::minutes{1};
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Identical including NaN, which == never is.
-bool same(double a, double b) { return std::isnan(a) ? std::isnan(b) : a == b; }
-
-size_t count_entries(const std::string& folder) {
-  return size_t(std::distance(fs::directory_iterator(folder), fs::directory_iterator()));
-}
-
-SeriesLayout layout_of(const std::vector<std::pair<std::string, std::string>>& keys) {
-  SeriesLayout layout;
-  for (const auto& [metric, instance] : keys) layout.add({metric, instance, instance});
-  return layout;
-}
-
-// Records log lines as "<level> <message>" (the timestamp cut off) while alive.
-class LogCapture {
- public:
-  LogCapture() {
-    previous_ = set_log_sink([this](LogLevel, std::string_view line) {
-      std::lock_guard lock(mutex_);
-      lines_.emplace_back(line.substr(line.find(' ') + 1));
-    });
-  }
-  ~LogCapture() { set_log_sink(std::move(previous_)); }
-  std::vector<std::string> lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-  LogSink previous_;
-};
 
 // A three-series store with four rows ending one interval before `now_ms`, NaN in two places.
 struct Filled {
@@ -85,18 +52,6 @@ struct Filled {
   }
 };
 
-void expect_same_rows(const StoreSnapshot& a, const StoreSnapshot& b) {
-  ASSERT_EQ(a.series_count, b.series_count);
-  ASSERT_EQ(a.rows, b.rows);
-  EXPECT_EQ(a.timestamps_ms, b.timestamps_ms);
-  for (size_t s = 0; s < a.series_count; ++s) {
-    for (size_t r = 0; r < a.rows; ++r) {
-      EXPECT_TRUE(same(a.at(s, r), b.at(s, r)))
-          << "series " << s << " row " << r << ": " << a.at(s, r) << " vs " << b.at(s, r);
-    }
-  }
-}
-
 StateFile state_file(const std::string& path, std::chrono::milliseconds interval = kInterval) {
   return StateFile(path, "state_file_test.yaml", interval, kWindow);
 }
@@ -106,7 +61,7 @@ std::string saved_bytes(const Filled& f) {
 }
 
 TEST(StateFileTest, EncodesAndDecodesEveryRowIncludingNaN) {
-  const Filled f(wall_ms());
+  const Filled f(wall_clock_ms());
   const SavedState back = decode_state(saved_bytes(f));
   EXPECT_EQ(back.interval, kInterval);
   std::vector<std::string> keys;
@@ -117,7 +72,7 @@ TEST(StateFileTest, EncodesAndDecodesEveryRowIncludingNaN) {
 }
 
 TEST(StateFileTest, DecodeRejectsDamagedBytesWithTheReason) {
-  const Filled f(wall_ms());
+  const Filled f(wall_clock_ms());
   const std::string good = saved_bytes(f);
   auto reason = [](const std::string& bytes) -> std::string {
     try {
@@ -145,7 +100,7 @@ TEST(StateFileTest, SaveReplacesTheFileAndLeavesNoTmpBehind) {
   TempDir dir;
   const std::string path = dir.file("state");
   StateFile file = state_file(path);
-  Filled f(wall_ms());
+  Filled f(wall_clock_ms());
   ASSERT_TRUE(file.save(f.layout, f.store));
   f.store.append(f.store.snapshot(1).timestamps_ms[0] + 1000, std::vector<double>{7, 8, 9});
   ASSERT_TRUE(file.save(f.layout, f.store));
@@ -162,7 +117,7 @@ TEST(StateFileTest, SaveReplacesTheFileAndLeavesNoTmpBehind) {
 TEST(StateFileTest, FailedWriteKeepsTheOldFile) {
   TempDir dir;
   const std::string path = dir.file("state");
-  const Filled f(wall_ms());
+  const Filled f(wall_clock_ms());
   test::write_file(path, "previous contents");
   fs::create_directory(path + ".tmp");
   StateFile file = state_file(path);
@@ -179,7 +134,7 @@ TEST(StateFileTest, FailedRenameRemovesItsTmp) {
   TempDir dir;
   const std::string path = dir.file("state");
   fs::create_directories(path + "/occupied");
-  const Filled f(wall_ms());
+  const Filled f(wall_clock_ms());
   StateFile file = state_file(path);
   LogCapture log;
   EXPECT_FALSE(file.save(f.layout, f.store));
@@ -191,7 +146,7 @@ TEST(StateFileTest, FailedRenameRemovesItsTmp) {
 TEST(StateFileTest, RepeatedFailuresLogOncePerErrorAndOnceOnRecovery) {
   TempDir dir;
   const std::string path = dir.file("state");
-  const Filled f(wall_ms());
+  const Filled f(wall_clock_ms());
   StateFile file = state_file(path);
   LogCapture log;
   fs::create_directory(path + ".tmp");
@@ -211,7 +166,7 @@ TEST(StateFileTest, RepeatedFailuresLogOncePerErrorAndOnceOnRecovery) {
 TEST(StateFileTest, SaveIfDueSavesAtMostOncePerPeriod) {
   TempDir dir;
   const std::string path = dir.file("state");
-  const Filled f(wall_ms());
+  const Filled f(wall_clock_ms());
   StateFile file = state_file(path);
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_FALSE(file.save_if_due(f.layout, f.store, t0));  // starts the clock
@@ -226,7 +181,7 @@ TEST(StateFileTest, SaveIfDueSavesAtMostOncePerPeriod) {
 TEST(StateFileTest, RestoreMapsColumnsByMetricAndInstance) {
   TempDir dir;
   const std::string path = dir.file("state");
-  const int64_t now = wall_ms();
+  const int64_t now = wall_clock_ms();
   Filled f(now);
   StateFile file = state_file(path);
   ASSERT_TRUE(file.save(f.layout, f.store));
@@ -288,13 +243,13 @@ TEST(StateFileTest, MissingFileRestoresNothingWithoutALogLine) {
   const SeriesLayout layout = layout_of({{"error_rate", "api"}});
   RingBuffer store(1, 60);
   LogCapture log;
-  EXPECT_EQ(state_file(dir.file("state")).restore(layout, store, wall_ms()), 0u);
+  EXPECT_EQ(state_file(dir.file("state")).restore(layout, store, wall_clock_ms()), 0u);
   EXPECT_EQ(store.size(), 0u);
   EXPECT_THAT(log.lines(), testing::IsEmpty());
 }
 
 TEST(StateFileTest, CorruptFileIsRenamedAndTheWindowStartsEmpty) {
-  const Filled f(wall_ms());
+  const Filled f(wall_clock_ms());
   const std::string good = saved_bytes(f);
   std::string flipped = good;
   flipped[good.size() - 24] ^= 0x40;
@@ -311,7 +266,7 @@ TEST(StateFileTest, CorruptFileIsRenamedAndTheWindowStartsEmpty) {
     test::write_file(path, bytes);
     RingBuffer store(f.layout.size(), 60);
     LogCapture log;
-    const int64_t now = wall_ms();
+    const int64_t now = wall_clock_ms();
     EXPECT_EQ(state_file(path).restore(f.layout, store, now), 0u) << reason;
     EXPECT_EQ(store.size(), 0u);
     const std::string corrupt = path + ".corrupt-" + std::to_string(now / 1000);
@@ -327,7 +282,7 @@ TEST(StateFileTest, CorruptFileIsRenamedAndTheWindowStartsEmpty) {
 TEST(StateFileTest, OtherIntervalStartsEmptyAndSaysWhy) {
   TempDir dir;
   const std::string path = dir.file("state");
-  const int64_t now = wall_ms();
+  const int64_t now = wall_clock_ms();
   const Filled f(now);
   ASSERT_TRUE(state_file(path, 2s).save(f.layout, f.store));
   RingBuffer store(f.layout.size(), 60);
@@ -349,141 +304,11 @@ TEST(StateFileTest, UnreadableFileIsAConfigErrorNotAnEmptyStart) {
   const SeriesLayout layout = layout_of({{"error_rate", "api"}});
   RingBuffer store(1, 60);
   try {
-    state_file(path).restore(layout, store, wall_ms());
+    state_file(path).restore(layout, store, wall_clock_ms());
     FAIL() << "restored from " << path;
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
               "state_file_test.yaml: state_file: cannot read " + path + ": Not a directory");
-  }
-}
-
-// The configuration a test Monitor runs: 100 ms grid, one minute window, the given state file.
-Config monitor_config(const std::string& state_path) {
-  return parse_config("interval: 100ms\nwindow: 1m\nstate_file: \"" + state_path + "\"\n",
-                      ConfigFormat::kYaml, "state_file_test.yaml");
-}
-
-// One "api" instance emitting error_rate = the call number, and NaN for requests_total on even
-// calls.
-std::unique_ptr<Monitor> api_monitor(const std::string& state_path,
-                                     std::vector<std::string> series = {"error_rate",
-                                                                        "requests_total"}) {
-  std::vector<std::unique_ptr<Collector>> collectors;
-  collectors.push_back(std::make_unique<ScriptedCollector>([](SampleSink& sink, int call) {
-    sink.emit("error_rate", call);
-    sink.emit("requests_total", call % 2 ? 100.0 * call : kNaN);
-  }));
-  return std::make_unique<Monitor>(
-      monitor_config(state_path),
-      std::vector<InstanceInfo>{{"api", "api", {series.begin(), series.end()}}},
-      std::move(collectors));
-}
-
-TEST(StateFileTest, UnwritableFolderFailsStartWithConfigError) {
-  TempDir dir;
-  const std::string path = dir.file("missing") + "/state";
-  auto monitor = api_monitor(path);
-  try {
-    monitor->start();
-    FAIL() << "started with state_file " << path;
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "state_file_test.yaml: state_file: cannot write " + path +
-                                         ": No such file or directory");
-    EXPECT_EQ(e.exit_code(), 3);
-  }
-  fs::create_directory(dir.file("folder"));
-  auto on_folder = api_monitor(dir.file("folder"));
-  try {
-    on_folder->start();
-    FAIL() << "started with a folder as state_file";
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "state_file_test.yaml: state_file: " + dir.file("folder") + " is not a regular file");
-  }
-  EXPECT_EQ(count_entries(dir.path()), 1u) << "the check leaves no probe file behind";
-}
-
-TEST(StateFileTest, MonitorThatNeverStartsNeitherReadsNorWritesTheFile) {
-  TempDir dir;
-  const std::string path = dir.file("state");
-  test::write_file(path, "not a state file");
-  {
-    auto monitor = api_monitor(path);
-    const int64_t t = wall_ms() / 100 * 100;
-    monitor->sample_now(t);
-    monitor->sample_now(t + 100);
-    EXPECT_EQ(monitor->store().size(), 2u);
-    monitor->stop();
-  }
-  EXPECT_EQ(test::read_file(path), "not a state file");
-  EXPECT_EQ(count_entries(dir.path()), 1u);
-}
-
-// Samples taken at past grid points before start(), then a few real ones, so both kinds are saved.
-StoreSnapshot run_and_stop(Monitor& monitor, int past_samples) {
-  const int64_t newest = wall_ms() / 100 * 100 - 100;
-  for (int k = past_samples - 1; k >= 0; --k) monitor.sample_now(newest - 100 * k);
-  monitor.start();
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (monitor.store().size() < size_t(past_samples) + 3 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  monitor.stop();
-  return monitor.store().snapshot();
-}
-
-TEST(StateFileConcurrencyTest, RestartedMonitorRestoresIdenticalRows) {
-  TempDir dir;
-  const std::string path = dir.file("state");
-  auto first = api_monitor(path);
-  const StoreSnapshot saved = run_and_stop(*first, 10);
-  ASSERT_GE(saved.rows, 13u);
-  first.reset();
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
-
-  auto second = api_monitor(path);
-  LogCapture log;
-  second->start();
-  // The sampler may already have appended its first row; the restored ones come before it.
-  const StoreSnapshot restored = second->store().snapshot();
-  second->stop();
-  ASSERT_GE(restored.rows, saved.rows);
-  StoreSnapshot head = restored;
-  head.rows = saved.rows;
-  head.timestamps_ms.resize(saved.rows);
-  head.values.clear();
-  for (size_t s = 0; s < restored.series_count; ++s) {
-    head.values.insert(head.values.end(), restored.column(s), restored.column(s) + saved.rows);
-  }
-  expect_same_rows(head, saved);
-  size_t nan_count = 0;
-  for (double v : saved.values) nan_count += std::isnan(v);
-  EXPECT_GT(nan_count, 0u) << "the round trip must cover missing values";
-  EXPECT_THAT(log.lines(),
-              testing::Contains("info restored " + std::to_string(saved.rows) + " samples from " +
-                                path + " (4 of 4 series found in it)"));
-}
-
-TEST(StateFileConcurrencyTest, ChangedCollectorsRestoreWhatStillMatches) {
-  TempDir dir;
-  const std::string path = dir.file("state");
-  auto first = api_monitor(path, {"error_rate", "requests_total"});
-  const StoreSnapshot saved = run_and_stop(*first, 5);
-  const size_t old_error_rate = *first->layout().find("error_rate", "api");
-  first.reset();
-
-  auto second = api_monitor(path, {"requests_per_sec", "error_rate"});
-  second->start();
-  const StoreSnapshot restored = second->store().snapshot();
-  second->stop();
-  ASSERT_GE(restored.rows, saved.rows);
-  const size_t error_rate = *second->layout().find("error_rate", "api");
-  const size_t per_sec = *second->layout().find("requests_per_sec", "api");
-  for (size_t r = 0; r < saved.rows; ++r) {
-    EXPECT_EQ(restored.timestamps_ms[r], saved.timestamps_ms[r]);
-    EXPECT_TRUE(same(restored.at(error_rate, r), saved.at(old_error_rate, r))) << r;
-    EXPECT_TRUE(std::isnan(restored.at(per_sec, r))) << r;
   }
 }
 

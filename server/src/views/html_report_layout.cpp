@@ -262,7 +262,7 @@ void write_status_card(std::string& out, const ReportData& d) {
       status + "\">" + status + "</span></div><dl class=\"kv\"><dt>uptime</dt><dd>" +
       (uptime_s >= 0 ? format_uptime(uptime_s) : std::string(kMissing)) +
       "</dd><dt>alerts</dt><dd>" +
-      // A state file keeps samples only: whether alerts were active is not known.
+      // A format-1 state file keeps samples only: whether alerts were active is not known.
       (snap.health.empty() && !snap.store.empty() ? std::string(kMissing)
        : snap.active.empty()                      ? std::string("none")
                              : std::to_string(snap.active.size()) + " active") +

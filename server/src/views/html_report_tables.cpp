@@ -128,7 +128,7 @@ void write_alerts(std::string& out, const ReportData& d) {
   for (const Alert& a : alerts) active += a.active() ? 1 : 0;
 
   out += "<section class=\"panel\"><h2>Alerts <span class=\"count\">";
-  // Samples without collector health come from a state file, which keeps no alerts either.
+  // Samples without collector health come from a format-1 state file, which keeps no alerts either.
   const bool samples_only = d.snap.health.empty() && !d.snap.store.empty();
   out += alerts.empty()
              ? std::string(samples_only ? "not kept by the source" : "none in the window")
@@ -136,8 +136,8 @@ void write_alerts(std::string& out, const ReportData& d) {
                    " active";
   out += "</span></h2>\n";
   if (alerts.empty()) {
-    out += samples_only ? "<p class=\"empty\">The source holds no alerts (a state file keeps "
-                          "samples only).</p></section>\n"
+    out += samples_only ? "<p class=\"empty\">The source holds no alerts (a state file of format 1 "
+                          "keeps samples only).</p></section>\n"
                         : "<p class=\"empty\">No alert in this window.</p></section>\n";
     return;
   }
@@ -171,7 +171,8 @@ void write_health(std::string& out, const ReportData& d) {
   if (d.snap.health.empty()) {
     out += d.snap.store.empty()
                ? "<p class=\"empty\">No collector has reported yet.</p></section>\n"
-               : "<p class=\"empty\">The source holds no collector health (a state file keeps "
+               : "<p class=\"empty\">The source holds no collector health (a state file of format "
+                 "1 keeps "
                  "samples only): see collector_up in the series table.</p></section>\n";
     return;
   }
