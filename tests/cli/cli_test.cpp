@@ -113,10 +113,10 @@ TEST(CliTest, ConfigCheckGoodFile) {
 TEST(CliTest, ConfigCheckUnknownKeyIsOneLineAndExitThree) {
   const RunResult r = run({"config", "check", config("unknown_key.yaml")});
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
-            "resync-mon: " + config("unknown_key.yaml") +
-                ":4: collectors[0].proc_rot: unknown key; expected one of plugin, name, timeout, "
-                "health_timeout, health_url, proc_root\n");
+  EXPECT_EQ(r.err, "resync-mon: " + config("unknown_key.yaml") +
+                       ":4: collectors[0].proc_rot: unknown key; expected one of plugin, name, "
+                       "timeout, isolation, "
+                       "health_timeout, health_url, proc_root\n");
   EXPECT_EQ(r.out, "");
 }
 

@@ -125,9 +125,12 @@ TEST(AlertmanagerTest, RuleFiresInAlertmanagerAndResolvedAlertLeavesIt) {
 TEST(NotifierTest, DashboardLinkFollowsTheBoundAddress) {
   Receiver receiver([](int) { return 200; });
   std::atomic<double> value{1};
-  const std::string yaml = "interval: 100ms\nwindow: 1m\nserver: {bind: \"127.0.0.1:0\"}\n"
-                           "notify:\n  webhook: {url: \"" + receiver.url() + "\"}\n"
-                           "alerts:\n  - {metric: x, above: {critical: 5}}\n";
+  const std::string yaml =
+      "interval: 100ms\nwindow: 1m\nserver: {bind: \"127.0.0.1:0\"}\n"
+      "notify:\n  webhook: {url: \"" +
+      receiver.url() +
+      "\"}\n"
+      "alerts:\n  - {metric: x, above: {critical: 5}}\n";
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<test::ScriptedCollector>(
       [&value](SampleSink& s, int) { s.emit("x", value.load()); }));

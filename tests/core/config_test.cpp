@@ -389,14 +389,14 @@ TEST_F(MonitorConfigTest, PluginOptionErrorNamesFileLineAndKey) {
   EXPECT_EQ(monitor_error(head + "  - plugin: fixture\n    name: f1\n    samples: 9\n", &code),
             file_ + ":6: collectors[0].samples: expected a whole number from 0 to 8, got 9");
   EXPECT_EQ(code, kExitConfig);
-  EXPECT_EQ(
-      monitor_error(
-          head + "  - plugin: fixture\n  - plugin: fixture\n    name: f2\n    sleeep_ms: 5\n",
-          &code),
-      file_ +
-          ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
-          "create_sleep_ms, fail, fail_first, garbage_fd, mode_file, samples, sleep_first, "
-          "sleep_ms, trace_file");
+  EXPECT_EQ(monitor_error(
+                head + "  - plugin: fixture\n  - plugin: fixture\n    name: f2\n    sleeep_ms: 5\n",
+                &code),
+            file_ +
+                ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, "
+                "isolation, crash, "
+                "create_sleep_ms, fail, fail_first, garbage_fd, mode_file, samples, sleep_first, "
+                "sleep_ms, trace_file");
   EXPECT_EQ(code, kExitConfig);
 }
 

@@ -31,7 +31,6 @@
 
 namespace resync::test {
 
-
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -45,7 +44,9 @@ inline bool eventually(const std::function<bool()>& done, std::chrono::milliseco
   return done();
 }
 
-inline Poco::Dynamic::Var parse_json(const std::string& text) { return Poco::JSON::Parser().parse(text); }
+inline Poco::Dynamic::Var parse_json(const std::string& text) {
+  return Poco::JSON::Parser().parse(text);
+}
 
 /// A webhook receiver on 127.0.0.1: answers `status_of(n)` to its n-th request (1-based) and
 /// records the bodies of those it answered 2xx. Thread-safe.

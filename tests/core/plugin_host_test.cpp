@@ -238,7 +238,7 @@ TEST(PluginCollectorTest, CreateErrorNamesTheKey) {
   EXPECT_EQ(create_error(R"({"fail":"sometimes"})"),
             "fail: expected true or false, got \"sometimes\"");
   EXPECT_EQ(create_error(R"({"sleeep_ms":5})"),
-            "sleeep_ms: unknown key; expected one of plugin, name, timeout, crash, "
+            "sleeep_ms: unknown key; expected one of plugin, name, timeout, isolation, crash, "
             "create_sleep_ms, fail, "
             "fail_first, garbage_fd, mode_file, samples, sleep_first, sleep_ms, trace_file");
   EXPECT_THAT(create_error("[1,2]"), testing::StartsWith("(options): not a JSON object"));

@@ -25,7 +25,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 inline bool same(double a, double b) { return std::isnan(a) ? std::isnan(b) : a == b; }
 
 inline size_t count_entries(const std::string& folder) {
-  return size_t(std::distance(std::filesystem::directory_iterator(folder), std::filesystem::directory_iterator()));
+  return size_t(std::distance(std::filesystem::directory_iterator(folder),
+                              std::filesystem::directory_iterator()));
 }
 
 inline SeriesLayout layout_of(const std::vector<std::pair<std::string, std::string>>& keys) {

@@ -122,9 +122,10 @@ TEST(SystemPluginTest, ReadsTheRealProc) {
 TEST(SystemPluginTest, RejectsBadOptionsByKey) {
   const auto plugin = system_plugin();
   auto create_error = [&](const std::string& json) { return test::create_error(plugin, json); };
-  EXPECT_EQ(create_error(R"({"proc_rot":"/proc"})"),
-            "proc_rot: unknown key; expected one of plugin, name, timeout, health_timeout, "
-            "health_url, proc_root");
+  EXPECT_EQ(
+      create_error(R"({"proc_rot":"/proc"})"),
+      "proc_rot: unknown key; expected one of plugin, name, timeout, isolation, health_timeout, "
+      "health_url, proc_root");
   EXPECT_EQ(create_error(R"({"timeout_ms":1000,"health_timeout":"2s"})"),
             "health_timeout: must be shorter than the collector's timeout");
   EXPECT_EQ(create_error(R"({"health_timeout":"soon"})"),

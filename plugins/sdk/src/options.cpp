@@ -136,8 +136,9 @@ void Options::finish() const {
   if (unknown.empty()) return;
   std::string expected;
   for (const std::string& k : read_) expected += (expected.empty() ? "" : ", ") + k;
-  throw OptionError(unknown.front(), "unknown key; expected one of plugin, name, timeout" +
-                                         (expected.empty() ? std::string() : ", " + expected));
+  throw OptionError(unknown.front(),
+                    "unknown key; expected one of plugin, name, timeout, isolation" +
+                        (expected.empty() ? std::string() : ", " + expected));
 }
 
 }  // namespace resync::plugin
