@@ -136,18 +136,7 @@ TEST(ViewsAlertsTest, MetricsShowEachNotifiersDeliveryState) {
                  "resync_mon_notify_last_error_timestamp_seconds{notifier=\"ops-hook\"} 1700000001",
              }));
 
-  const auto promtool = test::find_program("promtool");
-  ASSERT_TRUE(promtool)
-      << "promtool not found: install the Debian package `prometheus` (scripts/deps --test)";
-  test::TempDir dir;
-  test::write_file(dir.file("metrics.txt"), text);
-  test::Process check(
-      {"/bin/sh", "-c", "exec " + *promtool + " check metrics < " + dir.file("metrics.txt")},
-      dir.file("promtool.log"));
-  const auto code = check.wait_exit(std::chrono::seconds{20});
-  ASSERT_TRUE(code.has_value()) << "promtool did not finish";
-  EXPECT_EQ(*code, 0) << test::read_file(dir.file("promtool.log"));
-  EXPECT_EQ(test::read_file(dir.file("promtool.log")), "");
+  test::expect_promtool_accepts(text);
 }
 
 }  // namespace
