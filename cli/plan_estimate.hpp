@@ -27,19 +27,20 @@ struct Plan {
   uint64_t total_bytes = 0;       ///< what `serve` is expected to reach (RSS) with a full window
 };
 
-/// Fitted to the RSS of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64, glibc malloc)
-/// with full windows of 1,000 to 300,000 samples, the system collector alone (9 series) and all
-/// five collectors (43 series); README "plan" has the table. The fit is within 20 % of each.
+/// Fitted to the RSS of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64, glibc malloc
+/// with as many arenas as cores and a trim after each sample, as `serve` sets it) with full windows
+/// of 1,000 to 300,000 samples, the system collector alone (9 series) and all five collectors (43
+/// series); README "plan" has the table. The fit is within about 20 % of each.
 /// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
-inline constexpr uint64_t kPlanBaseBytes = 12'100u << 10;
-inline constexpr uint64_t kPlanPerCollectorBytes = 344u << 10;
+inline constexpr uint64_t kPlanBaseBytes = 11'700u << 10;
+/// A collector's own threads, connections and TLS context (five collectors at 1,000 samples).
+inline constexpr uint64_t kPlanPerCollectorBytes = 1'700u << 10;
 /// The store's row counts twice: the store, and the full copy each /history rendering takes.
 inline constexpr double kPlanStoreFactor = 2.0;
-/// The rendered /history document kept for serving (and, for a moment, the one replacing it), per
-/// sample. Refit (system collector, 1,000 to 200,000 samples) when the HTTP workers came to hand
-/// each request to the most recently idle thread (issue 10): one thread's malloc arena now holds
-/// the renderings, where threads taking turns each kept one (330 B before).
-inline constexpr uint64_t kPlanServerBytesPerRow = 195;
+/// The rendered /history document kept for serving, per sample. Refit when serve came to cap its
+/// malloc arenas and trim them once per sample (issue 10): freed renderings no longer stay
+/// resident (195 B before, 330 B before that).
+inline constexpr uint64_t kPlanServerBytesPerRow = 125;
 
 /// The plan of `config`, reading each collector's declared series from its plugin file (loaded,
 /// never created, so no collector connects anywhere). Throws PluginLoadError naming the plugin.

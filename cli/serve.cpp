@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
+#include <malloc.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "commands.hpp"
 #include "resync/error.hpp"
@@ -38,11 +42,26 @@ void prefill_window(Monitor& monitor) {
            std::to_string(took.count()) + " ms");
 }
 
+// glibc gives each thread that allocates while others hold a lock an arena of its own, up to
+// 8 per core, and an arena keeps the pages its freed chunks leave between live ones. With 64
+// workers rendering and sending documents, 16 arenas slowly filled with such holes: the soak's
+// RSS rose 16 -> 21 MB over 15 min while live heap stayed at 3.4 MB. No more arenas than cores
+// (only that many threads run at once) kept it flat. MALLOC_ARENA_MAX in the environment wins.
+void limit_malloc_arenas() {
+  if (std::getenv("MALLOC_ARENA_MAX")) return;
+  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+}
+
+// Once per sample: a freed large document (a 7 d /history is tens of MB) goes back to the kernel
+// instead of waiting in its arena for the next one. About 0.4 ms (median in the soak).
+void return_free_heap() { malloc_trim(0); }
+
 // main() started the signal thread: until arm_stop_signals(), SIGINT/SIGTERM end the process at
 // once (loading a configuration or plugins has nothing to save); from then on they come to
 // wait_for_stop_signal() and shutdown runs on this thread, in order. It is bounded even with a
 // collector stuck in collect(): the sampler abandons it after a deadline (~Sampler()).
 int serve(const GlobalOptions& global, const ServeOptions& options) {
+  limit_malloc_arenas();
   Config config = load_selected_config(global);
   if (!options.bind.empty()) config.server.bind = options.bind;
   Monitor monitor(std::move(config));
@@ -50,6 +69,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   monitor.claim_state_file();
   if (options.prefill) prefill_window(monitor);
   server::HttpServer http(monitor, server::HttpServerOptions::from_config(monitor.config().server));
+  monitor.add_listener([](int64_t) { return_free_heap(); });
   http.start();
   monitor.set_listen_address(http.base_url().substr(std::string_view("http://").size()));
   arm_stop_signals();  // before the state file is restored, so a stop from here on saves it
