@@ -33,9 +33,9 @@ TEST(ConfigStateTest, SaveIntervalReadsTheSameInYamlAndToml) {
   EXPECT_EQ(save_interval("state_save_interval: 1s\n", ConfigFormat::kYaml), 1s);
   EXPECT_EQ(save_interval("state_save_interval = \"1d\"\n", ConfigFormat::kToml), 24h);
   // Not tied to the sampling interval: a save may come less often than a sample, or more.
-  EXPECT_EQ(save_interval("interval: 2m\nwindow: 1d\nstate_save_interval: 30s\n",
-                          ConfigFormat::kYaml),
-            30s);
+  EXPECT_EQ(
+      save_interval("interval: 2m\nwindow: 1d\nstate_save_interval: 30s\n", ConfigFormat::kYaml),
+      30s);
 }
 
 TEST(ConfigStateTest, SaveIntervalOutOfRangeNamesFileLineAndKey) {

@@ -13,7 +13,8 @@ namespace resync::test {
 
 // The message of the ConfigError (exit code 3) that parsing `text` throws, or "" if it parses;
 // the file is called test.yaml or test.toml.
-inline std::string config_error(const std::string& text, ConfigFormat format = ConfigFormat::kYaml) {
+inline std::string config_error(const std::string& text,
+                                ConfigFormat format = ConfigFormat::kYaml) {
   try {
     parse_config(text, format, format == ConfigFormat::kYaml ? "test.yaml" : "test.toml");
   } catch (const ConfigError& e) {
