@@ -23,6 +23,10 @@ using Node = detail::ConfigNode;
 constexpr size_t kMaxCapacity = 1'000'000;
 constexpr auto kMinInterval = std::chrono::milliseconds{10};
 constexpr auto kDefaultTimeout = std::chrono::milliseconds{2000};
+// Under a second would rewrite the whole window more often than a sample arrives at common
+// intervals; over a day would leave the journal holding most of the window.
+constexpr auto kMinStateSaveInterval = std::chrono::milliseconds{std::chrono::seconds{1}};
+constexpr auto kMaxStateSaveInterval = std::chrono::milliseconds{std::chrono::hours{24}};
 
 // Character-class checks by hand: std::regex recurses once per character and a name of about
 // 100 KB overflowed the stack.
@@ -53,8 +57,8 @@ class Loader : private ConfigReader {
     c.source = source();
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
     check_keys(root, "",
-               {"interval", "window", "plugin_dir", "state_file", "isolation", "server",
-                "collectors", "alerts", "notify"});
+               {"interval", "window", "plugin_dir", "state_file", "state_save_interval",
+                "isolation", "server", "collectors", "alerts", "notify"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
       if (c.interval < kMinInterval)
@@ -74,6 +78,16 @@ class Loader : private ConfigReader {
     }
     if (const Node* v = root.find("plugin_dir")) c.plugin_dir = string(*v, "plugin_dir");
     if (const Node* v = root.find("state_file")) c.state_file = string(*v, "state_file");
+    if (const Node* v = root.find("state_save_interval")) {
+      c.state_save_interval = duration(*v, "state_save_interval");
+      if (c.state_save_interval < kMinStateSaveInterval ||
+          c.state_save_interval > kMaxStateSaveInterval) {
+        fail(v->line, "state_save_interval",
+             "must be from " + format_duration(kMinStateSaveInterval) + " to " +
+                 format_duration(kMaxStateSaveInterval) + ", got " +
+                 format_duration(c.state_save_interval));
+      }
+    }
     if (const Node* v = root.find("isolation")) c.isolation = isolation(*v, "isolation");
     if (const Node* v = root.find("server")) parse_server(*v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);

@@ -216,7 +216,7 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   });
   if (!config_.state_file.empty()) {
     state_ = std::make_unique<StateFile>(config_.state_file, config_.source, config_.interval,
-                                         config_.window);
+                                         config_.window, config_.state_save_interval);
   }
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Byte-level encoding shared by the state file (state_codec.cpp) and its journal
-// (state_journal.cpp): fixed little-endian integers, doubles as their bits, strings as a u32
-// length and bytes. Every read is bounds-checked and throws StateFormatError.
+// Byte-level encoding shared by the state file (state_codec.cpp), its journal (state_journal.cpp)
+// and the alert engine's saved state (alert_state.cpp): fixed little-endian integers, doubles as
+// their bits, strings as a u32 length and bytes. Every read is bounds-checked and throws
+// StateFormatError.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -31,6 +33,7 @@ inline uint64_t fnv1a64(std::string_view bytes) {
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
+  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void u64(uint64_t v) {
     char b[8];
     for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -77,6 +80,13 @@ class Reader {
     return v;
   }
   int64_t i64() { return static_cast<int64_t>(u64()); }
+  uint8_t u8() { return static_cast<uint8_t>(take(1)[0]); }
+  // A small enumeration or level: anything above `max` is damage, not a value to cast.
+  uint8_t u8(uint8_t max, const char* what) {
+    const uint8_t v = u8();
+    if (v > max) throw StateFormatError(std::string("bad ") + what + " " + std::to_string(v));
+    return v;
+  }
   uint32_t u32() {
     const std::string_view b = take(4);
     uint32_t v = 0;
@@ -114,6 +124,41 @@ class Reader {
   std::string_view bytes_;
   size_t pos_ = 0;
 };
+
+/// Fewest bytes write_alert() writes: three empty strings and the severity, three 8-byte numbers,
+/// the resolved flag and time.
+inline constexpr size_t kMinAlertBytes = 4 * 4 + 3 * 8 + 1 + 8;
+
+/// The fields of an alert the state file lists (not its rule, state, threshold or id, which only
+/// the alert engine's own state keeps).
+inline void write_alert(Writer& w, const Alert& a) {
+  w.string(a.type);
+  w.string(a.instance);
+  w.u32(a.severity == Severity::kCritical ? 1 : 0);
+  w.string(a.message);
+  w.f64(a.value);
+  w.i64(a.timestamp_ms);
+  w.i64(a.started_at_ms);
+  w.boolean(a.resolved_at_ms.has_value());
+  w.i64(a.resolved_at_ms.value_or(0));
+}
+
+inline Alert read_alert(Reader& in) {
+  Alert a;
+  a.type = in.string("alert type");
+  a.instance = in.string("alert instance");
+  const uint32_t severity = in.u32();
+  if (severity > 1) throw StateFormatError("unknown alert severity " + std::to_string(severity));
+  a.severity = severity ? Severity::kCritical : Severity::kWarning;
+  a.message = in.string("alert message");
+  a.value = in.f64();
+  a.timestamp_ms = in.i64();
+  a.started_at_ms = in.i64();
+  const bool resolved = in.boolean();
+  const int64_t resolved_at = in.i64();
+  if (resolved) a.resolved_at_ms = resolved_at;
+  return a;
+}
 
 /// The whole file at `path`, opened once and read to its end; nullopt when it does not exist.
 /// Throws StateFormatError when it is over kMaxStateFileBytes and std::runtime_error naming the

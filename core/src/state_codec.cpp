@@ -12,7 +12,10 @@ namespace {
 
 using detail::fnv1a64;
 using detail::kMaxSeries;
+using detail::kMinAlertBytes;
+using detail::read_alert;
 using detail::Reader;
+using detail::write_alert;
 using detail::Writer;
 
 constexpr std::string_view kMagic = "RSYNCMON";
@@ -41,35 +44,6 @@ void read_sections(Reader& in, SavedState& state) {
     const std::string_view bytes = in.take(size);
     if (tag == kSectionAlertState) state.alert_state = std::string(bytes);
   }
-}
-
-void write_alert(Writer& w, const Alert& a) {
-  w.string(a.type);
-  w.string(a.instance);
-  w.u32(a.severity == Severity::kCritical ? 1 : 0);
-  w.string(a.message);
-  w.f64(a.value);
-  w.i64(a.timestamp_ms);
-  w.i64(a.started_at_ms);
-  w.boolean(a.resolved_at_ms.has_value());
-  w.i64(a.resolved_at_ms.value_or(0));
-}
-
-Alert read_alert(Reader& in) {
-  Alert a;
-  a.type = in.string("alert type");
-  a.instance = in.string("alert instance");
-  const uint32_t severity = in.u32();
-  if (severity > 1) throw StateFormatError("unknown alert severity " + std::to_string(severity));
-  a.severity = severity ? Severity::kCritical : Severity::kWarning;
-  a.message = in.string("alert message");
-  a.value = in.f64();
-  a.timestamp_ms = in.i64();
-  a.started_at_ms = in.i64();
-  const bool resolved = in.boolean();
-  const int64_t resolved_at = in.i64();
-  if (resolved) a.resolved_at_ms = resolved_at;
-  return a;
 }
 
 void read_series(Reader& in, uint32_t version, SavedState& state) {
@@ -272,7 +246,7 @@ SavedState decode_state(std::string_view bytes) {
     state.runs_started = in.u64();
     state.ticks_skipped = in.u64();
     for (std::vector<Alert>* list : {&state.alerts, &state.active}) {
-      const uint32_t n = in.count(kMaxAlerts, 49, "alert");
+      const uint32_t n = in.count(kMaxAlerts, kMinAlertBytes, "alert");
       for (uint32_t i = 0; i < n; ++i) list->push_back(read_alert(in));
     }
   }

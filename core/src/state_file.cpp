@@ -135,11 +135,13 @@ std::optional<SavedState> read_state_file(const std::string& path) {
 }
 
 StateFile::StateFile(std::string path, std::string config_source,
-                     std::chrono::milliseconds interval, std::chrono::milliseconds window)
+                     std::chrono::milliseconds interval, std::chrono::milliseconds window,
+                     std::chrono::milliseconds save_every)
     : path_(std::move(path)),
       config_source_(std::move(config_source)),
       interval_(interval),
       window_(window),
+      save_every_(save_every),
       journal_(std::make_unique<StateJournal>(path_ + ".journal")) {}
 
 StateFile::~StateFile() { release(); }
@@ -371,7 +373,9 @@ bool StateFile::due(std::chrono::steady_clock::time_point now) {
     last_attempt_ = now;
     return false;
   }
-  if (now - last_attempt_ < (dirty_ ? kDirtySaveEvery : kSaveEvery)) return false;
+  const std::chrono::milliseconds every =
+      dirty_ ? std::min<std::chrono::milliseconds>(kDirtySaveEvery, save_every_) : save_every_;
+  if (now - last_attempt_ < every) return false;
   last_attempt_ = now;
   dirty_ = false;
   return true;

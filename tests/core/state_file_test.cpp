@@ -178,6 +178,21 @@ TEST(StateFileTest, SaveIfDueSavesAtMostOncePerPeriod) {
   EXPECT_TRUE(file.save_if_due(f.layout, f.store, t0 + 121s));
 }
 
+TEST(StateFileTest, SavesAtTheConfiguredPeriod) {
+  TempDir dir;
+  const Filled f(wall_clock_ms());
+  StateFile file(dir.file("state"), "state_file_test.yaml", kInterval, kWindow, 5s);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(file.due(t0));  // starts the clock
+  EXPECT_FALSE(file.due(t0 + 4900ms));
+  EXPECT_TRUE(file.due(t0 + 5s));
+  file.mark_dirty();
+  EXPECT_FALSE(file.due(t0 + 5900ms));
+  EXPECT_TRUE(file.due(t0 + 6s)) << "an alert transition is saved within a second";
+  EXPECT_FALSE(file.due(t0 + 10900ms));
+  EXPECT_TRUE(file.due(t0 + 11s));
+}
+
 TEST(StateFileTest, RestoreMapsColumnsByMetricAndInstance) {
   TempDir dir;
   const std::string path = dir.file("state");

@@ -50,6 +50,9 @@ struct Config {
   std::chrono::milliseconds window{std::chrono::hours{2}};
   std::string plugin_dir;  ///< "" = default search order
   std::string state_file;  ///< "" = memory only
+  /// How often the state file is saved while serving (compacting its journal); SPEC's default,
+  /// StateFile::kSaveEvery.
+  std::chrono::milliseconds state_save_interval{std::chrono::seconds{60}};
   Isolation isolation =
       Isolation::kInProcess;  ///< top-level `isolation:`, every collector's default
   ServerConfig server;

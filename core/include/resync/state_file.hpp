@@ -130,7 +130,8 @@ class StateJournal;
 /// thread, then after the sampler has stopped.
 class StateFile {
  public:
-  /// How often save_if_due() saves at most.
+  /// How often save_if_due() saves at most, unless the constructor is given another period
+  /// (the configuration's `state_save_interval`, whose default this is).
   static constexpr std::chrono::seconds kSaveEvery{60};
   /// How soon after mark_dirty() due() is true again: an alert transition is saved within a
   /// second, not a minute, without a flapping rule rewriting the file on every sample.
@@ -138,10 +139,11 @@ class StateFile {
   /// Bad files set aside that are kept, newest first; older ones are removed.
   static constexpr size_t kKeepCorrupt = 3;
 
-  /// `config_source` names the configuration file in errors; `interval` and `window` are the
-  /// configured ones.
+  /// `config_source` names the configuration file in errors; `interval`, `window` and
+  /// `save_every` (`state_save_interval`) are the configured ones.
   StateFile(std::string path, std::string config_source, std::chrono::milliseconds interval,
-            std::chrono::milliseconds window);
+            std::chrono::milliseconds window,
+            std::chrono::milliseconds save_every = std::chrono::milliseconds{kSaveEvery});
   ~StateFile();
   StateFile(const StateFile&) = delete;
   StateFile& operator=(const StateFile&) = delete;
@@ -191,9 +193,9 @@ class StateFile {
   /// save(). Never throws.
   void record(int64_t timestamp_ms, const double* row) noexcept;
 
-  /// Whether kSaveEvery has passed since the last call that returned true (kDirtySaveEvery after
-  /// mark_dirty()); the first call only starts the clock. The caller then takes a snapshot and
-  /// save()s it, so a snapshot is only copied when a save is due.
+  /// Whether `save_every` has passed since the last call that returned true (kDirtySaveEvery,
+  /// or `save_every` if shorter, after mark_dirty()); the first call only starts the clock. The
+  /// caller then takes a snapshot and save()s it, so a snapshot is only copied when a save is due.
   bool due(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   /// Something the journal does not hold changed (an alert transition): save soon.
   void mark_dirty() { dirty_ = true; }
@@ -209,6 +211,7 @@ class StateFile {
   std::string config_source_;
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds window_;
+  std::chrono::milliseconds save_every_;
   std::chrono::steady_clock::time_point last_attempt_;
   std::string last_error_;  // "" while saves succeed
   bool dirty_ = false;
