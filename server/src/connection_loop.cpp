@@ -84,6 +84,12 @@ bool head_ends(const std::string& b, size_t from) {
   return false;
 }
 
+// "2.4 s": one decimal, without the locale that printf would consult.
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  const auto tenths = std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+}
+
 }  // namespace
 
 std::string error_response(int status, std::string_view message, bool keep_alive) {
@@ -192,16 +198,26 @@ void ConnectionLoop::accept_all() {
     } catch (const std::system_error& e) {
       // EMFILE and friends: the connection stays in the backlog; pausing keeps a ready listen
       // socket from spinning this thread until descriptors are free again.
-      if (!accept_failing_)
-        log_warning(std::string("HTTP: accept: ") + e.what() + "; retrying every 100 ms");
-      accept_failing_ = true;
+      if (!accept_failing_) {
+        log_warning(std::string("HTTP: ") + e.what() + "; retrying every 100 ms");
+        accept_failing_ = true;
+        accept_failing_since_ = Clock::now();
+      }
       epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_.impl()->sockfd(), nullptr);
       accepting_ = false;
       resume_accept_at_ = Clock::now() + kAcceptPause;
       return;
     }
-    if (!socket) return;
-    accept_failing_ = false;
+    if (!socket) {
+      // The episode ends only when the backlog is empty: one accept that a descriptor freed for a
+      // moment let through, followed by EMFILE again, would otherwise log a warning per retry.
+      if (accept_failing_) {
+        accept_failing_ = false;
+        log_info("HTTP: accepting connections again (accept failed for " +
+                 seconds_text(Clock::now() - accept_failing_since_) + ")");
+      }
+      return;
+    }
     auto c = std::make_unique<Connection>();
     c->client = socket->peerAddress().host().toString();
     c->socket = socket;

@@ -101,7 +101,9 @@ class ConnectionLoop {
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> open_{0};
   bool accepting_ = true;
-  bool accept_failing_ = false;  // logged once per episode
+  bool accept_failing_ = false;  // out of descriptors; logged once per episode, until the
+                                 // backlog is empty again
+  Clock::time_point accept_failing_since_{};
   Clock::time_point resume_accept_at_{};
 
   // Loop thread only.

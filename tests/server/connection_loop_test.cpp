@@ -4,11 +4,7 @@
 // refuses cheaply, and every refusal is a JSON error.
 #include "connection_loop.hpp"
 
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -25,76 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::http_get;
+using test::RawClient;
 using test::TestServer;
 using Clock = std::chrono::steady_clock;
-
-// A raw client socket: the tests need connections that send part of a request, or nothing.
-class RawClient {
- public:
-  explicit RawClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~RawClient() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-
-  bool connected() const { return connected_; }
-  bool send(const std::string& s) {
-    return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
-  }
-  /// Everything received until the server closes or `timeout` passes.
-  std::string read_until_close(std::chrono::milliseconds timeout) {
-    std::string out;
-    const auto deadline = Clock::now() + timeout;
-    char buf[4096];
-    while (Clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left.count()))) <= 0) continue;
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-  /// One response, head and Content-Length body, or what came within `timeout`.
-  std::string read_response(std::chrono::milliseconds timeout) {
-    std::string out;
-    const auto deadline = Clock::now() + timeout;
-    char buf[4096];
-    while (Clock::now() < deadline) {
-      const size_t head = out.find("\r\n\r\n");
-      if (head != std::string::npos) {
-        const size_t cl = out.find("Content-Length: ");
-        if (cl != std::string::npos && cl < head &&
-            out.size() >= head + 4 + std::stoul(out.substr(cl + 16)))
-          return out;
-      }
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 10) <= 0) continue;
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-  bool closed() const { return closed_; }
-  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
-
- private:
-  int fd_;
-  bool connected_ = false, closed_ = false;
-};
 
 int status_of(const std::string& response) {
   return response.size() > 12 ? std::atoi(response.c_str() + 9) : 0;

@@ -10,8 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "server_test_util.hpp"
@@ -22,6 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::Process;
+using test::serve_config;
+using test::ServeProcess;
 using test::TempDir;
 
 std::string require_program(const std::string& name, const std::string& package) {
@@ -33,44 +33,6 @@ std::string require_program(const std::string& name, const std::string& package)
   }
   return *path;
 }
-
-std::string serve_config(const TempDir& dir, const std::string& server_yaml = "") {
-  const std::string path = dir.file("resync.yaml");
-  test::write_file(path, "interval: 200ms\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
-                             "\"\ncollectors:\n  - plugin: system\n" + server_yaml);
-  return path;
-}
-
-// A `resync-mon serve` on a port of its own choosing; the port is read back from the one line
-// it prints, so no other process can take it in between.
-struct ServeProcess {
-  ServeProcess(const TempDir& dir, const std::string& config,
-               std::map<std::string, std::string> env = {})
-      : log(dir.file("serve.log")),
-        process({test::resync_binary(), "--config", config, "serve", "--bind", "127.0.0.1:0"}, log,
-                env) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    static const std::regex kLine(R"(dashboard at http://127\.0\.0\.1:(\d+)/monitoring)");
-    std::smatch m;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string text = std::filesystem::exists(log) ? test::read_file(log) : "";
-      if (std::regex_search(text, m, kLine)) {
-        port = static_cast<uint16_t>(std::stoi(m[1]));
-        return;
-      }
-      if (!process.running()) break;
-      std::this_thread::sleep_for(20ms);
-    }
-    ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n" << test::read_file(log);
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port) + path;
-  }
-
-  std::string log;
-  Process process;
-  uint16_t port = 0;
-};
 
 TEST(ServeTest, PrintsTheDashboardUrlAndServesIt) {
   TempDir dir;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,7 +16,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -232,6 +236,107 @@ bool RawWsClient::closed_by_server() {
     if (n == 0) return true;
     return errno != EAGAIN && errno != EWOULDBLOCK;
   }
+}
+
+RawClient::RawClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
+RawClient::~RawClient() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawClient::send(const std::string& s) {
+  return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+}
+
+std::string RawClient::read_until_close(std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  std::string out;
+  const auto deadline = Clock::now() + timeout;
+  char buf[4096];
+  while (Clock::now() < deadline) {
+    pollfd p{fd_, POLLIN, 0};
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left.count()))) <= 0) continue;
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      closed_ = true;
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::string RawClient::read_response(std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  std::string out;
+  const auto deadline = Clock::now() + timeout;
+  char buf[4096];
+  while (Clock::now() < deadline) {
+    const size_t head = out.find("\r\n\r\n");
+    if (head != std::string::npos) {
+      const size_t cl = out.find("Content-Length: ");
+      if (cl != std::string::npos && cl < head &&
+          out.size() >= head + 4 + std::stoul(out.substr(cl + 16)))
+        return out;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 10) <= 0) continue;
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+void RawClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+std::string serve_config(const TempDir& dir, const std::string& server_yaml) {
+  const std::string path = dir.file("resync.yaml");
+  write_file(path, "interval: 200ms\nwindow: 1m\nplugin_dir: \"" + plugin_build_dir() +
+                       "\"\ncollectors:\n  - plugin: system\n" + server_yaml);
+  return path;
+}
+
+namespace {
+std::vector<std::string> serve_argv(const std::string& config, int fd_limit) {
+  std::vector<std::string> argv{resync_binary(), "--config", config,
+                                "serve",         "--bind",   "127.0.0.1:0"};
+  // exec keeps the PID, so the test still stops and inspects the server itself.
+  if (fd_limit > 0)
+    argv.insert(argv.begin(),
+                {"/bin/sh", "-c", "ulimit -n \"$0\" && exec \"$@\"", std::to_string(fd_limit)});
+  return argv;
+}
+}  // namespace
+
+ServeProcess::ServeProcess(const TempDir& dir, const std::string& config,
+                           const std::map<std::string, std::string>& env, int fd_limit)
+    : log(dir.file("serve.log")), process(serve_argv(config, fd_limit), log, env) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  static const std::regex kLine(R"(dashboard at http://127\.0\.0\.1:(\d+)/monitoring)");
+  std::smatch m;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = std::filesystem::exists(log) ? read_file(log) : "";
+    if (std::regex_search(text, m, kLine)) {
+      port = static_cast<uint16_t>(std::stoi(m[1]));
+      return;
+    }
+    if (!process.running()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n" << read_file(log);
+}
+
+std::string ServeProcess::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
 }
 
 }  // namespace resync::test

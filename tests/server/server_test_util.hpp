@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,5 +113,46 @@ std::string upgrade_request(uint16_t port, const std::string& extra = "");
 
 /// A value of /current as a number (for correlation_ids and similar).
 double number_at(const std::string& json, const std::string& object, const std::string& key);
+
+/// A raw client socket on 127.0.0.1:port, for connections that send part of a request, or
+/// nothing. connected() is false when socket() or connect() failed.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port);
+  ~RawClient();
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return connected_; }
+  bool send(const std::string& s);
+  /// Everything received until the server closes or `timeout` passes.
+  std::string read_until_close(std::chrono::milliseconds timeout);
+  /// One response, head and Content-Length body, or what came within `timeout`.
+  std::string read_response(std::chrono::milliseconds timeout);
+  bool closed() const { return closed_; }
+  void shutdown_write();
+
+ private:
+  int fd_;
+  bool connected_ = false, closed_ = false;
+};
+
+/// A resync.yaml in `dir` with the built `system` plugin (200ms interval); `server_yaml` is
+/// appended. Returns its path.
+std::string serve_config(const TempDir& dir, const std::string& server_yaml = "");
+
+/// `resync-mon --config config serve --bind 127.0.0.1:0` as a real process, its output in
+/// dir/serve.log. The port is read back from the one line it prints, so no other process can take
+/// it in between; port stays 0 (and the test has failed) when it prints none within 10 s.
+/// `fd_limit` > 0 starts it with that RLIMIT_NOFILE, soft and hard (by `ulimit -n`, then exec).
+struct ServeProcess {
+  ServeProcess(const TempDir& dir, const std::string& config,
+               const std::map<std::string, std::string>& env = {}, int fd_limit = 0);
+  std::string url(const std::string& path) const;
+
+  std::string log;
+  Process process;
+  uint16_t port = 0;
+};
 
 }  // namespace resync::test
