@@ -71,6 +71,19 @@ std::vector<std::unique_ptr<RawClient>> hold_connections(uint16_t port) {
   return held;
 }
 
+// Holds more connections than serve has descriptors for, waits for its one warning, then queues
+// a /health request in the backlog behind at least 16 others, so it waits for the episode's end.
+std::unique_ptr<RawClient> exhaust_and_queue(const ServeProcess& serve,
+                                             std::vector<std::unique_ptr<RawClient>>& held) {
+  held = hold_connections(serve.port);
+  const auto log = [&] { return test::read_file(serve.log); };
+  EXPECT_TRUE(test::eventually([&] { return count(log(), kWarning) == 1; }, 10s)) << log();
+  auto waiting = std::make_unique<RawClient>(serve.port);
+  EXPECT_TRUE(waiting->connected());
+  EXPECT_TRUE(waiting->send(health_request(serve.port)));
+  return waiting;
+}
+
 // request_timeout is raised to 10m so that the test decides when descriptors come back, by
 // closing its connections: the default 10 s would let the loop's deadline sweep close the idle
 // connections it holds (the next test takes that path).
@@ -80,12 +93,9 @@ TEST(ServeFdLimitTest, OutOfDescriptorsWarnsOnceDoesNotSpinAndRecovers) {
                      kFdLimit);
   ASSERT_NE(serve.port, 0);
   const auto log = [&] { return test::read_file(serve.log); };
-  auto held = hold_connections(serve.port);
-  ASSERT_TRUE(test::eventually([&] { return count(log(), kWarning) == 1; }, 10s)) << log();
-  // Behind at least 16 others in the backlog, so it waits for the end of the episode.
-  RawClient waiting(serve.port);
-  ASSERT_TRUE(waiting.connected());
-  ASSERT_TRUE(waiting.send(health_request(serve.port)));
+  std::vector<std::unique_ptr<RawClient>> held;
+  const auto waiting = exhaust_and_queue(serve, held);
+  ASSERT_FALSE(HasFailure()) << log();
 
   const double cpu_before = cpu_seconds(serve.process.pid());
   const auto started = Clock::now();
@@ -101,7 +111,7 @@ TEST(ServeFdLimitTest, OutOfDescriptorsWarnsOnceDoesNotSpinAndRecovers) {
     held[static_cast<size_t>(i)].reset();
     std::this_thread::sleep_for(300ms);
   }
-  EXPECT_EQ(waiting.read_response(500ms), "");
+  EXPECT_EQ(waiting->read_response(500ms), "");
   EXPECT_TRUE(serve.process.running());
   EXPECT_EQ(count(log(), kWarning), 1) << log();
   EXPECT_EQ(count(log(), kRecovered), 0) << log();
@@ -114,7 +124,7 @@ TEST(ServeFdLimitTest, OutOfDescriptorsWarnsOnceDoesNotSpinAndRecovers) {
   }
 
   held.clear();
-  const std::string answer = waiting.read_response(5s);
+  const std::string answer = waiting->read_response(5s);
   EXPECT_EQ(status_of(answer), 200) << answer;
   const auto fresh = test::http_request("GET", serve.url("/api/monitoring/health"), {}, "", 5000ms);
   EXPECT_EQ(fresh.status, 200) << fresh.body;
@@ -131,13 +141,11 @@ TEST(ServeFdLimitTest, RequestDeadlineFreesDescriptorsForTheBacklog) {
                      kFdLimit);
   ASSERT_NE(serve.port, 0);
   const auto log = [&] { return test::read_file(serve.log); };
-  auto held = hold_connections(serve.port);
-  ASSERT_TRUE(test::eventually([&] { return count(log(), kWarning) == 1; }, 10s)) << log();
-  RawClient waiting(serve.port);
-  ASSERT_TRUE(waiting.connected());
-  ASSERT_TRUE(waiting.send(health_request(serve.port)));
+  std::vector<std::unique_ptr<RawClient>> held;
+  const auto waiting = exhaust_and_queue(serve, held);
+  ASSERT_FALSE(HasFailure()) << log();
 
-  const std::string answer = waiting.read_response(15s);
+  const std::string answer = waiting->read_response(15s);
   EXPECT_EQ(status_of(answer), 200) << answer;
   EXPECT_TRUE(test::eventually([&] { return count(log(), kRecovered) == 1; }, 10s)) << log();
   // Every held connection, accepted at first or from the backlog, is closed without a word.
