@@ -142,7 +142,7 @@ void AlertEngine::restore_state(std::string_view blob) {
       AlertEvent e;
       e.sequence = in.u64();
       e.previous = static_cast<AlertState>(in.u8(kLastState, "state"));
-      e.at_ms = in.i64();
+      e.at_ms = in.time_ms("event time");
       e.value = in.f64();
       e.alert = read_episode(in);
       events.push_back(std::move(e));
@@ -157,9 +157,11 @@ void AlertEngine::restore_state(std::string_view blob) {
       t.alert = read_episode(in);
       t.last_level = in.u8(2, "level");
       t.next_level = int(in.u8(3, "level")) - 1;
-      t.next_since = in.i64();
-      t.clear_since = in.i64();
-      t.missing_since = in.i64();
+      t.next_since = in.time_ms("level change time");
+      t.clear_since = in.time_ms("clear time");
+      t.missing_since = in.time_ms("missing time");
+      // The engine reads next_since whenever a next level is pending.
+      if (t.next_level >= 0 && t.next_since == detail::kNever) fail("pending level without a time");
       const bool filled = in.boolean();
       std::array<uint8_t, detail::FlapHistory::kSize> levels{};
       for (uint8_t& l : levels) l = in.u8(2, "level");

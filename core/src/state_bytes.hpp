@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,15 @@ class Reader {
     return v;
   }
   int64_t i64() { return static_cast<int64_t>(u64()); }
+  // A time in ms since the epoch, or INT64_MIN ("never"): anything beyond 2^53 ms (285,000
+  // years) either way is damage, and would overflow the differences the alert engine takes.
+  int64_t time_ms(const char* what) {
+    const int64_t v = i64();
+    constexpr int64_t kLimit = int64_t{1} << 53;
+    if (v != std::numeric_limits<int64_t>::min() && (v > kLimit || v < -kLimit))
+      throw StateFormatError(std::string(what) + " out of range");
+    return v;
+  }
   uint8_t u8() { return static_cast<uint8_t>(take(1)[0]); }
   // A small enumeration or level: anything above `max` is damage, not a value to cast.
   uint8_t u8(uint8_t max, const char* what) {
@@ -152,10 +162,10 @@ inline Alert read_alert(Reader& in) {
   a.severity = severity ? Severity::kCritical : Severity::kWarning;
   a.message = in.string("alert message");
   a.value = in.f64();
-  a.timestamp_ms = in.i64();
-  a.started_at_ms = in.i64();
+  a.timestamp_ms = in.time_ms("alert time");
+  a.started_at_ms = in.time_ms("alert start");
   const bool resolved = in.boolean();
-  const int64_t resolved_at = in.i64();
+  const int64_t resolved_at = in.time_ms("alert end");
   if (resolved) a.resolved_at_ms = resolved_at;
   return a;
 }

@@ -211,5 +211,34 @@ TEST(AlertStateTest, RefusesAHostileCountWithAGoodChecksum) {
   EXPECT_TRUE(target.current().empty());
 }
 
+// Found by alert_state_fuzz: a start time near INT64_MIN, under a good checksum, made the next
+// evaluate() overflow `now - started_at` (UBSan). Every saved time is bounded now.
+TEST(AlertStateTest, RefusesATimeOutOfRangeWithAGoodChecksum) {
+  AlertEngine source(rules(), two_instances());
+  push(source, 1000, 9, 1);
+  push(source, 1010, 9, 1);  // x_high on "a": pending since 1,000 s, firing at 1,010 s
+  const std::string good = source.save_state();
+  std::string started(8, '\0');  // 1,000,000 ms, the alert's start, little-endian
+  for (int i = 0; i < 8; ++i)
+    started[size_t(i)] = static_cast<char>((uint64_t{1'000'000} >> (8 * i)) & 0xff);
+  ASSERT_NE(good.find(started), std::string::npos);
+  std::string blob = good;
+  const int64_t hostile = std::numeric_limits<int64_t>::min() + 189'000'000'000;
+  for (size_t at = blob.find(started); at != std::string::npos; at = blob.find(started, at + 8)) {
+    for (int i = 0; i < 8; ++i)
+      blob[at + size_t(i)] = static_cast<char>((static_cast<uint64_t>(hostile) >> (8 * i)) & 0xff);
+  }
+  reseal(blob);
+  AlertEngine target(rules(), two_instances());
+  try {
+    target.restore_state(blob);
+    ADD_FAILURE() << "accepted a time of " << hostile;
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), testing::HasSubstr("out of range"));
+  }
+  EXPECT_TRUE(target.current().empty());
+  push(target, 1020, 9, 1);  // and evaluates on, from a clean state
+}
+
 }  // namespace
 }  // namespace resync
