@@ -13,7 +13,7 @@
 #include <system_error>
 
 #include "http_text.hpp"
-#include "resync/json_writer.hpp"
+#include "raw_response.hpp"
 #include "resync/log.hpp"
 
 namespace resync::server::detail {
@@ -30,42 +30,6 @@ constexpr auto kLingerTime = 1s;
 // accept() out of file descriptors: wait this long instead of spinning on a ready listen socket.
 constexpr auto kAcceptPause = 100ms;
 constexpr size_t kReadChunk = 16384;
-
-const char* reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Payload Too Large";
-    case 411:
-      return "Length Required";
-    case 414:
-      return "URI Too Long";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    default:
-      return "Service Unavailable";
-  }
-}
-
-std::string response(int status, std::string_view body, bool keep_alive, bool head_only) {
-  std::string out =
-      "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
-      "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
-      "X-Content-Type-Options: nosniff\r\nContent-Length: " +
-      std::to_string(body.size()) +
-      (keep_alive ? "\r\nConnection: Keep-Alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
-  if (!head_only) out += body;
-  return out;
-}
 
 // Small answers on a fresh socket buffer: one non-blocking send either takes them whole or the
 // client is not reading, and is closed.
@@ -91,13 +55,6 @@ std::string seconds_text(std::chrono::steady_clock::duration d) {
 }
 
 }  // namespace
-
-std::string error_response(int status, std::string_view message, bool keep_alive) {
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object().field("error", message).field("status", status).end_object();
-  return response(status, body, keep_alive, false);
-}
 
 ConnectionLoop::ConnectionLoop(ListenSocket& listen, Options options, const HostPolicy& hosts,
                                Dispatch dispatch)
@@ -334,7 +291,8 @@ void ConnectionLoop::evaluate(int fd, Waiting& w) {
       return dispatch_(std::move(c));
     }
     const bool keep_alive = head.keep_alive();
-    if (!send_all(fd, response(200, R"({"status":"ok"})", keep_alive, head.method == "HEAD")) ||
+    if (!send_all(fd,
+                  json_response(200, R"({"status":"ok"})", keep_alive, head.method == "HEAD")) ||
         !keep_alive) {
       return close(fd);
     }

@@ -31,10 +31,6 @@ struct Connection {
 /// What a worker did with a connection it gives back.
 enum class AfterRequest { kKeepAlive, kClose, kDetached };
 
-/// The bytes of a complete JSON error answer `{"error": message, "status": status}`, for
-/// refusals made without Poco's response objects.
-std::string error_response(int status, std::string_view message, bool keep_alive);
-
 /// Accepts connections and reads request heads on one thread with epoll, so an idle or dripping
 /// connection costs a file descriptor and a buffer, never a worker thread. A request is handed to
 /// `dispatch` only once its head (and a Content-Length body) is complete; refusals are answered

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 
+#include "raw_response.hpp"
+
 namespace resync::server::detail {
 namespace {
 

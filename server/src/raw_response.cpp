@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#include "raw_response.hpp"
+
+#include "resync/json_writer.hpp"
+
+namespace resync::server::detail {
+namespace {
+
+const char* reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 411:
+      return "Length Required";
+    case 414:
+      return "URI Too Long";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return "Service Unavailable";
+  }
+}
+
+}  // namespace
+
+std::string json_response(int status, std::string_view body, bool keep_alive, bool head_only) {
+  std::string out =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+      "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+      "X-Content-Type-Options: nosniff\r\nContent-Length: " +
+      std::to_string(body.size()) +
+      (keep_alive ? "\r\nConnection: Keep-Alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  if (!head_only) out += body;
+  return out;
+}
+
+std::string error_response(int status, std::string_view message, bool keep_alive) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().field("error", message).field("status", status).end_object();
+  return json_response(status, body, keep_alive, false);
+}
+
+}  // namespace resync::server::detail
