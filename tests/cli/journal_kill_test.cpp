@@ -226,7 +226,8 @@ TEST(JournalKillTest, SecondServerOnTheSameStateFileExitsWithCode9) {
                             std::to_string(first.process().pid()) +
                             "); give each server its own state_file\n");
   EXPECT_TRUE(first.process().running());
-  std::this_thread::sleep_for(300ms);
+  // Rows the journal holds once served (SIGKILL loses at most the sample in flight).
+  ASSERT_TRUE(first.wait_for_samples(3));
   const test::RunResult history = test::run_cli({"history", "--state", state, "--format", "csv"});
   EXPECT_EQ(history.code, 0) << history.err;
   EXPECT_GE(std::count(history.out.begin(), history.out.end(), '\n'), 3);

@@ -42,17 +42,6 @@ struct TestServer {
 /// Real samples stamped on the `count` grid points before now, oldest first (monitor not started).
 void prefill(Monitor& monitor, int64_t count);
 
-/// Whether `p()` becomes true within `timeout`, polling every 10 ms.
-template <class Predicate>
-bool eventually(Predicate p, std::chrono::milliseconds timeout = std::chrono::seconds{3}) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return p();
-}
-
 /// Checks a JSON error answer: `status`, Content-Type and a message containing `fragment`.
 void expect_json_error(const HttpResult& r, int status, const std::string& fragment);
 /// A response header (lower-case name) or "".
