@@ -253,17 +253,18 @@ TEST(EndToEndTest, RedisOutageIsIsolatedAndRecovers) {
   EXPECT_EQ(redis_health()->getValue<std::string>("last_error"),
             "redis " + d.redis().address() + ": connection refused");
   // Samples during the outage: on consecutive grid seconds, cache empty, the rest complete. Wait
-  // for four of them, however long the machine takes to sample.
+  // for four grid seconds past the sample that saw Redis down, however long the machine takes.
+  auto recent = [&] {
+    return parse_object(test::http_get(base + "/api/monitoring/history?minutes=1").body);
+  };
+  auto newest_epoch = [](const Object::Ptr& h) {
+    const Array::Ptr e = h->getArray("epoch");
+    return e->size() == 0 ? int64_t{0} : e->getElement<int64_t>(e->size() - 1);
+  };
+  const int64_t down_at = newest_epoch(recent());
   Object::Ptr history;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        history = parse_object(test::http_get(base + "/api/monitoring/history?minutes=1").body);
-        const Array::Ptr ratio = history->getObject("cache")->getArray("hit_ratio");
-        size_t empty = 0;
-        while (empty < ratio->size() && ratio->isNull(ratio->size() - 1 - empty)) ++empty;
-        return empty >= 4;
-      },
-      seconds{30}));
+  ASSERT_TRUE(
+      wait_until([&] { return newest_epoch(history = recent()) >= down_at + 4; }, seconds{30}));
   const Array::Ptr epoch = history->getArray("epoch");
   const Array::Ptr hit_ratio = history->getObject("cache")->getArray("hit_ratio");
   const Array::Ptr tws_latency = history->getObject("tws")->getArray("latency");
