@@ -15,9 +15,9 @@ endfunction()
 
 # resync_add_test(<name> SOURCES <files...> [LIBRARIES <targets...>] [LABELS <labels...>]
 #                  [COST <seconds>])
-# COST is about how long the test takes: `ctest -j` starts the costliest first, so a long test does
-# not begin last and run alone while the other cores idle (ctest learns real costs after one run;
-# a fresh clone has none).
+# COST is about how many seconds the test takes: `ctest -j` starts the costliest first, so a long
+# test does not begin last and run alone while the other cores idle (ctest learns real costs after
+# one run; a fresh clone has none). The figures are from a full run on 2 loaded cores.
 function(resync_add_test name)
   cmake_parse_arguments(ARG "" "COST" "SOURCES;LIBRARIES;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})

@@ -132,7 +132,7 @@ std::string serve_config(const TempDir& dir, const std::string& server_yaml = ""
 
 /// `resync-mon --config config serve --bind 127.0.0.1:0` as a real process, its output in
 /// dir/serve.log. The port is read back from the one line it prints, so no other process can take
-/// it in between; port stays 0 (and the test has failed) when it prints none within 10 s.
+/// it in between; port stays 0 (and the test has failed) when it prints none within kPatience.
 /// `fd_limit` > 0 starts it with that RLIMIT_NOFILE, soft and hard (by `ulimit -n`, then exec).
 struct ServeProcess {
   ServeProcess(const TempDir& dir, const std::string& config,
