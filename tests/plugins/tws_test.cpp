@@ -293,18 +293,20 @@ TEST(TwsTest, RejectsBadOptionsNamingTheKey) {
 
 TEST(TwsTest, MonitorKeepsTheCollectorUpWhileTheEngineIsDown) {
   TwsFixture engine(pki(), kUser, kPassword);
+  // A deadline far beyond a first TLS handshake on a loaded machine (800 ms was not always): what
+  // is judged is how a refused connection is reported, not how fast the first one is.
   const std::string yaml =
-      "interval: 1s\nplugin_dir: " + test::plugin_build_dir() +
+      "interval: 30s\nplugin_dir: " + test::plugin_build_dir() +
       "\ncollectors:\n  - {plugin: tws, name: tws-prod, url: \"" + engine.url() +
       "\", user: wauser, password: \"${RESYNC_TEST_TWS_PASSWORD}\", ca_file: \"" + pki().ca_cert +
-      "\", timeout: 800ms}\n";
+      "\", timeout: 20s}\n";
   setenv("RESYNC_TEST_TWS_PASSWORD", kPassword, 1);
   Monitor monitor(parse_config(yaml, ConfigFormat::kYaml, "tws_test.yaml"));
   const size_t up = *monitor.layout().find(kCollectorUp, "tws-prod");
   const size_t connected = *monitor.layout().find("tws_connected", "tws-prod");
-  monitor.sample_now(1000);
+  monitor.sample_now(30'000);
   engine.stop();
-  monitor.sample_now(2000);
+  monitor.sample_now(60'000);
   const StoreSnapshot s = monitor.store().snapshot();
   ASSERT_EQ(s.rows, 2u);
   EXPECT_EQ(s.at(connected, 0), 1);
