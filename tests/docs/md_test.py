@@ -13,6 +13,7 @@
                        ...     on a line of its own: any number of lines (none included);
                                inside a line: any text
                      Runs of blanks match any run of blanks (table columns may shift).
+                     Commands run in the document's work folder with umask 022, TZ=UTC.
   other languages    not run (json, sh, cmake, cpp, nginx, ini and plain ``` blocks).
 
 Markers, an HTML comment on the line(s) just before a fence (blank lines allowed in between):
@@ -283,7 +284,7 @@ class Runner:
                 actual = self.run_serve(real, workdir, expected)
             else:
                 try:
-                    r = subprocess.run(["bash", "-c", real], cwd=workdir, env=clean_env(self.args),
+                    r = subprocess.run(["bash", "-c", "umask 022\n" + real], cwd=workdir, env=clean_env(self.args),
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                        timeout=COMMAND_TIMEOUT)
                     actual = r.stdout
