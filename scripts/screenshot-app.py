@@ -7,7 +7,7 @@ finer buckets than Resync's 0.1, 0.5, 1 so the percentiles read well), which cac
 real Redis, and a traffic driver for it.
 
   screenshot-app.py serve PORT REDIS_PORT     run the service (uvicorn) on 127.0.0.1:PORT
-  screenshot-app.py drive URL SECONDS         send it varying traffic (about 10 to 40 requests/s)
+  screenshot-app.py drive URL SECONDS         send it varying traffic (about 20 to 40 requests/s)
 
 Debian packages: python3-fastapi python3-uvicorn python3-prometheus-client (run with /usr/bin/python3).
 """
@@ -76,7 +76,7 @@ def serve(port, redis_port):
             await asyncio.sleep(random.uniform(0.004, 0.03))
             return {"id": job_id, "status": cached.decode(), "cached": True}
         await asyncio.sleep(random.uniform(0.04, 0.22))  # the slow path: the engine's own answer
-        if random.random() < 0.03:
+        if random.random() < 0.02:
             raise HTTPException(status_code=503, detail="engine busy")
         status = random.choice(["SUCC", "EXEC", "HOLD", "READY"])
         await redis("SET", key, status, "EX", 20)
@@ -108,7 +108,7 @@ def drive(url, seconds):
             except (urllib.error.URLError, OSError):
                 pass
             phase = (time.monotonic() - start) / 150 * 2 * math.pi
-            rate = 25 + 15 * math.sin(phase)  # requests/s over all workers
+            rate = 30 + 10 * math.sin(phase)  # requests/s over all workers
             time.sleep(random.expovariate(rate / 4))
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
