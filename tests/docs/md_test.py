@@ -33,6 +33,7 @@ link to examples/.
 Usage: md_test.py --binary build/resync-mon --source-dir . [FILE.md ...]
 """
 import argparse
+import ctypes
 import difflib
 import json
 import os
@@ -42,6 +43,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -182,12 +184,14 @@ class Fixture:
             f.write(packaged.replace(STATE_PREFIX, self.state_dir))
         self.proc = subprocess.Popen([self.args.binary, "--config", config, "serve", "--bind", "127.0.0.1:0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=clean_env(self.args))
+                                     env=clean_env(self.args), preexec_fn=die_with_parent)
         banner = self.proc.stdout.readline()
         m = re.search(r"http://127\.0\.0\.1:\d+", banner)
         if not m:
             raise SystemExit(f"fixture serve did not start: {banner!r}")
         self.url = m.group(0)
+        # Keep reading its log so a chatty server never blocks on a full pipe.
+        threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -217,6 +221,14 @@ class Fixture:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def die_with_parent():
+    """A server this test starts ends with it, even when the test itself is killed (ctest timeout)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def read(path):
@@ -260,18 +272,23 @@ class Runner:
         if "--bind" not in cmd:
             cmd += " --bind 127.0.0.1:0"
         p = subprocess.Popen(["bash", "-c", "exec " + cmd], cwd=workdir, env=clean_env(self.args),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        lines = []
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             preexec_fn=die_with_parent)
+        lines, wanted = [], max(1, len(expected))
+        reader = threading.Thread(target=lambda: lines.extend(iter(p.stdout.readline, "")), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 20
+        while len(lines) < wanted and reader.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        p.send_signal(signal.SIGTERM)
         try:
-            for _ in range(max(1, len(expected))):
-                line = p.stdout.readline()
-                if not line:
-                    break
-                lines.append(re.sub(r"http://127\.0\.0\.1:\d+", self.fixture.default_url, line))
-        finally:
-            p.send_signal(signal.SIGTERM)
             p.wait(timeout=15)
-        return "".join(lines)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        reader.join(timeout=5)
+        return "".join(re.sub(r"http://127\.0\.0\.1:\d+", self.fixture.default_url, line)
+                       for line in lines[:wanted])
 
     def run_console(self, block, workdir):
         for line, cmd, expected in parse_console(block):
