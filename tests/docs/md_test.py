@@ -172,7 +172,7 @@ class Fixture:
         self.default_url = "http://" + bind.group(1)
 
     def needed_by(self, text):
-        return self.default_url in text or STATE_PREFIX in text
+        return self.default_url[7:] in text or STATE_PREFIX in text
 
     def start(self):
         if self.proc:
@@ -206,11 +206,14 @@ class Fixture:
         print(f"fixture: {self.url}, state file {self.state_dir}state", flush=True)
 
     def to_real(self, text):
-        return text.replace(self.default_url, self.url or self.default_url).replace(STATE_PREFIX, self.state_dir)
+        if self.url:
+            text = text.replace(self.default_url, self.url)
+            text = text.replace("ws" + self.default_url[4:], "ws" + self.url[4:])
+        return text.replace(STATE_PREFIX, self.state_dir)
 
     def to_doc(self, text):
         if self.url:
-            text = text.replace(self.url, self.default_url)
+            text = text.replace(self.url, self.default_url).replace("ws" + self.url[4:], "ws" + self.default_url[4:])
         return text.replace(self.state_dir, STATE_PREFIX)
 
     def stop(self):
@@ -359,7 +362,7 @@ def main():
           f"{len(runner.skipped)} blocks skipped, {len(runner.failures)} failures")
     if runner.failures:
         return 1
-    if runner.configs == 0 or runner.commands == 0:
+    if runner.configs + runner.commands == 0:
         print("no example was tested: is the documentation where this test looks?")
         return 1
     shutil.rmtree(root, ignore_errors=True)
