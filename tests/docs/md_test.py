@@ -22,6 +22,9 @@ Markers, an HTML comment on the line(s) just before a fence (blank lines allowed
                                        folder, for the console blocks after it
   <!-- md-test: file NAME, refused --> as file, and `config check` must refuse it (exit 3)
 
+When the whole documentation is checked (no FILE given), every subcommand `resync-mon --help` lists
+must be run by at least one console example.
+
 Addresses and paths: the default address of the embedded configuration (http://HOST:PORT of
 config/default.yaml) and /var/lib/resync-mon/ are rewritten, in commands and configurations, to a
 real `resync-mon serve` this test starts on a free loopback port with the packaged configuration
@@ -250,6 +253,7 @@ class Runner:
     def __init__(self, args, root, fixture):
         self.args, self.root, self.fixture = args, root, fixture
         self.failures, self.configs, self.commands, self.skipped = [], 0, 0, []
+        self.subcommands_run = set()
 
     def fail(self, where, message):
         self.failures.append(f"{where}: {message}")
@@ -300,6 +304,8 @@ class Runner:
                 self.fixture.start()
             real = self.fixture.to_real(cmd)
             self.commands += 1
+            for m in re.finditer(r"\bresync-mon((?:\s+(?:-c|--config)\s+\S+)?)\s+([a-z][a-z-]*)", cmd):
+                self.subcommands_run.add(m.group(2))
             if re.match(r"^resync-mon( --config \S+| -c \S+)? serve\b", real):
                 actual = self.run_serve(real, workdir, expected)
             else:
@@ -337,6 +343,13 @@ class Runner:
                 self.fail(block.where(), "'refused' applies to configuration blocks only")
 
 
+def subcommands(binary):
+    """The subcommands `resync-mon --help` lists."""
+    text = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30).stdout
+    section = text.split("Subcommands:", 1)[1] if "Subcommands:" in text else ""
+    return {m.group(1) for m in re.finditer(r"^  ([a-z][a-z-]*)\s", section, re.M)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--binary", required=True)
@@ -356,6 +369,11 @@ def main():
             runner.run_document(os.path.abspath(path))
     finally:
         fixture.stop()
+    if not args.files:
+        missing = sorted(subcommands(args.binary) - runner.subcommands_run)
+        if missing:
+            runner.fail("README.md, docs/", "no console example runs " + ", ".join(missing) +
+                        ": every subcommand of `resync-mon --help` needs one (see docs/cli.md)")
     for s in runner.skipped:
         print(f"skipped {s}")
     print(f"{runner.configs} configuration blocks checked, {runner.commands} commands run, "
