@@ -22,7 +22,8 @@ Markers, an HTML comment on the line(s) just before a fence (blank lines allowed
                                        folder, for the console blocks after it
   <!-- md-test: file NAME, refused --> as file, and `config check` must refuse it (exit 3)
 
-When the whole documentation is checked (no FILE given), every subcommand `resync-mon --help` lists
+Relative links ([text](docs/x.md#heading)) must lead to a file that exists and, for a page, to one
+of its headings. When the whole documentation is checked (no FILE given), every subcommand `resync-mon --help` lists
 must be run by at least one console example.
 
 Addresses and paths: the default address of the embedded configuration (http://HOST:PORT of
@@ -50,119 +51,11 @@ import threading
 import time
 import urllib.request
 
-MARKER = re.compile(r"^\s*<!--\s*md-test:\s*(.*?)\s*-->\s*$")
-FENCE = re.compile(r"^(\s*)```\s*([A-Za-z0-9_+-]*)")
-CONFIG_LANGS = {"yaml": ".yaml", "yml": ".yaml", "toml": ".toml"}
-PLACEHOLDERS = {
-    "<n>": r"-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?",
-    "<time>": r"(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\d\d:\d\d:\d\d)",
-    "<word>": r"\S+",
-    "...": r"[^\n]*",
-}
-TOKEN = re.compile(r"(<n>|<time>|<word>|\.\.\.|[ \t]+)")
+from markdown_examples import (CONFIG_LANGS, broken_links, normalize, output_regex, parse_console,
+                               parse_directive, parse_markdown)
+
 STATE_PREFIX = "/var/lib/resync-mon/"
 COMMAND_TIMEOUT = 90
-
-
-class Block:
-    def __init__(self, path, line, lang, text, directive):
-        self.path, self.line, self.lang, self.text, self.directive = path, line, lang, text, directive
-
-    def where(self):
-        return f"{self.path}:{self.line}"
-
-
-def parse_markdown(path, text):
-    """The fenced blocks of a document, each with the md-test directive written before it."""
-    blocks, lines = [], text.split("\n")
-    pending, i = None, 0
-    while i < len(lines):
-        m = MARKER.match(lines[i])
-        if m:
-            if pending:
-                raise SystemExit(f"{path}:{pending[1]}: md-test marker not followed by a code block")
-            pending = (m.group(1), i + 1)
-            i += 1
-            continue
-        f = FENCE.match(lines[i])
-        if f:
-            indent, lang, start = len(f.group(1)), f.group(2).lower(), i + 1
-            body, i = [], i + 1
-            while i < len(lines) and not lines[i].strip().startswith("```"):
-                line = lines[i]
-                body.append(line[indent:] if not line[:indent].strip() else line.lstrip())
-                i += 1
-            if i == len(lines):
-                raise SystemExit(f"{path}:{start}: code block never closed")
-            blocks.append(Block(path, start, lang, "\n".join(body) + "\n", pending[0] if pending else ""))
-            pending, i = None, i + 1
-            continue
-        if pending and lines[i].strip():
-            raise SystemExit(f"{path}:{pending[1]}: md-test marker not followed by a code block")
-        i += 1
-    if pending:
-        raise SystemExit(f"{path}:{pending[1]}: md-test marker not followed by a code block")
-    return blocks
-
-
-def parse_directive(block):
-    """(skip reason or None, file name or None, refused?) from the marker; unknown markers fail."""
-    d = block.directive
-    if not d:
-        return None, None, False
-    m = re.fullmatch(r"skip \((.+)\)", d)
-    if m:
-        return m.group(1), None, False
-    m = re.fullmatch(r"file ([A-Za-z0-9_./-]+)(, refused)?", d)
-    if m:
-        return None, m.group(1), bool(m.group(2))
-    raise SystemExit(f"{block.where()}: unknown md-test marker {d!r} "
-                     "(expected 'skip (REASON)', 'file NAME' or 'file NAME, refused')")
-
-
-def parse_console(block):
-    """[(line, command, [expected lines])] of a console block."""
-    steps, lines, i = [], block.text.rstrip("\n").split("\n"), 0
-    while i < len(lines):
-        if not lines[i].startswith("$ "):
-            raise SystemExit(f"{block.where()}: console block line {i + 1} is output before any `$ ` command")
-        start, cmd = block.line + 1 + i, lines[i][2:]
-        while cmd.endswith("\\") and i + 1 < len(lines):
-            i += 1
-            cmd = cmd[:-1] + " " + lines[i].strip()
-        i += 1
-        out = []
-        while i < len(lines) and not lines[i].startswith("$ "):
-            out.append(lines[i])
-            i += 1
-        steps.append((start, cmd, out))
-    return steps
-
-
-def output_regex(expected):
-    parts = []
-    for line in expected:
-        line = line.rstrip()
-        if line.strip() == "...":
-            parts.append(r"(?:[^\n]*\n)*?")
-            continue
-        pattern = ""
-        for piece in TOKEN.split(line):
-            if piece in PLACEHOLDERS:
-                pattern += PLACEHOLDERS[piece]
-            elif piece and piece.isspace():
-                pattern += r"[ \t]+"
-            else:
-                pattern += re.escape(piece)
-        parts.append(pattern + r"\n")
-    return re.compile("".join(parts))
-
-
-def normalize(text):
-    lines = [line.rstrip() for line in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return "".join(line + "\n" for line in lines)
 
 
 class Fixture:
@@ -327,7 +220,11 @@ class Runner:
         rel = os.path.relpath(path, self.args.source_dir)
         workdir = tempfile.mkdtemp(prefix=re.sub(r"\W", "_", rel) + "-", dir=self.root)
         os.symlink(os.path.join(self.args.source_dir, "examples"), os.path.join(workdir, "examples"))
-        for block in parse_markdown(rel, read(path)):
+        text = read(path)
+        for problem in broken_links(path, text):
+            line, message = problem.split(": ", 1)
+            self.fail(f"{rel}:{line}", message)
+        for block in parse_markdown(rel, text):
             skip, name, refused = parse_directive(block)
             if skip:
                 self.skipped.append(f"{block.where()} ({block.lang or 'plain'}): {skip}")
