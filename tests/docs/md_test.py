@@ -64,6 +64,7 @@ class Fixture:
     def __init__(self, args, root):
         self.args, self.root, self.proc, self.url = args, root, None, None
         self.state_dir = os.path.join(root, "var-lib-resync-mon") + "/"
+        os.makedirs(self.state_dir)  # configurations naming /var/lib/resync-mon/ get a folder that exists
         bind = re.search(r'bind:\s*"?([^"\s]+)"?', read(os.path.join(args.source_dir, "config/default.yaml")))
         self.default_url = "http://" + bind.group(1)
 
@@ -73,7 +74,6 @@ class Fixture:
     def start(self):
         if self.proc:
             return
-        os.makedirs(self.state_dir, exist_ok=True)
         packaged = read(os.path.join(self.args.source_dir, "packaging/resync-mon.yaml"))
         config = os.path.join(self.root, "fixture.yaml")
         with open(config, "w") as f:
