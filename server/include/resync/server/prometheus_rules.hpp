@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "resync/alert_engine.hpp"
+#include "resync/series.hpp"
+
+namespace resync::server {
+
+/// What the Prometheus rule export reads: the alert rules in effect (the engine's, defaults
+/// included), the series the configured collectors declare, the sample interval and the dashboard
+/// link resync-mon's own notifications carry.
+struct RuleExport {
+  std::vector<AlertRule> rules;
+  std::vector<SeriesKey> series;  ///< the layout's keys: which instance has which metric
+  std::chrono::milliseconds interval{5000};
+  std::string dashboard_url;
+  std::string source;  ///< the configuration it came from, named in the header comment
+};
+
+/// The rules as a Prometheus 2.42 rule file (one group, evaluated every `interval`) over the
+/// series /metrics exports: an alerting rule per severity and one per `absent_for`, with the
+/// labels resync-mon sends to Alertmanager (alertname, severity, instance, metric) so that both
+/// senders' alerts merge. Returns one line per thing PromQL cannot say (flapping detection) or
+/// rule left out (no configured collector has its metric); each is also a comment in the file.
+std::vector<std::string> render_prometheus_rules(std::ostream& out, const RuleExport& in);
+std::string render_prometheus_rules(const RuleExport& in, std::vector<std::string>* notes = nullptr);
+
+/// "1m30s" -> "90s": a Prometheus duration ("5s", "1500ms", "2h").
+std::string prometheus_duration(std::chrono::milliseconds d);
+
+}  // namespace resync::server
