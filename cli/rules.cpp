@@ -21,9 +21,8 @@ int run_rules(const GlobalOptions& global) {
   in.series = monitor.layout().keys();
   in.interval = config.interval;
   // The link resync-mon's own notifications carry (Monitor::finish()).
-  in.dashboard_url = config.notify.dashboard_url.empty()
-                         ? default_dashboard_url(config.server.bind)
-                         : config.notify.dashboard_url;
+  in.dashboard_url = config.notify.dashboard_url.empty() ? default_dashboard_url(config.server.bind)
+                                                         : config.notify.dashboard_url;
   in.source = config.source;
   std::cout.imbue(std::locale::classic());
   const std::vector<std::string> notes = server::render_prometheus_rules(std::cout, in);

@@ -30,7 +30,9 @@ constexpr const char* kDashboard = "http://dash.example:8123/monitoring";
 SeriesLayout scenario_layout() {
   SeriesLayout layout;
   layout.add({"error_rate", "api", "api", {"error_rate", Unit::kPercent, Kind::kGauge, "Errors."}});
-  layout.add({"cache_hit_ratio", "redis", "cache",
+  layout.add({"cache_hit_ratio",
+              "redis",
+              "cache",
               {"cache_hit_ratio", Unit::kPercent, Kind::kGauge, "Hits."}});
   layout.add({"cache_hits", "redis", "cache", {"cache_hits", Unit::kCount, Kind::kCounter, "H."}});
   layout.add(
@@ -76,8 +78,8 @@ EngineRun run_engine(const Scenario& s, const SeriesLayout& layout) {
     std::vector<double> row(layout.size(), kNaN);
     for (const auto& [metric, values] : s.values) row[*layout.find_first(metric)] = values[i];
     const int64_t t = static_cast<int64_t>(i) * 5000;
-    for (const AlertEvent& e : engine.evaluate(t, row.data(), previous.empty() ? nullptr
-                                                                               : previous.data())) {
+    for (const AlertEvent& e :
+         engine.evaluate(t, row.data(), previous.empty() ? nullptr : previous.data())) {
       const Alert& a = e.alert;
       const Firing f{a.rule, to_string(a.severity), a.instance, a.type};
       if (a.state == AlertState::kFiring) {
@@ -127,8 +129,8 @@ std::string expectations(const EngineRun& run) {
   std::string out = "    promql_expr_test:\n";
   for (size_t i = 0; i < run.firing.size(); ++i) {
     out += "      - expr: 'ALERTS{alertstate=\"firing\"}'\n        eval_time: " +
-           std::to_string(i * 5) + "s\n        exp_samples:" +
-           (run.firing[i].empty() ? " []\n" : "\n");
+           std::to_string(i * 5) +
+           "s\n        exp_samples:" + (run.firing[i].empty() ? " []\n" : "\n");
     for (const Firing& f : run.firing[i]) {
       out += "          - labels: 'ALERTS{alertname=\"" + f.alertname +
              "\", alertstate=\"firing\", instance=\"" + f.instance + "\", metric=\"" + f.metric +
@@ -168,9 +170,10 @@ TEST_P(PromtoolEquivalenceTest, PrometheusFiresAndResolvesOnTheEnginesSamples) {
   test::TempDir dir("resync-rules");
   server::RuleExport in{{s.rule}, layout.keys(), kInterval, kDashboard, "test"};
   test::write_file(dir.file("rules.yml"), server::render_prometheus_rules(in));
-  test::write_file(dir.file("test.yml"), "rule_files: [rules.yml]\nevaluation_interval: 5s\n"
-                                         "tests:\n  - interval: 5s\n" +
-                                             input_series(s, layout) + expectations(run));
+  test::write_file(dir.file("test.yml"),
+                   "rule_files: [rules.yml]\nevaluation_interval: 5s\n"
+                   "tests:\n  - interval: 5s\n" +
+                       input_series(s, layout) + expectations(run));
   test::Process p({*promtool, "test", "rules", dir.file("test.yml")}, dir.file("promtool.log"));
   EXPECT_EQ(p.wait_exit(60s), std::optional<int>(0))
       << test::read_file(dir.file("promtool.log")) << "\nrules:\n"
@@ -193,34 +196,41 @@ std::vector<Scenario> scenarios() {
   };
   std::vector<Scenario> out;
   // A missing value neither fires nor resolves, at either severity.
-  out.push_back({"warning_critical", error_rate(),
+  out.push_back({"warning_critical",
+                 error_rate(),
                  {{"error_rate", {0, 7, kNaN, 7, 12, kNaN, 12, 7, 0, kNaN, 10, 0}}},
                  "-WWWCCCW--C-"});
   AlertRule held = error_rate();
   held.for_duration = 10s;
-  out.push_back({"for", held, {{"error_rate", {0, 7, 7, 7, 0, 7, 7, 0, 7, 7, 7, 7, 0}}},
-                 "---W------WW-"});
+  out.push_back(
+      {"for", held, {{"error_rate", {0, 7, 7, 7, 0, 7, 7, 0, 7, 7, 7, 7, 0}}}, "---W------WW-"});
   AlertRule clear = rule_on("error_rate", {{S::kWarning, C::kAbove, 5}});
   clear.clear[0] = 3;
   out.push_back({"clear", clear, {{"error_rate", {0, 6, 4, 4, 2, 4, 6, 3, 0}}}, "-WWW--W--"});
   AlertRule two_clears = error_rate();
   two_clears.clear = {3.0, 8.0};
-  out.push_back({"clear_per_severity", two_clears,
-                 {{"error_rate", {0, 12, 9, 7, 4, 2, 4, 11, 7, 6, 12, 4, 2}}}, "-CCWW--CWWCW-"});
+  out.push_back({"clear_per_severity",
+                 two_clears,
+                 {{"error_rate", {0, 12, 9, 7, 4, 2, 4, 11, 7, 6, 12, 4, 2}}},
+                 "-CCWW--CWWCW-"});
   AlertRule keep = rule_on("error_rate", {{S::kWarning, C::kAbove, 5}});
   keep.keep_firing_for = 10s;
-  out.push_back({"keep_firing_for", keep, {{"error_rate", {0, 6, 0, 0, 0, 0, 6, 0, 6, 0, 0, 0}}},
+  out.push_back({"keep_firing_for",
+                 keep,
+                 {{"error_rate", {0, 6, 0, 0, 0, 0, 6, 0, 6, 0, 0, 0}}},
                  "-WWW--WWWWW-"});
   AlertRule absent = rule_on("error_rate", {});
   absent.absent_for = 15s;
   absent.absent_severity = S::kCritical;
-  out.push_back({"absent_for", absent,
-                 {{"error_rate", {1, kNaN, kNaN, kNaN, kNaN, 1, kNaN, kNaN, 1, kNaN, kNaN, kNaN,
-                                  kNaN, kNaN}}},
+  out.push_back({"absent_for",
+                 absent,
+                 {{"error_rate",
+                   {1, kNaN, kNaN, kNaN, kNaN, 1, kNaN, kNaN, 1, kNaN, kNaN, kNaN, kNaN, kNaN}}},
                  "----C-------CC"});
   AlertRule guarded = rule_on("cache_hit_ratio", {{S::kWarning, C::kBelow, 80}});
   guarded.guard = AlertGuard{{"cache_hits", "cache_misses"}, 100};
-  out.push_back({"guard", guarded,
+  out.push_back({"guard",
+                 guarded,
                  {{"cache_hit_ratio", {90, 50, 50, 50, 50, 90, 50, 50, 90, 90}},
                   {"cache_hits", {0, 100, 150, 300, 300, 400, 250, kNaN, 500, 600}},
                   {"cache_misses", {0, 100, 100, 100, 100, 150, 160, 170, 180, 190}}},

@@ -54,8 +54,8 @@ const SeriesKey* find_key(const RuleExport& in, const std::string& metric,
 
 ExportedSeries exported(const SeriesKey& key) {
   ExportedSeries s;
-  const SeriesDescription d = key.description.name.empty() ? SeriesDescription(key.metric)
-                                                           : key.description;
+  const SeriesDescription d =
+      key.description.name.empty() ? SeriesDescription(key.metric) : key.description;
   s.name = exposition_name(d, &s.scale);
   s.host = is_host_series(key.metric);
   const Unit unit = d.unit == Unit::kMilliseconds ? Unit::kSeconds : d.unit;
@@ -131,8 +131,8 @@ void Writer::alert(const RuleExpressions& x, Severity severity, const std::strin
     out << "        keep_firing_for: " << prometheus_duration(rule.keep_firing_for) << '\n';
   out << "        labels:\n          severity: " << to_string(severity)
       << "\n          metric: " << quoted(rule.metric) << "\n        annotations:\n"
-      << "          summary: " << quoted(summary) << "\n          value: "
-      << quoted(absent ? "none" : "{{ printf \"%.4g\" $value }}") << '\n';
+      << "          summary: " << quoted(summary)
+      << "\n          value: " << quoted(absent ? "none" : "{{ printf \"%.4g\" $value }}") << '\n';
   if (!in.dashboard_url.empty())
     out << "          dashboard: " << quoted(template_literal(in.dashboard_url)) << '\n';
 }

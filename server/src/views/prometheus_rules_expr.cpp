@@ -74,7 +74,8 @@ std::string RuleExpressions::conditions(Severity s) const {
 // `at_least`: this severity or a more severe one, as the engine's clear levels hold a level
 // from any higher level it was at.
 std::string alerts_selector(const AlertRule& rule, Severity s, bool at_least) {
-  std::string out = "ALERTS{alertname=\"" + rule.alert_name() + "\", metric=\"" + rule.metric + "\", ";
+  std::string out =
+      "ALERTS{alertname=\"" + rule.alert_name() + "\", metric=\"" + rule.metric + "\", ";
   if (at_least && s == Severity::kWarning)
     out += "severity=~\"warning|critical\"}";
   else
@@ -107,10 +108,10 @@ std::string RuleExpressions::level(Severity s) const {
   std::string hold;
   if (rule.guard) {
     const std::string sum = guard_sum();
-    fire = "(\n" + indent(fire) + "\n)\nand\n" + sum + " > " +
-           promql_number(rule.guard->min_increase);
-    hold = v + "\n  and " + kOnInstance + "\n  " + alerts_of(s) + "\n  unless (" + v + " == " +
-           v + " and " + sum + " == " + sum + ")";
+    fire =
+        "(\n" + indent(fire) + "\n)\nand\n" + sum + " > " + promql_number(rule.guard->min_increase);
+    hold = v + "\n  and " + kOnInstance + "\n  " + alerts_of(s) + "\n  unless (" + v + " == " + v +
+           " and " + sum + " == " + sum + ")";
   } else {
     hold = v + " != " + v + "\n  and " + kOnInstance + "\n  " + alerts_of(s);
   }

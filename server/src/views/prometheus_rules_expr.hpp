@@ -24,8 +24,8 @@ struct ExportedSeries {
 struct RuleExpressions {
   const AlertRule& rule;
   ExportedSeries value;
-  std::vector<ExportedSeries> guard;       ///< rule.guard's counters, in order
-  std::vector<std::string> instances;      ///< the instances the rule applies to
+  std::vector<ExportedSeries> guard;   ///< rule.guard's counters, in order
+  std::vector<std::string> instances;  ///< the instances the rule applies to
   std::chrono::milliseconds interval{5000};
 
   /// The alerting rule of severity `s` (one the rule has a condition of).

@@ -28,7 +28,8 @@ struct RuleExport {
 /// senders' alerts merge. Returns one line per thing PromQL cannot say (flapping detection) or
 /// rule left out (no configured collector has its metric); each is also a comment in the file.
 std::vector<std::string> render_prometheus_rules(std::ostream& out, const RuleExport& in);
-std::string render_prometheus_rules(const RuleExport& in, std::vector<std::string>* notes = nullptr);
+std::string render_prometheus_rules(const RuleExport& in,
+                                    std::vector<std::string>* notes = nullptr);
 
 /// "1m30s" -> "90s": a Prometheus duration ("5s", "1500ms", "2h").
 std::string prometheus_duration(std::chrono::milliseconds d);
