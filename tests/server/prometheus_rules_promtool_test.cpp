@@ -204,6 +204,11 @@ std::vector<Scenario> scenarios() {
   held.for_duration = 10s;
   out.push_back(
       {"for", held, {{"error_rate", {0, 7, 7, 7, 0, 7, 7, 0, 7, 7, 7, 7, 0}}}, "---W------WW-"});
+  // A change of severity while firing waits `for` before it replaces the firing alert.
+  out.push_back({"severity_change_with_for",
+                 held,
+                 {{"error_rate", {0, 7, 7, 7, 12, 12, 12, 12, 7, 7, 7, 0, 12, 12, 12, 0}}},
+                 "---WWWCCCCW---C-"});
   AlertRule clear = rule_on("error_rate", {{S::kWarning, C::kAbove, 5}});
   clear.clear[0] = 3;
   out.push_back({"clear", clear, {{"error_rate", {0, 6, 4, 4, 2, 4, 6, 3, 0}}}, "-WWW--W--"});

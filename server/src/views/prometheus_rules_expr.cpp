@@ -71,16 +71,20 @@ std::string RuleExpressions::conditions(Severity s) const {
   return out;
 }
 
-// `at_least`: this severity or a more severe one, as the engine's clear levels hold a level
-// from any higher level it was at.
-std::string alerts_selector(const AlertRule& rule, Severity s, bool at_least) {
-  std::string out =
-      "ALERTS{alertname=\"" + rule.alert_name() + "\", metric=\"" + rule.metric + "\", ";
+// ALERTS (or ALERTS_FOR_STATE) of the rule at severity `s`, as the previous evaluation left them:
+// `offset 1ms` skips what rules evaluated earlier in this evaluation wrote, so the order of the
+// rules in the group does not matter. `at_least`: this severity or a more severe one, as the
+// engine's clear levels hold a level from any higher level it was at.
+std::string alerts_selector(const AlertRule& rule, Severity s, bool at_least,
+                            const std::string& state = "", const char* series = "ALERTS") {
+  std::string out = std::string(series) + "{alertname=\"" + rule.alert_name() + "\", metric=\"" +
+                    rule.metric + "\", ";
+  if (!state.empty()) out += "alertstate=\"" + state + "\", ";
   if (at_least && s == Severity::kWarning)
     out += "severity=~\"warning|critical\"}";
   else
     out += std::string("severity=\"") + to_string(s) + "\"}";
-  return out;
+  return out + " offset 1ms";
 }
 
 std::string RuleExpressions::alerts_of(Severity s) const { return alerts_selector(rule, s, false); }
@@ -120,13 +124,27 @@ std::string RuleExpressions::level(Severity s) const {
   return fire + "\nor\n" + hold;
 }
 
-std::string RuleExpressions::severity(Severity s) const {
+std::string RuleExpressions::at_level(Severity s) const {
   if (s == Severity::kWarning && has_severity(rule, Severity::kCritical)) {
     // One alert per instance, of the most severe level, as the engine keeps.
     return "(\n" + indent(level(Severity::kWarning)) + "\n)\nunless\n(\n" +
            indent(level(Severity::kCritical)) + "\n)";
   }
   return level(s);
+}
+
+std::string RuleExpressions::severity(Severity s) const {
+  const Severity other = s == Severity::kWarning ? Severity::kCritical : Severity::kWarning;
+  if (rule.for_duration.count() <= 0 || !has_severity(rule, other)) return at_level(s);
+  // A firing alert keeps its severity until the other level has lasted `for`, as the engine does:
+  // until then the other rule is pending, and its ALERTS_FOR_STATE holds when it became active.
+  // Half an interval of slack, because that value is in whole seconds.
+  const double due = std::chrono::duration<double>(rule.for_duration).count() -
+                     std::chrono::duration<double>(interval).count() / 2;
+  return "(\n" + indent(at_level(s)) + "\n)\nor\n(\n" + indent(at_level(other)) + "\n)\n  and " +
+         kOnInstance + "\n  " + alerts_selector(rule, s, false, "firing") + "\n  unless " +
+         kOnInstance + "\n  " + alerts_selector(rule, other, false, "", "ALERTS_FOR_STATE") +
+         " <= time() - " + promql_number(due);
 }
 
 std::string RuleExpressions::absent() const {

@@ -41,6 +41,7 @@ struct RuleExpressions {
   std::string alerts_of(Severity s) const;
   std::string guard_sum() const;
   std::string level(Severity s) const;
+  std::string at_level(Severity s) const;
 };
 
 /// A threshold as PromQL reads it: the shortest text that reads back as `v`.
