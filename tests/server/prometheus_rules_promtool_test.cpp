@@ -232,6 +232,14 @@ std::vector<Scenario> scenarios() {
                  {{"error_rate",
                    {1, kNaN, kNaN, kNaN, kNaN, 1, kNaN, kNaN, 1, kNaN, kNaN, kNaN, kNaN, kNaN}}},
                  "----C-------CC"});
+  // absent_for beside a threshold of the same severity: one alert, as the engine has, since both
+  // Prometheus rules give the same labels.
+  AlertRule both = rule_on("error_rate", {{S::kWarning, C::kAbove, 5}});
+  both.absent_for = 15s;
+  out.push_back({"absent_for_and_threshold",
+                 both,
+                 {{"error_rate", {0, 7, kNaN, kNaN, kNaN, kNaN, 0, kNaN, kNaN, kNaN, kNaN, 7, 0}}},
+                 "-WWWWW----WW-"});
   AlertRule guarded = rule_on("cache_hit_ratio", {{S::kWarning, C::kBelow, 80}});
   guarded.guard = AlertGuard{{"cache_hits", "cache_misses"}, 100};
   out.push_back({"guard",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "resync/server/prometheus_rules.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -71,8 +72,9 @@ struct Writer {
 
   void header() const;
   void rule(const AlertRule& rule) const;
+  /// One alerting rule; `timed`: with the rule's `for` and `keep_firing_for`.
   void alert(const RuleExpressions& x, Severity severity, const std::string& expr,
-             const std::string& summary, bool absent) const;
+             const std::string& summary, const std::string& value, bool timed) const;
   std::string describe(const AlertRule& rule) const;
 };
 
@@ -120,19 +122,18 @@ std::string Writer::describe(const AlertRule& rule) const {
 }
 
 void Writer::alert(const RuleExpressions& x, Severity severity, const std::string& expr,
-                   const std::string& summary, bool absent) const {
+                   const std::string& summary, const std::string& value, bool timed) const {
   const AlertRule& rule = x.rule;
   out << "      - alert: " << rule.alert_name() << "\n        expr: |\n          ";
   for (char c : expr) out << (c == '\n' ? std::string("\n          ") : std::string(1, c));
   out << '\n';
-  if (!absent && rule.for_duration.count() > 0)
+  if (timed && rule.for_duration.count() > 0)
     out << "        for: " << prometheus_duration(rule.for_duration) << '\n';
-  if (!absent && rule.keep_firing_for.count() > 0)
+  if (timed && rule.keep_firing_for.count() > 0)
     out << "        keep_firing_for: " << prometheus_duration(rule.keep_firing_for) << '\n';
   out << "        labels:\n          severity: " << to_string(severity)
       << "\n          metric: " << quoted(rule.metric) << "\n        annotations:\n"
-      << "          summary: " << quoted(summary)
-      << "\n          value: " << quoted(absent ? "none" : "{{ printf \"%.4g\" $value }}") << '\n';
+      << "          summary: " << quoted(summary) << "\n          value: " << quoted(value) << '\n';
   if (!in.dashboard_url.empty())
     out << "          dashboard: " << quoted(template_literal(in.dashboard_url)) << '\n';
 }
@@ -165,24 +166,37 @@ void Writer::rule(const AlertRule& rule) const {
                     "): flapping detection cannot be written in PromQL; exported without it");
   }
   const std::string where = rule.metric + " [{{ $labels.instance }}]";
+  const std::string d = format_duration(rule.absent_for);
+  const std::string absent_text = where + " has had no value for " + d + " (" +
+                                  to_string(rule.absent_severity) + " when absent for " + d + ")";
+  bool absent_left = rule.absent_for.count() > 0;
   for (Severity s : {Severity::kWarning, Severity::kCritical}) {
     const AlertCondition* first = nullptr;
     for (const AlertCondition& c : rule.conditions) {
       if (c.severity == s && !first) first = &c;
     }
     if (!first) continue;
-    const std::string summary = where + " is {{ printf \"%.4g\" $value }}" + x.value.unit + " (" +
-                                to_string(s) + " when " + to_symbol(first->comparison) + " " +
-                                four_digits(first->threshold * x.value.scale) + x.value.unit + ")";
-    alert(x, s, x.severity(s), summary, false);
+    std::string expr = x.severity(s);
+    std::string summary = where + " is {{ printf \"%.4g\" $value }}" + x.value.unit + " (" +
+                          to_string(s) + " when " + to_symbol(first->comparison) + " " +
+                          four_digits(first->threshold * x.value.scale) + x.value.unit + ")";
+    std::string value = "{{ printf \"%.4g\" $value }}";
+    if (absent_left && rule.absent_severity == s) {
+      // One Prometheus rule per label set: two rules with the same labels would write one ALERTS
+      // series twice at a timestamp, which Prometheus refuses. `for` delays this rule's absent
+      // branch too, so its window is shortened by as much (down to one interval).
+      const auto window =
+          std::max<std::chrono::milliseconds>(rule.absent_for - rule.for_duration, in.interval);
+      expr =
+          "(\n" + detail::indent(expr) + "\n)\nor\n(\n" + detail::indent(x.absent(window)) + "\n)";
+      summary = "{{ if lt $value -1e308 }}" + absent_text + "{{ else }}" + summary + "{{ end }}";
+      value = "{{ if lt $value -1e308 }}none{{ else }}" + value + "{{ end }}";
+      absent_left = false;
+    }
+    alert(x, s, expr, summary, value, true);
   }
-  if (rule.absent_for.count() > 0) {
-    const std::string d = format_duration(rule.absent_for);
-    alert(x, rule.absent_severity, x.absent(),
-          where + " has had no value for " + d + " (" + to_string(rule.absent_severity) +
-              " when absent for " + d + ")",
-          true);
-  }
+  if (absent_left)
+    alert(x, rule.absent_severity, x.absent(rule.absent_for), absent_text, "none", false);
 }
 
 }  // namespace

@@ -25,6 +25,8 @@ bool has_severity(const AlertRule& rule, Severity s) {
   return false;
 }
 
+}  // namespace
+
 std::string indent(const std::string& text) {
   std::string out = "  ";
   for (char c : text) {
@@ -33,8 +35,6 @@ std::string indent(const std::string& text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string promql_number(double v) {
   if (std::isnan(v)) return "NaN";
@@ -147,19 +147,25 @@ std::string RuleExpressions::severity(Severity s) const {
          " <= time() - " + promql_number(due);
 }
 
-std::string RuleExpressions::absent() const {
-  const std::string range = prometheus_duration(rule.absent_for);
+std::string RuleExpressions::absent(std::chrono::milliseconds window) const {
+  const std::string range = prometheus_duration(window);
   const std::string all_nan = leaf(value, "max_over_time", range);
   // max_over_time is NaN only when every sample in the range is: resync-mon exports a missing
-  // value as NaN, which absent_over_time counts as present.
-  std::string out = all_nan + " != " + all_nan;
+  // value as NaN, which absent_over_time counts as present. The value -Inf tells the summary
+  // template this branch from a threshold's (whose held value is NaN).
+  std::string out = "-Inf * ((" + all_nan + " != bool " + all_nan + ") == 1)";
   for (const std::string& instance : instances) {
     AlertRule filtered = rule;
     filtered.instance = instance;
     const RuleExpressions scoped{filtered, value, {}, {}, interval};
-    out += "\nor\n" + scoped.leaf(value, "absent_over_time", range);
+    out += "\nor\n-Inf * " + scoped.leaf(value, "absent_over_time", range);
   }
-  return out;
+  const Severity other =
+      rule.absent_severity == Severity::kWarning ? Severity::kCritical : Severity::kWarning;
+  if (!has_severity(rule, other)) return out;
+  // The engine opens an absent alert only where none of another severity is firing.
+  return "(\n" + indent(out) + "\n)\nunless " + kOnInstance + "\n  " +
+         alerts_selector(rule, other, false, "firing");
 }
 
 }  // namespace resync::server::detail

@@ -30,8 +30,9 @@ struct RuleExpressions {
 
   /// The alerting rule of severity `s` (one the rule has a condition of).
   std::string severity(Severity s) const;
-  /// The alerting rule of `absent_for`: every value NaN, or no series at all, for that long.
-  std::string absent() const;
+  /// The condition of `absent_for`: every value NaN, or no series at all, over `window`; its
+  /// value is -Inf.
+  std::string absent(std::chrono::milliseconds window) const;
   /// `V` of the rule's metric: the instance filter applied, `job` aggregated away.
   std::string leaf(const ExportedSeries& s, const std::string& function = "",
                    const std::string& range = "") const;
@@ -43,6 +44,9 @@ struct RuleExpressions {
   std::string level(Severity s) const;
   std::string at_level(Severity s) const;
 };
+
+/// `text` with every line indented by two spaces.
+std::string indent(const std::string& text);
 
 /// A threshold as PromQL reads it: the shortest text that reads back as `v`.
 std::string promql_number(double v);
