@@ -240,6 +240,14 @@ std::vector<Scenario> scenarios() {
                  both,
                  {{"error_rate", {0, 7, kNaN, kNaN, kNaN, kNaN, 0, kNaN, kNaN, kNaN, kNaN, 7, 0}}},
                  "-WWWWW----WW-"});
+  // With `for`, the absent branch's window is shortened by as much, so it still fires on time.
+  AlertRule slow = both;
+  slow.for_duration = 10s;
+  slow.absent_for = 20s;
+  out.push_back({"absent_for_with_for",
+                 slow,
+                 {{"error_rate", {0, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, 0, 7, 7, 7, 0}}},
+                 "-----WW---W-"});
   AlertRule guarded = rule_on("cache_hit_ratio", {{S::kWarning, C::kBelow, 80}});
   guarded.guard = AlertGuard{{"cache_hits", "cache_misses"}, 100};
   out.push_back({"guard",

@@ -187,8 +187,9 @@ void Writer::rule(const AlertRule& rule) const {
       // branch too, so its window is shortened by as much (down to one interval).
       const auto window =
           std::max<std::chrono::milliseconds>(rule.absent_for - rule.for_duration, in.interval);
+      // First, so its value (-Inf, for the summary) wins over a threshold's held NaN.
       expr =
-          "(\n" + detail::indent(expr) + "\n)\nor\n(\n" + detail::indent(x.absent(window)) + "\n)";
+          "(\n" + detail::indent(x.absent(window)) + "\n)\nor\n(\n" + detail::indent(expr) + "\n)";
       summary = "{{ if lt $value -1e308 }}" + absent_text + "{{ else }}" + summary + "{{ end }}";
       value = "{{ if lt $value -1e308 }}none{{ else }}" + value + "{{ end }}";
       absent_left = false;
