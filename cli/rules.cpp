@@ -39,7 +39,9 @@ void add_rules_command(CLI::App& app, const GlobalOptions& global, Action& actio
       "Print the alert rules in effect (defaults included) as a Prometheus rule file for the "
       "series of /metrics; what PromQL cannot say is noted on stderr");
   auto format = std::make_shared<std::string>("prometheus");
-  cmd->add_option("--format", *format, "Output format")
+  cmd->add_option("--format", *format,
+                  "prometheus: alerting rules, one group (docs/rules-export.md); recording rules "
+                  "are not offered, /metrics already holds the derived series")
       ->check(CLI::IsMember({"prometheus"}))
       ->capture_default_str();
   cmd->callback([&global, &action] { action = [&global] { return run_rules(global); }; });
