@@ -85,8 +85,8 @@ void Writer::header() const {
          " them).\n#\n"
          "# One group for the whole configuration, evaluated every sample interval: a resync-mon"
          " rule\n# covers every collector instance with its metric, and its Prometheus rules (one"
-         " per severity,\n# one for absent_for) read each other's ALERTS series, which rules of one"
-         " group see in order.\n#\n"
+         " per severity)\n# read each other's ALERTS as the previous evaluation left them, which"
+         " only rules evaluated\n# together, on the same timestamps, see.\n#\n"
          "# Scrape resync-mon with honor_labels, so its instance=\"<collector>\" label stays:\n"
          "#   - job_name: resync-mon\n#     honor_labels: true\n#     scrape_interval: "
       << every
@@ -118,7 +118,7 @@ std::string Writer::describe(const AlertRule& rule) const {
     for (const std::string& m : rule.guard->metrics) text += " " + m;
     text += " > " + detail::promql_number(rule.guard->min_increase);
   }
-  return text + (rule.key_path.empty() ? " (built in)" : " (" + rule.key_path + ")");
+  return text + (rule.key_path.empty() ? " (default rule)" : " (" + rule.key_path + ")");
 }
 
 void Writer::alert(const RuleExpressions& x, Severity severity, const std::string& expr,

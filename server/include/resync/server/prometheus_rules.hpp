@@ -23,15 +23,16 @@ struct RuleExport {
 };
 
 /// The rules as a Prometheus 2.42 rule file (one group, evaluated every `interval`) over the
-/// series /metrics exports: an alerting rule per severity and one per `absent_for`, with the
-/// labels resync-mon sends to Alertmanager (alertname, severity, instance, metric) so that both
-/// senders' alerts merge. Returns one line per thing PromQL cannot say (flapping detection) or
-/// rule left out (no configured collector has its metric); each is also a comment in the file.
+/// series /metrics exports: an alerting rule per severity, `absent_for` a branch of the rule of
+/// its severity (or a rule of its own), with the labels resync-mon sends to Alertmanager
+/// (alertname, severity, instance, metric) so that both senders' alerts merge. A rule whose
+/// metric no configured collector has is a comment. Returns one line per thing PromQL cannot say
+/// (flapping detection), which is also a comment in the file.
 std::vector<std::string> render_prometheus_rules(std::ostream& out, const RuleExport& in);
 std::string render_prometheus_rules(const RuleExport& in,
                                     std::vector<std::string>* notes = nullptr);
 
-/// "1m30s" -> "90s": a Prometheus duration ("5s", "1500ms", "2h").
+/// A duration as Prometheus reads it, in its largest exact unit: "5s", "1500ms", "2h".
 std::string prometheus_duration(std::chrono::milliseconds d);
 
 }  // namespace resync::server
