@@ -64,6 +64,25 @@ TEST(RulesExportTest, PromtoolAcceptsTheExportOfEveryExampleAndTheDefault) {
   }
 }
 
+// docs/rules-export.md shows the export of examples/resync.yaml as generated; a change of the
+// default rules or of the renderer must regenerate it.
+TEST(RulesExportTest, TheDocumentedExportIsTheCurrentOne) {
+  const std::string source = RESYNC_SOURCE_DIR;
+  const std::string doc = test::read_file(source + "/docs/rules-export.md");
+  const size_t section = doc.find("## The export of examples/resync.yaml");
+  ASSERT_NE(section, std::string::npos);
+  const size_t begin = doc.find("```yaml\n", section);
+  const size_t end = doc.find("```\n", begin + 8);
+  ASSERT_TRUE(begin != std::string::npos && end != std::string::npos);
+  const test::RunResult r = run_cli({"--config", source + "/examples/resync.yaml", "rules"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string out = r.out;
+  const std::string absolute = source + "/";
+  for (size_t at; (at = out.find(absolute)) != std::string::npos;) out.erase(at, absolute.size());
+  EXPECT_EQ(doc.substr(begin + 8, end - begin - 8), out)
+      << "regenerate the section: resync-mon --config examples/resync.yaml rules";
+}
+
 TEST(RulesExportTest, FlappingIsACommentAndALineOnStderr) {
   const std::string promtool = require("promtool");
   ASSERT_FALSE(promtool.empty());
