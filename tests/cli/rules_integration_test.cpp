@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <regex>
@@ -79,8 +80,14 @@ TEST(RulesExportTest, TheDocumentedExportIsTheCurrentOne) {
   std::string out = r.out;
   const std::string absolute = source + "/";
   for (size_t at; (at = out.find(absolute)) != std::string::npos;) out.erase(at, absolute.size());
-  EXPECT_EQ(doc.substr(begin + 8, end - begin - 8), out)
-      << "regenerate the section: resync-mon --config examples/resync.yaml rules";
+  const std::string documented = doc.substr(begin + 8, end - begin - 8);
+  if (documented != out) {
+    const auto diff = std::mismatch(out.begin(), out.end(), documented.begin(), documented.end());
+    ADD_FAILURE() << "docs/rules-export.md differs from the export from line "
+                  << std::count(out.begin(), diff.first, '\n') + 1 << " of its YAML block on ("
+                  << out.substr(diff.first - out.begin(), 80)
+                  << "...); regenerate it with resync-mon --config examples/resync.yaml rules";
+  }
 }
 
 TEST(RulesExportTest, FlappingIsACommentAndALineOnStderr) {
