@@ -164,14 +164,15 @@ class PrometheusPipelineTest : public testing::Test {
 TEST_F(PrometheusPipelineTest, AForcedAlertFromBothSendersIsOneAlertInAlertmanager) {
   test::Alertmanager am;
   // system_uptime > 0 holds from the first sample: the alert is forced to fire. The second rule
-  // never fires but puts a clear level, a guard and absent_for before the real Prometheus.
+  // never fires but puts two severities under `for`, a clear level, a guard and absent_for
+  // before the real Prometheus.
   test::write_file(
       dir_.file("resync.yaml"),
       "interval: 1s\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
           "\"\ncollectors: [{plugin: system}]\nalerts:\n"
           "  - {name: forced, metric: system_uptime, above: {warning: 0}}\n"
           "  - {metric: host_cpu_percent, above: {warning: 101, critical: 102}, clear: 100,\n"
-          "     absent_for: 1m, guard: {metrics: [collector_up], min_increase: -1}}\n"
+          "     for: 2s, absent_for: 1m, guard: {metrics: [collector_up], min_increase: -1}}\n"
           "notify:\n  alertmanager: {url: \"" +
           am.url() + "\"}\n");
   const test::RunResult rules = run_cli({"--config", dir_.file("resync.yaml"), "rules"});
