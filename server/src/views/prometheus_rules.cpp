@@ -72,6 +72,8 @@ struct Writer {
 
   void header() const;
   void rule(const AlertRule& rule) const;
+  RuleExpressions expressions(const AlertRule& rule, const SeriesKey& key) const;
+  void flapping_note(const AlertRule& rule) const;
   /// One alerting rule; `timed`: with the rule's `for` and `keep_firing_for`.
   void alert(const RuleExpressions& x, Severity severity, const std::string& expr,
              const std::string& summary, const std::string& value, bool timed) const;
@@ -138,14 +140,8 @@ void Writer::alert(const RuleExpressions& x, Severity severity, const std::strin
     out << "          dashboard: " << quoted(template_literal(in.dashboard_url)) << '\n';
 }
 
-void Writer::rule(const AlertRule& rule) const {
-  const SeriesKey* key = find_key(in, rule.metric, rule.instance);
-  out << "\n      # " << describe(rule) << '\n';
-  if (!key) {
-    out << "      # Not exported: no configured collector provides " << rule.metric << ".\n";
-    return;
-  }
-  RuleExpressions x{rule, exported(*key), {}, {}, in.interval};
+RuleExpressions Writer::expressions(const AlertRule& rule, const SeriesKey& key) const {
+  RuleExpressions x{rule, exported(key), {}, {}, in.interval};
   for (const SeriesKey& k : in.series) {
     if (k.metric == rule.metric && (rule.instance.empty() || k.instance == rule.instance))
       x.instances.push_back(k.instance);
@@ -156,15 +152,28 @@ void Writer::rule(const AlertRule& rule) const {
       x.guard.push_back(g ? exported(*g) : ExportedSeries{"resync_mon_" + m, 1, false, ""});
     }
   }
-  if (rule.flapping) {
-    out << "      # Flapping detection (high " << detail::promql_number(rule.flapping->high)
-        << " %, low " << detail::promql_number(rule.flapping->low)
-        << " %) is not exported: PromQL cannot count an alert's state changes,\n"
-           "      # so Prometheus fires and resolves on each change resync-mon holds as one "
-           "flapping alert.\n";
-    notes.push_back(rule.alert_name() + " (" + rule.metric +
-                    "): flapping detection cannot be written in PromQL; exported without it");
+  return x;
+}
+
+void Writer::flapping_note(const AlertRule& rule) const {
+  out << "      # Flapping detection (high " << detail::promql_number(rule.flapping->high)
+      << " %, low " << detail::promql_number(rule.flapping->low)
+      << " %) is not exported: PromQL cannot count an alert's state changes,\n"
+         "      # so Prometheus fires and resolves on each change resync-mon holds as one "
+         "flapping alert.\n";
+  notes.push_back(rule.alert_name() + " (" + rule.metric +
+                  "): flapping detection cannot be written in PromQL; exported without it");
+}
+
+void Writer::rule(const AlertRule& rule) const {
+  const SeriesKey* key = find_key(in, rule.metric, rule.instance);
+  out << "\n      # " << describe(rule) << '\n';
+  if (!key) {
+    out << "      # Not exported: no configured collector provides " << rule.metric << ".\n";
+    return;
   }
+  const RuleExpressions x = expressions(rule, *key);
+  if (rule.flapping) flapping_note(rule);
   const std::string where = rule.metric + " [{{ $labels.instance }}]";
   const std::string d = format_duration(rule.absent_for);
   const std::string absent_text = where + " has had no value for " + d + " (" +
