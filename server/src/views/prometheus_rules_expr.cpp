@@ -144,7 +144,7 @@ std::string RuleExpressions::severity(Severity s) const {
   return "(\n" + indent(at_level(s)) + "\n)\nor\n(\n" + indent(at_level(other)) + "\n)\n  and " +
          kOnInstance + "\n  " + alerts_selector(rule, s, false, "firing") + "\n  unless " +
          kOnInstance + "\n  " + alerts_selector(rule, other, false, "", "ALERTS_FOR_STATE") +
-         " <= time() - " + promql_number(due);
+         " <= time() " + (due < 0 ? "+ " + promql_number(-due) : "- " + promql_number(due));
 }
 
 std::string RuleExpressions::absent(std::chrono::milliseconds window) const {
