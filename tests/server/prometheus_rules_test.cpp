@@ -103,6 +103,19 @@ TEST(PrometheusRulesTest, FlappingIsNotedNotDropped) {
   EXPECT_THAT(out, Not(HasSubstr("dashboard:"))) << "no link configured, none invented";
 }
 
+TEST(PrometheusRulesTest, KeepFiringForAcrossSeveritiesIsNoted) {
+  AlertRule r = rule("cache_hit_ratio", Comparison::kBelow, 80);
+  r.keep_firing_for = 1min;
+  std::vector<std::string> notes;
+  render(r, "", &notes);
+  EXPECT_TRUE(notes.empty()) << "one severity: nothing differs";
+  r.conditions.push_back({Severity::kCritical, Comparison::kBelow, 50});
+  const std::string out = render(r, "", &notes);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_THAT(notes[0], HasSubstr("keep_firing_for with two severities"));
+  EXPECT_THAT(out, HasSubstr("# keep_firing_for keeps each severity's alert on its own"));
+}
+
 TEST(PrometheusRulesTest, TheDashboardLinkStaysLiteralText) {
   const std::string out =
       render(rule("cache_hit_ratio", Comparison::kBelow, 80), "http://h/o'k/{{x}}");

@@ -174,6 +174,17 @@ void Writer::rule(const AlertRule& rule) const {
   }
   const RuleExpressions x = expressions(rule, *key);
   if (rule.flapping) flapping_note(rule);
+  bool severities[2] = {false, false};
+  for (const AlertCondition& c : rule.conditions)
+    severities[static_cast<size_t>(c.severity)] = true;
+  if (rule.keep_firing_for.count() > 0 && severities[0] && severities[1]) {
+    out << "      # keep_firing_for keeps each severity's alert on its own: after a change of "
+           "severity the\n      # previous one fires beside the new one for that long, where "
+           "resync-mon has one alert.\n";
+    notes.push_back(rule.alert_name() + " (" + rule.metric +
+                    "): keep_firing_for with two severities keeps the previous severity firing "
+                    "beside the new one after a change");
+  }
   const std::string where = rule.metric + " [{{ $labels.instance }}]";
   const std::string d = format_duration(rule.absent_for);
   const std::string absent_text = where + " has had no value for " + d + " (" +

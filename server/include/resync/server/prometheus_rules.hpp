@@ -27,7 +27,8 @@ struct RuleExport {
 /// its severity (or a rule of its own), with the labels resync-mon sends to Alertmanager
 /// (alertname, severity, instance, metric) so that both senders' alerts merge. A rule whose
 /// metric no configured collector has is a comment. Returns one line per thing PromQL cannot say
-/// (flapping detection), which is also a comment in the file.
+/// (flapping detection) or says otherwise (keep_firing_for across two severities), each also a
+/// comment in the file.
 std::vector<std::string> render_prometheus_rules(std::ostream& out, const RuleExport& in);
 std::string render_prometheus_rules(const RuleExport& in,
                                     std::vector<std::string>* notes = nullptr);
