@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <regex>
@@ -62,31 +61,6 @@ TEST(RulesExportTest, PromtoolAcceptsTheExportOfEveryExampleAndTheDefault) {
     ASSERT_EQ(r.code, 0) << what << ": " << r.err;
     EXPECT_THAT(r.out, HasSubstr("- alert: collector_up")) << what << ": the defaults are in";
     expect_promtool_accepts(promtool, r.out, what);
-  }
-}
-
-// docs/rules-export.md shows the export of examples/resync.yaml as generated; a change of the
-// default rules or of the renderer must regenerate it.
-TEST(RulesExportTest, TheDocumentedExportIsTheCurrentOne) {
-  const std::string source = RESYNC_SOURCE_DIR;
-  const std::string doc = test::read_file(source + "/docs/rules-export.md");
-  const size_t section = doc.find("## The export of examples/resync.yaml");
-  ASSERT_NE(section, std::string::npos);
-  const size_t begin = doc.find("```yaml\n", section);
-  const size_t end = doc.find("```\n", begin + 8);
-  ASSERT_TRUE(begin != std::string::npos && end != std::string::npos);
-  const test::RunResult r = run_cli({"--config", source + "/examples/resync.yaml", "rules"});
-  ASSERT_EQ(r.code, 0) << r.err;
-  std::string out = r.out;
-  const std::string absolute = source + "/";
-  for (size_t at; (at = out.find(absolute)) != std::string::npos;) out.erase(at, absolute.size());
-  const std::string documented = doc.substr(begin + 8, end - begin - 8);
-  if (documented != out) {
-    const auto diff = std::mismatch(out.begin(), out.end(), documented.begin(), documented.end());
-    ADD_FAILURE() << "docs/rules-export.md differs from the export from line "
-                  << std::count(out.begin(), diff.first, '\n') + 1 << " of its YAML block on ("
-                  << out.substr(diff.first - out.begin(), 80)
-                  << "...); regenerate it with resync-mon --config examples/resync.yaml rules";
   }
 }
 
