@@ -31,7 +31,7 @@ struct Plan {
 /// glibc malloc with as many arenas as cores and a trim after each sample, as `serve` sets it) with
 /// full windows of 50,000 to 200,000 samples of the system collector alone (9 series), the whole
 /// /history asked for after every sample; the collector constant comes from the earlier fit with
-/// all five collectors (43 series), README "plan". The fit is within about 20 % of each.
+/// all five collectors (43 series), docs/cli.md "plan". The fit is within about 20 % of each.
 /// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
 inline constexpr uint64_t kPlanBaseBytes = 13'300u << 10;
 /// A collector's own threads, connections and TLS context (five collectors at 1,000 samples).
