@@ -114,16 +114,13 @@ void expect_no_overlap(const std::vector<TraceLine>& trace) {
   }
 }
 
-bool wait_for_trace(const std::string& path, const std::string& event, int call,
-                    std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    for (const TraceLine& l : read_trace(path)) {
-      if (l.event == event && l.call == call) return true;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
+bool wait_for_trace(const std::string& path, const std::string& event, int call) {
+  const auto seen = [&] {
+    const auto lines = read_trace(path);
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const TraceLine& l) { return l.event == event && l.call == call; });
+  };
+  return test::eventually(seen, test::kPatience, 5ms);
 }
 
 TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
@@ -252,7 +249,7 @@ TEST(SamplerTest, HangingCollectorTimesOutAndIsNotCalledAgainWhileRunning) {
   EXPECT_EQ(health_of(monitor->sampler().health(), "hang").runs, 1u);
 
   // Once it has returned it is called again, and its second call is quick.
-  ASSERT_TRUE(wait_for_trace(trace, "end", 1, test::kPatience));
+  ASSERT_TRUE(wait_for_trace(trace, "end", 1));
   monitor->sample_now(30'000);
   EXPECT_EQ(latest(*monitor, "collector_up", "hang"), 1);
   EXPECT_EQ(latest(*monitor, "fixture_calls", "hang"), 2);
