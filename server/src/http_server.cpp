@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// HttpServer's lifecycle: binding, the connection loop, the workers, start and stop. Request heads
-// are read by the ConnectionLoop, answered by the Router on RequestWorkers, documents come from the
-// DocumentCache, WebSockets live in the WsBroadcaster.
+// HttpServer's lifecycle: binding, the connection loop, the render pool, start and stop. Requests
+// are read and answered by the ConnectionLoop through the Router; documents come from the
+// DocumentCache, rendered on the RenderPool; WebSockets live in the WsBroadcaster.
 #include "resync/server/http_server.hpp"
 
 #include <Poco/Net/NetException.h>
@@ -15,7 +15,7 @@
 #include "document_cache.hpp"
 #include "host_policy.hpp"
 #include "listen_socket.hpp"
-#include "request_workers.hpp"
+#include "render_pool.hpp"
 #include "resync/error.hpp"
 #include "router.hpp"
 #include "ws_broadcaster.hpp"
@@ -35,7 +35,7 @@ detail::WsBroadcaster::Options broadcaster_options(const HttpServerOptions& o) {
 
 detail::ConnectionLoop::Options loop_options(const HttpServerOptions& o) {
   detail::ConnectionLoop::Options l;
-  // Room for the Router's own, more precise checks (414, 431 on names + values) within the
+  // Room for the policy chain's own, more precise check (431 on names + values) within the
   // loop's cap on the whole head.
   l.limits.max_head_bytes = o.max_uri_length + o.max_header_bytes + 1024;
   l.limits.max_target_bytes = o.max_uri_length;
@@ -75,7 +75,7 @@ struct HttpServer::Impl {
                                                 std::string(current->body())};
            }),
         router(monitor, options, documents, ws),
-        hosts(detail::HostPolicy::for_bind(options.bind, options.allowed_hosts)) {}
+        pool(options.threads) {}
   ~Impl() { stop(); }
 
   void start();
@@ -93,9 +93,8 @@ struct HttpServer::Impl {
 
   std::mutex lifecycle_mutex;
   bool started = false, stopped = false;
-  detail::HostPolicy hosts;  // for the /health the loop answers itself
+  detail::RenderPool pool;
   detail::ListenSocket listen_socket;
-  std::unique_ptr<detail::RequestWorkers> workers;
   std::unique_ptr<detail::ConnectionLoop> loop;
   std::string host;
   std::atomic<uint16_t> port{0};
@@ -116,17 +115,9 @@ void HttpServer::Impl::start() {
   host = bind.host;
   port = listen_socket.address().port();
 
-  const size_t threads = options.threads ? options.threads : HttpServerOptions::kDefaultThreads;
-  workers = std::make_unique<detail::RequestWorkers>(
-      threads, router.factory(), options.request_timeout,
-      [this](std::unique_ptr<detail::Connection> c, detail::AfterRequest after) {
-        loop->give_back(std::move(c), after);
-      });
-  loop = std::make_unique<detail::ConnectionLoop>(
-      listen_socket, loop_options(options), hosts,
-      [this](std::unique_ptr<detail::Connection> c) { workers->submit(std::move(c)); });
+  loop =
+      std::make_unique<detail::ConnectionLoop>(listen_socket, loop_options(options), router, pool);
   ws.start();
-  workers->start();
   loop->start();
   started = true;
 }
@@ -135,14 +126,14 @@ void HttpServer::Impl::stop() {
   std::lock_guard lock(lifecycle_mutex);
   if (!started || stopped) return;
   stopped = true;
-  // The loop first, so nothing new reaches the workers; then the workers, whose give-backs now
-  // close their connections.
+  // The loop first, so nothing new reaches the pool; the pool's last renders then find the loop
+  // stopped and are dropped.
   loop->stop();
   // Closed, not left listening: a client that connects now is refused at once instead of
   // waiting in the backlog for an accept that never comes.
   listen_socket.close();
   ws.stop();
-  workers->stop();
+  pool.stop();
 }
 
 HttpServer::HttpServer(Monitor& monitor, HttpServerOptions options)

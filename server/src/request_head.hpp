@@ -31,6 +31,25 @@ struct RequestHead {
   bool keep_alive() const;
 };
 
+/// One complete request as the connection loop read it: its head, the path and query of its
+/// target, and whether the connection stays open after the answer. Views into the connection's
+/// buffer, which holds still until the answer is written.
+struct Request {
+  RequestHead head;
+  std::string_view path, query;  ///< the target split at its first '?'
+  bool keep_alive = true;
+
+  std::string_view get(std::string_view name) const { return head.get(name); }
+  bool is_head() const { return head.method == "HEAD"; }
+  bool is_get() const { return head.method == "GET" || is_head(); }
+  /// Sets path, query and keep_alive from `head`.
+  void derive();
+};
+
+/// Whether the comma-separated header value `list` holds `token` (case-insensitive), as in
+/// "Connection: keep-alive, Upgrade".
+bool has_token(std::string_view list, std::string_view token);
+
 enum class HeadStatus {
   kIncomplete,  ///< no blank line yet, and within the limits so far
   kComplete,
