@@ -42,7 +42,7 @@ inline constexpr double kPlanStoreFactor = 2.0;
 /// and before that when serve came to cap its malloc arenas and trim them once per sample
 /// (issue 10: 195 B, 330 B before that). Measured at 100,000 samples: 26 to 39 MiB from run to
 /// run, depending on whether a render's transient copies are still resident.
-inline constexpr uint64_t kPlanServerBytesPerRow = 50;
+inline constexpr uint64_t kPlanServerBytesPerRow = 40;
 
 /// The plan of `config`, reading each collector's declared series from its plugin file (loaded,
 /// never created, so no collector connects anywhere). Throws PluginLoadError naming the plugin.

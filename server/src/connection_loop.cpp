@@ -34,9 +34,46 @@ std::string seconds_text(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-ConnectionLoop::ConnectionLoop(ListenSocket& listen, Options options, Router& router,
-                               RenderPool& pool)
+bool LoopShared::admit(const std::string& client) {
+  std::lock_guard lock(mutex_);
+  size_t& count = per_client_[client];
+  if (max_per_client_ != 0 && count >= max_per_client_) return false;
+  ++count;
+  ++open_;
+  return true;
+}
+
+bool LoopShared::accept_failed() {
+  std::lock_guard lock(mutex_);
+  if (accept_failing_) return false;
+  accept_failing_ = true;
+  accept_failing_since_ = std::chrono::steady_clock::now();
+  return true;
+}
+
+std::optional<std::chrono::steady_clock::duration> LoopShared::backlog_empty() {
+  std::lock_guard lock(mutex_);
+  if (!accept_failing_) return std::nullopt;
+  accept_failing_ = false;
+  return std::chrono::steady_clock::now() - accept_failing_since_;
+}
+
+bool LoopShared::accept_failing() {
+  std::lock_guard lock(mutex_);
+  return accept_failing_;
+}
+
+void LoopShared::release(const std::string& client) {
+  std::lock_guard lock(mutex_);
+  --open_;
+  const auto it = per_client_.find(client);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+}
+
+ConnectionLoop::ConnectionLoop(ListenSocket& listen, LoopShared& shared, Options options,
+                               Router& router, RenderPool& pool)
     : listen_(listen),
+      shared_(shared),
       options_(std::move(options)),
       router_(router),
       pool_(pool),
@@ -57,15 +94,21 @@ ConnectionLoop::~ConnectionLoop() {
 }
 
 void ConnectionLoop::start() {
-  epoll_event listen_event{EPOLLIN, {}};
-  listen_event.data.fd = listen_.impl()->sockfd();
   epoll_event wake_event{EPOLLIN, {}};
   wake_event.data.fd = wake_fd_;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_event.data.fd, &listen_event) != 0 ||
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0) {
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
+  watch_listen();
+  if (!accepting_) throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   thread_ = std::thread([this] { run(); });
+}
+
+// EPOLLEXCLUSIVE: a new connection wakes one of the loops waiting, not all of them.
+void ConnectionLoop::watch_listen() {
+  epoll_event event{EPOLLIN | EPOLLEXCLUSIVE, {}};
+  event.data.fd = listen_.impl()->sockfd();
+  accepting_ = epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event.data.fd, &event) == 0;
 }
 
 void ConnectionLoop::stop() {
@@ -89,7 +132,7 @@ void ConnectionLoop::run() {
   epoll_event events[256];
   auto last_sweep = Clock::now();
   while (!stopping_) {
-    const bool quiet = open_.load() == 0 && accepting_;
+    const bool quiet = held_ == 0 && accepting_;
     const int n = epoll_wait(epoll_fd_, events, 256, quiet ? -1 : int(kSweepInterval.count()));
     if (n < 0 && errno != EINTR) {
       log_error(std::string("HTTP connection loop: epoll_wait: ") + std::strerror(errno));
@@ -123,10 +166,8 @@ void ConnectionLoop::accept_all() {
     } catch (const std::system_error& e) {
       // EMFILE and friends: the connection stays in the backlog; pausing keeps a ready listen
       // socket from spinning this thread until descriptors are free again.
-      if (!accept_failing_) {
+      if (shared_.accept_failed()) {
         log_warning(std::string("HTTP: ") + e.what() + "; retrying every 100 ms");
-        accept_failing_ = true;
-        accept_failing_since_ = Clock::now();
       }
       epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_.impl()->sockfd(), nullptr);
       accepting_ = false;
@@ -136,19 +177,17 @@ void ConnectionLoop::accept_all() {
     if (!a) {
       // The episode ends only when the backlog is empty: one accept that a descriptor freed for a
       // moment let through, followed by EMFILE again, would otherwise log a warning per retry.
-      if (accept_failing_) {
-        accept_failing_ = false;
+      if (const auto failed_for = shared_.backlog_empty()) {
         log_info("HTTP: accepting connections again (accept failed for " +
-                 seconds_text(Clock::now() - accept_failing_since_) + ")");
+                 seconds_text(*failed_for) + ")");
       }
       return;
     }
-    size_t& count = per_client_[a->host];
-    if (options_.max_per_client != 0 && count >= options_.max_per_client) {
+    if (!shared_.admit(a->host)) {
       // Cheap: no read, no registration; the answer fits the fresh socket's buffer.
       const std::string refusal = error_response(429,
                                                  "too many connections from this address (limit " +
-                                                     std::to_string(options_.max_per_client) + ")",
+                                                     std::to_string(shared_.max_per_client()) + ")",
                                                  false);
       [[maybe_unused]] const ssize_t n =
           ::send(a->fd, refusal.data(), refusal.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -165,11 +204,16 @@ void ConnectionLoop::accept_all() {
     c->deadline = Clock::now() + options_.request_timeout;
     epoll_event event{c->events, {}};
     event.data.fd = a->fd;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, a->fd, &event) != 0) continue;  // closed with `c`
-    ++count;
-    ++open_;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, a->fd, &event) != 0) {
+      shared_.release(c->client);
+      continue;  // closed with `c`
+    }
+    ++held_;
     if (conns_.size() <= static_cast<size_t>(a->fd)) conns_.resize(static_cast<size_t>(a->fd) + 1);
     conns_[static_cast<size_t>(a->fd)] = std::move(c);
+    // While descriptors run short, a loop accepts until the backlog is empty, which is how the
+    // episode is seen to end.
+    if (options_.accept_one_by_one && !shared_.accept_failing()) return;
   }
 }
 
@@ -196,9 +240,8 @@ void ConnectionLoop::close(int fd) {
 }
 
 void ConnectionLoop::release(const std::string& client) {
-  --open_;
-  const auto it = per_client_.find(client);
-  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+  --held_;
+  shared_.release(client);
 }
 
 // Renders the pool finished: every request waiting for one is answered with its document.
@@ -242,9 +285,7 @@ void ConnectionLoop::sweep(Clock::time_point now) {
 
 void ConnectionLoop::resume_accepting(Clock::time_point now) {
   if (accepting_ || now < resume_accept_at_) return;
-  epoll_event event{EPOLLIN, {}};
-  event.data.fd = listen_.impl()->sockfd();
-  accepting_ = epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event.data.fd, &event) == 0;
+  watch_listen();
   if (accepting_) accept_all();
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -22,11 +23,43 @@
 
 namespace resync::server::detail {
 
-/// The HTTP server's event loop: accepts connections, reads and parses request heads with its
-/// own scanner, asks the Router for each answer and writes it with non-blocking writev, all on one
-/// thread with epoll. Ready documents go out from here with no thread hand-off; a request whose
-/// document must be rendered first waits (holding no thread) while the RenderPool renders it,
-/// once for every request that wants it. A partial write keeps its place and waits for EPOLLOUT.
+/// What the event loops of one server share: the per-client connection counts and the number
+/// of open connections.
+///
+/// Thread-safe: every method from any thread.
+class LoopShared {
+ public:
+  /// `max_per_client`: open connections per client address; 0 = no cap.
+  explicit LoopShared(size_t max_per_client) : max_per_client_(max_per_client) {}
+  /// Counts a new connection from `client`; false, counting nothing, when the cap is reached.
+  bool admit(const std::string& client);
+  void release(const std::string& client);
+  size_t open() const { return open_.load(); }
+  size_t max_per_client() const { return max_per_client_; }
+  /// accept() failed (out of descriptors): true for the call that opens an episode, which logs
+  /// it. The episode lasts until a loop finds the backlog empty, so it is logged once whichever
+  /// loop meets it.
+  bool accept_failed();
+  /// The backlog is empty: how long accepting failed, for the call that closes an episode.
+  std::optional<std::chrono::steady_clock::duration> backlog_empty();
+  bool accept_failing();
+
+ private:
+  const size_t max_per_client_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, size_t> per_client_;
+  std::atomic<size_t> open_{0};
+  bool accept_failing_ = false;  // guarded by mutex_
+  std::chrono::steady_clock::time_point accept_failing_since_{};
+};
+
+/// One of the HTTP server's event loops (one per core, all on the same listening socket, which
+/// wakes one of them per connection: EPOLLEXCLUSIVE): accepts connections, reads and parses request
+/// heads with its own scanner, asks the Router for each answer and writes it with non-blocking
+/// writev, all on one thread with epoll; each loop owns the connections it accepted. Ready
+/// documents go out from here with no thread hand-off; a request whose document must be rendered
+/// first waits (holding no thread) while the RenderPool renders it, once for every request that
+/// wants it. A partial write keeps its place and waits for EPOLLOUT.
 ///
 /// Refusals are answered here with JSON: 400 (malformed, or bytes that cannot start an HTTP
 /// request, such as a TLS handshake: at once), 408 (request not complete by the request
@@ -39,7 +72,8 @@ class ConnectionLoop {
   struct Options {
     HeadLimits limits;
     size_t max_body_bytes = 65536;
-    size_t max_per_client = 0;  ///< open connections per client address; 0 = no cap
+    /// Accept one connection per wake-up, leaving the next to another loop (several loops).
+    bool accept_one_by_one = false;
     /// Whole head (and body) from its first byte; also the longest an answer may take to write.
     std::chrono::milliseconds request_timeout{10000};
     std::chrono::milliseconds keep_alive_timeout{5000};  ///< idle wait for the next request
@@ -47,9 +81,10 @@ class ConnectionLoop {
     std::function<std::unique_ptr<Transport>(int fd)> make_transport;
   };
 
-  /// `listen`, `router` and `pool` are borrowed and must outlive the loop. Throws
+  /// `listen`, `shared`, `router` and `pool` are borrowed and must outlive the loop. Throws
   /// std::system_error when epoll or eventfd cannot be created.
-  ConnectionLoop(ListenSocket& listen, Options options, Router& router, RenderPool& pool);
+  ConnectionLoop(ListenSocket& listen, LoopShared& shared, Options options, Router& router,
+                 RenderPool& pool);
   ~ConnectionLoop();
   ConnectionLoop(const ConnectionLoop&) = delete;
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;
@@ -57,9 +92,6 @@ class ConnectionLoop {
   void start();
   /// Stops accepting, closes every connection the loop holds, joins its thread. Idempotent.
   void stop();
-
-  /// HTTP connections open now (not WebSockets).
-  size_t connections() const { return open_.load(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -106,29 +138,27 @@ class ConnectionLoop {
   void want(Conn& c, uint32_t events);
   void close(int fd);
   void release(const std::string& client);
+  void watch_listen();
   void sweep(Clock::time_point now);
   void resume_accepting(Clock::time_point now);
   Conn* find(int fd);
 
   ListenSocket& listen_;
+  LoopShared& shared_;
   const Options options_;
   Router& router_;
   RenderPool& pool_;
   const int epoll_fd_, wake_fd_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::atomic<size_t> open_{0};
   bool stopped_ = false;  // guarded by completions_mutex_
 
   // Loop thread only.
-  std::vector<std::unique_ptr<Conn>> conns_;  // indexed by fd
-  std::unordered_map<std::string, size_t> per_client_;
+  std::vector<std::unique_ptr<Conn>> conns_;                        // indexed by fd
+  size_t held_ = 0;                                                 // connections in conns_
   std::unordered_map<std::string, std::vector<Waiter>> rendering_;  // by Render::key
   uint64_t next_serial_ = 0;
   bool accepting_ = true;
-  bool accept_failing_ = false;  // out of descriptors; logged once per episode, until the
-                                 // backlog is empty again
-  Clock::time_point accept_failing_since_{};
   Clock::time_point resume_accept_at_{};
 
   std::mutex completions_mutex_;

@@ -9,7 +9,7 @@
 
 namespace resync::server::detail {
 
-/// Bounds on a request head, checked before any worker sees it.
+/// Bounds on a request head, checked before the Router sees it.
 struct HeadLimits {
   size_t max_head_bytes = 16384 + 4096 + 64;  ///< request line + header fields + terminator
   size_t max_target_bytes = 4096;             ///< request target (URI)
