@@ -37,12 +37,13 @@ inline constexpr uint64_t kPlanBaseBytes = 11'700u << 10;
 inline constexpr uint64_t kPlanPerCollectorBytes = 1'700u << 10;
 /// The store's row counts twice: the store, and the full copy each /history rendering takes.
 inline constexpr double kPlanStoreFactor = 2.0;
-/// The rendered /history document kept for serving, per sample. Refit when the server stopped
-/// keeping a second copy of large documents in a memfd for sendfile(2) (issue 17: 125 B before),
-/// and before that when serve came to cap its malloc arenas and trim them once per sample
-/// (issue 10: 195 B, 330 B before that). Measured at 100,000 samples: 26 to 39 MiB from run to
-/// run, depending on whether a render's transient copies are still resident.
-inline constexpr uint64_t kPlanServerBytesPerRow = 40;
+/// The rendered /history document kept for serving, per sample. Refit when the 64 HTTP worker
+/// threads gave way to event loops and a small render pool (issue 17: 125 B before), and before
+/// that when serve came to cap its malloc arenas and trim them once per sample (issue 10: 195 B,
+/// 330 B before that). The memfd copy sendfile(2) serves from is not mapped, so not in RSS.
+/// Measured at 100,000 samples: 26 or 39 MiB from run to run, depending on whether a render's
+/// transient copies are still resident; 48 B puts the plan (31.2 MiB) within 20 % of both.
+inline constexpr uint64_t kPlanServerBytesPerRow = 48;
 
 /// The plan of `config`, reading each collector's declared series from its plugin file (loaded,
 /// never created, so no collector connects anywhere). Throws PluginLoadError naming the plugin.

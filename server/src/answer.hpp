@@ -19,10 +19,13 @@ struct Answer {
   /// Header fields, blank line and body, preformatted; when set, `body` is unused and nothing is
   /// added after `fields`.
   std::string_view shared;
-  std::shared_ptr<const void> keep;  ///< owner of `shared`
-  bool head_only = false;            ///< HEAD: headers only (Content-Length still of the body)
-  bool close = false;                ///< the connection closes once this is written
-  bool upgrade = false;              ///< 101: the connection becomes a WebSocket once written
+  std::shared_ptr<const void> keep;  ///< owner of `shared` and `file`
+  /// After `shared`: `file_size` bytes of this file (a Document's memfd), sent with sendfile(2).
+  int file = -1;
+  size_t file_size = 0;
+  bool head_only = false;  ///< HEAD: headers only (Content-Length still of the body)
+  bool close = false;      ///< the connection closes once this is written
+  bool upgrade = false;    ///< 101: the connection becomes a WebSocket once written
 
   /// A body of `content_type` with Cache-Control `cache_control` and X-Content-Type-Options.
   void set_body(int status, std::string_view content_type, std::string_view cache_control,

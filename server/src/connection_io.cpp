@@ -187,6 +187,7 @@ bool ConnectionLoop::flush(Conn& c) {
   const std::string_view head = c.out_head;
   const std::string_view tail = answer_tail(c.answer);
   const size_t total = head.size() + tail.size();
+  const bool file = c.answer.file >= 0;
   while (c.written < total) {
     iovec parts[2];
     int count = 0;
@@ -197,11 +198,25 @@ bool ConnectionLoop::flush(Conn& c) {
       const size_t offset = c.written - head.size();
       parts[count++] = {const_cast<char*>(tail.data()) + offset, tail.size() - offset};
     }
-    const ssize_t n = c.transport->writev(parts, count);
+    const ssize_t n = c.transport->writev(parts, count, file);
     if (n > 0) {
       c.written += static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       // The client reads slower than we write: wait for room, reading nothing meanwhile.
+      want(c, EPOLLOUT);
+      return true;
+    } else {
+      close(fd);
+      return false;
+    }
+  }
+  while (file && c.written < total + c.answer.file_size) {
+    off_t offset = static_cast<off_t>(c.written - total);
+    const ssize_t n =
+        c.transport->send_file(c.answer.file, &offset, total + c.answer.file_size - c.written);
+    if (n > 0) {
+      c.written += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       want(c, EPOLLOUT);
       return true;
     } else {

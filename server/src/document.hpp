@@ -21,15 +21,16 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag);
 std::string gzip(std::string_view body);
 
 /// One rendered document, stored as it goes on the wire so a request adds only the status line,
-/// Date and Connection and costs one writev of two parts, the second shared by every request. Every
-/// answer carries a strong ETag (a hash of the bytes) and Vary: Accept-Encoding; the gzip variant
-/// is compressed on the first request that accepts it, once, and kept beside the plain bytes.
+/// Date and Connection and costs one writev of two parts, the second shared by every request (plus
+/// a sendfile(2) of a memfd for large shared bodies, as nginx sends a static file). Every answer
+/// carries a strong ETag (a hash of the bytes) and Vary: Accept-Encoding; the gzip variant is
+/// compressed on the first request that accepts it, once, and kept beside the plain bytes.
 ///
 /// Thread-safe: immutable once built, except the gzip variant, which is built under a once-flag.
 class Document {
  public:
   /// A 200 answer of `content_type` carrying `body`, for the sample `generation`. `shared`: many
-  /// requests will serve it (a cached view), as opposed to one request's own render.
+  /// requests will serve it, so large bodies also go into a memfd for sendfile(2).
   Document(std::string_view content_type, std::string body, uint64_t generation, bool shared);
   ~Document();
   Document(const Document&) = delete;
@@ -54,12 +55,16 @@ class Document {
   /// One encoding of the body, ready to send.
   struct Variant {
     Variant(std::string_view content_type, std::string_view encoding, std::string_view body,
-            std::string etag);
+            std::string etag, bool shared);
+    ~Variant();
+    Variant(const Variant&) = delete;
+    Variant& operator=(const Variant&) = delete;
     std::string_view body() const { return std::string_view(wire).substr(head_size); }
 
     std::string etag;
     std::string wire;  // 200 header fields, blank line, body
     size_t head_size = 0;
+    int fd = -1;  // memfd holding the body, or -1
   };
   const Variant& gzip_variant() const;
 

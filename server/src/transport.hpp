@@ -24,12 +24,15 @@ class Transport {
   /// Bytes read (> 0), 0 when the peer closed, or -1 with errno set (EAGAIN: nothing now).
   virtual ssize_t read(void* buffer, size_t size) = 0;
   /// Bytes written (>= 0, possibly fewer than given), or -1 with errno set (EAGAIN: buffer full).
-  /// Never raises SIGPIPE.
-  virtual ssize_t writev(const iovec* parts, int count) = 0;
+  /// Never raises SIGPIPE. `more`: more bytes follow at once (plain TCP holds a short segment).
+  virtual ssize_t writev(const iovec* parts, int count, bool more = false) = 0;
   ssize_t write(const void* data, size_t size) {
     iovec part{const_cast<void*>(data), size};
-    return writev(&part, 1);
+    return writev(&part, 1, false);
   }
+  /// Bytes of `file` from `*offset` (advanced), at most `count`; -1 with errno as writev. The
+  /// default reads the file and writes it; plain TCP lets the kernel send the pages (sendfile).
+  virtual ssize_t send_file(int file, off_t* offset, size_t count);
   /// No more bytes will be written (FIN after what is queued); reading goes on.
   virtual void shutdown_write() = 0;
   /// What the last EAGAIN waited for; plain TCP waits for the direction that failed.
@@ -47,7 +50,8 @@ class PlainTransport final : public Transport {
   PlainTransport& operator=(const PlainTransport&) = delete;
 
   ssize_t read(void* buffer, size_t size) override;
-  ssize_t writev(const iovec* parts, int count) override;
+  ssize_t writev(const iovec* parts, int count, bool more) override;
+  ssize_t send_file(int file, off_t* offset, size_t count) override;
   void shutdown_write() override;
   int fd() const override { return fd_; }
 
