@@ -244,6 +244,18 @@ void write_line(std::string& out, const ChartInput& c, const ChartLine& l, const
   out += "\"/>";
 }
 
+void write_thresholds(std::string& out, const ChartInput& c, const Scale& s) {
+  // The scale follows the values, as on the dashboard: a threshold far above them would flatten
+  // the lines, so it shows once the values come near it.
+  for (const ChartThreshold& t : c.thresholds) {
+    if (!std::isfinite(t.value) || t.value < s.lo || t.value > s.hi) continue;
+    out += std::string("<path class=\"threshold ") + (t.critical ? "crit" : "warn") + "\" d=\"M" +
+           std::to_string(kLeft) + ' ';
+    append_coord(out, s.y_of(t.value));
+    out += 'h' + std::to_string(kPlotWidth) + "\"/>";
+  }
+}
+
 // The last and the highest value of a line in the window, for the legend.
 void write_legend(std::string& out, const ChartInput& c) {
   out += "<ul class=\"legend\">";
@@ -271,7 +283,13 @@ void write_chart(std::string& out, const ChartInput& c) {
   const TimeAxis axis{c.start_ms, c.end_ms, kPlotWidth};
   const Scale scale = scale_for(c);
   const std::string unit(unit_symbol(c.unit));
-  out += "<figure class=\"chart\"><figcaption>";
+  out += "<figure class=\"chart\"";
+  if (!c.id.empty()) {
+    out += " id=\"";
+    append_escaped(out, c.id);
+    out += '"';
+  }
+  out += "><figcaption>";
   append_escaped(out, c.title);
   if (!unit.empty()) {
     out += " <span class=\"unit\">";
@@ -285,6 +303,7 @@ void write_chart(std::string& out, const ChartInput& c) {
                           format_local(c.end_ms, "%H:%M"));
   out += "\">";
   write_axes(out, c, scale, axis);
+  write_thresholds(out, c, scale);
   for (const ChartLine& l : c.lines) write_line(out, c, l, scale, axis);
   out += "</svg>";
   write_legend(out, c);
