@@ -44,7 +44,7 @@ constexpr resync_series_hint kHints[] = {
     {"host_cpu_percent", nullptr, "CPU", "Host CPU / memory", RESYNC_HINT_HEADLINE},
     {"host_memory_percent", nullptr, "mem", "Host CPU / memory", RESYNC_HINT_HEADLINE},
     {"host_load1", nullptr, "load", nullptr, RESYNC_HINT_NO_CHART},
-    {"process_rss_bytes", nullptr, "resync-mon RSS", nullptr, RESYNC_HINT_NO_CHART},
+    {"process_rss_bytes", nullptr, "RSS", nullptr, RESYNC_HINT_NO_CHART},
     {"system_availability", nullptr, "available", nullptr, RESYNC_HINT_NO_CHART},
     {"async_operations_active", nullptr, "async ops", nullptr, RESYNC_HINT_NO_CHART},
     {"system_uptime", nullptr, "host uptime", nullptr, RESYNC_HINT_NO_CHART},

@@ -61,7 +61,7 @@ constexpr resync_series_desc kSeries[] = {
 // How the dashboard and the report show these series: the cards and charts of the original
 // Resync dashboard.
 constexpr resync_series_hint kHints[] = {
-    {"tws_connected", nullptr, "engine", nullptr, RESYNC_HINT_HEADLINE | RESYNC_HINT_NO_CHART},
+    {"tws_connected", nullptr, "connected", nullptr, RESYNC_HINT_HEADLINE | RESYNC_HINT_NO_CHART},
     {"tws_latency_ms", nullptr, "latency", "Workload Automation latency", RESYNC_HINT_HEADLINE},
     {"tws_jobs_error", nullptr, "jobs in error", "Jobs", 0},
     {"tws_jobs_running", nullptr, "running", "Jobs", 0},

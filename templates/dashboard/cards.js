@@ -5,7 +5,7 @@
 import {DASH, fmt, fmtAuto, fmtBytes, fmtCount, fmtTrend, isNum} from './format.js';
 import {$, el, setText, state} from './state.js';
 
-// The value at a dotted /current path ("api.error_rate", "tws.jobs.error"); undefined if absent.
+// The value at a dotted /current path ("section.field", "section.group.field"); undefined if absent.
 export function at(doc, path) {
   if (!path) return undefined;
   let v = doc;
@@ -131,6 +131,14 @@ function markDown(node, cur) {
   note.hidden = !text;
 }
 
+// A card's only big value says what it counts: "7 active", "62 req/s" (a label ending in the unit
+// replaces it); beside another one its label is already written before it.
+function headlineUnit(node, field, unit) {
+  if (node.closest('.big').classList.contains('pair') || field.unit === 'boolean') return unit;
+  const label = field.label || '';
+  return field.unit === 'count' || (unit && label.endsWith(unit)) ? label : unit;
+}
+
 function fillValue(node, field, v) {
   const f = formatValue(v, field.unit);
   const headline = node.parentElement.classList.contains('headline');
@@ -140,7 +148,7 @@ function fillValue(node, field, v) {
   if (!headline && f.unit) text += ' ' + f.unit;
   if (node.textContent !== text) node.textContent = text;
   node.classList.toggle('placeholder', f.number === DASH);
-  if (headline) node.nextElementSibling.textContent = f.number === DASH ? '' : f.unit;
+  if (headline) node.nextElementSibling.textContent = f.number === DASH ? '' : headlineUnit(node, field, f.unit);
   setLevel(node, thresholdLevel(field.thresholds, v));
 }
 

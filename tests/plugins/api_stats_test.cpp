@@ -342,7 +342,7 @@ TEST(PromApiStateTest, DeclaredFamilyWithoutSamplesIsZero) {
   const ApiValues v = state.update(plugin::parse_prometheus_text(text), t0 + 1s);
   EXPECT_EQ(v.requests_total, 0);
   EXPECT_EQ(v.requests_per_sec, 0);
-  EXPECT_EQ(v.error_rate, 0);
+  EXPECT_TRUE(std::isnan(v.error_rate)) << "no requests, no error rate";
   EXPECT_TRUE(std::isnan(v.response_time_p50)) << "no requests, no latency";
 }
 

@@ -109,8 +109,12 @@ TEST(HtmlReportTest, ShowsEveryDashboardCardAndChart) {
   // Units come from the descriptions: ms, %, /s and bytes humanized.
   EXPECT_THAT(figure(html, "Latency"), HasSubstr("<span class=\"unit\">ms</span>"));
   EXPECT_THAT(figure(html, "Requests"), HasSubstr("<span class=\"unit\">/s</span>"));
-  EXPECT_THAT(html, HasSubstr("<dt>resync-mon RSS</dt><dd class=\"\">14.5 MiB</dd>"));
-  EXPECT_THAT(html, HasSubstr("<dt>host uptime</dt><dd class=\"\">3d 1h 0m</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>RSS</dt><dd>14.5 MiB</dd>"));
+  // The monitor's uptime and the host's, labelled apart.
+  EXPECT_THAT(html, HasSubstr("monitor up</dt><dd>3d 1h 0m</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>host uptime</dt><dd>3d 2h</dd>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"value\">connected</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"value status-warning\">warning</span>"));
   EXPECT_THAT(html, HasSubstr("<dt>samples</dt><dd>1,440 / 1,440</dd>"));
   // The TWS card has its job buckets, and the probe counters no dashboard card names.
   for (const char* dt :
@@ -285,7 +289,7 @@ TEST(HtmlReportTest, AnotherPluginsSectionGetsACardAndAChart) {
   const std::string html = server::render_report(m.snapshot(), {});
   EXPECT_THAT(html, HasSubstr("id=\"card-queue-queue\""));
   EXPECT_THAT(html, HasSubstr("<span class=\"value\">30</span>"));
-  EXPECT_THAT(html, HasSubstr("<dt>oldest age</dt><dd class=\"\">300 ms</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>oldest age</dt><dd>300 ms</dd>"));
   // A count and milliseconds never share an axis: one chart per unit, one line each.
   const std::string count_chart = figure(html, "Queue (count)");
   const std::string ms_chart = figure(html, "Queue (ms)");

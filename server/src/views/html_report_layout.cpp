@@ -47,8 +47,15 @@ void write_headline(std::string& out, const ReportData& d, const LayoutField& f,
   const double v = last_of(d, f.column);
   const int level = threshold_level(f.thresholds, v);
   Formatted shown = format_value(v, f.unit);
-  // A yes/no headline reads better as its label: "connected" or "not connected".
+  // A yes/no headline reads better as its label: "connected" or "not connected". A card's only
+  // big value says what it counts: "7 active", "62 req/s" (a label ending in the unit replaces it).
   if (f.unit == Unit::kBoolean && !std::isnan(v)) shown = {v != 0 ? f.label : "not " + f.label, ""};
+  const bool ends_in_unit =
+      !shown.unit.empty() && f.label.size() >= shown.unit.size() &&
+      f.label.compare(f.label.size() - shown.unit.size(), std::string::npos, shown.unit) == 0;
+  if (!pair && !std::isnan(v) && f.unit != Unit::kBoolean &&
+      (f.unit == Unit::kCount || ends_in_unit))
+    shown.unit = f.label;
   out += "<span>";
   if (pair && f.unit != Unit::kBoolean) {
     out += "<span class=\"label\">";
@@ -83,8 +90,9 @@ void write_card(std::string& out, const ReportData& d, const LayoutCard& card) {
     const double v = last_of(d, f.column);
     out += "<dt>";
     append_escaped(out, f.label);
-    out += std::string("</dt><dd class=\"") + (kLevelClass[threshold_level(f.thresholds, v)] + 1) +
-           "\">";
+    const int level = threshold_level(f.thresholds, v);
+    out +=
+        level ? std::string("</dt><dd class=\"") + (kLevelClass[level] + 1) + "\">" : "</dt><dd>";
     append_escaped(out, format_value(v, f.unit).text());
     out += "</dd>";
   }

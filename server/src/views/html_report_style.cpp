@@ -97,6 +97,7 @@ tbody tr:last-child td { border-bottom: 0; }
 .time { white-space: nowrap; }
 .plugin, .where { color: var(--muted); font-size: 12px; }
 .error { color: var(--crit); overflow-wrap: anywhere; }
+.recovered { color: var(--muted); overflow-wrap: anywhere; }
 .stats .group th { padding-top: 8px; color: var(--text); font-weight: 600; }
 .sev { display: inline-block; min-width: 64px; padding: 1px 0; border-radius: 4px; font-size: 11px; font-weight: 600;
   text-align: center; text-transform: uppercase; }

@@ -202,7 +202,9 @@ void write_health(std::string& out, const ReportData& d) {
     std::string error = h.last_error;
     if (!error.empty() && h.last_error_at_ms)
       error += " (" + when(h.last_error_at_ms, d.window.end_ms) + ")";
-    cell(out, error, "error");
+    // A collector that recovered keeps its last error for the record, but not in red.
+    const bool recovered = h.up && !error.empty();
+    cell(out, recovered ? "recovered; was: " + error : error, recovered ? "recovered" : "error");
     out += "</tr>\n";
   }
   out += "</tbody></table></section>\n";

@@ -153,6 +153,17 @@ std::vector<CardBuild> build_cards(const MonitorSnapshot& snap) {
   return builds;
 }
 
+bool shared_history(const MonitorSnapshot& snap, size_t column) {
+  const SeriesKey& key = snap.keys()[column];
+  if (key.description.history_field.empty()) return false;
+  for (const SeriesKey& other : snap.keys()) {
+    if (&other != &key && other.instance == key.instance &&
+        other.description.history_field == key.description.history_field)
+      return true;
+  }
+  return false;
+}
+
 // The card's series in charts: one per hinted title and unit, else one per unit; a unit never
 // shares an axis with another, whatever the hints say.
 void add_charts(const MonitorSnapshot& snap, const LayoutCard& card,
@@ -188,7 +199,9 @@ void add_charts(const MonitorSnapshot& snap, const LayoutCard& card,
     line.rate = d.kind == Kind::kCounter;
     line.label = f.label + (line.rate && d.unit != Unit::kPerSecond ? "/s" : "");
     line.current = d.current_field;
-    line.history = d.history_field;
+    // A /history field several series fill is their sum (cache.operations = hits + misses):
+    // not this line's own column.
+    line.history = shared_history(snap, f.column) ? "" : d.history_field;
     line.increase = (d.flags & series_flags::kHistoryIncrease) != 0;
     line.color = static_cast<int>(chart->lines.size()) % kColors + 1;
     if (!line.rate) {
