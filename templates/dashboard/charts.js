@@ -91,7 +91,8 @@ function figureOf(def) {
   figure.dataset.plugin = def.plugin;
   figure.dataset.thresholds = String(def.thresholds.length);
   const unit = def.symbol || (def.unit === 'count' ? '' : def.unit);
-  figure.append(el('figcaption', '', def.title + (unit && !def.title.endsWith(unit) ? ' ' + unit : '')),
+  const named = def.title.endsWith(unit) || def.title.endsWith('(' + unit + ')');
+  figure.append(el('figcaption', '', def.title + (unit && !named ? ' ' + unit : '')),
                 el('div', 'plot'));
   $('charts').append(figure);
   return figure;

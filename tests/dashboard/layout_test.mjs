@@ -134,14 +134,14 @@ describe('a collector that is down', () => {
     assert.ok(dash.size < number.size, `placeholder ${dash.size} px, number ${number.size} px`);
     assert.notEqual(dash.color, number.color, 'the placeholder is muted');
     // The glyph itself: a thin stroke, not the 3 px bar of a bold 26 px en dash.
-    const ink = await page.evaluate(() => {
-      const node = document.querySelector(HIT_RATIO);
+    const ink = await page.evaluate((sel) => {
+      const node = document.querySelector(sel);
       const cs = getComputedStyle(node);
       const ctx = document.createElement('canvas').getContext('2d');
       ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
       const m = ctx.measureText(node.textContent);
       return m.actualBoundingBoxAscent + m.actualBoundingBoxDescent;
-    });
+    }, HIT_RATIO);
     assert.ok(ink <= 2, `the dash is ${ink} px thick`);
   });
 });

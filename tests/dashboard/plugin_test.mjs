@@ -86,7 +86,7 @@ describe('the live dashboard', () => {
 
   test('shows the example\'s card with its value in the rule\'s warning colour', async () => {
     assert.ok(await page.isVisible(CARD));
-    assert.match(await text(page, `${CARD} h2`), /^Queue depth/);
+    assert.match(await page.locator(`${CARD} h2`).textContent(), /^Queue depth/);
     assert.ok(await page.locator(DEPTH).evaluate((n) => n.classList.contains('level-warning')));
     assert.match(await text(page, `${CARD} .kv`), /oldest age seconds/);
   });
@@ -131,7 +131,7 @@ describe('the report', () => {
   });
 
   test('shows the example\'s card and its charts, one unit each, with the thresholds', async () => {
-    assert.match(await text(page, `${CARD} .big`), /^5$/);
+    assert.match(await text(page, `${CARD} .big`), /^5\s+depth$/);
     assert.ok(await page.locator(`${CARD} .level-warning`).count() === 1);
     const chart = page.locator('#' + COUNT_CHART);
     assert.ok(await chart.isVisible());

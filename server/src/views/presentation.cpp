@@ -177,9 +177,9 @@ void add_charts(const MonitorSnapshot& snap, const LayoutCard& card,
     if (d.hint_flags & hint_flags::kNoChart) continue;
     const Unit unit = drawn_unit(d);
     std::string title = d.chart.empty() ? card.title : d.chart;
-    if (d.chart.empty() && units.size() > 1) title += " (" + unit_word(unit) + ")";
     const std::string id =
         "chart-" + slug(card.plugin) + "-" + slug(title) + "-" + slug(unit_name(unit));
+    if (d.chart.empty() && units.size() > 1) title += " (" + unit_word(unit) + ")";
     auto chart = std::find_if(charts.begin() + static_cast<std::ptrdiff_t>(first), charts.end(),
                               [&](const LayoutChart& c) { return c.id == id; });
     if (chart == charts.end()) {
