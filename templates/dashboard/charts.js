@@ -77,12 +77,19 @@ function drawThresholds(def) {
   };
 }
 
-// Percentages keep their 0..100 scale; other values start at zero so a flat line near its maximum
-// does not look like a swing. The scale follows the values, not the thresholds: a threshold far
-// above them would flatten the lines, so its dashed line shows once the values come near it.
+// Values start at zero so a flat line near its maximum does not look like a swing. Percentages keep
+// 0..100, except a small one with alert thresholds (an error rate), which zooms in to its
+// thresholds at least, so that 2 % and 5 % do not both sit on the floor; as in the report. Other
+// scales follow the values, not the thresholds: a threshold far above them would flatten the
+// lines, so its dashed line shows once the values come near it.
+const SMALL_PERCENT = 40;
 function yRange(def) {
-  if (def.percent) return {range: [0, 100]};
-  return {range: (u, min, max) => [0, isNum(max) && max > 0 ? max * 1.15 : 1]};
+  const thresholds = def.thresholds.length ? Math.max(...def.thresholds.map((t) => t.value)) : null;
+  return {range: (u, min, max) => {
+    const top = Math.max(isNum(max) ? max : 0, def.percent && thresholds !== null ? thresholds : 0);
+    if (def.percent && (thresholds === null || top > SMALL_PERCENT)) return [0, 100];
+    return [0, top > 0 ? top * 1.15 : 1];
+  }};
 }
 
 function figureOf(def) {

@@ -119,6 +119,8 @@ std::string tick_label(double v, Unit unit) {
   return format_auto(v);
 }
 
+constexpr double kSmallPercent = 40;
+
 struct Scale {
   double lo = 0, hi = 1, step = 0.25;
   // Every value of a line lies within lo..hi; the clamp only matters for the fallback scale of
@@ -144,7 +146,13 @@ Scale scale_for(const ChartInput& c) {
     }
   }
   Scale s;
-  if (c.percent && hi <= 100 && lo >= 0) {
+  // A small percentage with alert thresholds (an error rate) zooms in, to its thresholds at
+  // least, so that 2 % and 5 % do not both sit on the floor of a 0..100 axis; others keep 0..100.
+  double top = hi;
+  for (const ChartThreshold& t : c.thresholds) top = std::max(top, t.value);
+  const bool zoom = c.percent && !c.thresholds.empty() && top <= kSmallPercent && lo >= 0;
+  if (zoom) hi = top;
+  if (c.percent && !zoom && hi <= 100 && lo >= 0) {
     s.lo = 0, s.hi = 100, s.step = 25;
     return s;
   }
