@@ -30,7 +30,7 @@ struct Plan {
 /// Fitted to the RSS of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64, glibc malloc
 /// with as many arenas as cores and a trim after each sample, as `serve` sets it) with full windows
 /// of 1,000 to 300,000 samples, the system collector alone (9 series) and all five collectors (43
-/// series); README "plan" has the table. The fit is within about 20 % of each.
+/// series); docs/cli.md "plan" has the table. The fit is within about 20 % of each.
 /// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
 inline constexpr uint64_t kPlanBaseBytes = 11'700u << 10;
 /// A collector's own threads, connections and TLS context (five collectors at 1,000 samples).
