@@ -99,8 +99,11 @@ function figureOf(def) {
   figure.dataset.thresholds = String(def.thresholds.length);
   const unit = def.symbol || (def.unit === 'count' ? '' : def.unit);
   const named = def.title.endsWith(unit) || def.title.endsWith('(' + unit + ')');
-  figure.append(el('figcaption', '', def.title + (unit && !named ? ' ' + unit : '')),
-                el('div', 'plot'));
+  const caption = el('figcaption', '', def.title + (unit && !named ? ' ' + unit : ''));
+  // /history has no column of these series (the report, reading the store, draws their window):
+  // the chart starts when the page opens, and says so rather than look like an outage.
+  if (!def.lines.some((l) => l.history)) caption.append(el('span', 'since', ' \u00b7 since this page opened'));
+  figure.append(caption, el('div', 'plot'));
   $('charts').append(figure);
   return figure;
 }
