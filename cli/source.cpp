@@ -89,12 +89,20 @@ MonitorSnapshot sample_source(const Config& config) {
   return monitor.snapshot();
 }
 
+// A file or a server carries no rules: the screens draw the thresholds of the configuration's.
+MonitorSnapshot with_rules(MonitorSnapshot snap, const Config& config) {
+  if (!snap.rules) snap.rules = std::make_shared<const std::vector<AlertRule>>(config.alerts);
+  return snap;
+}
+
 MonitorSnapshot read_source(const SourceOptions& options, const Config& config, Fallback fallback) {
   switch (source_kind(options, config, fallback)) {
     case SourceKind::kUrl:
-      return read_remote_source(options, config);
+      return with_rules(read_remote_source(options, config), config);
     case SourceKind::kStateFile:
-      return read_state_source(options.state_file.empty() ? config.state_file : options.state_file);
+      return with_rules(
+          read_state_source(options.state_file.empty() ? config.state_file : options.state_file),
+          config);
     case SourceKind::kSample:
       break;
   }

@@ -10,6 +10,7 @@
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
 #include "resync/log.hpp"
+#include "resync/plugins.hpp"
 #include "resync/signals.hpp"
 
 namespace resync {
@@ -67,6 +68,11 @@ Monitor::Monitor(Config config)
     add_instance({cc.name, cc.plugin, plugin->series(), plugin->info().status_field});
     entries.push_back({cc.name, cc.plugin, std::move(collector), cc.timeout});
   }
+  std::vector<std::string> others;
+  for (std::string& name : plugin_names(PluginHost::default_search_dirs(config_.plugin_dir))) {
+    if (!loaded.count(name)) others.push_back(std::move(name));
+  }
+  unconfigured_ = std::make_shared<const std::vector<std::string>>(std::move(others));
   finish(std::move(entries));
 }
 
@@ -169,6 +175,8 @@ MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
   s.window = config_.window;
   s.capacity = store_->capacity();
   s.series = keys_;
+  s.rules = rules_;
+  s.unconfigured_plugins = unconfigured_;
   for (const InstanceInfo& i : instances_) {
     if (!i.status_field.empty()) s.status_fields.emplace(i.plugin, i.status_field);
   }
@@ -193,6 +201,7 @@ void Monitor::set_listen_address(const std::string& host_port) {
 void Monitor::finish(std::vector<CollectorEntry> entries) {
   check_rules();
   keys_ = std::make_shared<const std::vector<SeriesKey>>(layout_.keys());
+  rules_ = std::make_shared<const std::vector<AlertRule>>(config_.alerts);
   store_ = std::make_unique<RingBuffer>(layout_.size(), config_.capacity());
   alerts_ = std::make_unique<AlertEngine>(config_.alerts, layout_);
   const std::string dashboard_url = config_.notify.dashboard_url.empty()

@@ -156,7 +156,9 @@ ApiValues PromApiState::update(const PromParseResult& scrape, Clock::time_point 
     const double elapsed = std::chrono::duration<double>(now - *previous_time_).count();
     if (requests_name) {
       v.requests_per_sec = per_second(d_total, elapsed);
-      v.error_rate = d_total > 0 ? 100.0 * d_errors / d_total : 0.0;
+      // No request in the interval is no news about errors: NaN (shown "–", and an error-rate
+      // alert neither fires nor resolves on it), as the hit ratio with no lookups.
+      v.error_rate = d_total > 0 ? 100.0 * d_errors / d_total : kNaN;
     }
     if (have_histogram) {
       std::vector<HistogramBucket> buckets;

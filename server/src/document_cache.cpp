@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "resync/server/presentation.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
 
@@ -29,6 +30,10 @@ std::string DocumentCache::render(View view, size_t rows) {
       return render_history(monitor_.snapshot(rows));
     case View::kMetrics:
       return render_prometheus(monitor_.snapshot(1));
+    case View::kLayout:
+      // No rows: the model needs the descriptions and rules only. Its bytes, and so its ETag,
+      // change only with the configuration.
+      return render_layout(monitor_.snapshot(0));
     case View::kAlerts:
       return render_alerts(monitor_.snapshot(1));
     case View::kHealth:

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -125,10 +126,11 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   std::vector<std::string> paths;
   for (const auto& f : found) paths.push_back(f.path);
   // The temp folder first, by name; then the fixture folder less the names already found.
-  EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"),
-                                 dir.file("fixture_abi2.so"), fixture("fixture_no_entry"),
-                                 fixture("fixture_null_callback"), fixture("old_abi")));
-  ASSERT_EQ(found.size(), 6u);
+  EXPECT_THAT(paths,
+              ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"), dir.file("fixture_abi2.so"),
+                          fixture("fixture_no_entry"), fixture("fixture_null_callback"),
+                          fixture("old_abi"), fixture("old_abi_v1_2")));
+  ASSERT_EQ(found.size(), 7u);
   EXPECT_EQ(found[0].plugin, nullptr);
   EXPECT_THAT(found[0].error,
               testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
@@ -169,6 +171,39 @@ TEST(PluginHostTest, LoadsAPluginBuiltAgainstTheFirstAbiHeader) {
   MapSink sink;
   collector.collect(sink);
   EXPECT_EQ(sink.values.at("old_value"), 42);
+}
+
+// A plugin compiled against the 0.2 header (descriptions, no presentation hints) keeps loading:
+// its descriptor ends before `presentation`, which the host must not read.
+TEST(PluginHostTest, LoadsAPluginBuiltBeforePresentationHints) {
+  const auto plugin = Plugin::load(fixture("old_abi_v1_2"));
+  ASSERT_EQ(plugin->series().size(), 2u);
+  const SeriesDescription& wait = plugin->series()[1];
+  EXPECT_EQ(wait.unit, Unit::kSeconds);
+  EXPECT_EQ(wait.current_field, "old.wait_seconds");
+  EXPECT_EQ(wait.card, "");
+  EXPECT_EQ(wait.label, "");
+  EXPECT_EQ(wait.chart, "");
+  EXPECT_EQ(wait.hint_flags, 0u);
+  EXPECT_EQ(wait.order, 0);
+  PluginCollector collector(plugin, "{}");
+  MapSink sink;
+  collector.collect(sink);
+  EXPECT_EQ(sink.values.at("old_depth"), 7);
+}
+
+// The bundled plugins' hints reach the descriptions: title, label, chart, headline and order.
+TEST(PluginHostTest, ReadsPresentationHints) {
+  const auto plugin = Plugin::load(test::plugin_build_dir() + "/api.so");
+  const auto& series = plugin->series();
+  const auto p95 = std::find_if(series.begin(), series.end(),
+                                [](const auto& d) { return d.name == "response_time_p95"; });
+  ASSERT_NE(p95, series.end());
+  EXPECT_EQ(p95->card, "Latency");
+  EXPECT_EQ(p95->label, "p95");
+  EXPECT_EQ(p95->chart, "Latency");
+  EXPECT_EQ(p95->hint_flags, hint_flags::kHeadline);
+  EXPECT_GT(p95->order, 0);
 }
 
 TEST(PluginHostTest, DefaultSearchOrder) {

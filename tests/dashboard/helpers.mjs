@@ -27,10 +27,11 @@ const {values: opts} = parseArgs({
     'plugin-dir': {type: 'string'},
     'node-dir': {type: 'string'},
     'artifacts': {type: 'string'},
+    'example-plugin': {type: 'string'},
   },
 });
 
-function requireOption(name) {
+export function requireOption(name) {
   if (!opts[name]) throw new Error(`${path.basename(process.argv[1])}: --${name} is required`);
   return path.resolve(opts[name]);
 }
@@ -92,9 +93,10 @@ export async function eventually(condition, what, timeout = 30000, poll = 50) {
 // A real `resync-mon serve`, stopped by PID (SIGTERM, then SIGKILL) when the tests end.
 // `config`: the lines of its YAML configuration after the sampling settings, by default the
 // system collector sampled every second; null runs the embedded default configuration.
-export async function startServer(config = ['collectors:', '  - {plugin: system}']) {
+// `pluginDir` replaces --plugin-dir.
+export async function startServer(config = ['collectors:', '  - {plugin: system}'], pluginDir = null) {
   const binary = requireOption('binary');
-  const pluginDir = requireOption('plugin-dir');
+  pluginDir = pluginDir || requireOption('plugin-dir');
   assert.ok(fs.existsSync(binary), `resync-mon binary not found at ${binary}: build it first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resync-dashboard-'));
   const args = [];

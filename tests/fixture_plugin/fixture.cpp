@@ -192,7 +192,8 @@ extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint
                                       &Adapter::destroy,
                                       resync::plugin::kSeries,
                                       sizeof(resync_series_desc),
-                                      "fixture.status"};
+                                      "fixture.status",
+                                      nullptr};
   return &table;
 }
 #else

@@ -29,4 +29,8 @@ std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir);
 /// hides later ones. A file that fails to load is listed with its error.
 std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs);
 
+/// Names of the plugins in `dirs` (the `*.so` file names without the suffix), sorted, without
+/// loading them: cheap enough for the screens' "not configured" line at start-up.
+std::vector<std::string> plugin_names(const std::vector<std::string>& dirs);
+
 }  // namespace resync

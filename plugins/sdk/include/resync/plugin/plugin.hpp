@@ -125,11 +125,13 @@ constexpr std::array<const char*, N> series_names(const resync_series_desc (&ser
 }
 
 /// The descriptor of collector class T. `names` is series_names(series), kept in static storage
-/// by the caller; `status_field` places the collector's status text in /current, or nullptr.
+/// by the caller; `status_field` places the collector's status text in /current, or nullptr;
+/// `presentation` holds the screens' hints, or nullptr for the host's defaults.
 template <class T, size_t N>
 constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                                       const resync_series_desc (&series)[N],
-                                      const char* const* names, const char* status_field) {
+                                      const char* const* names, const char* status_field,
+                                      const resync_presentation* presentation = nullptr) {
   return resync_plugin_v1{RESYNC_PLUGIN_ABI_VERSION,
                           sizeof(resync_plugin_v1),
                           name,
@@ -144,7 +146,8 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                           &detail::Adapter<T>::destroy,
                           series,
                           sizeof(resync_series_desc),
-                          status_field};
+                          status_field,
+                          presentation};
 }
 
 }  // namespace resync::plugin
@@ -158,6 +161,17 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
     static const resync_plugin_v1 table =                                                          \
         ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field); \
     return &table;                                                                                 \
+  }
+
+/// RESYNC_DEFINE_PLUGIN_WITH_STATUS plus `presentation`, a static resync_presentation: how the
+/// dashboard and the report show the series (card titles, headline, chart groups, order).
+#define RESYNC_DEFINE_PLUGIN_WITH_HINTS(Type, name, description, series, status_field,    \
+                                        presentation)                                     \
+  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) { \
+    static const auto names = ::resync::plugin::series_names(series);                     \
+    static const resync_plugin_v1 table = ::resync::plugin::make_table<Type>(             \
+        name, description, series, names.data(), status_field, &presentation);            \
+    return &table;                                                                        \
   }
 
 /// RESYNC_DEFINE_PLUGIN_WITH_STATUS for a collector whose status has no place in /current.
