@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A running `resync-mon serve` as a MonitorSnapshot, rebuilt from its JSON API and /metrics with
-// nothing added to the server. What the API gives and what it cannot:
+// A running `resync-mon serve` as a MonitorSnapshot. A server that has /api/monitoring/window
+// sends its whole window in the state file's format, so a --url reader sees exactly what a
+// --state reader does. An older server's snapshot is rebuilt from its JSON API and /metrics;
+// what that gives and what it cannot:
 // - series and their descriptions: the collectors and plugins in /health, each plugin's declared
 //   series read from the local plugin files (the same package as the server); a plugin missing
 //   here is described from /metrics instead (name, kind; no unit, help or document fields);
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <optional>
 
 #include "resync/catalog.hpp"
 #include "resync/plugin/http.hpp"
@@ -26,7 +29,9 @@
 #include "resync/plugins.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
+#include "resync/state_file.hpp"
 #include "source.hpp"
+#include "tls_probe.hpp"
 
 namespace resync::cli {
 namespace {
@@ -38,11 +43,21 @@ using Poco::JSON::Object;
 // A whole 1,000,000-sample window of /history is about 150 MB; every other document is small.
 constexpr size_t kMaxHistoryBytes = 256u << 20;
 constexpr size_t kMaxDocumentBytes = 16u << 20;
+// The window in the state file's format: 8 B per value, about 350 MB for 43 series at the
+// largest window of 1,000,000 samples; a server sending more is not one to trust.
+constexpr size_t kMaxWindowBytes = 512u << 20;
+constexpr const char* kWindowPath = "/api/monitoring/window";
 constexpr int kConsistentTries = 3;
 
+// The dashboard URL serve prints (http://host:port/monitoring) is what users copy: accept it.
 std::string base_url(const std::string& url) {
   std::string base = url;
   while (!base.empty() && base.back() == '/') base.pop_back();
+  constexpr std::string_view kDashboard = "/monitoring";
+  if (base.size() > kDashboard.size() &&
+      base.compare(base.size() - kDashboard.size(), kDashboard.size(), kDashboard) == 0) {
+    base.resize(base.size() - kDashboard.size());
+  }
   return base;
 }
 
@@ -53,6 +68,17 @@ struct Fetcher {
   std::string password;
 
   std::string get(const std::string& path, size_t max_bytes) const {
+    std::optional<std::string> body = get_unless_missing(path, max_bytes);
+    if (!body) {
+      throw SourceError(plugin::display_url(base + path) +
+                            ": answered 404 Not Found; is it a resync-mon server?",
+                        kExitSourceUnusable);
+    }
+    return std::move(*body);
+  }
+
+  // The body of `path`, or nullopt when the server has no such document (404: an older server).
+  std::optional<std::string> get_unless_missing(const std::string& path, size_t max_bytes) const {
     const std::string shown = plugin::display_url(base + path);
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -91,6 +117,7 @@ struct Fetcher {
                                  : " (the server refused the credentials given)"),
                         kExitUnauthorized);
     }
+    if (response.status == 404) return std::nullopt;
     if (response.status != 200) {
       throw SourceError(shown + ": answered " + std::to_string(response.status) + " " +
                             response.reason + "; is it a resync-mon server?",
@@ -269,6 +296,7 @@ Documents fetch_consistent(const Fetcher& f) {
 // The whole read shares one deadline, so a server slow at every step still ends at --timeout.
 Fetcher make_fetcher(const SourceOptions& options) {
   Fetcher f{options, Clock::now() + options.timeout, base_url(options.url), options.password};
+  refuse_plain_http(f.base, options.timeout);
   if (!options.user.empty() && f.password.empty()) {
     const char* password = std::getenv("RESYNC_MON_PASSWORD");
     if (!password || !*password) {
@@ -290,6 +318,16 @@ std::string fetch_document(const SourceOptions& options, const std::string& path
 
 MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
   const Fetcher f = make_fetcher(options);
+  if (std::optional<std::string> window = f.get_unless_missing(kWindowPath, kMaxWindowBytes)) {
+    try {
+      return to_snapshot(decode_state(*window), plugin::display_url(f.base));
+    } catch (const StateFormatError& e) {
+      throw SourceError(plugin::display_url(f.base + kWindowPath) + ": not a resync-mon window (" +
+                            plain_state_reason(e.what()) + ")",
+                        kExitSourceUnusable);
+    }
+  }
+  // An older server, without /window: rebuilt from its JSON API.
   const Documents d = fetch_consistent(f);
 
   MonitorSnapshot snap;

@@ -38,6 +38,7 @@ namespace {
 
 Monitor::Monitor(Config config)
     : config_(std::move(config)), started_at_(std::chrono::system_clock::now()) {
+  require_resolved(config_);  // a reader's configuration cannot run collectors or a server
   const PluginHost host(PluginHost::default_search_dirs(config_.plugin_dir));
   std::map<std::string, std::shared_ptr<const Plugin>> loaded;
   std::vector<CollectorEntry> entries;

@@ -5,12 +5,17 @@
 #include <utility>
 
 #include "resync/server/prometheus_text.hpp"
+#include "resync/state_file.hpp"
 #include "resync/server/views.hpp"
 
 namespace resync::server::detail {
 namespace {
 
+// The state file's bytes (see state_file.hpp), not a format of its own.
+constexpr const char* kWindowContentType = "application/vnd.resync-mon.state";
+
 const char* content_type(View view) {
+  if (view == View::kWindow) return kWindowContentType;
   return view == View::kMetrics ? kPrometheusContentType : "application/json";
 }
 
@@ -29,6 +34,8 @@ std::string DocumentCache::render(View view, size_t rows) {
       return render_history(monitor_.snapshot(rows));
     case View::kMetrics:
       return render_prometheus(monitor_.snapshot(1));
+    case View::kWindow:
+      return encode_state(monitor_.snapshot());
     case View::kAlerts:
       return render_alerts(monitor_.snapshot(1));
     case View::kHealth:

@@ -44,6 +44,7 @@ constexpr std::string_view kHistoryPath = "/api/monitoring/history";
 constexpr std::string_view kAlertsPath = "/api/monitoring/alerts";
 constexpr std::string_view kHealthPath = "/api/monitoring/health";
 constexpr std::string_view kReportPath = "/api/monitoring/report";
+constexpr std::string_view kWindowPath = "/api/monitoring/window";
 constexpr std::string_view kWsPath = "/api/monitoring/ws";
 constexpr std::string_view kMetricsPath = "/metrics";
 constexpr std::string_view kLivenessPath = "/health";
@@ -218,7 +219,8 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
       method == Poco::Net::HTTPRequest::HTTP_GET || method == Poco::Net::HTTPRequest::HTTP_HEAD;
 
   const bool known = path == kCurrentPath || path == kHistoryPath || path == kAlertsPath ||
-                     path == kHealthPath || path == kReportPath || path == kWsPath ||
+                     path == kHealthPath || path == kReportPath || path == kWindowPath ||
+                     path == kWsPath ||
                      path == kMetricsPath || path == kLivenessPath || path == kDashboardPath ||
                      starts_with(path, kAssetsPrefix);
   // /health stays open for liveness probes; everything else, even a 404, first needs credentials,
@@ -244,6 +246,7 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
 
   if (path == kCurrentPath) return documents_.get(View::kCurrent)->send(request, response);
   if (path == kMetricsPath) return documents_.get(View::kMetrics)->send(request, response);
+  if (path == kWindowPath) return documents_.get(View::kWindow)->send(request, response);
   if (path == kHistoryPath) return serve_history(query, request, response);
   if (path == kReportPath) return serve_report(query, response);
   if (path == kAlertsPath) return send_json(response, documents_.render(View::kAlerts));

@@ -70,8 +70,8 @@ TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(
       r.err,
-      "resync-mon: unknown subcommand \"histroy\"; known: serve, current, history, check, plan, "
-      "report, plugins, config (see resync-mon --help)\n");
+      "resync-mon: unknown subcommand \"histroy\"; did you mean history? (known: serve, current, "
+      "history, check, plan, report, plugins, config; see resync-mon --help)\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
@@ -153,12 +153,13 @@ TEST_F(ToolkitCliTest, SourceFailuresHaveTheirExitCodes) {
   test::write_file(corrupt, bytes);
   r = run_cli({"current", "--state", corrupt});
   EXPECT_EQ(r.code, 8);
-  EXPECT_EQ(r.err, "resync-mon: " + corrupt + " is not a valid state file (checksum mismatch)\n");
+  EXPECT_EQ(r.err, "resync-mon: state file " + corrupt +
+                       ": damaged: its checksum does not match its contents\n");
   EXPECT_EQ(test::read_file(corrupt), bytes) << "left as it was";
   const std::string url = "http://127.0.0.1:" + std::to_string(test::free_port());
   r = run_cli({"history", "--url", url, "--format", "csv"});
   EXPECT_EQ(r.code, 6);
-  EXPECT_EQ(r.err, "resync-mon: " + url + "/api/monitoring/current: connection refused\n");
+  EXPECT_EQ(r.err, "resync-mon: " + url + "/api/monitoring/window: connection refused\n");
 }
 
 TEST_F(ToolkitCliTest, CurrentFromTheStateFile) {
