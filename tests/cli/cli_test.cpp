@@ -71,7 +71,8 @@ TEST(CliTest, EverySubcommandHasHelp) {
 TEST(CliTest, BadCommandLineExitsTwo) {
   EXPECT_EQ(run({"frobnicate"}).code, 2);
   EXPECT_EQ(run({}).code, 2);
-  EXPECT_EQ(run({"--config", "/nonexistent/resync.yaml", "current"}).code, 2);
+  // A missing --config file is a configuration error, as from `config check` (issue 15).
+  EXPECT_EQ(run({"--config", "/nonexistent/resync.yaml", "current"}).code, 3);
 }
 
 TEST(CliTest, PluginsListsSystemWithItsAbiVersion) {
