@@ -18,10 +18,10 @@ void check_state_folder(const Config& c) {
       std::filesystem::absolute(std::filesystem::path(c.state_file)).parent_path();
   std::error_code ec;
   if (std::filesystem::is_directory(folder, ec)) return;
-  throw ConfigError(c.source + ": state_file: folder " + folder.string() +
-                    (std::filesystem::exists(folder, ec) ? " is not a directory"
-                                                         : " does not exist") +
-                    " (create it, or point state_file elsewhere)");
+  throw ConfigError(
+      c.source + ": state_file: folder " + folder.string() +
+      (std::filesystem::exists(folder, ec) ? " is not a directory" : " does not exist") +
+      " (create it, or point state_file elsewhere)");
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   cli::GlobalOptions global;
-  // Not CLI::ExistingFile: a missing file is a configuration error (exit 3), as from `config check`.
+  // Not CLI::ExistingFile: a missing file is a configuration error (exit 3), as from `config
+  // check`.
   app.add_option("-c,--config", global.config_path,
                  "Configuration file, YAML (.yaml/.yml) or TOML (.toml); "
                  "default: the embedded configuration (system collector)");

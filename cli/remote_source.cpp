@@ -70,9 +70,9 @@ struct Fetcher {
   std::string get(const std::string& path, size_t max_bytes) const {
     std::optional<std::string> body = get_unless_missing(path, max_bytes);
     if (!body) {
-      throw SourceError(plugin::display_url(base + path) +
-                            ": answered 404 Not Found; is it a resync-mon server?",
-                        kExitSourceUnusable);
+      throw SourceError(
+          plugin::display_url(base + path) + ": answered 404 Not Found; is it a resync-mon server?",
+          kExitSourceUnusable);
     }
     return std::move(*body);
   }

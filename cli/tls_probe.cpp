@@ -24,8 +24,8 @@ void refuse_plain_http(const std::string& url, std::chrono::milliseconds budget)
     return;  // the request itself reports a malformed URL
   }
   if (uri.getScheme() != "https" || uri.getHost().empty()) return;
-  const auto wait = std::clamp(budget / 4, std::chrono::milliseconds{50},
-                               std::chrono::milliseconds{1000});
+  const auto wait =
+      std::clamp(budget / 4, std::chrono::milliseconds{50}, std::chrono::milliseconds{1000});
   const Poco::Timespan span(static_cast<Poco::Timespan::TimeDiff>(wait.count()) * 1000);
   std::string head(5, '\0');
   int got = 0;

@@ -138,10 +138,12 @@ constexpr CodeLine kCodeLines[] = {
     {3, "  3  invalid or unreadable configuration file (the message names file, line and key)"},
     {4, "  4  a plugin could not be found, loaded or created"},
     {5, "  5  the server could not bind its address (port in use, no permission)"},
-    {6, "  6  the source cannot be read: server unreachable or too slow, an answer that is not\n"
-        "     resync-mon's, or a missing state file"},
+    {6,
+     "  6  the source cannot be read: server unreachable or too slow, an answer that is not\n"
+     "     resync-mon's, or a missing state file"},
     {7, "  7  the server refused the credentials (401/403): see --token, --user"},
-    {8, "  8  the state file is not a valid state file (foreign, truncated, corrupt, newer format)"},
+    {8,
+     "  8  the state file is not a valid state file (foreign, truncated, corrupt, newer format)"},
     {9, "  9  another resync-mon serve holds the state file (its lock, <state_file>.lock)"},
 };
 
@@ -182,9 +184,12 @@ std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::E
 void set_help_footers(CLI::App& app) {
   const std::vector<int> reader = {0, 1, 2, 3, 6, 7, 8};
   const std::map<std::string, std::pair<std::vector<int>, bool>> table = {
-      {"serve", {{0, 1, 2, 3, 4, 5, 9}, true}},  {"current", {{0, 1, 2, 3, 4, 6, 7, 8}, true}},
-      {"history", {reader, true}},               {"report", {reader, true}},
-      {"plan", {{0, 1, 2, 3}, true}},            {"plugins", {{0, 1, 2, 3, 4}, true}},
+      {"serve", {{0, 1, 2, 3, 4, 5, 9}, true}},
+      {"current", {{0, 1, 2, 3, 4, 6, 7, 8}, true}},
+      {"history", {reader, true}},
+      {"report", {reader, true}},
+      {"plan", {{0, 1, 2, 3}, true}},
+      {"plugins", {{0, 1, 2, 3, 4}, true}},
       {"config", {{0, 1, 2, 3, 4}, false}},
   };
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {

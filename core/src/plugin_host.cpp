@@ -165,8 +165,9 @@ std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir) {
   // Beside the binary only where such a folder exists (the build tree, an unpacked tarball):
   // an installed /usr/bin/resync-mon must not list /usr/bin/plugins as a place it looked.
   if (!exe_dir.empty()) {
-    for (const fs::path& dir : {fs::path(exe_dir) / "plugins",
-                                fs::path(exe_dir).parent_path() / "lib" / "resync-mon" / "plugins"}) {
+    for (const fs::path& dir :
+         {fs::path(exe_dir) / "plugins",
+          fs::path(exe_dir).parent_path() / "lib" / "resync-mon" / "plugins"}) {
       std::error_code ec;
       if (fs::is_directory(dir, ec)) dirs.push_back(dir.string());
     }

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -92,8 +92,8 @@ void signal_thread(sigset_t set) {
       const EarlyStop early = s.early;
       lock.unlock();
       if (early.during) {
-        log_info(std::string("received ") + signal_name(signo) +
-                 (*early.during ? " " : "") + early.during + ", exiting");
+        log_info(std::string("received ") + signal_name(signo) + (*early.during ? " " : "") +
+                 early.during + ", exiting");
       }
       if (early.exit_code < 0) die_by(signo);
       if (early.status_prefix) {

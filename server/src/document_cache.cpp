@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "resync/server/prometheus_text.hpp"
-#include "resync/state_file.hpp"
 #include "resync/server/views.hpp"
+#include "resync/state_file.hpp"
 
 namespace resync::server::detail {
 namespace {

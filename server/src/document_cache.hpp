@@ -35,8 +35,8 @@ class DocumentCache {
   /// Samples announced by invalidate() so far.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
-  /// The newest document of kCurrent, kHistory, kMetrics or kWindow, rendered now if stale. Throws what
-  /// the view throws; the next call tries again.
+  /// The newest document of kCurrent, kHistory, kMetrics or kWindow, rendered now if stale. Throws
+  /// what the view throws; the next call tries again.
   std::shared_ptr<const Document> get(View view);
   /// /history of the newest `rows` samples, rendered for this call only.
   std::shared_ptr<const Document> history_window(size_t rows);

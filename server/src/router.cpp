@@ -220,9 +220,8 @@ void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
 
   const bool known = path == kCurrentPath || path == kHistoryPath || path == kAlertsPath ||
                      path == kHealthPath || path == kReportPath || path == kWindowPath ||
-                     path == kWsPath ||
-                     path == kMetricsPath || path == kLivenessPath || path == kDashboardPath ||
-                     starts_with(path, kAssetsPrefix);
+                     path == kWsPath || path == kMetricsPath || path == kLivenessPath ||
+                     path == kDashboardPath || starts_with(path, kAssetsPrefix);
   // /health stays open for liveness probes; everything else, even a 404, first needs credentials,
   // so that an anonymous client learns nothing about the routes.
   if (path != kLivenessPath && !auth_.authorized(request.get(kAuthorization, kEmpty))) {

@@ -124,14 +124,14 @@ TEST(FirstHourTest, MissingConfigFileIsExitThreeEverywhere) {
   const test::RunResult check = run_cli({"config", "check", "/nonexistent/x.yaml"});
   EXPECT_EQ(global.code, 3);
   EXPECT_EQ(check.code, 3);
-  EXPECT_EQ(global.err, "resync-mon: /nonexistent/x.yaml: cannot read: No such file or directory\n");
+  EXPECT_EQ(global.err,
+            "resync-mon: /nonexistent/x.yaml: cannot read: No such file or directory\n");
   EXPECT_EQ(global.err, check.err);
 }
 
 TEST(FirstHourTest, ConfigCheckRefusesAStateFileInAMissingFolder) {
   test::TempDir dir;
-  const std::string config =
-      system_config(dir, "state_file: \"" + dir.file("nope") + "/state\"\n");
+  const std::string config = system_config(dir, "state_file: \"" + dir.file("nope") + "/state\"\n");
   const test::RunResult r = run_cli({"config", "check", config});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "resync-mon: " + config + ": state_file: folder " + dir.file("nope") +
@@ -239,8 +239,9 @@ TEST_F(FirstHourServeTest, HttpsAgainstPlainHttpFailsAtOnce) {
   const test::RunResult r = run_cli({"current", "--url", url, "--timeout", "20s"});
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "not a timeout";
   EXPECT_EQ(r.code, 6);
-  EXPECT_EQ(r.err, "resync-mon: " + url +
-                       ": the server speaks plain HTTP, not TLS; use http:// instead of https://\n");
+  EXPECT_EQ(r.err,
+            "resync-mon: " + url +
+                ": the server speaks plain HTTP, not TLS; use http:// instead of https://\n");
 }
 
 // Before /window, every series but a few came back as its newest value only.

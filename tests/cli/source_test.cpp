@@ -179,8 +179,9 @@ TEST(RemoteSourceTest, HugeAnswerIsCutAtTheLimit) {
   o.url = server.url();
   // /window may be larger (a whole window), but must still be one.
   EXPECT_EQ(remote_failure(o),
-            "6 " + o.url + "/api/monitoring/window: not a resync-mon window (not a resync-mon "
-                           "state file)");
+            "6 " + o.url +
+                "/api/monitoring/window: not a resync-mon window (not a resync-mon "
+                "state file)");
 }
 
 TEST(RemoteSourceTest, SlowOrDrippingServerEndsAtTheTimeout) {
