@@ -308,6 +308,20 @@ Fetcher make_fetcher(const SourceOptions& options) {
   return f;
 }
 
+// The whole window, exact, from a server that has /api/monitoring/window; nullopt from an older
+// one.
+std::optional<MonitorSnapshot> read_window(const Fetcher& f) {
+  std::optional<std::string> bytes = f.get_unless_missing(kWindowPath, kMaxWindowBytes);
+  if (!bytes) return std::nullopt;
+  try {
+    return to_snapshot(decode_state(*bytes), plugin::display_url(f.base));
+  } catch (const StateFormatError& e) {
+    throw SourceError(plugin::display_url(f.base + kWindowPath) + ": not a resync-mon window (" +
+                          plain_state_reason(e.what()) + ")",
+                      kExitSourceUnusable);
+  }
+}
+
 }  // namespace
 
 std::string fetch_document(const SourceOptions& options, const std::string& path) {
@@ -318,15 +332,7 @@ std::string fetch_document(const SourceOptions& options, const std::string& path
 
 MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
   const Fetcher f = make_fetcher(options);
-  if (std::optional<std::string> window = f.get_unless_missing(kWindowPath, kMaxWindowBytes)) {
-    try {
-      return to_snapshot(decode_state(*window), plugin::display_url(f.base));
-    } catch (const StateFormatError& e) {
-      throw SourceError(plugin::display_url(f.base + kWindowPath) + ": not a resync-mon window (" +
-                            plain_state_reason(e.what()) + ")",
-                        kExitSourceUnusable);
-    }
-  }
+  if (std::optional<MonitorSnapshot> window = read_window(f)) return std::move(*window);
   // An older server, without /window: rebuilt from its JSON API.
   const Documents d = fetch_consistent(f);
 
