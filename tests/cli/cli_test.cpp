@@ -50,9 +50,9 @@ TEST(CliTest, Version) {
 TEST(CliTest, HelpListsSubcommandsAndExitCodes) {
   const RunResult r = run({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* s :
-       {"current", "plugins", "config", "Exit codes:", "  0  success", "  2  bad command line",
-        "  3  invalid configuration file", "  4  a plugin could not be found, loaded or created"}) {
+  for (const char* s : {"current", "plugins", "config", "Exit codes:", "  0  success",
+                        "  2  bad command line", "  3  invalid or unreadable configuration file",
+                        "  4  a plugin could not be found, loaded or created"}) {
     EXPECT_THAT(r.out, HasSubstr(s));
   }
 }
