@@ -81,6 +81,13 @@ TEST(FirstHourTest, ReadersNeedNoServerSecrets) {
                        ": No such file or directory\n");
   r = run_cli({"plan", "--config", config});
   EXPECT_EQ(r.code, 0) << r.err;
+  const std::string dead = "http://127.0.0.1:" + std::to_string(test::free_port());
+  r = run_cli({"current", "--config", config, "--url", dead});
+  EXPECT_EQ(r.code, 6) << r.err;
+  EXPECT_EQ(r.err, "resync-mon: " + dead + "/api/monitoring/window: connection refused\n");
+  r = run_cli({"check", "--config", config, "--state", dir.file("state")});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.out, HasSubstr("cannot read state file"));
   // serve needs it, and its hint leads somewhere valid (not ${VAR:-}, which auth refuses).
   r = run_cli({"serve", "--config", config, "--bind", "127.0.0.1:0"});
   EXPECT_EQ(r.code, 3);
