@@ -31,6 +31,7 @@ void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& act
 void add_config_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_rules_command(CLI::App& app, const GlobalOptions& global, Action& action);
 /// The hidden child side of `isolation: process` (see run_collector_host()).
 void add_collector_host_command(CLI::App& app, Action& action);
 

@@ -25,7 +25,7 @@ struct HttpServerOptions {
       allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
   size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
   /// Host header values answered besides the loopback names and the bound address (see
-  /// README "Host header"); "*" = any
+  /// docs/operations.md "Server hardening"); "*" = any
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
   size_t threads = 0;                     ///< HTTP worker threads; 0 = kDefaultThreads
@@ -69,7 +69,7 @@ BindAddress parse_bind(std::string_view text, std::string_view what = "server.bi
 /// request. WebSocket clients are handed to one broadcaster thread after the upgrade, so they hold
 /// no HTTP worker; it renders /current for them only while there are any. A server nobody asks
 /// renders nothing. Connections wait for their next request in one epoll thread, which hands only
-/// complete requests to the workers and answers GET /health itself (README "Connections").
+/// complete requests to the workers and answers GET /health itself (docs/operations.md).
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {
