@@ -18,8 +18,9 @@ struct GlobalOptions {
 /// The subcommand chosen on the command line sets this; main runs it after parsing.
 using Action = std::function<int()>;
 
-/// The configuration --config names, or the embedded default. Throws ConfigError.
-Config load_selected_config(const GlobalOptions& global);
+/// The configuration --config names, or the embedded default. Throws ConfigError. Readers pass
+/// ConfigUse::kRead, so the server's and the notifiers' secrets need not be set for them.
+Config load_selected_config(const GlobalOptions& global, ConfigUse use = ConfigUse::kRun);
 
 void add_current_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_history_command(CLI::App& app, const GlobalOptions& global, Action& action);

@@ -22,7 +22,7 @@ inline constexpr const char* kExitCodeHelp = R"(Exit codes:
   0  success
   1  unexpected runtime failure
   2  bad command line
-  3  invalid configuration file (the message names file, line and key)
+  3  invalid or unreadable configuration file (the message names file, line and key)
   4  a plugin could not be found, loaded or created
   5  the server could not bind its address (port in use, no permission)
   6  the source cannot be read: server unreachable or too slow, an answer that is not

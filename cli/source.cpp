@@ -61,6 +61,25 @@ void add_source_options(CLI::App* cmd, SourceOptions& options) {
       ->group(group);
 }
 
+// The decoder's reasons are terse; a user reading them wants to know what is wrong with the file.
+std::string plain_state_reason(const std::string& reason) {
+  auto starts = [&reason](const char* prefix) { return reason.rfind(prefix, 0) == 0; };
+  auto ends = [&reason](const std::string& suffix) {
+    return reason.size() >= suffix.size() &&
+           reason.compare(reason.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (reason == "bad magic") return "not a resync-mon state file";
+  if (reason == "truncated")
+    return "cut short: the file ends before its data does (copied while being written?)";
+  if (reason == "checksum mismatch") return "damaged: its checksum does not match its contents";
+  if (starts("unsupported version")) return "written in another format: " + reason.substr(12);
+  if (ends("longer than the limit"))
+    return "damaged: " + reason.substr(0, reason.size() - 21) + "longer than a state file allows";
+  if (ends("over the limit"))
+    return "damaged: " + reason.substr(0, reason.size() - 14) + "more than a state file allows";
+  return "damaged: " + reason;
+}
+
 MonitorSnapshot read_state_source(const std::string& path) {
   std::optional<SavedState> saved;
   try {
@@ -68,7 +87,8 @@ MonitorSnapshot read_state_source(const std::string& path) {
     // the file it rewrites once a minute.
     saved = read_state_with_journal(path);
   } catch (const StateFormatError& e) {
-    throw SourceError(path + " is not a valid state file (" + e.what() + ")", kExitBadStateFile);
+    throw SourceError("state file " + path + ": " + plain_state_reason(e.what()),
+                      kExitBadStateFile);
   } catch (const std::runtime_error& e) {
     throw SourceError(e.what(), kExitSourceUnusable);
   }

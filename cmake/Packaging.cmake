@@ -13,6 +13,8 @@ install(FILES packaging/resync-mon.yaml DESTINATION /etc/resync-mon
         COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES packaging/resync-mon.service DESTINATION lib/systemd/system
         COMPONENT system EXCLUDE_FROM_ALL)
+install(FILES packaging/resync-mon.sysusers DESTINATION lib/sysusers.d RENAME resync-mon.conf
+        COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES README.md CHANGELOG.md packaging/copyright DESTINATION share/doc/resync-mon
         COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES docs/cli.md docs/collectors.md docs/configuration.md docs/development.md

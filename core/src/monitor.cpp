@@ -35,10 +35,25 @@ namespace {
   throw ConfigError(config_message(config.source, cc.line, cc.key_path, message));
 }
 
+// Which installed plugin declares `metric`, as advice for a rule nobody provides: a newcomer who
+// copied an `error_rate` rule needs to hear that the api collector brings it. Error path only.
+std::string provider_hint(const std::string& metric, const std::string& plugin_dir) {
+  for (const PluginInfo& p : discover_plugins(plugin_search_dirs(plugin_dir))) {
+    for (const SeriesDescription& d : p.series) {
+      if (d.name == metric) {
+        return "; the " + p.name + " plugin provides it: add a collector `- plugin: " + p.name +
+               "`, or remove this rule";
+      }
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Monitor::Monitor(Config config)
     : config_(std::move(config)), started_at_(std::chrono::system_clock::now()) {
+  require_resolved(config_);  // a reader's configuration cannot run collectors or a server
   const PluginHost host(PluginHost::default_search_dirs(config_.plugin_dir));
   std::map<std::string, std::shared_ptr<const Plugin>> loaded;
   std::vector<CollectorEntry> entries;
@@ -138,7 +153,8 @@ void Monitor::check_rules() const {
                  ") does not provide \"" + rule.metric + "\"" + known_series(instance->name));
       }
       fail(rule.line, "metric",
-           "no configured collector provides \"" + rule.metric + "\"" + known_series());
+           "no configured collector provides \"" + rule.metric + "\"" +
+               provider_hint(rule.metric, config_.plugin_dir) + known_series());
     }
     if (!rule.guard) continue;
     for (size_t i = 0; i < rule.guard->metrics.size(); ++i) {

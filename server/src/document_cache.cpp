@@ -7,11 +7,16 @@
 #include "resync/server/presentation.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
+#include "resync/state_file.hpp"
 
 namespace resync::server::detail {
 namespace {
 
+// The state file's bytes (see state_file.hpp), not a format of its own.
+constexpr const char* kWindowContentType = "application/vnd.resync-mon.state";
+
 const char* content_type(View view) {
+  if (view == View::kWindow) return kWindowContentType;
   return view == View::kMetrics ? kPrometheusContentType : "application/json";
 }
 
@@ -34,6 +39,8 @@ std::string DocumentCache::render(View view, size_t rows) {
       // No rows: the model needs the descriptions and rules only. Its bytes, and so its ETag,
       // change only with the configuration.
       return render_layout(monitor_.snapshot(0));
+    case View::kWindow:
+      return encode_state(monitor_.snapshot());
     case View::kAlerts:
       return render_alerts(monitor_.snapshot(1));
     case View::kHealth:

@@ -25,9 +25,9 @@ constexpr std::string_view kJson = "application/json";
 
 bool known(std::string_view path) {
   return path == kCurrentPath || path == kHistoryPath || path == kAlertsPath ||
-         path == kHealthPath || path == kReportPath || path == kLayoutPath || path == kWsPath ||
-         path == kMetricsPath || path == kLivenessPath || path == kDashboardPath ||
-         starts_with(path, kAssetsPrefix);
+         path == kHealthPath || path == kReportPath || path == kLayoutPath || path == kWindowPath ||
+         path == kWsPath || path == kMetricsPath || path == kLivenessPath ||
+         path == kDashboardPath || starts_with(path, kAssetsPrefix);
 }
 
 // The value of `minutes=` in a query string, if present.
@@ -51,6 +51,8 @@ const char* view_key(View view) {
       return "history";
     case View::kLayout:
       return "layout";
+    case View::kWindow:
+      return "window";
     default:
       return "metrics";
   }
@@ -141,6 +143,7 @@ std::optional<Render> Router::dispatch(const Request& r, Answer& out) {
   if (r.path == kCurrentPath) return cached(View::kCurrent, r, out);
   if (r.path == kMetricsPath) return cached(View::kMetrics, r, out);
   if (r.path == kLayoutPath) return cached(View::kLayout, r, out);
+  if (r.path == kWindowPath) return cached(View::kWindow, r, out);
   if (r.path == kHistoryPath) return history(r, out);
   if (r.path == kReportPath) return report(r, out);
   // Small views: rendered here, in microseconds, per request.

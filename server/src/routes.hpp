@@ -12,6 +12,7 @@ inline constexpr std::string_view kAlertsPath = "/api/monitoring/alerts";
 inline constexpr std::string_view kHealthPath = "/api/monitoring/health";
 inline constexpr std::string_view kReportPath = "/api/monitoring/report";
 inline constexpr std::string_view kLayoutPath = "/api/monitoring/layout";
+inline constexpr std::string_view kWindowPath = "/api/monitoring/window";
 inline constexpr std::string_view kWsPath = "/api/monitoring/ws";
 inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kLivenessPath = "/health";

@@ -89,8 +89,8 @@ TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(
       r.err,
-      "resync-mon: unknown subcommand \"histroy\"; known: serve, current, history, check, plan, "
-      "report, rules, plugins, config (see resync-mon --help)\n");
+      "resync-mon: unknown subcommand \"histroy\"; did you mean history? (known: serve, current, "
+      "history, check, plan, report, rules, plugins, config; see resync-mon --help)\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
@@ -172,12 +172,13 @@ TEST_F(ToolkitCliTest, SourceFailuresHaveTheirExitCodes) {
   test::write_file(corrupt, bytes);
   r = run_cli({"current", "--state", corrupt});
   EXPECT_EQ(r.code, 8);
-  EXPECT_EQ(r.err, "resync-mon: " + corrupt + " is not a valid state file (checksum mismatch)\n");
+  EXPECT_EQ(r.err, "resync-mon: state file " + corrupt +
+                       ": damaged: its checksum does not match its contents\n");
   EXPECT_EQ(test::read_file(corrupt), bytes) << "left as it was";
   const std::string url = "http://127.0.0.1:" + std::to_string(test::free_port());
   r = run_cli({"history", "--url", url, "--format", "csv"});
   EXPECT_EQ(r.code, 6);
-  EXPECT_EQ(r.err, "resync-mon: " + url + "/api/monitoring/current: connection refused\n");
+  EXPECT_EQ(r.err, "resync-mon: " + url + "/api/monitoring/window: connection refused\n");
 }
 
 TEST_F(ToolkitCliTest, CurrentFromTheStateFile) {
@@ -201,7 +202,9 @@ TEST_F(ToolkitCliTest, CheckOnTheStateFile) {
   write_aged_copy(state_, aged, 10min);
   test::RunResult r = run_cli({"check", "--state", aged, "--max-age", "1h"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (5 rules, sample of "));
+  // The status line carries perfdata of every series a rule judged (README's `check` example).
+  EXPECT_THAT(r.out, testing::MatchesRegex("RESYNC-MON OK - no alert \\(5 rules, sample of "
+                                           "[0-9T:-]+Z\\) \\| 'collector_up'=1;@0:0;;0;1\n"));
   r = run_cli(
       {"check", "--state", aged, "--max-age", "1h", "-m", "host_memory_percent", "-w", "@0:100"});
   EXPECT_EQ(r.code, 1);

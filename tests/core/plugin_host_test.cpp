@@ -208,12 +208,21 @@ TEST(PluginHostTest, ReadsPresentationHints) {
 
 TEST(PluginHostTest, DefaultSearchOrder) {
   EXPECT_THAT(PluginHost::default_search_dirs("/opt/plugins"), ElementsAre("/opt/plugins"));
+  // The folders beside the binary are searched only where they exist (issue 15: an installed
+  // /usr/bin/resync-mon listed /usr/bin/plugins); the install prefix's always.
   const fs::path exe = fs::read_symlink("/proc/self/exe").parent_path();
-  const auto dirs = PluginHost::default_search_dirs("");
-  ASSERT_GE(dirs.size(), 3u);
-  EXPECT_EQ(dirs[0], (exe / "plugins").string());
-  EXPECT_EQ(dirs[1], (exe.parent_path() / "lib" / "resync-mon" / "plugins").string());
+  const fs::path beside = exe / "plugins";
+  const fs::path lib = exe.parent_path() / "lib" / "resync-mon" / "plugins";
+  auto dirs = PluginHost::default_search_dirs("");
+  ASSERT_FALSE(fs::exists(beside));
+  EXPECT_THAT(dirs, testing::Not(testing::Contains(beside.string())));
   EXPECT_THAT(dirs.back(), testing::EndsWith("/lib/resync-mon/plugins"));
+  fs::create_directory(beside);
+  dirs = PluginHost::default_search_dirs("");
+  fs::remove(beside);
+  ASSERT_GE(dirs.size(), 2u);
+  EXPECT_EQ(dirs[0], beside.string());
+  EXPECT_EQ(fs::exists(lib), std::find(dirs.begin(), dirs.end(), lib.string()) != dirs.end());
 }
 
 TEST(PluginCollectorTest, CollectsThroughTheCTable) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "resync/state_file.hpp"
 #include "server_test_util.hpp"
 
 namespace resync {
@@ -44,6 +45,22 @@ TEST(DocumentCacheTest, RendersOnlyWhenAskedAndOncePerSample) {
   EXPECT_EQ(cache.renders(), 4u);
   EXPECT_EQ(cache.get(View::kMetrics)->generation(), 2u);
   EXPECT_EQ(cache.renders(), 5u);
+}
+
+// A --url reader decodes /api/monitoring/window as it would the state file.
+TEST(DocumentCacheTest, WindowIsTheWholeStoreInTheStateFileFormat) {
+  Monitor monitor(test::test_config("1s", "1m"));
+  test::prefill(monitor, 3);
+  DocumentCache cache(monitor);
+  const auto window = cache.get(View::kWindow);
+  EXPECT_EQ(cache.get(View::kWindow), window) << "cached per sample";
+  const SavedState saved = decode_state(window->body());
+  const MonitorSnapshot live = monitor.snapshot();
+  EXPECT_EQ(saved.rows.rows, 3u);
+  EXPECT_EQ(saved.rows.timestamps_ms, live.store.timestamps_ms);
+  EXPECT_EQ(saved.keys.size(), live.keys().size());
+  cache.invalidate();
+  EXPECT_NE(cache.get(View::kWindow), window);
 }
 
 TEST(DocumentCacheTest, ConcurrentRequestersShareOneRender) {

@@ -21,8 +21,8 @@ struct PluginInfo {
 };
 
 /// The plugin search order (SPEC section 5): `plugin_dir` alone when configured; otherwise the
-/// `plugins` folder next to the running binary, the `lib/resync-mon/plugins` folder beside its
-/// `bin`, then the install prefix's plugin folder.
+/// `plugins` folder next to the running binary and the `lib/resync-mon/plugins` folder beside its
+/// `bin`, each only when it exists, then the install prefix's plugin folder.
 std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir);
 
 /// Every `*.so` in `dirs`, in search order then by name; a name found in an earlier directory
