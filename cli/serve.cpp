@@ -95,7 +95,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& actio
   auto options = std::make_shared<ServeOptions>();
   cmd->add_option(
          "--bind", options->bind,
-         "HOST:PORT to listen on (default: server.bind of the configuration, 127.0.0.1:8000); "
+         "HOST:PORT to listen on (default: server.bind of the configuration, 127.0.0.1:9882); "
          "port 0 picks a free port")
       ->check([](const std::string& text) {
         try {

@@ -177,7 +177,7 @@ class Loader : private ConfigReader {
       std::string why;
       if (!try_parse_host_port(s.bind, std::nullopt, PortZero::kAllow, &why)) {
         fail(v->line, "server.bind",
-             "expected HOST:PORT like \"127.0.0.1:8000\", got \"" + s.bind + "\" (" + why + ")");
+             "expected HOST:PORT like \"127.0.0.1:9882\", got \"" + s.bind + "\" (" + why + ")");
       }
     }
     if (const Node* a = n.find("auth")) {

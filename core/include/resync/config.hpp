@@ -29,7 +29,7 @@ struct CollectorConfig {
 };
 
 struct ServerConfig {
-  std::string bind = "127.0.0.1:8000";  ///< HOST:PORT
+  std::string bind = "127.0.0.1:9882";  ///< HOST:PORT
   std::string auth_token;               ///< bearer token; "" = none
   std::string auth_user;                ///< basic auth user; "" = none
   std::string auth_password;
