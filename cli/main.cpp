@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   cli::add_report_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
+  cli::add_discover_command(app, action);
   cli::add_collector_host_command(app, action);
 
   try {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "discover.hpp"
 #include "resync/error.hpp"
 #include "resync/log.hpp"
 #include "resync/monitor.hpp"
@@ -64,7 +65,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   limit_malloc_arenas();
   Config config = load_selected_config(global);
   if (!options.bind.empty()) config.server.bind = options.bind;
+  DiscoveryReport discovered = apply_discovery(config, DiscoveryTargets::from_environment());
   Monitor monitor(std::move(config));
+  if (discovered.ran) monitor.set_discovery(std::move(discovered));
   // Before binding: a second server on the same state file is told so, not "port in use".
   monitor.claim_state_file();
   if (options.prefill) prefill_window(monitor);

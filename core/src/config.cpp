@@ -58,7 +58,7 @@ class Loader : private ConfigReader {
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
     check_keys(root, "",
                {"interval", "window", "plugin_dir", "state_file", "state_save_interval",
-                "isolation", "server", "collectors", "alerts", "notify"});
+                "isolation", "server", "collectors", "alerts", "notify", "discover"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
       if (c.interval < kMinInterval)
@@ -89,6 +89,7 @@ class Loader : private ConfigReader {
       }
     }
     if (const Node* v = root.find("isolation")) c.isolation = isolation(*v, "isolation");
+    if (const Node* v = root.find("discover")) c.discover = boolean(*v, "discover");
     if (const Node* v = root.find("server")) parse_server(*v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
     if (const Node* v = root.find("alerts")) {
@@ -104,6 +105,13 @@ class Loader : private ConfigReader {
   }
 
  private:
+  bool boolean(const Node& n, const std::string& path) const {
+    const std::string value = string(n, path);
+    if (value == "true") return true;
+    if (value != "false") fail(n.line, path, "expected true or false, got \"" + value + "\"");
+    return false;
+  }
+
   void remember_secret(Config& c, const std::string& key, const std::string& value) const {
     if (is_secret_key(key) && !value.empty()) c.secrets.push_back(value);
   }

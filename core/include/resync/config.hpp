@@ -59,6 +59,9 @@ struct Config {
   std::vector<CollectorConfig> collectors;
   std::vector<AlertRule> alerts = default_alert_rules();
   NotifyConfig notify;  ///< where alert events are delivered; no notifier by default
+  /// `discover:`: serve probes loopback at start and adds what needs no credentials (SPEC 8).
+  /// Off unless set: a file that lists its collectors gets exactly those.
+  bool discover = false;
 
   /// Samples the window holds: window / interval.
   size_t capacity() const { return static_cast<size_t>(window / interval); }
