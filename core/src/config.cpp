@@ -11,6 +11,7 @@
 #include "config_tree.hpp"
 #include "resync/error.hpp"
 #include "resync/json_writer.hpp"
+#include "resync/password_hash.hpp"
 #include "resync/util/duration.hpp"
 #include "resync/util/host_port.hpp"
 
@@ -189,14 +190,24 @@ class Loader : private ConfigReader {
       }
     }
     if (const Node* a = n.find("auth")) {
-      check_keys(*a, "server.auth", {"token", "user", "password"});
+      check_keys(*a, "server.auth", {"token", "user", "password", "password_hash"});
       if (const Node* v = a->find("token")) s.auth_token = secret(*v, "server.auth.token");
       if (const Node* v = a->find("user")) s.auth_user = secret(*v, "server.auth.user");
       if (const Node* v = a->find("password")) s.auth_password = secret(*v, "server.auth.password");
+      if (const Node* v = a->find("password_hash")) {
+        s.auth_password_hash = secret(*v, "server.auth.password_hash");
+        if (!s.auth_password.empty())
+          fail(a->line, "server.auth", "set either password or password_hash, not both");
+        if (!password_hash_supported(s.auth_password_hash)) {
+          fail(v->line, "server.auth.password_hash",
+               "not a crypt(3) hash this system can verify; expected yescrypt ($y$...), bcrypt "
+               "($2b$...) or sha512-crypt ($6$...), e.g. from `resync-mon hash-password`");
+        }
+      }
       if (!s.auth_token.empty() && !s.auth_user.empty()) {
         fail(a->line, "server.auth", "set either token or user and password, not both");
       }
-      if (s.auth_user.empty() != s.auth_password.empty()) {
+      if (s.auth_user.empty() != (s.auth_password.empty() && s.auth_password_hash.empty())) {
         fail(a->line, "server.auth", "basic auth needs both user and password");
       }
       if (s.auth_token.empty() && s.auth_user.empty()) {
@@ -206,6 +217,7 @@ class Loader : private ConfigReader {
       }
       remember_secret(c, "token", s.auth_token);
       remember_secret(c, "password", s.auth_password);
+      remember_secret(c, "password", s.auth_password_hash);
     }
     if (const Node* v = n.find("allowed_origins"))
       s.allowed_origins = strings(*v, "server.allowed_origins", "origins");

@@ -132,7 +132,8 @@ Router::Router(const Monitor& monitor, const HttpServerOptions& options, Documen
                WsBroadcaster& ws)
     : monitor_(monitor),
       options_(options),
-      auth_(options.auth_token, options.auth_user, options.auth_password),
+      auth_(options.auth_token, options.auth_user, options.auth_password,
+            options.auth_password_hash),
       hosts_(HostPolicy::for_bind(options.bind, options.allowed_hosts)),
       cors_(options.cors_origins),
       window_minutes_(std::max<int64_t>(1, (monitor.config().window.count() + 59999) / 60000)),

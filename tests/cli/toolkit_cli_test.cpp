@@ -71,7 +71,7 @@ TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
   EXPECT_EQ(
       r.err,
       "resync-mon: unknown subcommand \"histroy\"; known: serve, current, history, check, plan, "
-      "report, plugins, config (see resync-mon --help)\n");
+      "report, plugins, config, discover, hash-password, completion (see resync-mon --help)\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {

@@ -170,15 +170,26 @@ TEST_F(ConfigTest, IsolationDefaultsInProcessAndEntriesOverrideTheTopLevel) {
             "test.toml:1: isolation: expected \"in-process\" or \"process\", got \"fork\"");
 }
 
+TEST_F(ConfigTest, DiscoverIsOffUnlessSetAndOnInTheEmbeddedDefault) {
+  EXPECT_FALSE(
+      parse_config("collectors:\n  - plugin: system\n", ConfigFormat::kYaml, "t.yaml").discover);
+  EXPECT_TRUE(parse_config("discover: true\n", ConfigFormat::kYaml, "t.yaml").discover);
+  EXPECT_TRUE(parse_config("discover = true\n", ConfigFormat::kToml, "t.toml").discover);
+  EXPECT_FALSE(parse_config("discover: false\n", ConfigFormat::kYaml, "t.yaml").discover);
+  EXPECT_EQ(yaml_error("discover: yes please\n"),
+            "test.yaml:1: discover: expected true or false, got \"yes please\"");
+  EXPECT_TRUE(default_config().discover);
+}
+
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(yaml_error("interval: 5s\nwindw: 2h\n"),
             "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify");
+            "collectors, alerts, notify, discover");
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
             "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify");
+            "collectors, alerts, notify, discover");
   EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:9882\"\n  bnd: x\n"),
             "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
             "allowed_hosts, cors_origins, max_ws_clients, threads, max_connections_per_client, "

@@ -33,6 +33,7 @@ struct ServerConfig {
   std::string auth_token;               ///< bearer token; "" = none
   std::string auth_user;                ///< basic auth user; "" = none
   std::string auth_password;
+  std::string auth_password_hash;  ///< crypt(3) hash ($y$, $2b$, $6$); instead of auth_password
   std::vector<std::string> allowed_origins;  ///< WebSocket origins; empty = same origin only
   /// Host header values accepted besides loopback names and the bound address; "*" = any
   std::vector<std::string> allowed_hosts;

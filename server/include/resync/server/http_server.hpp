@@ -21,6 +21,7 @@ struct HttpServerOptions {
   std::string auth_token;               ///< bearer token; "" = none
   std::string auth_user;                ///< basic auth; "" = none
   std::string auth_password;
+  std::string auth_password_hash;  ///< crypt(3) hash; replaces auth_password when set
   std::vector<std::string>
       allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
   size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
