@@ -30,6 +30,7 @@ void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& act
 void add_config_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_rules_command(CLI::App& app, const GlobalOptions& global, Action& action);
 /// `discover` (cli/discover_command.cpp).
 void add_discover_command(CLI::App& app, Action& action);
 /// `hash-password` (cli/hash_password.cpp).

@@ -5,7 +5,7 @@
 
 /// The exit codes of the shell subcommands that read a source, beyond those of the core
 /// (resync/error.hpp, which also holds serve's kExitStateLocked = 9, thrown from the core), and
-/// the table `--help` prints. README.md's table says the same.
+/// the table `--help` prints. docs/cli.md's table says the same.
 namespace resync::cli {
 
 enum SourceExitCode : int {

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   CLI::App* check = cli::add_check_command(app, global, action);
   cli::add_plan_command(app, global, action);
   cli::add_report_command(app, global, action);
+  cli::add_rules_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
   cli::add_discover_command(app, action);

@@ -63,6 +63,13 @@ std::shared_ptr<const Document> DocumentCache::get(View view) {
   return document;  // `old` is released here, outside the lock; requests still sending it keep it
 }
 
+std::shared_ptr<const Document> DocumentCache::fresh(View view) {
+  Slot& slot = slots_.at(static_cast<size_t>(view));
+  std::lock_guard lock(slot.mutex);
+  if (slot.document && slot.generation == generation()) return slot.document;
+  return nullptr;
+}
+
 std::shared_ptr<const Document> DocumentCache::history_window(size_t rows) {
   const uint64_t generation = this->generation();
   return std::make_shared<const Document>(content_type(View::kHistory),

@@ -36,6 +36,9 @@ class DocumentCache {
   /// The newest document of kCurrent, kHistory or kMetrics, rendered now if stale. Throws what
   /// the view throws; the next call tries again.
   std::shared_ptr<const Document> get(View view);
+  /// The cached document of kCurrent, kHistory or kMetrics when it shows the newest sample, else
+  /// null; never renders, so the connection loop may call it.
+  std::shared_ptr<const Document> fresh(View view);
   /// /history of the newest `rows` samples, rendered for this call only.
   std::shared_ptr<const Document> history_window(size_t rows);
   /// The body of `view` rendered now, not cached (kAlerts and kHealth).

@@ -78,6 +78,17 @@ function canConnect(port) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Resolves once `condition()` (sync or async) is true, polling every `poll` ms; throws naming
+// `what` after `timeout`, a deadline far beyond what a saturated machine needs. The one way these
+// tests wait for something; none waits a fixed time for something to happen or not.
+export async function eventually(condition, what, timeout = 30000, poll = 50) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeout} ms: ${what}`);
+    await sleep(poll);
+  }
+}
+
 // A real `resync-mon serve`, stopped by PID (SIGTERM, then SIGKILL) when the tests end.
 // `config`: the lines of its YAML configuration after the sampling settings, by default the
 // system collector sampled every second; null runs the embedded default configuration.

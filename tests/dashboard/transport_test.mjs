@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
 import {
-  VIEWPORT, assertStaysOnTheServer, changeOf, launchBrowser, numberIn, screenshot, seriesPixels, sleep,
+  VIEWPORT, assertStaysOnTheServer, changeOf, eventually, launchBrowser, numberIn, screenshot, seriesPixels,
   startServer, text, watch,
 } from './helpers.mjs';
 
@@ -73,12 +73,8 @@ describe('dashboard over the WebSocket', () => {
   test('draws the host chart with uPlot from history and pushes', async () => {
     await page.waitForFunction(() => document.querySelectorAll('#chart-host .uplot canvas').length === 1);
     let pixels;
-    const deadline = Date.now() + 10000;
-    do {
-      pixels = await seriesPixels(page, 'chart-host');
-      if (pixels.series > 40) break;
-      await sleep(250);
-    } while (Date.now() < deadline);
+    await eventually(async () => (pixels = await seriesPixels(page, 'chart-host')).series > 40,
+                     'the CPU series drawn', 30000, 250).catch(() => {});  // judged just below
     assert.ok(pixels.width > 200 && pixels.height > 60, `canvas ${pixels.width}x${pixels.height}`);
     assert.ok(pixels.painted > 1000, `${pixels.painted} painted pixels`);
     assert.ok(pixels.series > 40, `${pixels.series} pixels in the CPU series colour`);
@@ -133,8 +129,7 @@ describe('dashboard without a WebSocket', () => {
       assert.match(await text(page, '#conn-text'), /polling/);
 
       // Backoff keeps trying; once the socket is let through the page goes live again.
-      const deadline = Date.now() + 8000;
-      while (attempts < 2 && Date.now() < deadline) await sleep(100);
+      await eventually(() => attempts >= 2, 'a second WebSocket attempt', 30000, 100).catch(() => {});
       assert.ok(attempts >= 2, `reconnect attempts: ${attempts}`);
       refuse = false;
       await page.waitForSelector('#conn[data-state="live"]', {timeout: 20000});

@@ -45,7 +45,7 @@ expect_files() {
 
 expect_files "$deb" ./usr/bin/resync-mon ./etc/resync-mon/resync-mon.yaml \
   ./usr/lib/systemd/system/resync-mon.service ./usr/share/doc/resync-mon/README.md \
-  ./usr/share/doc/resync-mon/copyright \
+  ./usr/share/doc/resync-mon/docs/configuration.md ./usr/share/doc/resync-mon/copyright \
   ./usr/lib/resync-mon/plugins/system.so ./usr/lib/resync-mon/plugins/api.so \
   ./usr/lib/resync-mon/plugins/cache.so ./usr/lib/resync-mon/plugins/agents.so \
   ./usr/lib/resync-mon/plugins/tws.so ./usr/share/doc/resync-mon/changelog.gz \

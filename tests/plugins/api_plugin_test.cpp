@@ -75,8 +75,7 @@ size_t count_lines(const std::string& path) {
 
 // Waits until nginx has written `n` lines to `path` (it logs when the response is done).
 void wait_lines(const std::string& path, size_t n) {
-  const Clock::time_point deadline = Clock::now() + 10s;
-  while (count_lines(path) < n && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  test::eventually([&] { return count_lines(path) >= n; });
   ASSERT_GE(count_lines(path), n) << path;
 }
 
@@ -161,9 +160,8 @@ TEST(ApiPluginTest, SurvivesRenameAndCopytruncateRotationOfARealNginxLog) {
   EXPECT_EQ(collect_once(api).at("requests_total"), 15);
 
   nginx.reopen_logs();
-  const Clock::time_point deadline = Clock::now() + 10s;
-  while (!fs::exists(log) && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
-  ASSERT_TRUE(fs::exists(log)) << "nginx did not reopen its log after SIGUSR1";
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(log); }))
+      << "nginx did not reopen its log after SIGUSR1";
   send(nginx, "/fail", 7);
   wait_lines(log, 7);
   Values v = collect_once(api);

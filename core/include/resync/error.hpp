@@ -6,7 +6,7 @@
 
 namespace resync {
 
-/// Process exit codes, documented in `resync-mon --help` and README.md.
+/// Process exit codes, documented in `resync-mon --help` and docs/cli.md.
 enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,  ///< unexpected runtime failure
