@@ -55,9 +55,13 @@ std::string render_discovered_config(const DiscoveryResult& result,
                                      const DiscoveryTargets& targets);
 
 /// serve's discovery: when `config.discover` is set, adds a collector for every finding that
-/// needs no credentials and whose plugin the configuration does not already use, logs what it
-/// enabled and what needs credentials, and returns the report for /api/monitoring/health.
+/// needs no credentials and whose plugin the configuration does not already use, and returns
+/// the report for /api/monitoring/health and log_discovery().
 /// Throws ConfigError only if a discovered entry fails validation (a bug, not a user error).
 DiscoveryReport apply_discovery(Config& config, const DiscoveryTargets& targets);
+
+/// Logs what discovery enabled and, one warning each, what needs credentials with the line to
+/// add. serve calls it after its "dashboard at" line, which scripts read as the first line.
+void log_discovery(const DiscoveryReport& report);
 
 }  // namespace resync::cli

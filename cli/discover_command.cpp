@@ -70,8 +70,6 @@ DiscoveryReport apply_discovery(Config& config, const DiscoveryTargets& targets)
   for (const Finding& f : result.findings) {
     if (f.needs_credentials) {
       report.needs_credentials.push_back({f.what, f.how, f.yaml});
-      log_warning("discovery: " + f.what + " needs credentials: " + f.how +
-                  ", then add to collectors: " + f.yaml);
     } else if (!plugins.count(f.plugin)) {
       yaml += "  - " + f.yaml + "\n";
       enabled.push_back(&f);
@@ -84,14 +82,20 @@ DiscoveryReport apply_discovery(Config& config, const DiscoveryTargets& targets)
       config.collectors.push_back(std::move(c));
     }
   }
-  std::string list;
-  for (const Finding* f : enabled) {
-    report.enabled.push_back(f->what);
-    list += (list.empty() ? "" : "; ") + f->what + " (" + f->plugin + ")";
-  }
-  log_info("discovery: probed loopback in " + std::to_string(result.elapsed.count()) + " ms; " +
-           (list.empty() ? std::string("enabled nothing more") : "enabled " + list));
+  for (const Finding* f : enabled) report.enabled.push_back(f->what + " (" + f->plugin + ")");
   return report;
+}
+
+void log_discovery(const DiscoveryReport& report) {
+  if (!report.ran) return;
+  std::string list;
+  for (const std::string& e : report.enabled) list += (list.empty() ? "" : "; ") + e;
+  log_info("discovery: probed loopback in " + std::to_string(report.elapsed_ms) + " ms; " +
+           (list.empty() ? std::string("enabled nothing more") : "enabled " + list));
+  for (const DiscoveryReport::Pending& p : report.needs_credentials) {
+    log_warning("discovery: " + p.what + " needs credentials: " + p.how +
+                ", then add to collectors: " + p.config);
+  }
 }
 
 void add_discover_command(CLI::App& app, Action& action) {

@@ -81,7 +81,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (!options.bind.empty()) config.server.bind = options.bind;
   DiscoveryReport discovered = apply_discovery(config, DiscoveryTargets::from_environment());
   Monitor monitor(std::move(config));
-  if (discovered.ran) monitor.set_discovery(std::move(discovered));
+  if (discovered.ran) monitor.set_discovery(discovered);
   // Before binding: a second server on the same state file is told so, not "port in use".
   monitor.claim_state_file();
   if (options.prefill) prefill_window(monitor);
@@ -95,6 +95,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(),
               http.base_url().c_str());
   std::fflush(stdout);
+  log_discovery(discovered);
 
   const int received = wait_for_stop_signal();
   log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");

@@ -139,7 +139,13 @@ TEST(DiscoverCliTest, ServeOnTheEmbeddedDefaultEnablesWhatNeedsNoPasswordAndList
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_THAT(pending->getObject(0)->getValue<std::string>("config"),
               HasSubstr("address: \"" + locked.address() + "\", password: \"${REDIS_PASSWORD}\""));
-  const std::string log = test::read_file(dir.file("serve.log"));
+  // serve logs discovery just after its "dashboard at" line.
+  std::string log;
+  const auto logged = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < logged &&
+         (log = test::read_file(dir.file("serve.log"))).find("needs credentials") ==
+             std::string::npos)
+    std::this_thread::sleep_for(20ms);
   EXPECT_THAT(log, HasSubstr("discovery: probed loopback in "));
   EXPECT_THAT(log,
               HasSubstr("enabled Prometheus text with http_requests_total at http://127.0.0.1:" +
