@@ -32,6 +32,15 @@ void add_config_command(CLI::App& app, const GlobalOptions& global, Action& acti
 void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_rules_command(CLI::App& app, const GlobalOptions& global, Action& action);
+/// `discover` (cli/discover_command.cpp).
+void add_discover_command(CLI::App& app, Action& action);
+/// `hash-password` (cli/hash_password.cpp).
+void add_hash_password_command(CLI::App& app, Action& action);
+/// `completion bash|zsh|fish` and the hidden `manpage` (cli/completion.cpp, cli/manpage.cpp),
+/// both written from `app`'s command tree; register them last.
+void add_completion_command(CLI::App& app, Action& action);
+void add_manpage_command(CLI::App& app, Action& action);
+std::string render_completion(const CLI::App& app, const std::string& shell);
 /// The hidden child side of `isolation: process` (see run_collector_host()).
 void add_collector_host_command(CLI::App& app, Action& action);
 

@@ -58,7 +58,11 @@ int main(int argc, char** argv) {
   cli::add_rules_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
+  cli::add_discover_command(app, action);
+  cli::add_hash_password_command(app, action);
   cli::add_collector_host_command(app, action);
+  cli::add_completion_command(app, action);
+  cli::add_manpage_command(app, action);
   cli::set_help_footers(app);
 
   try {

@@ -12,12 +12,14 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "discover.hpp"
 #include "resync/error.hpp"
 #include "resync/log.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
 #include "resync/server/views.hpp"
 #include "resync/signals.hpp"
+#include "resync/util/host_port.hpp"
 #include "resync/util/wall_clock.hpp"
 
 namespace resync::cli {
@@ -56,6 +58,19 @@ void limit_malloc_arenas() {
 // instead of waiting in its arena for the next one. About 0.4 ms (median in the soak).
 void return_free_heap() { malloc_trim(0); }
 
+// A plain password in the configuration is also sent in the clear by every browser request; on
+// loopback nobody else sees it, beyond it (no TLS yet) anyone on the path does.
+void warn_plain_password(const ServerConfig& server, const std::string& base_url) {
+  if (server.auth_password.empty()) return;
+  const auto bound = try_parse_host_port(server.bind, std::nullopt, PortZero::kAllow);
+  const std::string host = bound ? bound->host : "";
+  const bool loopback = host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (loopback || base_url.rfind("https://", 0) == 0) return;
+  log_warning("server.auth.password is stored in plain text and " + base_url +
+              " is beyond loopback without TLS: prefer password_hash (resync-mon hash-password) "
+              "and keep this server on loopback or behind a TLS proxy");
+}
+
 // main() started the signal thread: until arm_stop_signals(), SIGINT/SIGTERM end the process at
 // once (loading a configuration or plugins has nothing to save); from then on they come to
 // wait_for_stop_signal() and shutdown runs on this thread, in order. It is bounded even with a
@@ -64,19 +79,23 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   limit_malloc_arenas();
   Config config = load_selected_config(global);
   if (!options.bind.empty()) config.server.bind = options.bind;
+  DiscoveryReport discovered = apply_discovery(config, DiscoveryTargets::from_environment());
   Monitor monitor(std::move(config));
+  if (discovered.ran) monitor.set_discovery(discovered);
   // Before binding: a second server on the same state file is told so, not "port in use".
   monitor.claim_state_file();
   if (options.prefill) prefill_window(monitor);
   server::HttpServer http(monitor, server::HttpServerOptions::from_config(monitor.config().server));
   monitor.add_listener([](int64_t) { return_free_heap(); });
   http.start();
+  warn_plain_password(monitor.config().server, http.base_url());
   monitor.set_listen_address(http.base_url().substr(std::string_view("http://").size()));
   arm_stop_signals();  // before the state file is restored, so a stop from here on saves it
   monitor.start();
   std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(),
               http.base_url().c_str());
   std::fflush(stdout);
+  log_discovery(discovered);
 
   const int received = wait_for_stop_signal();
   log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
@@ -95,7 +114,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& actio
   auto options = std::make_shared<ServeOptions>();
   cmd->add_option(
          "--bind", options->bind,
-         "HOST:PORT to listen on (default: server.bind of the configuration, 127.0.0.1:8000); "
+         "HOST:PORT to listen on (default: server.bind of the configuration, 127.0.0.1:9882); "
          "port 0 picks a free port")
       ->check([](const std::string& text) {
         try {

@@ -18,7 +18,7 @@ SourceKind source_kind(const SourceOptions& options, const Config& config, Fallb
     if (config.state_file.empty()) {
       throw Error(
           "no source: pass --url URL of a running `resync-mon serve` (e.g. --url "
-          "http://127.0.0.1:8000), "
+          "http://127.0.0.1:9882), "
           "--state FILE of the state file it writes, or a --config whose state_file is set",
           kExitUsage);
     }
@@ -32,7 +32,7 @@ void add_source_options(CLI::App* cmd, SourceOptions& options) {
   auto* url =
       cmd->add_option(
              "--url", options.url,
-             "A running `resync-mon serve`, e.g. http://127.0.0.1:8000 (https:// with --ca-file)")
+             "A running `resync-mon serve`, e.g. http://127.0.0.1:9882 (https:// with --ca-file)")
           ->group(group);
   auto* state =
       cmd->add_option("--state", options.state_file,

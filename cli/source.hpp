@@ -16,7 +16,7 @@
 namespace resync::cli {
 
 struct SourceOptions {
-  std::string url;         ///< --url: a running `resync-mon serve`, e.g. http://127.0.0.1:8000
+  std::string url;         ///< --url: a running `resync-mon serve`, e.g. http://127.0.0.1:9882
   std::string state_file;  ///< --state: the state file `serve` writes
   std::string token;       ///< --token or RESYNC_MON_TOKEN: Bearer auth for --url
   std::string user;        ///< --user: Basic auth for --url, password from RESYNC_MON_PASSWORD

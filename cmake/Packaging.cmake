@@ -23,6 +23,19 @@ install(FILES docs/cli.md docs/collectors.md docs/configuration.md docs/developm
 install(FILES packaging/copyright DESTINATION share/doc/resync-mon-dev
         COMPONENT sdk EXCLUDE_FROM_ALL)
 
+# A native package carries its Debian changelog as share/doc/PKG/changelog.gz (Debian policy
+# 12.7; lintian's no-changelog otherwise). gzip -n keeps the build reproducible.
+configure_file(packaging/changelog.in ${PROJECT_BINARY_DIR}/packaging/changelog @ONLY)
+add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/packaging/changelog.gz
+  COMMAND sh -c "gzip -9nc '${PROJECT_BINARY_DIR}/packaging/changelog' > '${PROJECT_BINARY_DIR}/packaging/changelog.gz'"
+  DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog
+  VERBATIM)
+add_custom_target(resync_debian_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.gz)
+install(FILES ${PROJECT_BINARY_DIR}/packaging/changelog.gz DESTINATION share/doc/resync-mon
+        COMPONENT system EXCLUDE_FROM_ALL)
+install(FILES ${PROJECT_BINARY_DIR}/packaging/changelog.gz DESTINATION share/doc/resync-mon-dev
+        COMPONENT sdk EXCLUDE_FROM_ALL)
+
 # dpkg reads this control file, one path per line, comments not allowed: written here, not kept
 # in packaging/.
 file(WRITE ${PROJECT_BINARY_DIR}/packaging/conffiles "/etc/resync-mon/resync-mon.yaml\n")

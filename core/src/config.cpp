@@ -11,6 +11,7 @@
 #include "config_tree.hpp"
 #include "resync/error.hpp"
 #include "resync/json_writer.hpp"
+#include "resync/password_hash.hpp"
 #include "resync/util/duration.hpp"
 #include "resync/util/host_port.hpp"
 
@@ -66,7 +67,7 @@ class Loader : private ConfigReader {
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
     check_keys(root, "",
                {"interval", "window", "plugin_dir", "state_file", "state_save_interval",
-                "isolation", "server", "collectors", "alerts", "notify"});
+                "isolation", "server", "collectors", "alerts", "notify", "discover"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
       if (c.interval < kMinInterval)
@@ -97,6 +98,7 @@ class Loader : private ConfigReader {
       }
     }
     if (const Node* v = root.find("isolation")) c.isolation = isolation(*v, "isolation");
+    if (const Node* v = root.find("discover")) c.discover = boolean(*v, "discover");
     if (const Node* v = root.find("server"); v && !skip_server) parse_server(*v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
     if (const Node* v = root.find("alerts")) {
@@ -112,6 +114,13 @@ class Loader : private ConfigReader {
   }
 
  private:
+  bool boolean(const Node& n, const std::string& path) const {
+    const std::string value = string(n, path);
+    if (value == "true") return true;
+    if (value != "false") fail(n.line, path, "expected true or false, got \"" + value + "\"");
+    return false;
+  }
+
   void remember_secret(Config& c, const std::string& key, const std::string& value) const {
     if (is_secret_key(key) && !value.empty()) c.secrets.push_back(value);
   }
@@ -185,18 +194,28 @@ class Loader : private ConfigReader {
       std::string why;
       if (!try_parse_host_port(s.bind, std::nullopt, PortZero::kAllow, &why)) {
         fail(v->line, "server.bind",
-             "expected HOST:PORT like \"127.0.0.1:8000\", got \"" + s.bind + "\" (" + why + ")");
+             "expected HOST:PORT like \"127.0.0.1:9882\", got \"" + s.bind + "\" (" + why + ")");
       }
     }
     if (const Node* a = n.find("auth")) {
-      check_keys(*a, "server.auth", {"token", "user", "password"});
+      check_keys(*a, "server.auth", {"token", "user", "password", "password_hash"});
       if (const Node* v = a->find("token")) s.auth_token = secret(*v, "server.auth.token");
       if (const Node* v = a->find("user")) s.auth_user = secret(*v, "server.auth.user");
       if (const Node* v = a->find("password")) s.auth_password = secret(*v, "server.auth.password");
+      if (const Node* v = a->find("password_hash")) {
+        s.auth_password_hash = secret(*v, "server.auth.password_hash");
+        if (!s.auth_password.empty())
+          fail(a->line, "server.auth", "set either password or password_hash, not both");
+        if (!password_hash_supported(s.auth_password_hash)) {
+          fail(v->line, "server.auth.password_hash",
+               "not a crypt(3) hash this system can verify; expected yescrypt ($y$...), bcrypt "
+               "($2b$...) or sha512-crypt ($6$...), e.g. from `resync-mon hash-password`");
+        }
+      }
       if (!s.auth_token.empty() && !s.auth_user.empty()) {
         fail(a->line, "server.auth", "set either token or user and password, not both");
       }
-      if (s.auth_user.empty() != s.auth_password.empty()) {
+      if (s.auth_user.empty() != (s.auth_password.empty() && s.auth_password_hash.empty())) {
         fail(a->line, "server.auth", "basic auth needs both user and password");
       }
       if (s.auth_token.empty() && s.auth_user.empty()) {
@@ -206,6 +225,7 @@ class Loader : private ConfigReader {
       }
       remember_secret(c, "token", s.auth_token);
       remember_secret(c, "password", s.auth_password);
+      remember_secret(c, "password", s.auth_password_hash);
     }
     if (const Node* v = n.find("allowed_origins"))
       s.allowed_origins = strings(*v, "server.allowed_origins", "origins");

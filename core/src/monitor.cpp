@@ -206,6 +206,7 @@ MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
   s.health = sampler_->health();
   s.runs_started = sampler_->runs_started();
   s.ticks_skipped = sampler_->ticks_skipped();
+  s.discovery = discovery_;
   return s;
 }
 

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: MIT
 #include "auth_policy.hpp"
 
+#include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "http_text.hpp"
+#include "resync/password_hash.hpp"
 #include "resync/util/host_port.hpp"
 
 namespace resync::server::detail {
@@ -22,19 +31,90 @@ std::string base64(const std::string& text) {
   return out.str();
 }
 
+// Basic credentials longer than this are no user:password anyone configured; refusing them
+// bounds the base64 decoding and the hash input.
+constexpr size_t kMaxBasicCredentials = 1024;
+
+std::optional<std::string> unbase64(std::string_view text) {
+  if (text.size() > kMaxBasicCredentials) return std::nullopt;
+  try {
+    std::istringstream in{std::string(text)};
+    Poco::Base64Decoder decoder(in);
+    std::string out((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+    return out;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 AuthPolicy::AuthPolicy(const std::string& token, const std::string& user,
-                       const std::string& password) {
+                       const std::string& password, const std::string& password_hash, bool cache)
+    : cache_(cache) {
   if (!token.empty()) {
     scheme_ = "Bearer";
     credentials_ = token;
     challenge_ = "Bearer realm=\"resync-mon\"";
   } else if (!user.empty()) {
     scheme_ = "Basic";
-    credentials_ = base64(user + ":" + password);
+    if (password_hash.empty()) {
+      credentials_ = base64(user + ":" + password);
+    } else {
+      user_ = user;
+      password_hash_ = password_hash;
+      if (RAND_bytes(key_.data(), static_cast<int>(key_.size())) != 1)
+        throw std::runtime_error("OpenSSL could not draw the credential cache's key");
+    }
     challenge_ = "Basic realm=\"resync-mon\", charset=\"UTF-8\"";
   }
+}
+
+AuthPolicy::Digest AuthPolicy::digest(std::string_view credentials) const {
+  Digest d{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(credentials.data()), credentials.size(), d.data(),
+       &len);
+  return d;
+}
+
+bool AuthPolicy::remembered(const Digest& d) const {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool found = false;
+  // Every live entry is compared, whatever matches, so the time taken says nothing about which.
+  for (const Remembered& r : cache_entries_) {
+    const bool same = CRYPTO_memcmp(r.digest.data(), d.data(), d.size()) == 0;
+    found = found || (same && r.until > now);
+  }
+  return found;
+}
+
+void AuthPolicy::remember(const Digest& d) const {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  cache_entries_.erase(std::remove_if(cache_entries_.begin(), cache_entries_.end(),
+                                      [&](const Remembered& r) { return r.until <= now; }),
+                       cache_entries_.end());
+  if (cache_entries_.size() >= kCacheEntries) cache_entries_.erase(cache_entries_.begin());
+  cache_entries_.push_back({d, now + kCacheTtl});
+}
+
+bool AuthPolicy::hashed_authorized(std::string_view credentials) const {
+  const Digest d = digest(credentials);
+  if (cache_ && remembered(d)) return true;
+  const std::optional<std::string> decoded = unbase64(credentials);
+  if (!decoded) return false;
+  const size_t colon = decoded->find(':');
+  if (colon == std::string::npos) return false;
+  const bool user_ok = constant_time_equals(std::string_view(*decoded).substr(0, colon), user_);
+  // The hash is computed even for a wrong user, so timing does not tell users apart.
+  const bool password_ok =
+      verify_password(std::string_view(*decoded).substr(colon + 1), password_hash_);
+  if (!user_ok || !password_ok) return false;
+  if (cache_) remember(d);
+  return true;
 }
 
 bool AuthPolicy::authorized(std::string_view given) const {
@@ -43,6 +123,7 @@ bool AuthPolicy::authorized(std::string_view given) const {
   if (space == std::string_view::npos || !iequals(given.substr(0, space), scheme_)) return false;
   given.remove_prefix(space);
   while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  if (!password_hash_.empty()) return hashed_authorized(given);
   return constant_time_equals(given, credentials_);
 }
 

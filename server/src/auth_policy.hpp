@@ -1,19 +1,34 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace resync::server::detail {
 
-/// Who may use the server: a bearer token, or a Basic user and password, or anyone.
+/// Who may use the server: a bearer token, or a Basic user and password (plain, or a crypt(3)
+/// `password_hash`), or anyone.
 ///
-/// Thread-safe: immutable.
+/// A hash costs tens of milliseconds to verify (yescrypt's default), and the dashboard sends the
+/// same header with every request, so a verified header is remembered for kCacheTtl: as an
+/// HMAC-SHA256 under a key drawn at construction (never the header itself), in a cache of at most
+/// kCacheEntries, compared in constant time. A wrong password is never cached.
+///
+/// Thread-safe: authorized() from any number of threads (the cache has its own lock).
 class AuthPolicy {
  public:
-  /// A non-empty `token` wins over `user`; both empty = no authentication.
-  AuthPolicy(const std::string& token, const std::string& user, const std::string& password);
+  static constexpr size_t kCacheEntries = 16;
+  static constexpr std::chrono::seconds kCacheTtl{60};
+
+  /// A non-empty `token` wins over `user`; both empty = no authentication. With `user`, a
+  /// non-empty `password_hash` (checked by the configuration) replaces `password`.
+  AuthPolicy(const std::string& token, const std::string& user, const std::string& password,
+             const std::string& password_hash = "", bool cache = true);
 
   bool required() const { return !scheme_.empty(); }
   /// Whether an Authorization header value carries the credentials (scheme case-insensitive,
@@ -23,7 +38,22 @@ class AuthPolicy {
   const std::string& challenge() const { return challenge_; }
 
  private:
+  using Digest = std::array<unsigned char, 32>;
+  struct Remembered {
+    Digest digest;
+    std::chrono::steady_clock::time_point until;
+  };
+  bool hashed_authorized(std::string_view credentials) const;
+  Digest digest(std::string_view credentials) const;
+  bool remembered(const Digest& d) const;
+  void remember(const Digest& d) const;
+
   std::string scheme_, credentials_, challenge_;  // empty scheme = no auth
+  std::string user_, password_hash_;              // Basic with a hash: credentials_ unused
+  bool cache_ = true;
+  std::array<unsigned char, 32> key_{};  // HMAC key of the cache, random per process
+  mutable std::mutex mutex_;
+  mutable std::vector<Remembered> cache_entries_;
 };
 
 /// Compares in time that depends only on `expected`'s length, not on where they differ.

@@ -55,6 +55,7 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
   o.auth_token = config.auth_token;
   o.auth_user = config.auth_user;
   o.auth_password = config.auth_password;
+  o.auth_password_hash = config.auth_password_hash;
   o.allowed_origins = config.allowed_origins;
   o.allowed_hosts = config.allowed_hosts;
   o.cors_origins = config.cors_origins;

@@ -59,7 +59,7 @@ PolicyChain::PolicyChain(const HttpServerOptions& o)
     : max_header_bytes_(o.max_header_bytes),
       hosts_(HostPolicy::for_bind(o.bind, o.allowed_hosts)),
       cors_(o.cors_origins),
-      auth_(o.auth_token, o.auth_user, o.auth_password),
+      auth_(o.auth_token, o.auth_user, o.auth_password, o.auth_password_hash),
       allowed_origins_(o.allowed_origins) {}
 
 bool PolicyChain::apply(const Request& r, Answer& out) const {

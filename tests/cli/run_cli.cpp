@@ -9,8 +9,10 @@ namespace resync::test {
 
 std::vector<std::string> ServeProcess::argv(const std::string& config,
                                             std::vector<std::string> extra) {
-  std::vector<std::string> args = {resync_binary(), "--config", config,
-                                   "serve",         "--bind",   "127.0.0.1:0"};
+  // No config: the embedded default, as a user runs `resync-mon serve` with no file.
+  std::vector<std::string> args = {resync_binary()};
+  if (!config.empty()) args.insert(args.end(), {"--config", config});
+  args.insert(args.end(), {"serve", "--bind", "127.0.0.1:0"});
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

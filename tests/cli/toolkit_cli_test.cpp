@@ -90,7 +90,8 @@ TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
   EXPECT_EQ(
       r.err,
       "resync-mon: unknown subcommand \"histroy\"; did you mean history? (known: serve, current, "
-      "history, check, plan, report, rules, plugins, config; see resync-mon --help)\n");
+      "history, check, plan, report, rules, plugins, config, discover, hash-password, "
+      "completion; see resync-mon --help)\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {

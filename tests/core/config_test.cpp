@@ -202,16 +202,27 @@ TEST_F(ConfigTest, IsolationDefaultsInProcessAndEntriesOverrideTheTopLevel) {
             "test.toml:1: isolation: expected \"in-process\" or \"process\", got \"fork\"");
 }
 
+TEST_F(ConfigTest, DiscoverIsOffUnlessSetAndOnInTheEmbeddedDefault) {
+  EXPECT_FALSE(
+      parse_config("collectors:\n  - plugin: system\n", ConfigFormat::kYaml, "t.yaml").discover);
+  EXPECT_TRUE(parse_config("discover: true\n", ConfigFormat::kYaml, "t.yaml").discover);
+  EXPECT_TRUE(parse_config("discover = true\n", ConfigFormat::kToml, "t.toml").discover);
+  EXPECT_FALSE(parse_config("discover: false\n", ConfigFormat::kYaml, "t.yaml").discover);
+  EXPECT_EQ(yaml_error("discover: yes please\n"),
+            "test.yaml:1: discover: expected true or false, got \"yes please\"");
+  EXPECT_TRUE(default_config().discover);
+}
+
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(yaml_error("interval: 5s\nwindw: 2h\n"),
             "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify");
+            "collectors, alerts, notify, discover");
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
             "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify");
-  EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
+            "collectors, alerts, notify, discover");
+  EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:9882\"\n  bnd: x\n"),
             "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
             "allowed_hosts, cors_origins, max_ws_clients, threads, max_connections_per_client, "
             "request_timeout");
@@ -266,11 +277,11 @@ TEST_F(ConfigTest, OtherValueErrors) {
   EXPECT_EQ(yaml_error("interval: 10ms\nwindow: 1d\n"),
             "test.yaml:2: window: 1d at 10ms is 8640000 samples; at most 1000000 are allowed");
   EXPECT_EQ(yaml_error("server:\n  bind: localhost\n"),
-            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got "
+            "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:9882\", got "
             "\"localhost\" (no port)");
   EXPECT_EQ(
       yaml_error("server:\n  bind: \"::1:8000\"\n"),
-      "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"::1:8000\" "
+      "test.yaml:2: server.bind: expected HOST:PORT like \"127.0.0.1:9882\", got \"::1:8000\" "
       "(write an IPv6 address in brackets, like [::1]:PORT)");
   EXPECT_EQ(
       parse_config("server:\n  bind: \"[::1]:0\"\n", ConfigFormat::kYaml, "test.yaml").server.bind,
@@ -335,7 +346,7 @@ TEST_F(ConfigTest, EmbeddedDefault) {
   EXPECT_EQ(c.interval, 5s);
   EXPECT_EQ(c.window, 2h);
   EXPECT_EQ(c.capacity(), 1440u);
-  EXPECT_EQ(c.server.bind, "127.0.0.1:8000");
+  EXPECT_EQ(c.server.bind, "127.0.0.1:9882");
   ASSERT_EQ(c.collectors.size(), 1u);
   EXPECT_EQ(c.collectors[0].plugin, "system");
   EXPECT_EQ(c.alerts.size(), default_alert_rules().size());

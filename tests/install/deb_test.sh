@@ -49,14 +49,17 @@ expect_files "$deb" ./usr/bin/resync-mon ./etc/resync-mon/resync-mon.yaml \
   ./usr/share/doc/resync-mon/docs/configuration.md ./usr/share/doc/resync-mon/copyright \
   ./usr/lib/resync-mon/plugins/system.so ./usr/lib/resync-mon/plugins/api.so \
   ./usr/lib/resync-mon/plugins/cache.so ./usr/lib/resync-mon/plugins/agents.so \
-  ./usr/lib/resync-mon/plugins/tws.so
+  ./usr/lib/resync-mon/plugins/tws.so ./usr/share/doc/resync-mon/changelog.gz \
+  ./usr/share/man/man1/resync-mon.1.gz ./usr/share/bash-completion/completions/resync-mon \
+  ./usr/share/zsh/vendor-completions/_resync-mon
 # The SDK's libdir is lib/<multiarch> when the build was configured for the /usr prefix.
 lib='\./usr/lib/([a-z0-9_-]+/)?'
 expect_files "$dev" ./usr/include/resync/plugin_abi.h ./usr/include/resync/plugin/plugin.hpp \
   "${lib}cmake/ResyncMon/ResyncMonConfig.cmake" \
   "${lib}cmake/ResyncMon/ResyncMonConfigVersion.cmake" \
   "${lib}cmake/ResyncMon/ResyncMonTargets.cmake" "${lib}cmake/ResyncMon/ResyncMonPlugin.cmake" \
-  "${lib}libresync_plugin_sdk.a" ./usr/share/doc/resync-mon-dev/copyright
+  "${lib}libresync_plugin_sdk.a" ./usr/share/doc/resync-mon-dev/copyright \
+  ./usr/share/doc/resync-mon-dev/changelog.gz
 if contents "$deb" | grep -E '^\./usr/(include|local)/|\.a$|/cmake/'; then
   fail "resync-mon carries SDK or /usr/local files (above)"
 fi
@@ -87,6 +90,27 @@ dpkg-deb -x "$deb" "$root"
   fail "the packaged config does not pass config check: $(cat "$work/check.log")"
 grep -q 'state_file: /var/lib/resync-mon/state' "$root/etc/resync-mon/resync-mon.yaml" ||
   fail "the packaged config keeps no state under /var/lib/resync-mon"
+
+# The manual and the completions come from the packaged binary's own command tree.
+man_page=$root/usr/share/man/man1/resync-mon.1.gz
+for sub in serve discover hash-password completion; do
+  zcat "$man_page" | grep -qxF ".SS ${sub//-/\\-}" || fail "resync-mon(1) has no section for $sub"
+done
+zcat "$man_page" | grep -q '^\.SH CONFIGURATION' || fail "resync-mon(1) has no CONFIGURATION"
+grep -q 'complete -F _resync_mon resync-mon' "$root/usr/share/bash-completion/completions/resync-mon" ||
+  fail "the bash completion does not register itself"
+zcat "$root/usr/share/doc/resync-mon/changelog.gz" | head -1 | grep -q "^resync-mon ($(dpkg-deb -f "$deb" Version))" ||
+  fail "the Debian changelog's first entry is not this version"
+
+# lintian: no error and no warning on either package (informational tags are allowed).
+if command -v lintian >/dev/null; then
+  lint=$(lintian --tag-display-limit 0 "$deb" "$dev" 2>&1 | grep -v 'running with root privileges' || true)
+  if grep -E '^(E|W): ' <<<"$lint"; then
+    fail "lintian reports errors or warnings (above)"
+  fi
+else
+  fail "lintian not found (package lintian; scripts/deps --test installs it)"
+fi
 
 # verify resolves ExecStart= on this machine, where /usr/bin/resync-mon need not exist: point it
 # at the extracted binary, keep every other line.

@@ -8,9 +8,9 @@ namespace resync {
 namespace {
 
 TEST(BindAddressTest, ParsesBindAddresses) {
-  auto b = server::parse_bind("127.0.0.1:8000");
+  auto b = server::parse_bind("127.0.0.1:9882");
   EXPECT_EQ(b.host, "127.0.0.1");
-  EXPECT_EQ(b.port, 8000);
+  EXPECT_EQ(b.port, 9882);
   b = server::parse_bind("[::1]:0");
   EXPECT_EQ(b.host, "::1");
   EXPECT_EQ(b.port, 0);
@@ -21,7 +21,7 @@ TEST(BindAddressTest, ParsesBindAddresses) {
     server::parse_bind("localhost", "--bind");
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(),
-                 "--bind: expected HOST:PORT like \"127.0.0.1:8000\", got \"localhost\" (no port)");
+                 "--bind: expected HOST:PORT like \"127.0.0.1:9882\", got \"localhost\" (no port)");
   }
 }
 

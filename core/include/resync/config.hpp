@@ -29,10 +29,11 @@ struct CollectorConfig {
 };
 
 struct ServerConfig {
-  std::string bind = "127.0.0.1:8000";  ///< HOST:PORT
+  std::string bind = "127.0.0.1:9882";  ///< HOST:PORT
   std::string auth_token;               ///< bearer token; "" = none
   std::string auth_user;                ///< basic auth user; "" = none
   std::string auth_password;
+  std::string auth_password_hash;  ///< crypt(3) hash ($y$, $2b$, $6$); instead of auth_password
   std::vector<std::string> allowed_origins;  ///< WebSocket origins; empty = same origin only
   /// Host header values accepted besides loopback names and the bound address; "*" = any
   std::vector<std::string> allowed_hosts;
@@ -59,6 +60,9 @@ struct Config {
   std::vector<CollectorConfig> collectors;
   std::vector<AlertRule> alerts = default_alert_rules();
   NotifyConfig notify;  ///< where alert events are delivered; no notifier by default
+  /// `discover:`: serve probes loopback at start and adds what needs no credentials (SPEC 8).
+  /// Off unless set: a file that lists its collectors gets exactly those.
+  bool discover = false;
 
   /// Samples the window holds: window / interval.
   size_t capacity() const { return static_cast<size_t>(window / interval); }

@@ -70,6 +70,11 @@ class Monitor {
   /// The HOST:PORT serve listens on once bound (port 0 resolved): without notify.dashboard_url,
   /// notifications link to the dashboard there. Before start().
   void set_listen_address(const std::string& host_port);
+  /// What discovery did before this monitor was built, shown by /api/monitoring/health. Before
+  /// start().
+  void set_discovery(DiscoveryReport report) {
+    discovery_ = std::make_shared<const DiscoveryReport>(std::move(report));
+  }
 
   /// A consistent copy for the views: the newest `max_rows` rows, the alerts, the health and
   /// the series descriptions. Any thread.
@@ -109,8 +114,9 @@ class Monitor {
   std::vector<Listener> listeners_;
   std::vector<double> previous_row_;
   std::chrono::system_clock::time_point started_at_;
-  std::unique_ptr<StateFile> state_;  // null when no state_file is configured
-  bool running_ = false;              // between start() and stop()
+  std::shared_ptr<const DiscoveryReport> discovery_;  // null until set_discovery()
+  std::unique_ptr<StateFile> state_;                  // null when no state_file is configured
+  bool running_ = false;                              // between start() and stop()
 };
 
 }  // namespace resync

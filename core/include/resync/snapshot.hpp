@@ -17,6 +17,21 @@
 
 namespace resync {
 
+/// What serve's discovery did at start (SPEC 8 `discover`), for /api/monitoring/health: the
+/// collectors it enabled and the ones that need credentials, each with the configuration line to
+/// add. Plain data, set once before sampling starts.
+struct DiscoveryReport {
+  bool ran = false;
+  int64_t elapsed_ms = 0;
+  std::vector<std::string> enabled;  ///< "Redis on 127.0.0.1:6379"
+  struct Pending {
+    std::string what;    ///< "HTTPS on 127.0.0.1:31116 (HCL Workload Automation's port; ...)"
+    std::string how;     ///< what to set first ("set TWS_USER, TWS_PASSWORD ... ")
+    std::string config;  ///< the `collectors:` entry to add, with ${ENV} for the secrets
+  };
+  std::vector<Pending> needs_credentials;
+};
+
 /// A consistent copy of everything a view needs: values, history, alerts, collector health and
 /// series descriptions. Plain data with no reference to where it came from, so a live Monitor, a
 /// state file and a remote server can each become one and every view renders all three.
@@ -51,6 +66,8 @@ struct MonitorSnapshot {
   std::vector<CollectorHealth> health;  ///< one per collector instance, in configuration order
   uint64_t runs_started = 0;            ///< collector runs started (the original "correlation_ids")
   uint64_t ticks_skipped = 0;
+  /// serve's discovery at start; null when the source has none (a state file, a remote server).
+  std::shared_ptr<const DiscoveryReport> discovery;
 
   const std::vector<SeriesKey>& keys() const {
     static const std::vector<SeriesKey> kNone;

@@ -29,6 +29,30 @@ std::string render_alerts(const MonitorSnapshot& snap) {
 
 void render_alerts(std::ostream& out, const MonitorSnapshot& snap) { out << render_alerts(snap); }
 
+namespace {
+
+// The dashboard lists what discovery enabled and, for what needs a password, the line to add.
+void write_discovery(JsonWriter& w, const DiscoveryReport& d) {
+  w.key("discovery").begin_object();
+  w.field("ran", d.ran);
+  w.field("elapsed_ms", d.elapsed_ms);
+  w.key("enabled").begin_array();
+  for (const std::string& e : d.enabled) w.value(e);
+  w.end_array();
+  w.key("needs_credentials").begin_array();
+  for (const DiscoveryReport::Pending& p : d.needs_credentials) {
+    w.begin_object();
+    w.field("what", p.what);
+    w.field("how", p.how);
+    w.field("config", p.config);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace
+
 std::string render_health(const MonitorSnapshot& snap) {
   const size_t series = snap.keys().size();
   bool all_up = true;
@@ -93,6 +117,7 @@ std::string render_health(const MonitorSnapshot& snap) {
     w.end_object();
   }
   w.end_object();
+  if (snap.discovery) write_discovery(w, *snap.discovery);
   w.end_object();
   return out;
 }

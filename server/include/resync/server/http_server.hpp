@@ -17,10 +17,11 @@ namespace resync::server {
 /// Policies and limits of HttpServer. from_config() takes the `server:` section; the rest are
 /// defaults an operator rarely needs to change (tests shorten the WebSocket timers).
 struct HttpServerOptions {
-  std::string bind = "127.0.0.1:8000";  ///< HOST:PORT; port 0 picks a free port
+  std::string bind = "127.0.0.1:9882";  ///< HOST:PORT; port 0 picks a free port
   std::string auth_token;               ///< bearer token; "" = none
   std::string auth_user;                ///< basic auth; "" = none
   std::string auth_password;
+  std::string auth_password_hash;  ///< crypt(3) hash; replaces auth_password when set
   std::vector<std::string>
       allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
   size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
@@ -83,7 +84,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Binds and starts accepting; renders nothing. Throws BindError ("cannot bind 127.0.0.1:8000:
+  /// Binds and starts accepting; renders nothing. Throws BindError ("cannot bind 127.0.0.1:9882:
   /// address already in use") and ConfigError for a malformed bind address.
   void start();
   /// Sends CLOSE (1001) to every WebSocket client, closes the listening socket (new clients are
