@@ -245,7 +245,7 @@ TEST(NagiosTest, RealNagiosRunsCheckAndRecordsStateAndPerfdata) {
   EXPECT_THAT(status["critical"]["performance_data"],
               testing::MatchesRegex("'host_memory_percent'=[0-9.]+%;100;@0:100;0;100"));
   EXPECT_EQ(status["unknown"]["plugin_output"],
-            "RESYNC-MON UNKNOWN - " + down + "/api/monitoring/current: connection refused");
+            "RESYNC-MON UNKNOWN - " + down + "/api/monitoring/window: connection refused");
   EXPECT_EQ(status["unknown"]["performance_data"], "");
 }
 

@@ -8,7 +8,10 @@ Resync uses. Usage: resync_service.py PORT
   GET /agents?active=A&created=C&failed=F&llm_requests=R&tokens=T&llm_errors=E
                             sets the agent gauge and adds to the agent/LLM counters
   GET /metrics              Prometheus text exposition
+  GET /api/monitoring/current
+                            the agent and LLM counters as JSON, where Resync serves its RuntimeMetrics
 """
+import json
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +48,13 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path == "/metrics":
             self.reply(200, generate_latest(registry).decode(), CONTENT_TYPE_LATEST)
+        elif url.path == "/api/monitoring/current":
+            value = lambda metric: metric._value.get()
+            self.reply(200, json.dumps({
+                "agents": {"active": value(AGENTS_ACTIVE), "created_total": value(AGENT_INITS),
+                           "failed_total": value(AGENT_FAILURES)},
+                "llm": {"requests": value(LLM_REQUESTS), "tokens_used": value(LLM_TOKENS),
+                        "errors": value(LLM_ERRORS)}}), "application/json")
         elif url.path == "/work":
             started = time.monotonic()
             time.sleep(int(query.get("ms", "0")) / 1000)
