@@ -58,7 +58,7 @@ class Loader : private ConfigReader {
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
     check_keys(root, "",
                {"interval", "window", "plugin_dir", "state_file", "state_save_interval",
-                "isolation", "server", "collectors", "alerts", "notify"});
+                "isolation", "server", "collectors", "alerts", "default_alerts", "notify"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
       if (c.interval < kMinInterval)
@@ -98,7 +98,10 @@ class Loader : private ConfigReader {
                  std::to_string(ConfigLimits::kAlertRules) + " are allowed");
       }
       c.alerts = detail::parse_alert_rules(*this, *v);
+      c.alerts_given = true;
     }
+    if (const Node* v = root.find("default_alerts"))
+      c.default_alerts = boolean(*v, "default_alerts");
     if (const Node* v = root.find("notify")) detail::parse_notify(*this, *v, c);
     return finish(c);
   }

@@ -270,6 +270,13 @@ std::chrono::milliseconds ConfigReader::duration(const Node& n, const std::strin
   return *d;
 }
 
+bool ConfigReader::boolean(const Node& n, const std::string& path) const {
+  const std::string text = string(n, path);
+  if (text != "true" && text != "false")
+    fail(n.line, path, "expected true or false, got \"" + text + "\"");
+  return text == "true";
+}
+
 double ConfigReader::number(const Node& n, const std::string& path) const {
   const std::string text = string(n, path);
   double v = 0;

@@ -64,7 +64,8 @@ Monitor::Monitor(Config config)
     } catch (const PluginLoadError& e) {
       rethrow_create_error(config_, cc, redact(e.what(), config_.secrets));
     }
-    add_instance({cc.name, cc.plugin, plugin->series(), plugin->info().status_field});
+    add_instance({cc.name, cc.plugin, plugin->series(), plugin->info().status_field,
+                  plugin->info().default_rules});
     entries.push_back({cc.name, cc.plugin, std::move(collector), cc.timeout});
   }
   finish(std::move(entries));
@@ -194,7 +195,14 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   check_rules();
   keys_ = std::make_shared<const std::vector<SeriesKey>>(layout_.keys());
   store_ = std::make_unique<RingBuffer>(layout_.size(), config_.capacity());
-  alerts_ = std::make_unique<AlertEngine>(config_.alerts, layout_);
+  std::vector<PluginInfo> plugins;
+  for (const InstanceInfo& i : instances_) {
+    PluginInfo p;
+    p.name = i.plugin;
+    p.default_rules = i.default_rules;
+    plugins.push_back(std::move(p));
+  }
+  alerts_ = std::make_unique<AlertEngine>(effective_alert_rules(config_, plugins), layout_);
   const std::string dashboard_url = config_.notify.dashboard_url.empty()
                                         ? default_dashboard_url(config_.server.bind)
                                         : config_.notify.dashboard_url;

@@ -13,10 +13,6 @@
 
 #include "resync/error.hpp"
 
-#ifndef RESYNC_PLUGIN_INSTALL_DIR
-#define RESYNC_PLUGIN_INSTALL_DIR "/usr/local/lib/resync-mon/plugins"
-#endif
-
 namespace fs = std::filesystem;
 
 namespace resync {
@@ -88,11 +84,6 @@ std::vector<SeriesDescription> read_descriptions(
   return out;
 }
 
-std::string executable_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : exe.parent_path().string();
-}
 
 }  // namespace
 
@@ -143,6 +134,7 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
   }
   PluginInfo& info = plugin->info_;
   info.series = read_descriptions(*table, fail);
+  info.default_rules = read_default_rules(*table, fail);
   const bool has_status_field =
       table->struct_size >= offsetof(resync_plugin_v1, status_field) + sizeof(const char*);
   if (has_status_field && table->status_field) {
@@ -157,19 +149,6 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
 }
 
 PluginHost::PluginHost(std::vector<std::string> search_dirs) : dirs_(std::move(search_dirs)) {}
-
-std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir) {
-  if (!plugin_dir.empty()) return {plugin_dir};
-  std::vector<std::string> dirs;
-  const std::string exe_dir = executable_dir();
-  if (!exe_dir.empty()) {
-    dirs.push_back((fs::path(exe_dir) / "plugins").string());
-    dirs.push_back((fs::path(exe_dir).parent_path() / "lib" / "resync-mon" / "plugins").string());
-  }
-  dirs.emplace_back(RESYNC_PLUGIN_INSTALL_DIR);
-  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
-  return dirs;
-}
 
 std::shared_ptr<const Plugin> PluginHost::load(std::string_view name) const {
   std::string searched;
@@ -212,18 +191,6 @@ std::vector<PluginHost::Found> PluginHost::discover() const {
     }
   }
   return found;
-}
-
-std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs) {
-  std::vector<PluginInfo> out;
-  for (PluginHost::Found& f : PluginHost(dirs).discover()) {
-    PluginInfo info;
-    if (f.plugin) info = f.plugin->info();
-    info.path = f.path;
-    info.error = f.error;
-    out.push_back(std::move(info));
-  }
-  return out;
 }
 
 PluginCollector::PluginCollector(std::shared_ptr<const Plugin> plugin,

@@ -35,6 +35,13 @@ constexpr resync_series_desc kSeries[] = {
      "Keys evicted by the cache to stay within its memory limit.", "cache.evictions", nullptr, 0},
 };
 
+// The original dashboard's rule: a hit ratio under 80 % means little over a handful of lookups,
+// so it needs 100 of them per sample, and it clears at 85 % (see DefaultRule::calm()).
+constexpr const char* kLookups[] = {"cache_hits", "cache_misses"};
+const resync_alert_rule kRules[] = {
+    DefaultRule("cache_hit_ratio").warning(RESYNC_CMP_BELOW, 80, 85).guard(kLookups, 100).calm().rule(),
+};
+
 // Network I/O gets 80% of the host's deadline: the rest covers thread wake-up and emitting, so a
 // silent target makes collect() fail on its own with a precise message instead of being
 // abandoned by the host as an overrun.
@@ -63,7 +70,7 @@ class CacheCollector final : public CollectorBase {
     cache::Readings r;
     try {
       r = source_->read();
-    } catch (const cache::SourceError& e) {
+    } catch (const cache::ReadError& e) {
       set_status(e.status());
       throw;
     }
@@ -89,7 +96,7 @@ class CacheCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN(
+RESYNC_DEFINE_PLUGIN_WITH_RULES(
     resync::plugin::CacheCollector, "cache",
     "Cache hits, misses, hit ratio, size and evictions from Redis (RESP) or a Prometheus endpoint",
-    resync::plugin::kSeries)
+    resync::plugin::kSeries, nullptr, resync::plugin::kRules)

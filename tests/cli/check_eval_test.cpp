@@ -40,8 +40,20 @@ MonitorSnapshot run(int samples, std::function<double(int call)> error_rate,
 
 int64_t newest(const MonitorSnapshot& s) { return s.store.timestamps_ms.back(); }
 
+// The rules serve uses for these plugins: the host's and the built plugins' own defaults.
+std::vector<AlertRule> default_rules() {
+  std::vector<PluginInfo> plugins;
+  for (const InstanceInfo& i : test::all_plugins([](const std::string&, int) { return 0.0; })
+                                   .instances) {
+    plugins.emplace_back();
+    plugins.back().name = i.plugin;
+    plugins.back().default_rules = i.default_rules;
+  }
+  return effective_alert_rules(Config{}, plugins);
+}
+
 CheckResult rules_check(const MonitorSnapshot& snap,
-                        const std::vector<AlertRule>& rules = default_alert_rules(),
+                        const std::vector<AlertRule>& rules = default_rules(),
                         AlertSource source = AlertSource::kReplay) {
   return evaluate_check(snap, rules, source, CheckOptions{}, newest(snap) + 500);
 }
@@ -91,12 +103,12 @@ TEST(CheckEvalTest, ReplayHonoursForAndLocalSamplesIgnoreIt) {
 
 TEST(CheckEvalTest, ServerVerdictComesFromItsActiveAlerts) {
   MonitorSnapshot snap = run(5, [](int) { return 1.0; });
-  EXPECT_EQ(rules_check(snap, default_alert_rules(), AlertSource::kSnapshotActive).status, 0);
+  EXPECT_EQ(rules_check(snap, default_rules(), AlertSource::kSnapshotActive).status, 0);
   Alert a;
   a.severity = Severity::kCritical;
   a.message = "disk_full [host] is 100 (critical when >= 99)";
   snap.active.push_back(a);
-  const CheckResult r = rules_check(snap, default_alert_rules(), AlertSource::kSnapshotActive);
+  const CheckResult r = rules_check(snap, default_rules(), AlertSource::kSnapshotActive);
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.line,
               StartsWith("RESYNC-MON CRITICAL - disk_full [host] is 100 (critical when >= 99) | "));
@@ -105,7 +117,7 @@ TEST(CheckEvalTest, ServerVerdictComesFromItsActiveAlerts) {
 TEST(CheckEvalTest, StaleOrEmptySourceIsUnknown) {
   const MonitorSnapshot snap = run(3, [](int) { return 1.0; });
   const CheckResult stale =
-      evaluate_check(snap, default_alert_rules(), AlertSource::kReplay, {}, newest(snap) + 3001);
+      evaluate_check(snap, default_rules(), AlertSource::kReplay, {}, newest(snap) + 3001);
   EXPECT_EQ(stale.status, 3);
   EXPECT_EQ(
       stale.line,
@@ -116,7 +128,7 @@ TEST(CheckEvalTest, StaleOrEmptySourceIsUnknown) {
   patient.max_age = std::chrono::minutes{2};
   EXPECT_EQ(evaluate_check(snap, {}, AlertSource::kReplay, patient, newest(snap) + 100'000).status,
             0);
-  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_alert_rules(),
+  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_rules(),
                            AlertSource::kReplay, {}, kStart)
                 .line,
             "RESYNC-MON UNKNOWN - no sample yet in test");

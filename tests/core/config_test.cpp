@@ -306,7 +306,8 @@ TEST_F(ConfigTest, EmbeddedDefault) {
   EXPECT_EQ(c.server.bind, "127.0.0.1:8000");
   ASSERT_EQ(c.collectors.size(), 1u);
   EXPECT_EQ(c.collectors[0].plugin, "system");
-  EXPECT_EQ(c.alerts.size(), default_alert_rules().size());
+  EXPECT_FALSE(c.alerts_given);
+  EXPECT_TRUE(c.default_alerts);
   EXPECT_TRUE(c.secrets.empty());
 }
 
@@ -314,8 +315,10 @@ TEST_F(ConfigTest, EmptyFileMeansDefaultsWithoutCollectors) {
   const Config c = parse_config("", ConfigFormat::kYaml, "empty.yaml");
   EXPECT_EQ(c.interval, 5s);
   EXPECT_TRUE(c.collectors.empty());
-  EXPECT_EQ(c.alerts.size(), 5u);
-  EXPECT_TRUE(parse_config("alerts: []\n", ConfigFormat::kYaml, "t").alerts.empty());
+  EXPECT_FALSE(c.alerts_given);
+  const Config none = parse_config("alerts: []\n", ConfigFormat::kYaml, "t");
+  EXPECT_TRUE(none.alerts_given);
+  EXPECT_TRUE(effective_alert_rules(none, {}).empty()) << "alerts: replaces the defaults";
 }
 
 TEST_F(ConfigTest, ScalarTypesReachThePluginAsJsonTypes) {

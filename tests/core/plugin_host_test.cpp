@@ -126,9 +126,10 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   for (const auto& f : found) paths.push_back(f.path);
   // The temp folder first, by name; then the fixture folder less the names already found.
   EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"),
-                                 dir.file("fixture_abi2.so"), fixture("fixture_no_entry"),
+                                 dir.file("fixture_abi2.so"), fixture("abi_0_2"),
+                                 fixture("fixture_bad_rule"), fixture("fixture_no_entry"),
                                  fixture("fixture_null_callback"), fixture("old_abi")));
-  ASSERT_EQ(found.size(), 6u);
+  ASSERT_EQ(found.size(), 8u);
   EXPECT_EQ(found[0].plugin, nullptr);
   EXPECT_THAT(found[0].error,
               testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
@@ -137,8 +138,10 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   EXPECT_EQ(found[2].error,
             dir.file("fixture_abi2.so") +
                 ": built for plugin ABI version 2, this resync-mon needs version 1");
-  EXPECT_EQ(found[3].plugin, nullptr);
+  EXPECT_NE(found[3].plugin, nullptr);
   EXPECT_EQ(found[4].plugin, nullptr);
+  EXPECT_EQ(found[5].plugin, nullptr);
+  EXPECT_EQ(found[6].plugin, nullptr);
 }
 
 TEST(PluginHostTest, ReadsTheSeriesDescriptionsAndStatusField) {

@@ -70,9 +70,13 @@ struct AlertRule {
   const std::string& alert_name() const { return name.empty() ? metric : name; }
 };
 
-/// The rules of SPEC section 6, reproducing the original dashboard, plus collector_up == 0 for
-/// one minute (warning).
-std::vector<AlertRule> default_alert_rules();
+/// The host's own default rules, on its own series: collector_up == 0 for one minute (warning).
+/// The plugins declare the rest (PluginInfo::default_rules).
+std::vector<AlertRule> host_alert_rules();
+
+/// One line for humans: "error_rate > 5 warning (clear 3), >= 10 critical (clear 8); for 30s;
+/// flapping 30/20 %; guard cache_hits + cache_misses > 100".
+std::string describe(const AlertRule& rule);
 
 /// Where one rule stands on one instance. kResolved only appears on alerts that ended.
 enum class AlertState { kInactive, kPending, kFiring, kFlapping, kResolved };

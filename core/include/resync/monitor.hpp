@@ -10,6 +10,7 @@
 
 #include "resync/alert_engine.hpp"
 #include "resync/config.hpp"
+#include "resync/plugins.hpp"
 #include "resync/ring_buffer.hpp"
 #include "resync/sampler.hpp"
 #include "resync/series.hpp"
@@ -24,6 +25,7 @@ struct InstanceInfo {
   std::string plugin;
   std::vector<SeriesDescription> series;  ///< what its plugin may emit
   std::string status_field{};             ///< where /current shows its status text; "" for none
+  std::vector<AlertRule> default_rules{};  ///< its plugin's default alert rules
 };
 
 /// The running core of one resync-mon process: the plugins and collectors a configuration
@@ -80,6 +82,8 @@ class Monitor {
   const RingBuffer& store() const { return *store_; }
   const Sampler& sampler() const { return *sampler_; }
   const AlertEngine& alerts() const { return *alerts_; }
+  /// The rules in effect (effective_alert_rules(): `alerts:` or the defaults of the plugins).
+  const std::vector<AlertRule>& rules() const { return alerts_->rules(); }
   /// The alert engine, for restoring its saved state before start().
   AlertEngine& alerts() { return *alerts_; }
   const std::vector<std::unique_ptr<Notifier>>& notifiers() const { return notifiers_; }

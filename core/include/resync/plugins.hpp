@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "resync/alert_engine.hpp"
+#include "resync/config.hpp"
 #include "resync/series.hpp"
 
 namespace resync {
@@ -17,6 +19,7 @@ struct PluginInfo {
   uint32_t abi_version = 0;
   std::vector<SeriesDescription> series;  ///< in the plugin's order
   std::string status_field;               ///< where /current shows its status text; "" for none
+  std::vector<AlertRule> default_rules;   ///< its default alert rules on its own series
   std::string error;                      ///< why the file could not be loaded; "" when it loaded
 };
 
@@ -28,5 +31,15 @@ std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir);
 /// Every `*.so` in `dirs`, in search order then by name; a name found in an earlier directory
 /// hides later ones. A file that fails to load is listed with its error.
 std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs);
+
+/// The alert rules in effect (SPEC section 6): the configuration's `alerts:` when it has that
+/// key, none with `default_alerts: false`, otherwise the host's rules (host_alert_rules()) then
+/// the default rules of each of `plugins` (the plugins the collectors use; a name is taken once),
+/// in that order.
+std::vector<AlertRule> effective_alert_rules(const Config& config,
+                                             const std::vector<PluginInfo>& plugins);
+/// effective_alert_rules() of the plugins `config.collectors` name, loaded from its plugin search
+/// directories. Throws PluginLoadError naming the file and the collector's key.
+std::vector<AlertRule> effective_alert_rules(const Config& config);
 
 }  // namespace resync

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -124,12 +125,61 @@ constexpr std::array<const char*, N> series_names(const resync_series_desc (&ser
   return names;
 }
 
+/// Builds a default alert rule (resync_alert_rule) in a constant expression:
+/// `DefaultRule("error_rate").warning(RESYNC_CMP_ABOVE, 5, 3).for_ms(30000).flapping().rule()`.
+class DefaultRule {
+ public:
+  constexpr explicit DefaultRule(const char* metric)
+      : r_{metric, RESYNC_CMP_NONE, RESYNC_CMP_NONE, 0, 0, kNone, kNone, 0, 0, 0, 0, nullptr, 0, 0} {}
+  /// `metric <cmp> threshold` is a warning; an active one resolves at `clear` (hysteresis).
+  constexpr DefaultRule& warning(uint32_t cmp, double threshold, double clear = kNone) {
+    r_.warning_cmp = cmp;
+    r_.warning = threshold;
+    r_.warning_clear = clear;
+    return *this;
+  }
+  constexpr DefaultRule& critical(uint32_t cmp, double threshold, double clear = kNone) {
+    r_.critical_cmp = cmp;
+    r_.critical = threshold;
+    r_.critical_clear = clear;
+    return *this;
+  }
+  constexpr DefaultRule& for_ms(uint32_t ms) {
+    r_.for_ms = ms;
+    return *this;
+  }
+  /// Nagios' thresholds by default: flapping from 30 % state changes until below 20 %.
+  constexpr DefaultRule& flapping(double high = 30, double low = 20) {
+    r_.flap_high = high;
+    r_.flap_low = low;
+    return *this;
+  }
+  /// The bundled plugins' defence against alert storms: the condition must hold for 30 s, and a
+  /// value wandering across a threshold flaps as one episode instead of firing again and again.
+  constexpr DefaultRule& calm() { return for_ms(30000).flapping(); }
+  template <size_t N>
+  constexpr DefaultRule& guard(const char* const (&metrics)[N], double min_increase) {
+    r_.guard_metrics = metrics;
+    r_.guard_count = static_cast<uint32_t>(N);
+    r_.guard_min_increase = min_increase;
+    return *this;
+  }
+  constexpr resync_alert_rule rule() const { return r_; }
+
+ private:
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  resync_alert_rule r_;
+};
+
 /// The descriptor of collector class T. `names` is series_names(series), kept in static storage
-/// by the caller; `status_field` places the collector's status text in /current, or nullptr.
+/// by the caller; `status_field` places the collector's status text in /current, or nullptr;
+/// `rules` are its default alert rules (rule_count of them), or nullptr.
 template <class T, size_t N>
 constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                                       const resync_series_desc (&series)[N],
-                                      const char* const* names, const char* status_field) {
+                                      const char* const* names, const char* status_field,
+                                      const resync_alert_rule* rules = nullptr,
+                                      uint32_t rule_count = 0) {
   return resync_plugin_v1{RESYNC_PLUGIN_ABI_VERSION,
                           sizeof(resync_plugin_v1),
                           name,
@@ -144,7 +194,10 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                           &detail::Adapter<T>::destroy,
                           series,
                           sizeof(resync_series_desc),
-                          status_field};
+                          status_field,
+                          rules,
+                          rule_count,
+                          sizeof(resync_alert_rule)};
 }
 
 }  // namespace resync::plugin
@@ -158,6 +211,17 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
     static const resync_plugin_v1 table =                                                          \
         ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field); \
     return &table;                                                                                 \
+  }
+
+/// RESYNC_DEFINE_PLUGIN_WITH_STATUS with default alert rules: `rules` is a static array of
+/// resync_alert_rule on the plugin's own series (see DefaultRule).
+#define RESYNC_DEFINE_PLUGIN_WITH_RULES(Type, name, description, series, status_field, rules) \
+  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {      \
+    static const auto names = ::resync::plugin::series_names(series);                          \
+    static const resync_plugin_v1 table = ::resync::plugin::make_table<Type>(                  \
+        name, description, series, names.data(), status_field, rules,                          \
+        static_cast<uint32_t>(std::size(rules)));                                              \
+    return &table;                                                                             \
   }
 
 /// RESYNC_DEFINE_PLUGIN_WITH_STATUS for a collector whose status has no place in /current.
