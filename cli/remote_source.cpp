@@ -21,8 +21,8 @@
 #include <map>
 
 #include "resync/catalog.hpp"
-#include "resync/plugin/http.hpp"
-#include "resync/plugin/prom_text.hpp"
+#include "resync/http/client.hpp"
+#include "resync/util/prom_text.hpp"
 #include "resync/plugins.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
@@ -53,7 +53,7 @@ struct Fetcher {
   std::string password;
 
   std::string get(const std::string& path, size_t max_bytes) const {
-    const std::string shown = plugin::display_url(base + path);
+    const std::string shown = http::display_url(base + path);
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
@@ -61,25 +61,25 @@ struct Fetcher {
           shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
           kExitSourceUnusable);
     }
-    plugin::HttpOptions http;
+    http::HttpOptions http;
     http.timeout = left;
     http.bearer_token = options.token;
     http.basic_user = options.user;
     http.basic_password = password;
     http.ca_file = options.ca_file;
     http.max_body_bytes = max_bytes;
-    plugin::HttpResponse response;
+    http::HttpResponse response;
     try {
-      response = plugin::http_get(base + path, http);
-    } catch (const plugin::HttpError& e) {
-      if (e.kind() == plugin::HttpError::Kind::kTimeout) {
+      response = http::http_get(base + path, http);
+    } catch (const http::HttpError& e) {
+      if (e.kind() == http::HttpError::Kind::kTimeout) {
         throw SourceError(
             shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
             kExitSourceUnusable);
       }
       throw SourceError(std::string(e.what()).substr(4), kExitSourceUnusable);  // drop "GET "
     } catch (const std::invalid_argument&) {
-      throw SourceError("--url " + plugin::display_url(options.url) +
+      throw SourceError("--url " + http::display_url(options.url) +
                             ": expected http://HOST:PORT or https://...",
                         kExitUsage);
     }
@@ -109,19 +109,19 @@ struct Fetcher {
       if (doc) return doc;
     } catch (const Poco::Exception& e) {
       throw SourceError(
-          plugin::display_url(base + path) + ": not a JSON object (" + e.displayText() + ")",
+          http::display_url(base + path) + ": not a JSON object (" + e.displayText() + ")",
           kExitSourceUnusable);
     } catch (const std::exception& e) {
-      throw SourceError(plugin::display_url(base + path) + ": not a JSON object (" + e.what() + ")",
+      throw SourceError(http::display_url(base + path) + ": not a JSON object (" + e.what() + ")",
                         kExitSourceUnusable);
     }
-    throw SourceError(plugin::display_url(base + path) + ": not a JSON object",
+    throw SourceError(http::display_url(base + path) + ": not a JSON object",
                       kExitSourceUnusable);
   }
 };
 
 [[noreturn]] void wrong_shape(const Fetcher& f, const std::string& path, const std::string& what) {
-  throw SourceError(plugin::display_url(f.base + path) + ": " + what + "; not a resync-mon server?",
+  throw SourceError(http::display_url(f.base + path) + ": " + what + "; not a resync-mon server?",
                     kExitSourceUnusable);
 }
 
@@ -185,10 +185,10 @@ CollectorHealth read_health(const std::string& name, const Object::Ptr& h) {
 }
 
 // Series of a plugin this machine does not have, described from what /metrics says of it.
-std::vector<SeriesDescription> describe_from_metrics(const plugin::PromParseResult& metrics,
+std::vector<SeriesDescription> describe_from_metrics(const util::PromParseResult& metrics,
                                                      const std::string& instance) {
   std::vector<SeriesDescription> out;
-  for (const plugin::PromSample& s : metrics.samples) {
+  for (const util::PromSample& s : metrics.samples) {
     const std::string* label = s.label("instance");
     if (!label || *label != instance || s.name.rfind("resync_mon_", 0) != 0) continue;
     SeriesDescription d(s.name.substr(11));
@@ -232,7 +232,7 @@ Array::Ptr history_array(const Object::Ptr& doc, const std::string& field) {
 
 struct Documents {
   Object::Ptr current, health, history, alerts;
-  plugin::PromParseResult metrics;
+  util::PromParseResult metrics;
 };
 
 // The five documents of one and the same sample: each is rendered once per sample, so the
@@ -245,7 +245,7 @@ Documents fetch_consistent(const Fetcher& f) {
     if (version.empty() || !d.current->has("timestamp"))
       wrong_shape(f, "/api/monitoring/current", "no version or timestamp");
     if (major_version(version) != major_version(server::version())) {
-      throw SourceError(plugin::display_url(f.base) + " runs resync-mon " + version +
+      throw SourceError(http::display_url(f.base) + " runs resync-mon " + version +
                             "; this resync-mon " + server::version() +
                             " reads servers of major version " +
                             std::to_string(major_version(server::version())) + " only",
@@ -259,7 +259,7 @@ Documents fetch_consistent(const Fetcher& f) {
     if (!d.history->getArray("epoch")) wrong_shape(f, "/api/monitoring/history", "no epoch array");
     d.alerts = f.get_json("/api/monitoring/alerts");
     if (!d.alerts->getArray("alerts")) wrong_shape(f, "/api/monitoring/alerts", "no alerts array");
-    d.metrics = plugin::parse_prometheus_text(f.get("/metrics", kMaxDocumentBytes));
+    d.metrics = util::parse_prometheus_text(f.get("/metrics", kMaxDocumentBytes));
     const Object::Ptr after = f.get_json("/api/monitoring/current");
     if (text(after, "timestamp") == text(d.current, "timestamp") || attempt == kConsistentTries)
       return d;
@@ -293,7 +293,7 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
   const Documents d = fetch_consistent(f);
 
   MonitorSnapshot snap;
-  snap.source = plugin::display_url(f.base);
+  snap.source = http::display_url(f.base);
   snap.taken_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
@@ -366,7 +366,7 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
       d.history->getArray("epoch")->get(store.rows - 1).toString() == text(d.current, "timestamp");
   if (same_sample) {
     std::map<std::pair<std::string, std::string>, double> newest;
-    for (const plugin::PromSample& s : d.metrics.samples) {
+    for (const util::PromSample& s : d.metrics.samples) {
       const std::string* label = s.label("instance");
       if (!label) label = s.label("collector");
       if (label) newest[{s.name, *label}] = s.value;

@@ -321,15 +321,6 @@ class Loader : private ConfigReader {
 
 }  // namespace
 
-std::string config_message(const std::string& source, int line, const std::string& key,
-                           const std::string& message) {
-  std::string out = source;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
-  if (!key.empty()) out += key + ": ";
-  return out + message;
-}
-
 Config parse_config(std::string_view text, ConfigFormat format, const std::string& source) {
   return Loader(source).parse(detail::parse_config_tree(text, format, source));
 }

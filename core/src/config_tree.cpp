@@ -13,6 +13,21 @@
 #include "resync/json_writer.hpp"
 #include "resync/util/duration.hpp"
 
+namespace resync {
+
+// Here rather than in config.cpp, which reads the schema on top of this file: every config error,
+// from the tree or the schema, is formatted by the lower layer, so the two never call each other.
+std::string config_message(const std::string& source, int line, const std::string& key,
+                           const std::string& message) {
+  std::string out = source;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+}  // namespace resync
+
 namespace resync::detail {
 namespace {
 

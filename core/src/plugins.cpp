@@ -27,6 +27,8 @@ std::string executable_dir() {
 
 }  // namespace
 
+uint32_t plugin_abi_version() { return RESYNC_PLUGIN_ABI_VERSION; }
+
 std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir) {
   if (!plugin_dir.empty()) return {plugin_dir};
   std::vector<std::string> dirs;

@@ -23,6 +23,10 @@ struct PluginInfo {
   std::string error;                      ///< why the file could not be loaded; "" when it loaded
 };
 
+/// The plugin ABI version this resync-mon loads (RESYNC_PLUGIN_ABI_VERSION), for `--version`:
+/// the ABI header itself stays private to core.
+uint32_t plugin_abi_version();
+
 /// The plugin search order (SPEC section 5): `plugin_dir` alone when configured; otherwise the
 /// `plugins` folder next to the running binary, the `lib/resync-mon/plugins` folder beside its
 /// `bin`, then the install prefix's plugin folder.
