@@ -57,12 +57,13 @@ std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs) {
 std::vector<AlertRule> effective_alert_rules(const Config& config,
                                              const std::vector<PluginInfo>& plugins) {
   if (config.alerts_given || !config.default_alerts) return config.alerts;
-  std::vector<AlertRule> rules = host_alert_rules();
+  std::vector<AlertRule> rules;
   std::set<std::string> seen;
   for (const PluginInfo& p : plugins) {
     if (!seen.insert(p.name).second) continue;
     rules.insert(rules.end(), p.default_rules.begin(), p.default_rules.end());
   }
+  for (AlertRule& r : host_alert_rules()) rules.push_back(std::move(r));
   return rules;
 }
 

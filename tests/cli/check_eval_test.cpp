@@ -62,23 +62,25 @@ TEST(CheckEvalTest, OkWithPerfdataForEveryJudgedMetric) {
   const MonitorSnapshot snap = run(5, [](int) { return 1.25; });
   const CheckResult r = rules_check(snap);
   EXPECT_EQ(r.status, 0);
-  // The default rules, the collector_up one judged on every instance.
+  // The default rules, in plugin order, the host's collector_up one judged on every instance.
   EXPECT_EQ(r.line,
             "RESYNC-MON OK - no alert (5 rules, sample of 2023-11-14T22:13:24Z) | "
-            "'error_rate'=1.25%;~:5;~:10;0;100 'cache_hit_ratio'=95%;80:;;0;100 "
-            "'response_time_p95'=120ms;~:500;~:1000 'tws_connected'=1;;@0:0;0;1 "
+            "'error_rate'=1.25%;~:5;~:10;0;100 'response_time_p95'=120ms;~:500;~:1000 "
+            "'cache_hit_ratio'=95%;80:;;0;100 'tws_connected'=1;;@0:0;0;1 "
             "'collector_up{api}'=1;@0:0;;0;1 'collector_up{cache}'=1;@0:0;;0;1 "
             "'collector_up{agents}'=1;@0:0;;0;1 'collector_up{tws}'=1;@0:0;;0;1 "
             "'collector_up{system}'=1;@0:0;;0;1");
 }
 
+// 40 samples at 1 s: the plugins' defaults hold for 30 s before firing, and a replay honours it.
 TEST(CheckEvalTest, WarningAndCriticalFromTheDefaultRules) {
-  const CheckResult warning = rules_check(run(5, [](int) { return 7.0; }));
+  EXPECT_EQ(rules_check(run(20, [](int) { return 7.0; })).status, 0) << "held 20 s of the 30 s";
+  const CheckResult warning = rules_check(run(40, [](int) { return 7.0; }));
   EXPECT_EQ(warning.status, 1);
   EXPECT_THAT(warning.line,
               StartsWith("RESYNC-MON WARNING - error_rate [api] is 7 % (warning when > 5 %) | "));
   const CheckResult critical = rules_check(run(
-      5, [](int) { return 12.5; }, "", false));
+      40, [](int) { return 12.5; }, "", false));
   EXPECT_EQ(critical.status, 2);
   EXPECT_THAT(critical.line, StartsWith("RESYNC-MON CRITICAL - "));
   EXPECT_THAT(critical.line, HasSubstr("(+1 more)"))

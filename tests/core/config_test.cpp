@@ -174,11 +174,11 @@ TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(yaml_error("interval: 5s\nwindw: 2h\n"),
             "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify");
+            "collectors, alerts, default_alerts, notify");
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
             "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify");
+            "collectors, alerts, default_alerts, notify");
   EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:8000\"\n  bnd: x\n"),
             "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
             "allowed_hosts, cors_origins, max_ws_clients, threads, max_connections_per_client, "

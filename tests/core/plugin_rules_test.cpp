@@ -62,8 +62,8 @@ TEST(PluginRulesTest, ConfigurationChoosesBetweenDefaultsAndItsOwnRules) {
     for (const AlertRule& r : effective_alert_rules(c, {p, p})) metrics.push_back(r.metric);
     return metrics;
   };
-  EXPECT_THAT(rules(""), testing::ElementsAre("collector_up", "p_value"))
-      << "host rules, then each plugin's once";
+  EXPECT_THAT(rules(""), testing::ElementsAre("p_value", "collector_up"))
+      << "each plugin's once, then the host's";
   EXPECT_THAT(rules("default_alerts: false\n"), testing::IsEmpty());
   EXPECT_THAT(rules("alerts:\n  - {metric: q, above: {warning: 1}}\n"), testing::ElementsAre("q"));
   EXPECT_THAT(rules("default_alerts: true\nalerts: []\n"), testing::IsEmpty());
