@@ -106,7 +106,7 @@ TEST(CliTest, ConfigCheckGoodFile) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, config("local.yaml") +
                        ": ok; interval 200ms, window 1m (300 samples), 1 collector(s): system "
-                       "(system); 5 alert rule(s)\n");
+                       "(system); 1 alert rule(s)\n");
   EXPECT_EQ(r.err, "");
 }
 
