@@ -52,8 +52,8 @@ int main(int argc, char** argv) {
       "resync-mon"};
   app.footer(cli::kExitCodeHelp);
   app.set_version_flag("--version", std::string("resync-mon ") + server::version() +
-                                        " (plugin ABI " +
-                                        std::to_string(plugin_abi_version()) + ")");
+                                        " (plugin ABI " + std::to_string(plugin_abi_version()) +
+                                        ")");
   app.require_subcommand(1);
   app.fallthrough();
 

@@ -22,10 +22,10 @@
 
 #include "resync/catalog.hpp"
 #include "resync/http/client.hpp"
-#include "resync/util/prom_text.hpp"
 #include "resync/plugins.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
+#include "resync/util/prom_text.hpp"
 #include "source.hpp"
 
 namespace resync::cli {
@@ -79,9 +79,9 @@ struct Fetcher {
       }
       throw SourceError(std::string(e.what()).substr(4), kExitSourceUnusable);  // drop "GET "
     } catch (const std::invalid_argument&) {
-      throw SourceError("--url " + http::display_url(options.url) +
-                            ": expected http://HOST:PORT or https://...",
-                        kExitUsage);
+      throw SourceError(
+          "--url " + http::display_url(options.url) + ": expected http://HOST:PORT or https://...",
+          kExitUsage);
     }
     if (response.status == 401 || response.status == 403) {
       throw SourceError(shown + ": " + std::to_string(response.status) + " " + response.reason +
@@ -115,8 +115,7 @@ struct Fetcher {
       throw SourceError(http::display_url(base + path) + ": not a JSON object (" + e.what() + ")",
                         kExitSourceUnusable);
     }
-    throw SourceError(http::display_url(base + path) + ": not a JSON object",
-                      kExitSourceUnusable);
+    throw SourceError(http::display_url(base + path) + ": not a JSON object", kExitSourceUnusable);
   }
 };
 

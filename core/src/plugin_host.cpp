@@ -84,7 +84,6 @@ std::vector<SeriesDescription> read_descriptions(
   return out;
 }
 
-
 }  // namespace
 
 Plugin::~Plugin() {

@@ -54,8 +54,8 @@ void add_condition(AlertRule& rule, Severity s, uint32_t cmp, double threshold, 
   rule.clear[static_cast<size_t>(s)] = clear;
 }
 
-AlertRule read_rule(const resync_alert_rule& raw, const std::set<std::string>& series,
-                    size_t index, const Fail& fail) {
+AlertRule read_rule(const resync_alert_rule& raw, const std::set<std::string>& series, size_t index,
+                    const Fail& fail) {
   const std::string where = "default rule " + std::to_string(index) + ": ";
   if (!raw.metric || !series.count(raw.metric))
     throw fail(where + "metric is not one of the plugin's series");

@@ -39,7 +39,11 @@ constexpr resync_series_desc kSeries[] = {
 // so it needs 100 of them per sample, and it clears at 85 % (see DefaultRule::calm()).
 constexpr const char* kLookups[] = {"cache_hits", "cache_misses"};
 const resync_alert_rule kRules[] = {
-    DefaultRule("cache_hit_ratio").warning(RESYNC_CMP_BELOW, 80, 85).guard(kLookups, 100).calm().rule(),
+    DefaultRule("cache_hit_ratio")
+        .warning(RESYNC_CMP_BELOW, 80, 85)
+        .guard(kLookups, 100)
+        .calm()
+        .rule(),
 };
 
 // Network I/O gets 80% of the host's deadline: the rest covers thread wake-up and emitting, so a

@@ -94,7 +94,7 @@ class RedisSource final : public Source {
         return ReadError(prefix() + "connection refused", "down: connection refused");
       case Kind::kTimeout:
         return ReadError(prefix() + what + " (timeout after " + ms_text(budget_) + ")",
-                           "down: timeout after " + ms_text(budget_));
+                         "down: timeout after " + ms_text(budget_));
       case Kind::kClosed:
       case Kind::kNetwork:
         return ReadError(prefix() + what, "down: " + what);

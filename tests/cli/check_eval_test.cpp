@@ -43,8 +43,8 @@ int64_t newest(const MonitorSnapshot& s) { return s.store.timestamps_ms.back(); 
 // The rules serve uses for these plugins: the host's and the built plugins' own defaults.
 std::vector<AlertRule> default_rules() {
   std::vector<PluginInfo> plugins;
-  for (const InstanceInfo& i : test::all_plugins([](const std::string&, int) { return 0.0; })
-                                   .instances) {
+  for (const InstanceInfo& i :
+       test::all_plugins([](const std::string&, int) { return 0.0; }).instances) {
     plugins.emplace_back();
     plugins.back().name = i.plugin;
     plugins.back().default_rules = i.default_rules;
@@ -130,8 +130,8 @@ TEST(CheckEvalTest, StaleOrEmptySourceIsUnknown) {
   patient.max_age = std::chrono::minutes{2};
   EXPECT_EQ(evaluate_check(snap, {}, AlertSource::kReplay, patient, newest(snap) + 100'000).status,
             0);
-  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_rules(),
-                           AlertSource::kReplay, {}, kStart)
+  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_rules(), AlertSource::kReplay,
+                           {}, kStart)
                 .line,
             "RESYNC-MON UNKNOWN - no sample yet in test");
 }

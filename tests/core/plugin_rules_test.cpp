@@ -82,8 +82,8 @@ class Drive {
     std::vector<std::string> series;
     for (const SeriesDescription& d : info.series) series.push_back(d.name);
     std::vector<std::unique_ptr<Collector>> collectors;
-    collectors.push_back(std::make_unique<test::ScriptedCollector>(
-        [this, series, value](SampleSink& sink, int) {
+    collectors.push_back(
+        std::make_unique<test::ScriptedCollector>([this, series, value](SampleSink& sink, int) {
           for (const std::string& s : series) sink.emit(s, value(s, now_));
         }));
     std::vector<InstanceInfo> instances;

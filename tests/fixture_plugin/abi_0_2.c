@@ -6,9 +6,8 @@
 #include "resync/plugin_abi.h"
 
 static const char* const kSeries[] = {"v02_value"};
-static const resync_series_desc kDesc[] = {
-    {"v02_value", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE, "A value from a 0.2 plugin.",
-     "v02.value", NULL, 0}};
+static const resync_series_desc kDesc[] = {{"v02_value", RESYNC_UNIT_PERCENT, RESYNC_KIND_GAUGE,
+                                            "A value from a 0.2 plugin.", "v02.value", NULL, 0}};
 static int instance_token;
 
 static int create(const char* config_json, void** instance, char* err, size_t err_len) {

@@ -10,10 +10,10 @@
 #include <set>
 #include <string>
 
+#include "http_targets.hpp"
 #include "plugin_host.hpp"
 #include "resync/catalog.hpp"
 #include "resync/plugins.hpp"
-#include "http_targets.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -28,9 +28,10 @@ std::map<std::string, std::string> contract_configs(const std::string& www) {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".json") continue;
     std::string json = test::read_file(entry.path().string());
-    for (const auto& [from, to] : {std::pair<std::string, std::string>{"@DATA@", test::test_data_dir()},
-                                   {"@WWW@", www}}) {
-      for (size_t at; (at = json.find(from)) != std::string::npos;) json.replace(at, from.size(), to);
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"@DATA@", test::test_data_dir()}, {"@WWW@", www}}) {
+      for (size_t at; (at = json.find(from)) != std::string::npos;)
+        json.replace(at, from.size(), to);
     }
     out.emplace(entry.path().stem().string(), json);
   }

@@ -61,7 +61,7 @@ struct Config {
   std::vector<AlertRule> alerts;
   bool alerts_given = false;   ///< the file has `alerts:` (even empty): it replaces the defaults
   bool default_alerts = true;  ///< `default_alerts: false` turns the built-in rules off
-  NotifyConfig notify;  ///< where alert events are delivered; no notifier by default
+  NotifyConfig notify;         ///< where alert events are delivered; no notifier by default
 
   /// Samples the window holds: window / interval.
   size_t capacity() const { return static_cast<size_t>(window / interval); }

@@ -15,10 +15,10 @@ enum ExitCode : int {
   /// names the collector's key, so the fix is in the file
   kExitConfig = 3,
   kExitPlugin = 4,  ///< a plugin could not be found or loaded
-  kExitBind = 5,     ///< the server could not bind its address (port in use, no permission)
+  kExitBind = 5,    ///< the server could not bind its address (port in use, no permission)
   // 6 and 7 are the shell subcommands' (cli/exit_codes.hpp).
   kExitBadStateFile = 8,  ///< a state file that is not a valid state file (StateFormatError)
-  kExitStateLocked = 9,  ///< another `serve` holds the state file's lock
+  kExitStateLocked = 9,   ///< another `serve` holds the state file's lock
 };
 
 /// Base of every resync-mon exception; carries the exit code `main` returns for it.

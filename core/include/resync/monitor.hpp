@@ -23,8 +23,8 @@ namespace resync {
 struct InstanceInfo {
   std::string name;
   std::string plugin;
-  std::vector<SeriesDescription> series;  ///< what its plugin may emit
-  std::string status_field{};             ///< where /current shows its status text; "" for none
+  std::vector<SeriesDescription> series;   ///< what its plugin may emit
+  std::string status_field{};              ///< where /current shows its status text; "" for none
   std::vector<AlertRule> default_rules{};  ///< its plugin's default alert rules
 };
 

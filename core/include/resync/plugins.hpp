@@ -38,7 +38,8 @@ std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs);
 
 /// The alert rules in effect (SPEC section 6): the configuration's `alerts:` when it has that
 /// key, none with `default_alerts: false`, otherwise the default rules of each of `plugins` (the
-/// plugins the collectors use, in order; a name is taken once) then the host's (host_alert_rules()).
+/// plugins the collectors use, in order; a name is taken once) then the host's
+/// (host_alert_rules()).
 std::vector<AlertRule> effective_alert_rules(const Config& config,
                                              const std::vector<PluginInfo>& plugins);
 /// effective_alert_rules() of the plugins `config.collectors` name, loaded from its plugin search

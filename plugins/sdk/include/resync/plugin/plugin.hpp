@@ -130,7 +130,8 @@ constexpr std::array<const char*, N> series_names(const resync_series_desc (&ser
 class DefaultRule {
  public:
   constexpr explicit DefaultRule(const char* metric)
-      : r_{metric, RESYNC_CMP_NONE, RESYNC_CMP_NONE, 0, 0, kNone, kNone, 0, 0, 0, 0, nullptr, 0, 0} {}
+      : r_{metric, RESYNC_CMP_NONE, RESYNC_CMP_NONE, 0, 0, kNone, kNone, 0, 0, 0, 0, nullptr, 0,
+           0} {}
   /// `metric <cmp> threshold` is a warning; an active one resolves at `clear` (hysteresis).
   constexpr DefaultRule& warning(uint32_t cmp, double threshold, double clear = kNone) {
     r_.warning_cmp = cmp;
@@ -215,13 +216,13 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
 
 /// RESYNC_DEFINE_PLUGIN_WITH_STATUS with default alert rules: `rules` is a static array of
 /// resync_alert_rule on the plugin's own series (see DefaultRule).
-#define RESYNC_DEFINE_PLUGIN_WITH_RULES(Type, name, description, series, status_field, rules) \
-  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {      \
-    static const auto names = ::resync::plugin::series_names(series);                          \
-    static const resync_plugin_v1 table = ::resync::plugin::make_table<Type>(                  \
-        name, description, series, names.data(), status_field, rules,                          \
-        static_cast<uint32_t>(std::size(rules)));                                              \
-    return &table;                                                                             \
+#define RESYNC_DEFINE_PLUGIN_WITH_RULES(Type, name, description, series, status_field, rules)     \
+  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {         \
+    static const auto names = ::resync::plugin::series_names(series);                             \
+    static const resync_plugin_v1 table =                                                         \
+        ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field, \
+                                           rules, static_cast<uint32_t>(std::size(rules)));       \
+    return &table;                                                                                \
   }
 
 /// RESYNC_DEFINE_PLUGIN_WITH_STATUS for a collector whose status has no place in /current.
