@@ -145,6 +145,7 @@ TEST(PluginRulesTest, AWanderingErrorRateIsOneEpisode) {
   Drive drive("api", storm);
   drive.run(0, 600);
   const std::set<uint64_t> fired = drive.fired("error_rate");
+  RecordProperty("episodes", static_cast<int>(fired.size()));
   ASSERT_EQ(fired.size(), 1u);
   // It fired during the storm, escalated to critical and came down to warning in the same
   // episode, then resolved once the rate was quiet.
@@ -157,6 +158,8 @@ TEST(PluginRulesTest, AWanderingErrorRateIsOneEpisode) {
     if (e.alert.active() && fired_at < 0) fired_at = at;
     if (e.state() == AlertState::kResolved) resolved_at = at;
   }
+  RecordProperty("fired_after_s", static_cast<int>(fired_at - 60));
+  RecordProperty("resolved_after_quiet_s", static_cast<int>(resolved_at - 480));
   EXPECT_GE(fired_at, 60);
   EXPECT_LT(fired_at, 120) << "a real problem is reported within a minute";
   EXPECT_THAT(path, testing::Contains(testing::Pair(testing::_, Severity::kCritical)));
@@ -185,6 +188,7 @@ TEST(PluginRulesTest, TheBareThresholdsStormOnTheSameSignal) {
     for (const AlertEvent& e : engine.evaluate(Drive::kT0 + s * 1000, row.data(), nullptr))
       if (e.alert.rule == "error_rate" && e.alert.active()) fired.insert(e.alert.id);
   }
+  RecordProperty("episodes", static_cast<int>(fired.size()));
   EXPECT_GT(fired.size(), 50u);
 }
 
@@ -196,6 +200,7 @@ TEST(PluginRulesTest, AnOutageFiresWithinAMinuteAsOneEpisode) {
   drive.run(0, 400);
   EXPECT_EQ(drive.fired("error_rate").size(), 1u);
   const int64_t at = drive.first_firing("error_rate");
+  RecordProperty("fired_after_s", static_cast<int>(at - 60));
   EXPECT_GE(at, 60);
   EXPECT_LE(at, 120);
   EXPECT_TRUE(drive.monitor().alerts().active().empty());
