@@ -74,8 +74,8 @@ struct AlertRule {
 /// The plugins declare the rest (PluginInfo::default_rules).
 std::vector<AlertRule> host_alert_rules();
 
-/// One line for humans: "error_rate > 5 warning (clear 3), >= 10 critical (clear 8); for 30s;
-/// flapping 30/20 %; guard cache_hits + cache_misses > 100".
+/// One line for humans: "queue_depth > 100 warning (clear 80), >= 500 critical; for 30s;
+/// flapping 30/20 %; guard enqueued + dequeued > 100".
 std::string describe(const AlertRule& rule);
 
 /// Where one rule stands on one instance. kResolved only appears on alerts that ended.
@@ -85,7 +85,7 @@ const char* to_string(AlertState s);
 
 /// One alert episode: from pending or firing to resolved.
 struct Alert {
-  std::string type;      ///< the rule's metric, e.g. "error_rate"
+  std::string type;      ///< the rule's metric, e.g. "queue_depth"
   std::string instance;  ///< collector instance the value came from
   Severity severity = Severity::kWarning;
   std::string message;
