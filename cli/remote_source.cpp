@@ -287,26 +287,13 @@ std::string fetch_document(const SourceOptions& options, const std::string& path
       path, path.rfind("/api/monitoring/history", 0) == 0 ? kMaxHistoryBytes : kMaxDocumentBytes);
 }
 
-MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
-  const Fetcher f = make_fetcher(options);
-  const Documents d = fetch_consistent(f);
+namespace {
 
-  MonitorSnapshot snap;
-  snap.source = http::display_url(f.base);
-  snap.taken_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  snap.started_at_ms = snap.taken_at_ms - std::llround(number(d.current, "uptime_seconds") * 1000);
-  snap.interval = std::chrono::milliseconds(
-      std::max<int64_t>(1, std::llround(number(d.health, "sample_interval") * 1000)));
-  snap.window = std::chrono::milliseconds(std::llround(number(d.health, "history_window") * 1000));
-  snap.capacity = static_cast<size_t>(number(d.health, "max_samples"));
-  snap.rows_held = static_cast<uint64_t>(number(d.health, "samples_collected"));
-  snap.ticks_skipped = static_cast<uint64_t>(number(d.health, "ticks_skipped"));
-  snap.runs_started =
-      static_cast<uint64_t>(number(d.current->getObject("system"), "correlation_ids"));
-
-  // The layout the server built: per collector, its plugin's series then the host's.
+// The layout the server built: per collector, its plugin's series (described by the local plugin
+// of that name, else from /metrics) then the host's. Fills the collectors' health and status
+// fields into `snap`.
+std::vector<SeriesKey> server_layout(const Fetcher& f, const Documents& d, const Config& config,
+                                     MonitorSnapshot& snap) {
   std::map<std::string, PluginInfo> local;
   for (PluginInfo& p : discover_plugins(plugin_search_dirs(config.plugin_dir))) {
     if (p.error.empty()) local.emplace(p.name, std::move(p));
@@ -331,14 +318,11 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
     for (const SeriesDescription& s : host_series()) keys.push_back({s.name, name, plugin, s});
   }
 
-  StoreSnapshot& store = snap.store;
-  store.series_count = keys.size();
-  store.timestamps_ms = grid_times(d.history->getArray("epoch"), snap.interval.count());
-  store.rows = store.timestamps_ms.size();
-  store.appended = snap.rows_held;
-  store.values.assign(store.series_count * store.rows, std::nan(""));
+  return keys;
+}
 
-  // Older rows: fields that show exactly one series (one metric, its first instance, as is).
+// Older rows: fields that show exactly one series (one metric, its first instance, as is).
+void fill_history(const Documents& d, const std::vector<SeriesKey>& keys, StoreSnapshot& store) {
   std::map<std::string, std::vector<size_t>> field_columns;
   std::vector<std::string> placed;
   for (size_t c = 0; c < keys.size(); ++c) {
@@ -359,7 +343,10 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
       store.values[c * store.rows + r] = v.isEmpty() ? std::nan("") : v.convert<double>();
     }
   }
-  // The newest row: every series from /metrics, when it is the same sample as /history's last.
+}
+
+// The newest row: every series from /metrics, when it is the same sample as /history's last.
+void fill_newest(const Documents& d, const std::vector<SeriesKey>& keys, StoreSnapshot& store) {
   const bool same_sample =
       store.rows > 0 &&
       d.history->getArray("epoch")->get(store.rows - 1).toString() == text(d.current, "timestamp");
@@ -378,7 +365,9 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
       if (it != newest.end()) store.values[c * store.rows + store.rows - 1] = it->second / scale;
     }
   }
+}
 
+void read_alerts(const Documents& d, MonitorSnapshot& snap) {
   const Array::Ptr alerts = d.alerts->getArray("alerts");
   for (size_t i = 0; i < alerts->size(); ++i) {
     const Object::Ptr a = alerts->getObject(static_cast<unsigned>(i));
@@ -387,6 +376,39 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
     if (a->has("active") && a->get("active").convert<bool>())
       snap.active.push_back(snap.alerts.back());
   }
+}
+
+}  // namespace
+
+MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
+  const Fetcher f = make_fetcher(options);
+  const Documents d = fetch_consistent(f);
+
+  MonitorSnapshot snap;
+  snap.source = http::display_url(f.base);
+  snap.taken_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  snap.started_at_ms = snap.taken_at_ms - std::llround(number(d.current, "uptime_seconds") * 1000);
+  snap.interval = std::chrono::milliseconds(
+      std::max<int64_t>(1, std::llround(number(d.health, "sample_interval") * 1000)));
+  snap.window = std::chrono::milliseconds(std::llround(number(d.health, "history_window") * 1000));
+  snap.capacity = static_cast<size_t>(number(d.health, "max_samples"));
+  snap.rows_held = static_cast<uint64_t>(number(d.health, "samples_collected"));
+  snap.ticks_skipped = static_cast<uint64_t>(number(d.health, "ticks_skipped"));
+  snap.runs_started =
+      static_cast<uint64_t>(number(d.current->getObject("system"), "correlation_ids"));
+
+  std::vector<SeriesKey> keys = server_layout(f, d, config, snap);
+  StoreSnapshot& store = snap.store;
+  store.series_count = keys.size();
+  store.timestamps_ms = grid_times(d.history->getArray("epoch"), snap.interval.count());
+  store.rows = store.timestamps_ms.size();
+  store.appended = snap.rows_held;
+  store.values.assign(store.series_count * store.rows, std::nan(""));
+  fill_history(d, keys, store);
+  fill_newest(d, keys, store);
+  read_alerts(d, snap);
   snap.series = std::make_shared<const std::vector<SeriesKey>>(std::move(keys));
   return snap;
 }
