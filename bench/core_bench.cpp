@@ -15,6 +15,7 @@
 #include "resync/config.hpp"
 #include "resync/monitor.hpp"
 #include "resync/ring_buffer.hpp"
+#include "resync/server/presentation.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
 #include "resync/state_journal.hpp"
@@ -134,6 +135,19 @@ void BM_RenderCurrent(benchmark::State& state) {
   state.counters["bytes"] = double(bytes);
 }
 BENCHMARK(BM_RenderCurrent);
+
+// The presentation model: rendered once per sample at most, and only when the dashboard asks.
+void BM_RenderLayout(benchmark::State& state) {
+  const Monitor& m = shared_monitor();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string doc = server::render_layout(m.snapshot(0));
+    bytes = doc.size();
+    benchmark::DoNotOptimize(doc.data());
+  }
+  state.counters["bytes"] = double(bytes);
+}
+BENCHMARK(BM_RenderLayout);
 
 void BM_RenderHistoryFullWindow(benchmark::State& state) {
   const Monitor& m = shared_monitor();

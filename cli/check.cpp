@@ -31,7 +31,7 @@ CheckResult run_check(const GlobalOptions& global, CheckCommandOptions& options)
     return unknown_result(
         "-w and -c need --metric NAME (without it the configured alert rules are evaluated)");
   }
-  const Config config = load_selected_config(global);
+  const Config config = load_selected_config(global, ConfigUse::kRead);
   const SourceKind kind = source_kind(options.source, config, Fallback::kSample);
   const MonitorSnapshot snap = read_source(options.source, config, Fallback::kSample);
   const AlertSource alerts = kind == SourceKind::kUrl         ? AlertSource::kSnapshotActive

@@ -1,11 +1,30 @@
 // SPDX-License-Identifier: MIT
 #include <cstdio>
+#include <filesystem>
 
 #include "commands.hpp"
+#include "resync/error.hpp"
 #include "resync/monitor.hpp"
 #include "resync/util/duration.hpp"
 
 namespace resync::cli {
+
+namespace {
+
+// serve would fail to save there (exit 3) minutes after starting: say so now.
+void check_state_folder(const Config& c) {
+  if (c.state_file.empty()) return;
+  const std::filesystem::path folder =
+      std::filesystem::absolute(std::filesystem::path(c.state_file)).parent_path();
+  std::error_code ec;
+  if (std::filesystem::is_directory(folder, ec)) return;
+  throw ConfigError(
+      c.source + ": state_file: folder " + folder.string() +
+      (std::filesystem::exists(folder, ec) ? " is not a directory" : " does not exist") +
+      " (create it, or point state_file elsewhere)");
+}
+
+}  // namespace
 
 void add_config_command(CLI::App& app, const GlobalOptions&, Action& action) {
   auto* config = app.add_subcommand("config", "Work with configuration files");
@@ -19,6 +38,7 @@ void add_config_command(CLI::App& app, const GlobalOptions&, Action& action) {
     action = [file] {
       // Creating the monitor loads every plugin and runs its create(): the checks serve would do.
       Config parsed = load_config(*file);
+      check_state_folder(parsed);
       const Monitor monitor(std::move(parsed));
       const Config& c = monitor.config();
       std::printf("%s: ok; interval %s, window %s (%zu samples), %zu collector(s):", file->c_str(),

@@ -79,7 +79,7 @@ void add_current_command(CLI::App& app, const GlobalOptions& global, Action& act
   add_source_options(cmd, options->source);
   cmd->callback([&global, &action, options] {
     action = [&global, options] {
-      const Config config = load_selected_config(global);
+      const Config config = load_selected_config(global, ConfigUse::kRead);
       // The server's own document is exact (its trends need history the API does not give back).
       if (options->json &&
           source_kind(options->source, config, Fallback::kSample) == SourceKind::kUrl) {

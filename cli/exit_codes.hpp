@@ -5,7 +5,7 @@
 
 /// The exit codes of the shell subcommands that read a source, beyond those of the core
 /// (resync/error.hpp, which also holds serve's kExitStateLocked = 9, thrown from the core), and
-/// the table `--help` prints. README.md's table says the same.
+/// the table `--help` prints. docs/cli.md's table says the same.
 namespace resync::cli {
 
 enum SourceExitCode : int {
@@ -21,8 +21,8 @@ inline constexpr const char* kExitCodeHelp = R"(Exit codes:
   0  success
   1  unexpected runtime failure
   2  bad command line
-  3  invalid configuration file (the message names file, line and key), including
-     options a plugin's create() rejects
+  3  invalid or unreadable configuration file (the message names file, line and key),
+     including options a plugin's create() rejects
   4  a plugin could not be found or loaded
   5  the server could not bind its address (port in use, no permission)
   6  the source cannot be read: server unreachable or too slow, an answer that is not

@@ -71,7 +71,8 @@ std::string history_path(const HistoryOptions& options) {
 int finish(const HistoryOptions& options, const std::ostringstream& buffer) {
   if (!options.out.empty()) {
     // Atomic, so a cron job's reader sees the old file or the new one, never half of one.
-    write_file_atomically(options.out, buffer.str());
+    // 0666 less the umask, as other tools write files (and as `report --out` does).
+    write_file_atomically(options.out, buffer.str(), 0666);
     return kExitOk;
   }
   std::cout.flush();
@@ -81,7 +82,7 @@ int finish(const HistoryOptions& options, const std::ostringstream& buffer) {
 }
 
 int run_history(const GlobalOptions& global, const HistoryOptions& options) {
-  const Config config = load_selected_config(global);
+  const Config config = load_selected_config(global, ConfigUse::kRead);
   server::HistoryQuery query;
   query.minutes = options.minutes;
   query.series = split_commas(options.series);
@@ -128,7 +129,16 @@ void add_history_command(CLI::App& app, const GlobalOptions& global, Action& act
   cmd->add_option_function<int64_t>(
          "--minutes", [options](int64_t m) { options->minutes = m; },
          "Only the newest N minutes (default: everything held)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            // CLI::PositiveNumber would print its upper bound, a 300-digit number.
+            const bool whole = !text.empty() && text.size() <= 18 &&
+                               text.find_first_not_of("0123456789") == std::string::npos;
+            if (whole && std::stoll(text) >= 1) return "";
+            return "expected a whole number of minutes, 1 or more, got \"" + text.substr(0, 64) +
+                   "\"";
+          },
+          "MINUTES"));
   cmd->add_option(
       "--series", options->series,
       "Comma-separated series: metric names (every instance) or labels like collector_up{redis}");

@@ -11,28 +11,12 @@
 #include "resync/plugins.hpp"
 #include "resync/server/views.hpp"
 #include "resync/signals.hpp"
-
-namespace {
-
-// The first word that is not an option or the value of --config: the subcommand asked for.
-std::string requested_subcommand(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-c" || arg == "--config") {
-      ++i;
-      continue;
-    }
-    if (!arg.empty() && arg[0] != '-') return arg;
-  }
-  return "";
-}
-
-}  // namespace
+#include "usage.hpp"
 
 namespace resync::cli {
 
-Config load_selected_config(const GlobalOptions& global) {
-  return global.config_path.empty() ? default_config() : load_config(global.config_path);
+Config load_selected_config(const GlobalOptions& global, ConfigUse use) {
+  return global.config_path.empty() ? default_config() : load_config(global.config_path, use);
 }
 
 }  // namespace resync::cli
@@ -58,10 +42,11 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   cli::GlobalOptions global;
+  // Not CLI::ExistingFile: a missing file is a configuration error (exit 3), as from `config
+  // check`.
   app.add_option("-c,--config", global.config_path,
                  "Configuration file, YAML (.yaml/.yml) or TOML (.toml); "
-                 "default: the embedded configuration (system collector)")
-      ->check(CLI::ExistingFile);
+                 "default: the embedded configuration (system collector)");
 
   cli::Action action;
   cli::add_serve_command(app, global, action);
@@ -70,37 +55,31 @@ int main(int argc, char** argv) {
   CLI::App* check = cli::add_check_command(app, global, action);
   cli::add_plan_command(app, global, action);
   cli::add_report_command(app, global, action);
+  cli::add_rules_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_config_command(app, global, action);
   cli::add_collector_host_command(app, action);
+  cli::set_help_footers(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    const std::string line = cli::usage_error(app, argc, argv, e);
     // A monitoring system reads a check's status line and exit code, never a usage text.
     if (check->parsed()) {
-      std::printf("RESYNC-MON UNKNOWN - %s\n", e.what());
+      std::printf("RESYNC-MON UNKNOWN - %s\n", line.c_str());
       return cli::kCheckUnknown;
     }
-    const std::string wanted = requested_subcommand(argc, argv);
-    bool known = wanted.empty();
-    std::string names;
-    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-      known = known || sub->get_name() == wanted;
-      if (sub->get_group().empty()) continue;  // hidden (collector-host): not for users
-      names += (names.empty() ? "" : ", ") + sub->get_name();
-    }
-    if (!known) {
-      std::fprintf(stderr,
-                   "resync-mon: unknown subcommand \"%s\"; known: %s (see resync-mon --help)\n",
-                   wanted.c_str(), names.c_str());
-      return kExitUsage;
-    }
-    app.exit(e);
+    std::fprintf(stderr, "resync-mon: %s\n", line.c_str());
     return kExitUsage;
   }
+  // Only serve has a "starting" phase; a reader stopped early just ends, and check ends UNKNOWN.
+  if (check->parsed())
+    set_early_stop(nullptr, cli::kCheckUnknown, "RESYNC-MON UNKNOWN - interrupted by ");
+  else if (!app.get_subcommand("serve")->parsed())
+    set_early_stop("");
   try {
     return action ? action() : kExitOk;
   } catch (const Error& e) {

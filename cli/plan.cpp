@@ -16,7 +16,7 @@ std::string mib(uint64_t bytes) {
 }
 
 int run_plan(const GlobalOptions& global) {
-  const Config config = load_selected_config(global);
+  const Config config = load_selected_config(global, ConfigUse::kRead);
   const Plan plan = make_plan(config);
   std::printf("%s: interval %s, window %s = %zu samples\n", config.source.c_str(),
               format_duration(config.interval).c_str(), format_duration(config.window).c_str(),

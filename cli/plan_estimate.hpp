@@ -27,20 +27,23 @@ struct Plan {
   uint64_t total_bytes = 0;       ///< what `serve` is expected to reach (RSS) with a full window
 };
 
-/// Fitted to the RSS of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64, glibc malloc
-/// with as many arenas as cores and a trim after each sample, as `serve` sets it) with full windows
-/// of 1,000 to 300,000 samples, the system collector alone (9 series) and all five collectors (43
-/// series); README "plan" has the table. The fit is within about 20 % of each.
+/// Fitted to the peak RSS (VmHWM) of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64,
+/// glibc malloc with as many arenas as cores and a trim after each sample, as `serve` sets it) with
+/// full windows of 50,000 to 200,000 samples of the system collector alone (9 series), the whole
+/// /history asked for after every sample; the collector constant comes from the earlier fit with
+/// all five collectors (43 series), docs/cli.md "plan". The fit is within about 20 % of each.
 /// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
-inline constexpr uint64_t kPlanBaseBytes = 11'700u << 10;
+inline constexpr uint64_t kPlanBaseBytes = 13'300u << 10;
 /// A collector's own threads, connections and TLS context (five collectors at 1,000 samples).
 inline constexpr uint64_t kPlanPerCollectorBytes = 1'700u << 10;
 /// The store's row counts twice: the store, and the full copy each /history rendering takes.
 inline constexpr double kPlanStoreFactor = 2.0;
-/// The rendered /history document kept for serving, per sample. Refit when serve came to cap its
-/// malloc arenas and trim them once per sample (issue 10): freed renderings no longer stay
-/// resident (195 B before, 330 B before that).
-inline constexpr uint64_t kPlanServerBytesPerRow = 125;
+/// /history per sample at its peak: the cached document and the one being rendered, whose buffer
+/// grows by doubling. Refit to the peak (issue 14): the earlier 125 B came from reads of VmRSS,
+/// which catch a rendering in flight or miss it depending on scheduling, so an idle machine
+/// measured 48.5 MiB against a plan of 38.6 at 100,000 samples; VmHWM was 44.9-46.8 MiB on a loaded
+/// one, and 29.0 / 74.5 MiB at 50,000 / 200,000 samples.
+inline constexpr uint64_t kPlanServerBytesPerRow = 200;
 
 /// The plan of `config`, reading each collector's declared series from its plugin file (loaded,
 /// never created, so no collector connects anywhere). Throws PluginLoadError naming the plugin.

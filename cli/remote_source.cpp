@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A running `resync-mon serve` as a MonitorSnapshot, rebuilt from its JSON API and /metrics with
-// nothing added to the server. What the API gives and what it cannot:
+// A running `resync-mon serve` as a MonitorSnapshot. A server that has /api/monitoring/window
+// sends its whole window in the state file's format, so a --url reader sees exactly what a
+// --state reader does. An older server's snapshot is rebuilt from its JSON API and /metrics;
+// what that gives and what it cannot:
 // - series and their descriptions: the collectors and plugins in /health, each plugin's declared
 //   series read from the local plugin files (the same package as the server); a plugin missing
 //   here is described from /metrics instead (name, kind; no unit, help or document fields);
@@ -19,17 +21,23 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <optional>
 
+#include "remote_json.hpp"
 #include "resync/catalog.hpp"
 #include "resync/http/client.hpp"
 #include "resync/plugins.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
+#include "resync/state_file.hpp"
 #include "resync/util/prom_text.hpp"
 #include "source.hpp"
+#include "tls_probe.hpp"
 
 namespace resync::cli {
 namespace {
+
+using namespace remote_json;
 
 using Clock = std::chrono::steady_clock;
 using Poco::JSON::Array;
@@ -38,11 +46,21 @@ using Poco::JSON::Object;
 // A whole 1,000,000-sample window of /history is about 150 MB; every other document is small.
 constexpr size_t kMaxHistoryBytes = 256u << 20;
 constexpr size_t kMaxDocumentBytes = 16u << 20;
+// The window in the state file's format: 8 B per value, about 350 MB for 43 series at the
+// largest window of 1,000,000 samples; a server sending more is not one to trust.
+constexpr size_t kMaxWindowBytes = 512u << 20;
+constexpr const char* kWindowPath = "/api/monitoring/window";
 constexpr int kConsistentTries = 3;
 
+// The dashboard URL serve prints (http://host:port/monitoring) is what users copy: accept it.
 std::string base_url(const std::string& url) {
   std::string base = url;
   while (!base.empty() && base.back() == '/') base.pop_back();
+  constexpr std::string_view kDashboard = "/monitoring";
+  if (base.size() > kDashboard.size() &&
+      base.compare(base.size() - kDashboard.size(), kDashboard.size(), kDashboard) == 0) {
+    base.resize(base.size() - kDashboard.size());
+  }
   return base;
 }
 
@@ -53,6 +71,17 @@ struct Fetcher {
   std::string password;
 
   std::string get(const std::string& path, size_t max_bytes) const {
+    std::optional<std::string> body = get_unless_missing(path, max_bytes);
+    if (!body) {
+      throw SourceError(
+          http::display_url(base + path) + ": answered 404 Not Found; is it a resync-mon server?",
+          kExitSourceUnusable);
+    }
+    return std::move(*body);
+  }
+
+  // The body of `path`, or nullopt when the server has no such document (404: an older server).
+  std::optional<std::string> get_unless_missing(const std::string& path, size_t max_bytes) const {
     const std::string shown = http::display_url(base + path);
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -91,6 +120,7 @@ struct Fetcher {
                                  : " (the server refused the credentials given)"),
                         kExitUnauthorized);
     }
+    if (response.status == 404) return std::nullopt;
     if (response.status != 200) {
       throw SourceError(shown + ": answered " + std::to_string(response.status) + " " +
                             response.reason + "; is it a resync-mon server?",
@@ -122,111 +152,6 @@ struct Fetcher {
 [[noreturn]] void wrong_shape(const Fetcher& f, const std::string& path, const std::string& what) {
   throw SourceError(http::display_url(f.base + path) + ": " + what + "; not a resync-mon server?",
                     kExitSourceUnusable);
-}
-
-double number(const Object::Ptr& o, const std::string& key, double fallback = 0) {
-  if (!o || !o->has(key)) return fallback;
-  const auto v = o->get(key);
-  if (v.isEmpty()) return std::nan("");
-  try {
-    return v.convert<double>();
-  } catch (const Poco::Exception&) {
-    return fallback;
-  }
-}
-
-std::string text(const Object::Ptr& o, const std::string& key) {
-  if (!o || !o->has(key) || o->get(key).isEmpty()) return "";
-  return o->get(key).toString();
-}
-
-// "2026-12-02T01:45:39Z" (format_iso8601) to epoch ms; 0 for anything else.
-int64_t parse_iso8601(const std::string& s) {
-  std::tm tm{};
-  if (s.size() != 20 || !strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
-}
-
-int major_version(const std::string& version) { return std::atoi(version.c_str()); }
-
-Alert read_alert(const Object::Ptr& a) {
-  Alert alert;
-  alert.type = text(a, "type");
-  alert.instance = text(a, "instance");
-  alert.severity = text(a, "severity") == "critical" ? Severity::kCritical : Severity::kWarning;
-  alert.message = text(a, "message");
-  alert.value = number(a, "value");
-  alert.timestamp_ms = parse_iso8601(text(a, "timestamp"));
-  alert.started_at_ms = parse_iso8601(text(a, "started_at"));
-  const std::string resolved = text(a, "resolved_at");
-  if (!resolved.empty()) alert.resolved_at_ms = parse_iso8601(resolved);
-  return alert;
-}
-
-CollectorHealth read_health(const std::string& name, const Object::Ptr& h) {
-  CollectorHealth health;
-  health.name = name;
-  health.plugin = text(h, "plugin");
-  health.up = h->has("up") && h->get("up").convert<bool>();
-  health.last_error = text(h, "last_error");
-  health.last_error_at_ms = parse_iso8601(text(h, "last_error_at"));
-  health.status = text(h, "status");
-  health.duration_ms = number(h, "duration_ms");
-  health.consecutive_failures = static_cast<uint32_t>(number(h, "consecutive_failures"));
-  health.effective_interval =
-      std::chrono::milliseconds(std::llround(number(h, "effective_interval_seconds") * 1000));
-  health.runs = static_cast<uint64_t>(number(h, "runs"));
-  health.failures = static_cast<uint64_t>(number(h, "failures"));
-  // Absent from servers older than crash isolation: the defaults (in-process, 0) are what they did.
-  if (h->has("isolation")) health.isolation = text(h, "isolation");
-  health.restarts = static_cast<uint64_t>(number(h, "restarts"));
-  return health;
-}
-
-// Series of a plugin this machine does not have, described from what /metrics says of it.
-std::vector<SeriesDescription> describe_from_metrics(const util::PromParseResult& metrics,
-                                                     const std::string& instance) {
-  std::vector<SeriesDescription> out;
-  for (const util::PromSample& s : metrics.samples) {
-    const std::string* label = s.label("instance");
-    if (!label || *label != instance || s.name.rfind("resync_mon_", 0) != 0) continue;
-    SeriesDescription d(s.name.substr(11));
-    auto type = metrics.types.find(s.name);
-    if (type == metrics.types.end() && d.name.size() > 6)
-      type = metrics.types.find(s.name.substr(0, s.name.size() - 6));
-    if (type != metrics.types.end() && type->second == "counter") d.kind = Kind::kCounter;
-    if (d.name.size() > 8 && d.name.compare(d.name.size() - 8, 8, "_seconds") == 0)
-      d.unit = Unit::kSeconds;
-    if (d.name.size() > 6 && d.name.compare(d.name.size() - 6, 6, "_bytes") == 0)
-      d.unit = Unit::kBytes;
-    out.push_back(std::move(d));
-  }
-  return out;
-}
-
-// Epoch seconds of /history back to the grid: exact when the interval is whole seconds; for a
-// shorter interval the next grid point in that second, kept strictly increasing.
-std::vector<int64_t> grid_times(const Array::Ptr& epoch, int64_t interval_ms) {
-  std::vector<int64_t> out;
-  for (size_t i = 0; epoch && i < epoch->size(); ++i) {
-    const int64_t ms = epoch->get(i).convert<int64_t>() * 1000;
-    int64_t t = (ms + interval_ms - 1) / interval_ms * interval_ms;
-    if (!out.empty() && t <= out.back()) t = out.back() + interval_ms;
-    out.push_back(t);
-  }
-  return out;
-}
-
-// The /history array at a dotted field path, or null.
-Array::Ptr history_array(const Object::Ptr& doc, const std::string& field) {
-  Object::Ptr o = doc;
-  size_t start = 0;
-  for (size_t dot = field.find('.'); dot != std::string::npos; dot = field.find('.', start)) {
-    o = o->getObject(field.substr(start, dot - start));
-    if (!o) return nullptr;
-    start = dot + 1;
-  }
-  return o->getArray(field.substr(start));
 }
 
 struct Documents {
@@ -268,6 +193,7 @@ Documents fetch_consistent(const Fetcher& f) {
 // The whole read shares one deadline, so a server slow at every step still ends at --timeout.
 Fetcher make_fetcher(const SourceOptions& options) {
   Fetcher f{options, Clock::now() + options.timeout, base_url(options.url), options.password};
+  refuse_plain_http(f.base, options.timeout);
   if (!options.user.empty() && f.password.empty()) {
     const char* password = std::getenv("RESYNC_MON_PASSWORD");
     if (!password || !*password) {
@@ -277,6 +203,20 @@ Fetcher make_fetcher(const SourceOptions& options) {
     f.password = password;
   }
   return f;
+}
+
+// The whole window, exact, from a server that has /api/monitoring/window; nullopt from an older
+// one.
+std::optional<MonitorSnapshot> read_window(const Fetcher& f) {
+  std::optional<std::string> bytes = f.get_unless_missing(kWindowPath, kMaxWindowBytes);
+  if (!bytes) return std::nullopt;
+  try {
+    return to_snapshot(decode_state(*bytes), http::display_url(f.base));
+  } catch (const StateFormatError& e) {
+    throw SourceError(http::display_url(f.base + kWindowPath) + ": not a resync-mon window (" +
+                          plain_state_reason(e.what()) + ")",
+                      kExitSourceUnusable);
+  }
 }
 
 }  // namespace
@@ -317,7 +257,6 @@ std::vector<SeriesKey> server_layout(const Fetcher& f, const Documents& d, const
     for (const SeriesDescription& s : series) keys.push_back({s.name, name, plugin, s});
     for (const SeriesDescription& s : host_series()) keys.push_back({s.name, name, plugin, s});
   }
-
   return keys;
 }
 
@@ -350,20 +289,19 @@ void fill_newest(const Documents& d, const std::vector<SeriesKey>& keys, StoreSn
   const bool same_sample =
       store.rows > 0 &&
       d.history->getArray("epoch")->get(store.rows - 1).toString() == text(d.current, "timestamp");
-  if (same_sample) {
-    std::map<std::pair<std::string, std::string>, double> newest;
-    for (const util::PromSample& s : d.metrics.samples) {
-      const std::string* label = s.label("instance");
-      if (!label) label = s.label("collector");
-      if (label) newest[{s.name, *label}] = s.value;
-    }
-    for (size_t c = 0; c < keys.size(); ++c) {
-      // A series described from /metrics maps back to its own name: exposition_name() adds nothing.
-      double scale = 1;
-      const std::string name = server::exposition_name(keys[c].description, &scale);
-      auto it = newest.find({name, keys[c].instance});
-      if (it != newest.end()) store.values[c * store.rows + store.rows - 1] = it->second / scale;
-    }
+  if (!same_sample) return;
+  std::map<std::pair<std::string, std::string>, double> newest;
+  for (const util::PromSample& s : d.metrics.samples) {
+    const std::string* label = s.label("instance");
+    if (!label) label = s.label("collector");
+    if (label) newest[{s.name, *label}] = s.value;
+  }
+  for (size_t c = 0; c < keys.size(); ++c) {
+    // A series described from /metrics maps back to its own name: exposition_name() adds nothing.
+    double scale = 1;
+    const std::string name = server::exposition_name(keys[c].description, &scale);
+    auto it = newest.find({name, keys[c].instance});
+    if (it != newest.end()) store.values[c * store.rows + store.rows - 1] = it->second / scale;
   }
 }
 
@@ -382,6 +320,8 @@ void read_alerts(const Documents& d, MonitorSnapshot& snap) {
 
 MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
   const Fetcher f = make_fetcher(options);
+  if (std::optional<MonitorSnapshot> window = read_window(f)) return std::move(*window);
+  // An older server, without /window: rebuilt from its JSON API.
   const Documents d = fetch_consistent(f);
 
   MonitorSnapshot snap;

@@ -20,7 +20,7 @@ struct ReportCommand {
 };
 
 int run_report(const GlobalOptions& global, const ReportCommand& o) {
-  const Config config = load_selected_config(global);
+  const Config config = load_selected_config(global, ConfigUse::kRead);
   const MonitorSnapshot snap = read_source(o.source, config);
   server::ReportOptions options;
   options.title = o.title;

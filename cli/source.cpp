@@ -2,9 +2,11 @@
 #include "source.hpp"
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "resync/monitor.hpp"
+#include "resync/plugins.hpp"
 #include "resync/state_file.hpp"
 #include "resync/state_journal.hpp"
 #include "resync/util/duration.hpp"
@@ -61,6 +63,25 @@ void add_source_options(CLI::App* cmd, SourceOptions& options) {
       ->group(group);
 }
 
+// The decoder's reasons are terse; a user reading them wants to know what is wrong with the file.
+std::string plain_state_reason(const std::string& reason) {
+  auto starts = [&reason](const char* prefix) { return reason.rfind(prefix, 0) == 0; };
+  auto ends = [&reason](const std::string& suffix) {
+    return reason.size() >= suffix.size() &&
+           reason.compare(reason.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (reason == "bad magic") return "not a resync-mon state file";
+  if (reason == "truncated")
+    return "cut short: the file ends before its data does (copied while being written?)";
+  if (reason == "checksum mismatch") return "damaged: its checksum does not match its contents";
+  if (starts("unsupported version")) return "written in another format: " + reason.substr(12);
+  if (ends("longer than the limit"))
+    return "damaged: " + reason.substr(0, reason.size() - 21) + "longer than a state file allows";
+  if (ends("over the limit"))
+    return "damaged: " + reason.substr(0, reason.size() - 14) + "more than a state file allows";
+  return "damaged: " + reason;
+}
+
 MonitorSnapshot read_state_source(const std::string& path) {
   std::optional<SavedState> saved;
   try {
@@ -68,7 +89,8 @@ MonitorSnapshot read_state_source(const std::string& path) {
     // the file it rewrites once a minute.
     saved = read_state_with_journal(path);
   } catch (const StateFormatError& e) {
-    throw SourceError(path + " is not a valid state file (" + e.what() + ")", kExitBadStateFile);
+    throw SourceError("state file " + path + ": " + plain_state_reason(e.what()),
+                      kExitBadStateFile);
   } catch (const std::runtime_error& e) {
     throw SourceError(e.what(), kExitSourceUnusable);
   }
@@ -89,12 +111,35 @@ MonitorSnapshot sample_source(const Config& config) {
   return monitor.snapshot();
 }
 
+// A file or a server carries no rules: the screens draw the thresholds of the rules the
+// configuration puts in effect, its plugins' defaults included. A plugin missing here only loses
+// its defaults: a reader draws thresholds, it samples nothing.
+MonitorSnapshot with_rules(MonitorSnapshot snap, const Config& config) {
+  if (snap.rules) return snap;
+  std::vector<PluginInfo> plugins;
+  if (!config.alerts_given && config.default_alerts) {
+    std::map<std::string, PluginInfo> found;
+    for (PluginInfo& p : discover_plugins(plugin_search_dirs(config.plugin_dir))) {
+      if (p.error.empty()) found.emplace(p.name, std::move(p));
+    }
+    for (const CollectorConfig& cc : config.collectors) {
+      const auto it = found.find(cc.plugin);
+      if (it != found.end()) plugins.push_back(it->second);
+    }
+  }
+  snap.rules =
+      std::make_shared<const std::vector<AlertRule>>(effective_alert_rules(config, plugins));
+  return snap;
+}
+
 MonitorSnapshot read_source(const SourceOptions& options, const Config& config, Fallback fallback) {
   switch (source_kind(options, config, fallback)) {
     case SourceKind::kUrl:
-      return read_remote_source(options, config);
+      return with_rules(read_remote_source(options, config), config);
     case SourceKind::kStateFile:
-      return read_state_source(options.state_file.empty() ? config.state_file : options.state_file);
+      return with_rules(
+          read_state_source(options.state_file.empty() ? config.state_file : options.state_file),
+          config);
     case SourceKind::kSample:
       break;
   }

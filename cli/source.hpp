@@ -46,6 +46,10 @@ void add_source_options(CLI::App* cmd, SourceOptions& options);
 MonitorSnapshot read_source(const SourceOptions& options, const Config& config,
                             Fallback fallback = Fallback::kStateFile);
 
+/// The reason of a StateFormatError in words a user understands ("bad magic" -> "not a
+/// resync-mon state file").
+std::string plain_state_reason(const std::string& reason);
+
 /// The state file at `path` as a snapshot. Throws SourceError: kExitSourceUnusable when it is
 /// missing or unreadable, kExitBadStateFile when it is not a valid state file.
 MonitorSnapshot read_state_source(const std::string& path);

@@ -30,6 +30,21 @@ build_release() {
   ws_client_binary=$BUILD_DIR/bench/server/ws_clients
 }
 
+# The binary of an older commit, for a row beside today's: a git worktree of that commit, built
+# in Release once and kept (BASELINE_DIR, default ~/.cache/resync-mon-bench/COMMIT).
+# Sets: baseline_binary.
+build_baseline() {
+  local commit=$1
+  local dir=${BASELINE_DIR:-$HOME/.cache/resync-mon-bench/$commit}
+  baseline_binary=$dir/build-release/resync-mon
+  [[ -x "$baseline_binary" ]] && return
+  if [[ ! -d "$dir" ]]; then
+    mkdir -p "$(dirname "$dir")"
+    git worktree add --detach "$dir" "$commit" >/dev/null
+  fi
+  (cd "$dir" && cmake --preset release >/dev/null && cmake --build --preset release -j"$jobs" --target resync-mon)
+}
+
 work=$(mktemp -d /tmp/resync-bench.XXXXXX)
 chmod 755 "$work"  # nginx workers run as nobody
 serve_pid=""
@@ -47,17 +62,27 @@ free_port() {
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# Starts serve with its whole window filled (1,440 real samples stamped on the past grid).
-start_serve() {
-  "$binary" serve --bench-prefill --bind 127.0.0.1:0 "$@" >"$work/serve.log" 2>&1 &
-  serve_pid=$!
-  port=""
+# Starts `BINARY serve` with its whole window filled (1,440 real samples stamped on the past grid),
+# logging to LOG; sets started_pid and started_port.
+start_binary() {
+  local bin=$1 log=$2
+  shift 2
+  "$bin" serve --bench-prefill --bind 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  started_pid=$!
+  started_port=""
   for _ in $(seq 1 300); do
-    port=$(sed -n 's|.*dashboard at http://127.0.0.1:\([0-9]*\)/monitoring.*|\1|p' "$work/serve.log")
-    [[ -n "$port" ]] && break
-    kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+    started_port=$(sed -n 's|.*dashboard at http://127.0.0.1:\([0-9]*\)/monitoring.*|\1|p' "$log")
+    [[ -n "$started_port" ]] && break
+    kill -0 "$started_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
     sleep 0.1
   done
-  [[ -n "$port" ]] || { echo "resync-mon did not start:" >&2; cat "$work/serve.log" >&2; exit 1; }
+  [[ -n "$started_port" ]] || { echo "$bin did not start:" >&2; cat "$log" >&2; exit 1; }
+}
+
+# Starts today's serve; sets serve_pid, port and base.
+start_serve() {
+  start_binary "$binary" "$work/serve.log" "$@"
+  serve_pid=$started_pid
+  port=$started_port
   base="http://127.0.0.1:$port"
 }

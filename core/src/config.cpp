@@ -52,9 +52,17 @@ class Loader : private ConfigReader {
  public:
   using ConfigReader::ConfigReader;
 
-  Config parse(const Node& root) const {
+  // `deferred`: the unset variables ConfigUse::kRead let pass; the server and notify sections
+  // holding one are left out, since their checks (an empty secret, a URL) would refuse "".
+  Config parse(const Node& root, const std::vector<detail::DeferredEnv>& deferred = {}) const {
     Config c;
     c.source = source();
+    bool skip_server = false, skip_notify = false;
+    for (const detail::DeferredEnv& d : deferred) {
+      c.unresolved.push_back(d.message);
+      skip_server = skip_server || d.path.rfind("server", 0) == 0;
+      skip_notify = skip_notify || d.path.rfind("notify", 0) == 0;
+    }
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
     check_keys(root, "",
                {"interval", "window", "plugin_dir", "state_file", "state_save_interval",
@@ -89,7 +97,7 @@ class Loader : private ConfigReader {
       }
     }
     if (const Node* v = root.find("isolation")) c.isolation = isolation(*v, "isolation");
-    if (const Node* v = root.find("server")) parse_server(*v, c);
+    if (const Node* v = root.find("server"); v && !skip_server) parse_server(*v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
     if (const Node* v = root.find("alerts")) {
       if (v->seq.size() > ConfigLimits::kAlertRules) {
@@ -102,7 +110,7 @@ class Loader : private ConfigReader {
     }
     if (const Node* v = root.find("default_alerts"))
       c.default_alerts = boolean(*v, "default_alerts");
-    if (const Node* v = root.find("notify")) detail::parse_notify(*this, *v, c);
+    if (const Node* v = root.find("notify"); v && !skip_notify) detail::parse_notify(*this, *v, c);
     return finish(c);
   }
 
@@ -321,11 +329,18 @@ class Loader : private ConfigReader {
 
 }  // namespace
 
-Config parse_config(std::string_view text, ConfigFormat format, const std::string& source) {
-  return Loader(source).parse(detail::parse_config_tree(text, format, source));
+Config parse_config(std::string_view text, ConfigFormat format, const std::string& source,
+                    ConfigUse use) {
+  std::vector<detail::DeferredEnv> deferred;
+  const Node root = detail::parse_config_tree(text, format, source, use, &deferred);
+  return Loader(source).parse(root, deferred);
 }
 
-Config load_config(const std::string& path) {
+void require_resolved(const Config& config) {
+  if (!config.unresolved.empty()) throw ConfigError(config.unresolved.front());
+}
+
+Config load_config(const std::string& path, ConfigUse use) {
   ConfigFormat format;
   const auto dot = path.rfind('.');
   const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
@@ -342,7 +357,7 @@ Config load_config(const std::string& path) {
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
   text.resize(static_cast<size_t>(in.gcount()));
-  return parse_config(text, format, path);
+  return parse_config(text, format, path, use);
 }
 
 Config default_config() {

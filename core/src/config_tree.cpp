@@ -163,7 +163,19 @@ void TreeBudget::check_scalar(size_t size, int line, const PathFn& path) const {
 }
 
 // An unset variable without a default is an error, because a silently empty password or token
-// is worse than a refusal to start.
+// is worse than a refusal to start. The hint must lead somewhere valid: server.auth refuses an
+// empty value, so `${VAR:-}` is offered only where an empty value is accepted.
+void unset_variable(const std::string& var, const ConfigReader& reader, int line,
+                    const std::string& key) {
+  const std::string message =
+      "environment variable " + var + " is not set" +
+      (key.rfind("server.auth", 0) == 0
+           ? " (export it where resync-mon runs, e.g. Environment= or EnvironmentFile= in its "
+             "systemd unit; to serve without authentication, remove server.auth)"
+           : " (export it, or write ${" + var + ":-default} to give a default)");
+  if (!reader.defer(line, key, message)) reader.fail(line, key, message);
+}
+
 std::string substitute_env(std::string_view text, const ConfigReader& reader, int line,
                            const PathFn& path) {
   std::string out;
@@ -192,9 +204,7 @@ std::string substitute_env(std::string_view text, const ConfigReader& reader, in
     else if (fallback)
       out += *fallback;
     else
-      reader.fail(
-          line, path(),
-          "environment variable " + var + " is not set (write ${" + var + ":-} to allow empty)");
+      unset_variable(var, reader, line, path());
     i = end + 1;
     if (out.size() > ConfigLimits::kScalarBytes) break;  // checked below, before reading on
   }
@@ -232,9 +242,9 @@ Node::Type plain_scalar_type(std::string_view s) {
   return i == s.size() ? Node::Type::kNumber : Node::Type::kString;
 }
 
-ConfigNode parse_config_tree(std::string_view text, ConfigFormat format,
-                             const std::string& source) {
-  const ConfigReader reader(source);
+ConfigNode parse_config_tree(std::string_view text, ConfigFormat format, const std::string& source,
+                             ConfigUse use, std::vector<DeferredEnv>* deferred) {
+  const ConfigReader reader(source, use, deferred);
   if (text.size() > ConfigLimits::kFileBytes) {
     reader.fail(0, "",
                 "file of " + std::to_string(text.size()) + " bytes; at most " +
@@ -251,6 +261,24 @@ ConfigNode parse_config_tree(std::string_view text, ConfigFormat format,
   Node root = TomlBuilder(reader).build(table, nullptr, 0);
   root.line = 0;
   return root;
+}
+
+// A reader reads the top-level keys (state_file, window, alerts...) and which plugin each
+// collector runs, never the server's settings, the notifiers or a collector's own options.
+bool ConfigReader::defer(int line, const std::string& key, const std::string& message) const {
+  if (use_ != ConfigUse::kRead || deferred_ == nullptr) return false;
+  const bool server_or_notify = key.rfind("server", 0) == 0 || key.rfind("notify", 0) == 0;
+  bool collector_option = false;
+  if (key.rfind("collectors[", 0) == 0) {
+    const size_t dot = key.find("].");
+    const std::string option = dot == std::string::npos ? "" : key.substr(dot + 2);
+    collector_option = !option.empty() && option.rfind("plugin", 0) != 0 &&
+                       option.rfind("name", 0) != 0 && option.rfind("timeout", 0) != 0 &&
+                       option.rfind("isolation", 0) != 0;
+  }
+  if (!server_or_notify && !collector_option) return false;
+  deferred_->push_back({key, config_message(source_, line, key, message)});
+  return true;
 }
 
 void ConfigReader::fail(int line, const std::string& key, const std::string& message) const {

@@ -34,18 +34,34 @@ struct ConfigNode {
   }
 };
 
+/// An unset ${ENV} that ConfigUse::kRead let pass: where, and the error it would have been.
+struct DeferredEnv {
+  std::string path;     ///< "server.auth.token"
+  std::string message;  ///< the whole ConfigError text
+};
+
 /// Parses YAML or TOML text into a tree, substituting ${NAME} and ${NAME:-default} in every
 /// string. Throws ConfigError naming `source`, the line and the key: for a syntax error, an unset
-/// variable, a duplicate YAML key, a TOML date or a file beyond ConfigLimits.
-ConfigNode parse_config_tree(std::string_view text, ConfigFormat format, const std::string& source);
+/// variable, a duplicate YAML key, a TOML date or a file beyond ConfigLimits. With
+/// ConfigUse::kRead, an unset variable where a reader never looks (see ConfigUse) is appended to
+/// `deferred` instead and reads as "".
+ConfigNode parse_config_tree(std::string_view text, ConfigFormat format, const std::string& source,
+                             ConfigUse use = ConfigUse::kRun,
+                             std::vector<DeferredEnv>* deferred = nullptr);
 
 /// Typed reads from a ConfigNode. Every failure throws ConfigError worded
 /// "<source>:<line>: <path>: <what was expected>".
 class ConfigReader {
  public:
-  explicit ConfigReader(std::string source) : source_(std::move(source)) {}
+  explicit ConfigReader(std::string source, ConfigUse use = ConfigUse::kRun,
+                        std::vector<DeferredEnv>* deferred = nullptr)
+      : source_(std::move(source)), use_(use), deferred_(deferred) {}
 
   const std::string& source() const { return source_; }
+
+  /// Records the error of an unset variable at `key` and returns true when ConfigUse::kRead
+  /// lets it pass there; false when it must be refused.
+  bool defer(int line, const std::string& key, const std::string& message) const;
 
   [[noreturn]] void fail(int line, const std::string& key, const std::string& message) const;
 
@@ -65,6 +81,8 @@ class ConfigReader {
 
  private:
   std::string source_;
+  ConfigUse use_;
+  std::vector<DeferredEnv>* deferred_;
 };
 
 /// The key path of a value ("collectors[1].password"), computed only when an error needs it: a

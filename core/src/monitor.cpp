@@ -10,6 +10,7 @@
 #include "resync/catalog.hpp"
 #include "resync/error.hpp"
 #include "resync/log.hpp"
+#include "resync/plugins.hpp"
 #include "resync/signals.hpp"
 
 namespace resync {
@@ -34,10 +35,25 @@ namespace {
   throw ConfigError(config_message(config.source, cc.line, cc.key_path, message));
 }
 
+// Which installed plugin declares `metric`, as advice for a rule nobody provides: a newcomer who
+// copied an `error_rate` rule needs to hear that the api collector brings it. Error path only.
+std::string provider_hint(const std::string& metric, const std::string& plugin_dir) {
+  for (const PluginInfo& p : discover_plugins(plugin_search_dirs(plugin_dir))) {
+    for (const SeriesDescription& d : p.series) {
+      if (d.name == metric) {
+        return "; the " + p.name + " plugin provides it: add a collector `- plugin: " + p.name +
+               "`, or remove this rule";
+      }
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Monitor::Monitor(Config config)
     : config_(std::move(config)), started_at_(std::chrono::system_clock::now()) {
+  require_resolved(config_);  // a reader's configuration cannot run collectors or a server
   const PluginHost host(PluginHost::default_search_dirs(config_.plugin_dir));
   std::map<std::string, std::shared_ptr<const Plugin>> loaded;
   std::vector<CollectorEntry> entries;
@@ -68,6 +84,11 @@ Monitor::Monitor(Config config)
                   plugin->info().default_rules});
     entries.push_back({cc.name, cc.plugin, std::move(collector), cc.timeout});
   }
+  std::vector<std::string> others;
+  for (std::string& name : plugin_names(PluginHost::default_search_dirs(config_.plugin_dir))) {
+    if (!loaded.count(name)) others.push_back(std::move(name));
+  }
+  unconfigured_ = std::make_shared<const std::vector<std::string>>(std::move(others));
   finish(std::move(entries));
 }
 
@@ -133,7 +154,8 @@ void Monitor::check_rules() const {
                  ") does not provide \"" + rule.metric + "\"" + known_series(instance->name));
       }
       fail(rule.line, "metric",
-           "no configured collector provides \"" + rule.metric + "\"" + known_series());
+           "no configured collector provides \"" + rule.metric + "\"" +
+               provider_hint(rule.metric, config_.plugin_dir) + known_series());
     }
     if (!rule.guard) continue;
     for (size_t i = 0; i < rule.guard->metrics.size(); ++i) {
@@ -170,6 +192,8 @@ MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
   s.window = config_.window;
   s.capacity = store_->capacity();
   s.series = keys_;
+  s.rules = rules_;
+  s.unconfigured_plugins = unconfigured_;
   for (const InstanceInfo& i : instances_) {
     if (!i.status_field.empty()) s.status_fields.emplace(i.plugin, i.status_field);
   }
@@ -202,7 +226,9 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
     p.default_rules = i.default_rules;
     plugins.push_back(std::move(p));
   }
-  alerts_ = std::make_unique<AlertEngine>(effective_alert_rules(config_, plugins), layout_);
+  // The engine's rules are the screens' too: thresholds and colours of the plugins' defaults.
+  rules_ = std::make_shared<const std::vector<AlertRule>>(effective_alert_rules(config_, plugins));
+  alerts_ = std::make_unique<AlertEngine>(*rules_, layout_);
   const std::string dashboard_url = config_.notify.dashboard_url.empty()
                                         ? default_dashboard_url(config_.server.bind)
                                         : config_.notify.dashboard_url;

@@ -84,6 +84,43 @@ std::vector<SeriesDescription> read_descriptions(
   return out;
 }
 
+// The presentation hints a plugin appended to its table (ABI 0.3), laid onto its descriptions;
+// an older plugin, or one without hints, keeps the defaults.
+void read_presentation(const resync_plugin_v1& table, std::vector<SeriesDescription>& series,
+                       const std::function<PluginLoadError(const std::string&)>& fail) {
+  if (table.struct_size < offsetof(resync_plugin_v1, presentation) + sizeof(void*)) return;
+  const resync_presentation* p = table.presentation;
+  if (!p) return;
+  if (p->struct_size < RESYNC_PRESENTATION_MIN_SIZE) {
+    throw fail("presentation hints are " + std::to_string(p->struct_size) +
+               " bytes, expected at least " + std::to_string(RESYNC_PRESENTATION_MIN_SIZE));
+  }
+  if (p->series && p->series_count && p->series_size < RESYNC_SERIES_HINT_MIN_SIZE) {
+    throw fail("series hints are " + std::to_string(p->series_size) +
+               " bytes each, expected at least " + std::to_string(RESYNC_SERIES_HINT_MIN_SIZE));
+  }
+  for (SeriesDescription& d : series) {
+    d.order = p->order;
+    if (p->card_title) d.card = p->card_title;
+  }
+  for (uint32_t i = 0; p->series && i < p->series_count; ++i) {
+    // Stride by the plugin's struct size, so a plugin built with a later, larger struct loads.
+    const auto& hint = *reinterpret_cast<const resync_series_hint*>(
+        reinterpret_cast<const unsigned char*>(p->series) + size_t{i} * p->series_size);
+    const auto it = std::find_if(series.begin(), series.end(), [&](const SeriesDescription& d) {
+      return hint.name && d.name == hint.name;
+    });
+    if (it == series.end()) {
+      throw fail("presentation hint " + std::to_string(i) + " names no series of the plugin (" +
+                 std::string(hint.name ? hint.name : "null") + ")");
+    }
+    if (hint.card) it->card = hint.card;
+    if (hint.label) it->label = hint.label;
+    if (hint.chart) it->chart = hint.chart;
+    it->hint_flags = hint.flags;
+  }
+}
+
 }  // namespace
 
 Plugin::~Plugin() {
@@ -134,6 +171,7 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
   PluginInfo& info = plugin->info_;
   info.series = read_descriptions(*table, fail);
   info.default_rules = read_default_rules(*table, fail);
+  read_presentation(*table, info.series, fail);
   const bool has_status_field =
       table->struct_size >= offsetof(resync_plugin_v1, status_field) + sizeof(const char*);
   if (has_status_field && table->status_field) {
@@ -230,6 +268,19 @@ void PluginCollector::collect(SampleSink& sink) {
 std::string PluginCollector::status() const {
   const char* s = plugin_->table().status(instance_);
   return s ? s : "";
+}
+
+std::vector<std::string> plugin_names(const std::vector<std::string>& dirs) {
+  std::set<std::string> names;
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const fs::path& path = it->path();
+      if (path.extension() == ".so" && valid_name(path.stem().string()))
+        names.insert(path.stem().string());
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 }  // namespace resync

@@ -33,9 +33,15 @@ std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir) {
   if (!plugin_dir.empty()) return {plugin_dir};
   std::vector<std::string> dirs;
   const std::string exe_dir = executable_dir();
+  // Beside the binary only where such a folder exists (the build tree, an unpacked tarball):
+  // an installed /usr/bin/resync-mon must not list /usr/bin/plugins as a place it looked.
   if (!exe_dir.empty()) {
-    dirs.push_back((fs::path(exe_dir) / "plugins").string());
-    dirs.push_back((fs::path(exe_dir).parent_path() / "lib" / "resync-mon" / "plugins").string());
+    for (const fs::path& dir :
+         {fs::path(exe_dir) / "plugins",
+          fs::path(exe_dir).parent_path() / "lib" / "resync-mon" / "plugins"}) {
+      std::error_code ec;
+      if (fs::is_directory(dir, ec)) dirs.push_back(dir.string());
+    }
   }
   dirs.emplace_back(RESYNC_PLUGIN_INSTALL_DIR);
   dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());

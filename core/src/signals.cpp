@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -23,7 +24,14 @@ thread_local const char* t_collector = nullptr;
 
 // Heap-allocated and never freed: the signal thread may still run while main() returns and
 // static objects are destroyed.
+struct EarlyStop {
+  const char* during = "while starting";
+  int exit_code = -1;
+  const char* status_prefix = nullptr;
+};
+
 struct StopState {
+  EarlyStop early;
   std::mutex mutex;
   std::condition_variable cv;
   bool armed = false;
@@ -81,9 +89,18 @@ void signal_thread(sigset_t set) {
     StopState& s = stop_state();
     std::unique_lock lock(s.mutex);
     if (!s.armed) {
+      const EarlyStop early = s.early;
       lock.unlock();
-      log_info(std::string("received ") + signal_name(signo) + " while starting, exiting");
-      die_by(signo);
+      if (early.during) {
+        log_info(std::string("received ") + signal_name(signo) + (*early.during ? " " : "") +
+                 early.during + ", exiting");
+      }
+      if (early.exit_code < 0) die_by(signo);
+      if (early.status_prefix) {
+        std::printf("%s%s\n", early.status_prefix, signal_name(signo));
+        std::fflush(stdout);
+      }
+      _exit(early.exit_code);
     }
     if (s.received != 0) {
       lock.unlock();
@@ -140,6 +157,12 @@ void start_signal_thread() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     std::thread(signal_thread, set).detach();
   });
+}
+
+void set_early_stop(const char* during, int exit_code, const char* status_prefix) {
+  StopState& s = stop_state();
+  std::lock_guard lock(s.mutex);
+  s.early = {during, exit_code, status_prefix};
 }
 
 void arm_stop_signals() {

@@ -27,6 +27,44 @@ constexpr uint32_t kMaxSections = 64;
 // Section tags (version 3); a reader skips tags it does not know, so a section can be added
 // without another version.
 constexpr uint32_t kSectionAlertState = 1;
+// The series' presentation hints, one entry per series in order: a report read from the file
+// shows the cards and charts the live dashboard showed. Older readers skip it.
+constexpr uint32_t kSectionPresentation = 2;
+
+std::string encode_presentation(const std::vector<SeriesKey>& keys) {
+  bool any = false;
+  for (const SeriesKey& k : keys) {
+    const SeriesDescription& d = k.description;
+    any = any || !d.card.empty() || !d.label.empty() || !d.chart.empty() || d.hint_flags || d.order;
+  }
+  std::string out;
+  if (!any) return out;
+  Writer w(out);
+  w.u32(static_cast<uint32_t>(keys.size()));
+  for (const SeriesKey& k : keys) {
+    const SeriesDescription& d = k.description;
+    w.string(d.card);
+    w.string(d.label);
+    w.string(d.chart);
+    w.u32(d.hint_flags);
+    w.u32(static_cast<uint32_t>(d.order));
+  }
+  return out;
+}
+
+// Hints for another list of series than the file's are ignored rather than misapplied.
+void decode_presentation(std::string_view bytes, std::vector<SeriesKey>& keys) {
+  Reader in(bytes);
+  if (in.u32() != keys.size()) return;
+  for (SeriesKey& k : keys) {
+    SeriesDescription& d = k.description;
+    d.card = in.string("card");
+    d.label = in.string("label");
+    d.chart = in.string("chart");
+    d.hint_flags = in.u32();
+    d.order = static_cast<int32_t>(in.u32());
+  }
+}
 
 void write_section(Writer& w, uint32_t tag, std::string_view bytes) {
   w.u32(tag);
@@ -43,6 +81,7 @@ void read_sections(Reader& in, SavedState& state) {
       throw StateFormatError("alert state over the limit of 4 MiB");
     const std::string_view bytes = in.take(size);
     if (tag == kSectionAlertState) state.alert_state = std::string(bytes);
+    if (tag == kSectionPresentation) decode_presentation(bytes, state.keys);
   }
 }
 
@@ -182,8 +221,10 @@ std::string encode_state(const MonitorSnapshot& snap, std::string_view alert_sta
   for (const Alert& a : snap.alerts) write_alert(w, a);
   w.u32(static_cast<uint32_t>(snap.active.size()));
   for (const Alert& a : snap.active) write_alert(w, a);
-  w.u32(alert_state.empty() ? 0 : 1);
+  const std::string presentation = encode_presentation(keys);
+  w.u32((alert_state.empty() ? 0 : 1) + (presentation.empty() ? 0 : 1));
   if (!alert_state.empty()) write_section(w, kSectionAlertState, alert_state);
+  if (!presentation.empty()) write_section(w, kSectionPresentation, presentation);
   w.u64(fnv1a64(out));
   return out;
 }

@@ -38,6 +38,20 @@ constexpr resync_series_desc kSeries[] = {
      "llm.errors", nullptr, 0},
 };
 
+// How the dashboard and the report show these series: the cards and charts of the original
+// Resync dashboard.
+constexpr resync_series_hint kHints[] = {
+    {"agents_active", nullptr, "active", "Active agents", RESYNC_HINT_HEADLINE},
+    {"agents_created", nullptr, "created", nullptr, RESYNC_HINT_NO_CHART},
+    {"agents_failed", nullptr, "failed", nullptr, RESYNC_HINT_NO_CHART},
+    {"llm_requests", nullptr, "LLM calls", "LLM calls", 0},
+    {"llm_tokens_used", nullptr, "tokens", nullptr, RESYNC_HINT_NO_CHART},
+    {"llm_errors", nullptr, "LLM errors", nullptr, RESYNC_HINT_NO_CHART},
+};
+constexpr resync_presentation kPresentation = {
+    sizeof(resync_presentation), "Agents", 30, kHints, std::size(kHints),
+    sizeof(resync_series_hint)};
+
 // SPEC section 4: what a Resync service calls these series on its /metrics.
 const std::map<std::string, std::string> kDefaultMetrics = {
     {"agents_active", "resync_agent_active_count"},
@@ -169,7 +183,7 @@ class AgentsCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::AgentsCollector, "agents",
     "Resync agents and LLM usage from Prometheus /metrics or a JSON document (JSON pointers)",
-    resync::plugin::kSeries)
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, nullptr)

@@ -55,6 +55,21 @@ const resync_alert_rule kRules[] = {
         .rule(),
 };
 
+// How the dashboard and the report show these series: the cards and charts of the original
+// Resync dashboard.
+constexpr resync_series_hint kHints[] = {
+    {"requests_per_sec", "Requests", "req/s", "Requests", RESYNC_HINT_HEADLINE},
+    {"requests_total", "Requests", "total", nullptr, RESYNC_HINT_NO_CHART},
+    {"error_rate", "Error rate", "error rate", "Error rate", RESYNC_HINT_HEADLINE},
+    {"error_count", "Error rate", "errors", nullptr, RESYNC_HINT_NO_CHART},
+    {"response_time_p50", "Latency", "p50", "Latency", RESYNC_HINT_HEADLINE},
+    {"response_time_p95", "Latency", "p95", "Latency", RESYNC_HINT_HEADLINE},
+    {"response_time_avg", "Latency", "average", nullptr, RESYNC_HINT_NO_CHART},
+};
+constexpr resync_presentation kPresentation = {
+    sizeof(resync_presentation), nullptr, 10, kHints, std::size(kHints),
+    sizeof(resync_series_hint)};
+
 // Up to this many request times per interval are kept (8 bytes each); beyond it the
 // percentiles come from a uniform sample of them (see api::Reservoir).
 constexpr size_t kMaxDurationSamples = 100'000;
@@ -167,8 +182,9 @@ class AccessLogSource final : public Source {
     v.requests_total = requests_total_;
     v.error_count = error_count_;
     v.requests_per_sec = per_second(static_cast<double>(lines), elapsed);
+    // No request in the interval is no news about errors: NaN, never 0 %.
     v.error_rate =
-        lines > 0 ? 100.0 * static_cast<double>(errors) / static_cast<double>(lines) : 0.0;
+        lines > 0 ? 100.0 * static_cast<double>(errors) / static_cast<double>(lines) : api::kNaN;
     const size_t offered = durations_.offered();
     std::vector<double> sample = durations_.take();
     v.response_time_p50 = api::nearest_rank_quantile(sample, 0.50);
@@ -239,7 +255,8 @@ class ApiCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_RULES(resync::plugin::ApiCollector, "api",
-                                "HTTP API requests/s, error rate and p50/p95/avg response time "
-                                "from Prometheus /metrics or an access log",
-                                resync::plugin::kSeries, nullptr, resync::plugin::kRules)
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
+    resync::plugin::ApiCollector, "api",
+    "HTTP API requests/s, error rate and p50/p95/avg response time from "
+    "Prometheus /metrics or an access log",
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, resync::plugin::kRules)

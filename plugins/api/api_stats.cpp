@@ -151,7 +151,9 @@ ApiValues PromApiState::values(const Totals& t, double elapsed) const {
   if (std::isnan(elapsed)) return v;
   if (t.requests) {
     v.requests_per_sec = per_second(t.d_total, elapsed);
-    v.error_rate = t.d_total > 0 ? 100.0 * t.d_errors / t.d_total : 0.0;
+    // No request in the interval is no news about errors: NaN (shown "–", and an error-rate
+    // alert neither fires nor resolves on it), as the hit ratio with no lookups.
+    v.error_rate = t.d_total > 0 ? 100.0 * t.d_errors / t.d_total : kNaN;
   }
   if (t.histogram) {
     std::vector<HistogramBucket> buckets;

@@ -46,6 +46,19 @@ const resync_alert_rule kRules[] = {
         .rule(),
 };
 
+// How the dashboard and the report show these series: the cards and charts of the original
+// Resync dashboard.
+constexpr resync_series_hint kHints[] = {
+    {"cache_hit_ratio", nullptr, "hit ratio", "Cache hit ratio", RESYNC_HINT_HEADLINE},
+    {"cache_hits", nullptr, "hits", "Cache lookups", 0},
+    {"cache_misses", nullptr, "misses", "Cache lookups", 0},
+    {"cache_size", nullptr, "keys", nullptr, RESYNC_HINT_NO_CHART},
+    {"cache_evictions", nullptr, "evicted", nullptr, RESYNC_HINT_NO_CHART},
+};
+constexpr resync_presentation kPresentation = {
+    sizeof(resync_presentation), "Cache", 20, kHints, std::size(kHints),
+    sizeof(resync_series_hint)};
+
 // Network I/O gets 80% of the host's deadline: the rest covers thread wake-up and emitting, so a
 // silent target makes collect() fail on its own with a precise message instead of being
 // abandoned by the host as an overrun.
@@ -100,7 +113,7 @@ class CacheCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_RULES(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::CacheCollector, "cache",
     "Cache hits, misses, hit ratio, size and evictions from Redis (RESP) or a Prometheus endpoint",
-    resync::plugin::kSeries, nullptr, resync::plugin::kRules)
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, resync::plugin::kRules)

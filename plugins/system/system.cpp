@@ -38,6 +38,20 @@ constexpr resync_series_desc kSeries[] = {
      "Resident memory of the resync-mon process.", "host.process_rss_bytes", nullptr, 0},
 };
 
+// How the dashboard and the report show these series: the cards and charts of the original
+// Resync dashboard.
+constexpr resync_series_hint kHints[] = {
+    {"host_cpu_percent", nullptr, "CPU", "Host CPU / memory", RESYNC_HINT_HEADLINE},
+    {"host_memory_percent", nullptr, "mem", "Host CPU / memory", RESYNC_HINT_HEADLINE},
+    {"host_load1", nullptr, "load", nullptr, RESYNC_HINT_NO_CHART},
+    {"process_rss_bytes", nullptr, "RSS", nullptr, RESYNC_HINT_NO_CHART},
+    {"system_availability", nullptr, "available", nullptr, RESYNC_HINT_NO_CHART},
+    {"async_operations_active", nullptr, "async ops", nullptr, RESYNC_HINT_NO_CHART},
+    {"system_uptime", nullptr, "host uptime", nullptr, RESYNC_HINT_NO_CHART},
+};
+constexpr resync_presentation kPresentation = {
+    sizeof(resync_presentation), "Host", 50, kHints, std::size(kHints), sizeof(resync_series_hint)};
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -155,7 +169,7 @@ class SystemCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::SystemCollector, "system",
     "Host CPU, memory, load and uptime from /proc; resync-mon's RSS; health URL availability",
-    resync::plugin::kSeries)
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, nullptr)

@@ -64,6 +64,22 @@ const resync_alert_rule kRules[] = {
     DefaultRule("tws_connected").critical(RESYNC_CMP_EQUALS, 0).calm().rule(),
 };
 
+// How the dashboard and the report show these series: the cards and charts of the original
+// Resync dashboard.
+constexpr resync_series_hint kHints[] = {
+    {"tws_connected", nullptr, "connected", nullptr, RESYNC_HINT_HEADLINE | RESYNC_HINT_NO_CHART},
+    {"tws_latency_ms", nullptr, "latency", "Workload Automation latency", RESYNC_HINT_HEADLINE},
+    {"tws_jobs_error", nullptr, "jobs in error", "Jobs", 0},
+    {"tws_jobs_running", nullptr, "running", "Jobs", 0},
+    {"tws_jobs_waiting", nullptr, "waiting", "Jobs", 0},
+    {"tws_jobs_done", nullptr, "done", nullptr, RESYNC_HINT_NO_CHART},
+    {"tws_requests_success", nullptr, "requests ok", nullptr, RESYNC_HINT_NO_CHART},
+    {"tws_requests_failed", nullptr, "requests failed", nullptr, RESYNC_HINT_NO_CHART},
+};
+constexpr resync_presentation kPresentation = {
+    sizeof(resync_presentation), "Workload Automation",     40, kHints,
+    std::size(kHints),           sizeof(resync_series_hint)};
+
 // Percent-encodes a query value, keeping the characters a plan filter is written with.
 std::string encode_query_value(const std::string& value) {
   std::string out;
@@ -218,7 +234,7 @@ class TwsCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_RULES(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::TwsCollector, "tws",
     "HCL Workload Automation engine: reachability, latency and job states (REST API V2)",
-    resync::plugin::kSeries, "tws.status", resync::plugin::kRules)
+    resync::plugin::kSeries, "tws.status", resync::plugin::kPresentation, resync::plugin::kRules)

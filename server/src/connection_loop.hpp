@@ -1,114 +1,168 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <Poco/AutoPtr.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include "host_policy.hpp"
+#include "answer.hpp"
 #include "listen_socket.hpp"
+#include "render_pool.hpp"
 #include "request_head.hpp"
+#include "router.hpp"
+#include "transport.hpp"
 
 namespace resync::server::detail {
 
-/// An accepted connection, passed between the loop (while it waits for a request) and a worker
-/// (while one request is answered).
-struct Connection {
-  Poco::AutoPtr<AcceptedSocketImpl> socket;
-  std::string client;  ///< peer address, the key of the per-client count
+/// What the event loops of one server share: the per-client connection counts and the number
+/// of open connections.
+///
+/// Thread-safe: every method from any thread.
+class LoopShared {
+ public:
+  /// `max_per_client`: open connections per client address; 0 = no cap.
+  explicit LoopShared(size_t max_per_client) : max_per_client_(max_per_client) {}
+  /// Counts a new connection from `client`; false, counting nothing, when the cap is reached.
+  bool admit(const std::string& client);
+  void release(const std::string& client);
+  size_t open() const { return open_.load(); }
+  size_t max_per_client() const { return max_per_client_; }
+  /// accept() failed (out of descriptors): true for the call that opens an episode, which logs
+  /// it. The episode lasts until a loop finds the backlog empty, so it is logged once whichever
+  /// loop meets it.
+  bool accept_failed();
+  /// The backlog is empty: how long accepting failed, for the call that closes an episode.
+  std::optional<std::chrono::steady_clock::duration> backlog_empty();
+  bool accept_failing();
+
+ private:
+  const size_t max_per_client_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, size_t> per_client_;
+  std::atomic<size_t> open_{0};
+  bool accept_failing_ = false;  // guarded by mutex_
+  std::chrono::steady_clock::time_point accept_failing_since_{};
 };
 
-/// What a worker did with a connection it gives back.
-enum class AfterRequest { kKeepAlive, kClose, kDetached };
-
-/// Accepts connections and reads request heads on one thread with epoll, so an idle or dripping
-/// connection costs a file descriptor and a buffer, never a worker thread. A request is handed to
-/// `dispatch` only once its head (and a Content-Length body) is complete; refusals are answered
-/// here with JSON: 400 (malformed), 408 (head not complete by the request deadline), 413, 429 (over
-/// the per-client cap), 431 (head too large). GET /health without an Origin header is answered
-/// here as well, so liveness holds while every worker is busy.
+/// One of the HTTP server's event loops (one per core, all on the same listening socket, which
+/// wakes one of them per connection: EPOLLEXCLUSIVE): accepts connections, reads and parses request
+/// heads with its own scanner, asks the Router for each answer and writes it with non-blocking
+/// writev, all on one thread with epoll; each loop owns the connections it accepted. Ready
+/// documents go out from here with no thread hand-off; a request whose document must be rendered
+/// first waits (holding no thread) while the RenderPool renders it, once for every request that
+/// wants it. A partial write keeps its place and waits for EPOLLOUT.
 ///
-/// Thread-safe: start()/stop() from the owner; give_back() from any thread.
+/// Refusals are answered here with JSON: 400 (malformed, or bytes that cannot start an HTTP
+/// request, such as a TLS handshake: at once), 408 (request not complete by the request
+/// deadline), 411, 413, 414, 429 (over the per-client cap), 431. A client that stops reading
+/// its answer is dropped at the request deadline.
+///
+/// Thread-safe: start()/stop() from the owner; connections() from any thread.
 class ConnectionLoop {
  public:
   struct Options {
     HeadLimits limits;
     size_t max_body_bytes = 65536;
-    size_t max_per_client = 0;  ///< open connections per client address; 0 = no cap
-    std::chrono::milliseconds request_timeout{10000};    ///< whole head (and body), from first byte
+    /// Accept one connection per wake-up, leaving the next to another loop (several loops).
+    bool accept_one_by_one = false;
+    /// Whole head (and body) from its first byte; also the longest an answer may take to write.
+    std::chrono::milliseconds request_timeout{10000};
     std::chrono::milliseconds keep_alive_timeout{5000};  ///< idle wait for the next request
+    /// Wraps an accepted socket (which it then owns); null = plain TCP. The seam for TLS.
+    std::function<std::unique_ptr<Transport>(int fd)> make_transport;
   };
-  using Dispatch = std::function<void(std::unique_ptr<Connection>)>;
 
-  /// `listen` and `hosts` are borrowed and must outlive the loop. Throws std::system_error when
-  /// epoll or eventfd cannot be created.
-  ConnectionLoop(ListenSocket& listen, Options options, const HostPolicy& hosts, Dispatch dispatch);
+  /// `listen`, `shared`, `router` and `pool` are borrowed and must outlive the loop. Throws
+  /// std::system_error when epoll or eventfd cannot be created.
+  ConnectionLoop(ListenSocket& listen, LoopShared& shared, Options options, Router& router,
+                 RenderPool& pool);
   ~ConnectionLoop();
   ConnectionLoop(const ConnectionLoop&) = delete;
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;
 
   void start();
-  /// Stops accepting, closes every connection the loop holds, joins its thread. Connections
-  /// given back later are closed. Idempotent.
+  /// Stops accepting, closes every connection the loop holds, joins its thread. Idempotent.
   void stop();
-  /// A worker is done with one request on `c`.
-  void give_back(std::unique_ptr<Connection> c, AfterRequest after);
-
-  /// Connections open now (waiting here or with a worker).
-  size_t connections() const { return open_.load(); }
 
  private:
   using Clock = std::chrono::steady_clock;
-  struct Waiting {
-    std::unique_ptr<Connection> connection;
+  enum class Phase { kIdle, kReading, kRendering, kWriting, kClosing };
+  struct Conn {
+    std::unique_ptr<Transport> transport;
+    std::string client, peer;
+    uint64_t serial = 0;
+    Phase phase = Phase::kIdle;
     Clock::time_point deadline;
-    bool idle = true;      // no byte of the next request yet
-    bool closing = false;  // refused; draining input until the peer closes or the deadline
-    size_t scanned = 0;    // bytes searched for the end of the head
+    uint32_t events = 0;
+    bool peer_done = false;  // the client closed its side: answer what is complete, then close
+    std::string in;          // received, not yet answered
+    size_t scanned = 0;      // bytes of `in` searched for the end of the head
+    Request request;         // views into `in` until its answer is written
+    size_t consumed = 0;     // bytes of `in` the request takes (head and body)
+    Answer answer;
+    std::string out_head;
+    size_t written = 0;  // of out_head + the answer's tail
+    bool keep_alive = false;
+  };
+  struct Completion {
+    std::string key;
+    std::shared_ptr<const Document> document;
+  };
+  struct Waiter {
+    int fd;
+    uint64_t serial;
   };
 
   void run();
   void accept_all();
-  void watch(std::unique_ptr<Connection> c, Clock::duration timeout);
-  void on_readable(int fd);
-  void evaluate(int fd, Waiting& w);
-  void refuse(Waiting& w, int status, const std::string& message);
+  void on_event(int fd);
+  void read_input(Conn& c);
+  void evaluate(Conn& c);
+  bool next_request(Conn& c);
+  bool check_body(Conn& c, const RequestHead& head, uint64_t& length);
+  void answer(Conn& c);
+  bool flush(Conn& c);
+  void after_answer(Conn& c);
+  void defer(Conn& c, Render render);
+  void take_completions();
+  void refuse(Conn& c, int status, const std::string& message);
+  void want(Conn& c, uint32_t events);
   void close(int fd);
-  void forget(const Connection& c);
-  void take_returned();
+  void release(const std::string& client);
+  void watch_listen();
   void sweep(Clock::time_point now);
+  void resume_accepting(Clock::time_point now);
+  Conn* find(int fd);
 
   ListenSocket& listen_;
+  LoopShared& shared_;
   const Options options_;
-  const HostPolicy& hosts_;
-  const Dispatch dispatch_;
+  Router& router_;
+  RenderPool& pool_;
   const int epoll_fd_, wake_fd_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::atomic<size_t> open_{0};
-  bool accepting_ = true;
-  bool accept_failing_ = false;  // out of descriptors; logged once per episode, until the
-                                 // backlog is empty again
-  Clock::time_point accept_failing_since_{};
-  Clock::time_point resume_accept_at_{};
+  bool stopped_ = false;  // guarded by completions_mutex_
 
   // Loop thread only.
-  std::unordered_map<int, Waiting> waiting_;
-  std::unordered_map<std::string, size_t> per_client_;
+  std::vector<std::unique_ptr<Conn>> conns_;                        // indexed by fd
+  size_t held_ = 0;                                                 // connections in conns_
+  std::unordered_map<std::string, std::vector<Waiter>> rendering_;  // by Render::key
+  uint64_t next_serial_ = 0;
+  bool accepting_ = true;
+  Clock::time_point resume_accept_at_{};
 
-  std::mutex returned_mutex_;
-  std::vector<std::pair<std::unique_ptr<Connection>, AfterRequest>> returned_;
-  bool stopped_ = false;  // guarded by returned_mutex_
+  std::mutex completions_mutex_;
+  std::vector<Completion> completions_;  // renders done, posted by the pool
 };
 
 }  // namespace resync::server::detail

@@ -2,41 +2,18 @@
 #include "document.hpp"
 
 #include <sys/mman.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <Poco/DeflatingStream.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/StreamSocket.h>
 
-#include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <sstream>
-#include <stdexcept>
 
 #include "http_text.hpp"
 
 namespace resync::server::detail {
 namespace {
-
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
-
-// Poco's header API takes const std::string&: keep the per-request path free of allocations.
-const std::string kAcceptEncoding = "Accept-Encoding";
-const std::string kIfNoneMatch = "If-None-Match";
-const std::string kDate = "Date";
-const std::string kEmpty;
-const std::string kAllowOrigin = "Access-Control-Allow-Origin";
-
-// Bodies this large, when shared by many requests, also live in a memfd and go out with
-// sendfile(2), as nginx sends a static file: one copy less per request, which is what large
-// bodies cost.
-constexpr size_t kSendfileMinBytes = 16 * 1024;
 
 // Calls `f` with each trimmed element of a comma-separated header value until it returns true.
 template <class F>
@@ -62,6 +39,11 @@ bool refused_by_weight(std::string_view params) {
   return false;
 }
 
+// Bodies this large, when shared by many requests, also live in a memfd and go out with
+// sendfile(2), as nginx sends a static file: one copy less per request, which is what large
+// bodies cost.
+constexpr size_t kSendfileMinBytes = 16 * 1024;
+
 int to_memfd(std::string_view body) {
   int fd = memfd_create("resync-document", MFD_CLOEXEC);
   for (size_t done = 0; fd >= 0 && done < body.size();) {
@@ -74,64 +56,6 @@ int to_memfd(std::string_view body) {
     }
   }
   return fd;
-}
-
-bool write_all(int socket, iovec* parts, size_t count, bool more) {
-  msghdr message{};
-  message.msg_iov = parts;
-  message.msg_iovlen = count;
-  size_t left = 0;
-  for (size_t i = 0; i < count; ++i) left += parts[i].iov_len;
-  while (left > 0) {
-    const ssize_t n = sendmsg(socket, &message, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    left -= static_cast<size_t>(n);
-    for (size_t skip = static_cast<size_t>(n); skip > 0;) {  // drop what was written
-      const size_t take = std::min(skip, message.msg_iov->iov_len);
-      message.msg_iov->iov_base = static_cast<char*>(message.msg_iov->iov_base) + take;
-      message.msg_iov->iov_len -= take;
-      skip -= take;
-      if (message.msg_iov->iov_len == 0 && message.msg_iovlen > 1) {
-        ++message.msg_iov;
-        --message.msg_iovlen;
-      }
-    }
-  }
-  return true;
-}
-
-// Writes the status line, Date and Connection, then `head` (header fields and, unless `fd` is
-// given, the body), then `fd_size` bytes of `fd`.
-void write_response(HTTPServerRequest& request, HTTPServerResponse& response, const char* status,
-                    std::string_view head, int fd, size_t fd_size) {
-  // The socket Poco's WebSocket also takes from the request; the session is ours until we return.
-  const int socket =
-      static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().impl()->sockfd();
-  // Poco has already set Date, the version and keep-alive on `response` from the request.
-  char status_line[160];
-  const int length =
-      std::snprintf(status_line, sizeof status_line, "%s %s\r\nDate: %s\r\nConnection: %s\r\n",
-                    request.getVersion().c_str(), status, response.get(kDate, kEmpty).c_str(),
-                    response.getKeepAlive() ? "Keep-Alive" : "Close");
-  if (length <= 0 || static_cast<size_t>(length) >= sizeof status_line) {
-    throw std::runtime_error("status line too long");
-  }
-  // The Router's CORS fields, the only ones it sets before a document is sent.
-  std::string cors;
-  const std::string& origin = response.get(kAllowOrigin, kEmpty);
-  if (!origin.empty()) cors = kAllowOrigin + ": " + origin + "\r\nVary: Origin\r\n";
-  iovec parts[3] = {{status_line, static_cast<size_t>(length)},
-                    {cors.data(), cors.size()},
-                    {const_cast<char*>(head.data()), head.size()}};
-  bool ok = write_all(socket, parts, 3, fd >= 0);
-  off_t offset = 0;
-  while (ok && fd >= 0 && offset < static_cast<off_t>(fd_size)) {
-    const ssize_t n = sendfile(socket, fd, &offset, fd_size - static_cast<size_t>(offset));
-    ok = n > 0 || (n < 0 && errno == EINTR);
-  }
-  // A send timeout or a gone client cut the response short: the connection must not carry more.
-  if (!ok) response.setKeepAlive(false);
 }
 
 // The header fields a 200 and a 304 share: RFC 9110 15.4.5 wants ETag, Cache-Control and Vary
@@ -228,25 +152,29 @@ const Document::Variant& Document::gzip_variant() const {
   return *gzip_;
 }
 
-void Document::send(HTTPServerRequest& request, HTTPServerResponse& response) const {
-  const bool compress = accepts_gzip(request.get(kAcceptEncoding, kEmpty));
-  const std::string& if_none_match = request.get(kIfNoneMatch, kEmpty);
+void Document::answer(const std::shared_ptr<const Document>& self, std::string_view accept_encoding,
+                      std::string_view if_none_match, bool head_only, Answer& out) {
+  const bool compress = accepts_gzip(accept_encoding);
   if (!if_none_match.empty()) {
     // The gzip ETag is known without compressing, so a revalidation never compresses.
-    std::string tag = plain_.etag;
+    std::string tag = self->plain_.etag;
     if (compress) tag.insert(tag.size() - 1, "-gzip");
     if (etag_matches(if_none_match, tag)) {
-      return write_response(request, response, "304 Not Modified", common_fields(tag) + "\r\n", -1,
-                            0);
+      out.status = 304;
+      out.fields.append(common_fields(tag));
+      return;
     }
   }
-  const Variant& v = compress ? gzip_variant() : plain_;
-  const bool head_only = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
-  const bool use_sendfile = v.fd >= 0 && !head_only;
-  const std::string_view bytes(v.wire);
-  write_response(request, response, "200 OK",
-                 head_only || use_sendfile ? bytes.substr(0, v.head_size) : bytes,
-                 use_sendfile ? v.fd : -1, v.wire.size() - v.head_size);
+  const Variant& v = compress ? self->gzip_variant() : self->plain_;
+  out.status = 200;
+  out.keep = self;
+  if (v.fd >= 0 && !head_only) {
+    out.shared = std::string_view(v.wire).substr(0, v.head_size);
+    out.file = v.fd;
+    out.file_size = v.wire.size() - v.head_size;
+    return;
+  }
+  out.shared = std::string_view(v.wire).substr(0, head_only ? v.head_size : std::string::npos);
 }
 
 }  // namespace resync::server::detail

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include "answer.hpp"
 
 namespace resync::server::detail {
 
@@ -22,9 +21,10 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag);
 std::string gzip(std::string_view body);
 
 /// One rendered document, stored as it goes on the wire so a request adds only the status line,
-/// Date and Connection and costs one writev (plus a sendfile(2) for large shared bodies). Every
-/// answer carries a strong ETag (a hash of the bytes) and Vary: Accept-Encoding; the gzip variant
-/// is compressed on the first request that accepts it, once, and kept beside the plain bytes.
+/// Date and Connection and costs one writev of two parts, the second shared by every request (plus
+/// a sendfile(2) of a memfd for large shared bodies, as nginx sends a static file). Every answer
+/// carries a strong ETag (a hash of the bytes) and Vary: Accept-Encoding; the gzip variant is
+/// compressed on the first request that accepts it, once, and kept beside the plain bytes.
 ///
 /// Thread-safe: immutable once built, except the gzip variant, which is built under a once-flag.
 class Document {
@@ -43,10 +43,13 @@ class Document {
   /// The gzip-compressed body, compressed on first use.
   std::string_view gzip_body() const;
 
-  /// Answers `request` on its socket, bypassing Poco's response writer (which formats every header
-  /// per request and writes head and body separately): 304 with no body when If-None-Match names
-  /// the chosen variant, else 200 (headers only for HEAD), gzip when Accept-Encoding allows.
-  void send(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) const;
+  bool shared() const { return shared_; }
+
+  /// The answer to a request for `self`: 304 with no body when `if_none_match` (the header's
+  /// value) names the chosen variant, else 200 (header fields only when `head_only`), gzip when
+  /// `accept_encoding` allows. The answer shares the document's bytes and keeps `self` alive.
+  static void answer(const std::shared_ptr<const Document>& self, std::string_view accept_encoding,
+                     std::string_view if_none_match, bool head_only, Answer& out);
 
  private:
   /// One encoding of the body, ready to send.
@@ -54,6 +57,8 @@ class Document {
     Variant(std::string_view content_type, std::string_view encoding, std::string_view body,
             std::string etag, bool shared);
     ~Variant();
+    Variant(const Variant&) = delete;
+    Variant& operator=(const Variant&) = delete;
     std::string_view body() const { return std::string_view(wire).substr(head_size); }
 
     std::string etag;

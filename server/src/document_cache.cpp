@@ -4,13 +4,19 @@
 #include <stdexcept>
 #include <utility>
 
+#include "resync/server/presentation.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
+#include "resync/state_file.hpp"
 
 namespace resync::server::detail {
 namespace {
 
+// The state file's bytes (see state_file.hpp), not a format of its own.
+constexpr const char* kWindowContentType = "application/vnd.resync-mon.state";
+
 const char* content_type(View view) {
+  if (view == View::kWindow) return kWindowContentType;
   return view == View::kMetrics ? kPrometheusContentType : "application/json";
 }
 
@@ -29,6 +35,12 @@ std::string DocumentCache::render(View view, size_t rows) {
       return render_history(monitor_.snapshot(rows));
     case View::kMetrics:
       return render_prometheus(monitor_.snapshot(1));
+    case View::kLayout:
+      // No rows: the model needs the descriptions and rules only. Its bytes, and so its ETag,
+      // change only with the configuration.
+      return render_layout(monitor_.snapshot(0));
+    case View::kWindow:
+      return encode_state(monitor_.snapshot());
     case View::kAlerts:
       return render_alerts(monitor_.snapshot(1));
     case View::kHealth:
@@ -61,6 +73,13 @@ std::shared_ptr<const Document> DocumentCache::get(View view) {
     slot.generation = generation;
   }
   return document;  // `old` is released here, outside the lock; requests still sending it keep it
+}
+
+std::shared_ptr<const Document> DocumentCache::fresh(View view) {
+  Slot& slot = slots_.at(static_cast<size_t>(view));
+  std::lock_guard lock(slot.mutex);
+  if (slot.document && slot.generation == generation()) return slot.document;
+  return nullptr;
 }
 
 std::shared_ptr<const Document> DocumentCache::history_window(size_t rows) {

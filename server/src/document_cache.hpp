@@ -14,8 +14,10 @@
 
 namespace resync::server::detail {
 
-/// What the server renders from the monitor. The first three are cached per sample.
-enum class View { kCurrent, kHistory, kMetrics, kAlerts, kHealth };
+/// What the server renders from the monitor. The first five are cached per sample. kWindow is the
+/// whole window in the state file's format (encode_state()), so a `--url` reader gets exactly what
+/// a `--state` reader does.
+enum class View { kCurrent, kHistory, kMetrics, kLayout, kWindow, kAlerts, kHealth };
 
 /// The documents of a Monitor, rendered lazily: a new sample only bumps the generation, and a
 /// cached view is rendered by the first request for it after that, by one thread at a time;
@@ -33,9 +35,13 @@ class DocumentCache {
   /// Samples announced by invalidate() so far.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
-  /// The newest document of kCurrent, kHistory or kMetrics, rendered now if stale. Throws what
-  /// the view throws; the next call tries again.
+  /// The newest document of kCurrent, kHistory, kMetrics, kLayout or kWindow, rendered now if
+  /// stale. Throws
+  /// what the view throws; the next call tries again.
   std::shared_ptr<const Document> get(View view);
+  /// The cached document of kCurrent, kHistory or kMetrics when it shows the newest sample, else
+  /// null; never renders, so the connection loop may call it.
+  std::shared_ptr<const Document> fresh(View view);
   /// /history of the newest `rows` samples, rendered for this call only.
   std::shared_ptr<const Document> history_window(size_t rows);
   /// The body of `view` rendered now, not cached (kAlerts and kHealth).
@@ -55,7 +61,7 @@ class DocumentCache {
   const Monitor& monitor_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> renders_{0};
-  std::array<Slot, 3> slots_;  // kCurrent, kHistory, kMetrics
+  std::array<Slot, 5> slots_;  // kCurrent, kHistory, kMetrics, kLayout, kWindow
 };
 
 }  // namespace resync::server::detail

@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: MIT
-// HttpServer's lifecycle: binding, the connection loop, the workers, start and stop. Request heads
-// are read by the ConnectionLoop, answered by the Router on RequestWorkers, documents come from the
-// DocumentCache, WebSockets live in the WsBroadcaster.
+// HttpServer's lifecycle: binding, the connection loops, the render pool, start and stop. Requests
+// are read and answered by the ConnectionLoops (one per core) through the Router; documents come
+// from the DocumentCache, rendered on the RenderPool; WebSockets live in the WsBroadcaster.
 #include "resync/server/http_server.hpp"
 
 #include <Poco/Net/NetException.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "connection_loop.hpp"
 #include "document_cache.hpp"
 #include "host_policy.hpp"
 #include "listen_socket.hpp"
-#include "request_workers.hpp"
+#include "render_pool.hpp"
 #include "resync/error.hpp"
 #include "router.hpp"
 #include "ws_broadcaster.hpp"
@@ -35,12 +37,11 @@ detail::WsBroadcaster::Options broadcaster_options(const HttpServerOptions& o) {
 
 detail::ConnectionLoop::Options loop_options(const HttpServerOptions& o) {
   detail::ConnectionLoop::Options l;
-  // Room for the Router's own, more precise checks (414, 431 on names + values) within the
+  // Room for the policy chain's own, more precise check (431 on names + values) within the
   // loop's cap on the whole head.
   l.limits.max_head_bytes = o.max_uri_length + o.max_header_bytes + 1024;
   l.limits.max_target_bytes = o.max_uri_length;
   l.max_body_bytes = o.max_body_bytes;
-  l.max_per_client = o.max_connections_per_client;
   l.request_timeout = o.request_timeout;
   l.keep_alive_timeout = o.keep_alive_timeout;
   return l;
@@ -75,7 +76,8 @@ struct HttpServer::Impl {
                                                 std::string(current->body())};
            }),
         router(monitor, options, documents, ws),
-        hosts(detail::HostPolicy::for_bind(options.bind, options.allowed_hosts)) {}
+        pool(options.threads),
+        shared(options.max_connections_per_client) {}
   ~Impl() { stop(); }
 
   void start();
@@ -93,10 +95,10 @@ struct HttpServer::Impl {
 
   std::mutex lifecycle_mutex;
   bool started = false, stopped = false;
-  detail::HostPolicy hosts;  // for the /health the loop answers itself
+  detail::RenderPool pool;
+  detail::LoopShared shared;
   detail::ListenSocket listen_socket;
-  std::unique_ptr<detail::RequestWorkers> workers;
-  std::unique_ptr<detail::ConnectionLoop> loop;
+  std::vector<std::unique_ptr<detail::ConnectionLoop>> loops;
   std::string host;
   std::atomic<uint16_t> port{0};
 };
@@ -116,18 +118,16 @@ void HttpServer::Impl::start() {
   host = bind.host;
   port = listen_socket.address().port();
 
-  const size_t threads = options.threads ? options.threads : HttpServerOptions::kDefaultThreads;
-  workers = std::make_unique<detail::RequestWorkers>(
-      threads, router.factory(), options.request_timeout,
-      [this](std::unique_ptr<detail::Connection> c, detail::AfterRequest after) {
-        loop->give_back(std::move(c), after);
-      });
-  loop = std::make_unique<detail::ConnectionLoop>(
-      listen_socket, loop_options(options), hosts,
-      [this](std::unique_ptr<detail::Connection> c) { workers->submit(std::move(c)); });
+  // One loop per core, each owning the connections it accepts.
+  const size_t count = std::max(1u, std::thread::hardware_concurrency());
+  detail::ConnectionLoop::Options o = loop_options(options);
+  o.accept_one_by_one = count > 1;
+  for (size_t i = 0; i < count; ++i) {
+    loops.push_back(
+        std::make_unique<detail::ConnectionLoop>(listen_socket, shared, o, router, pool));
+  }
   ws.start();
-  workers->start();
-  loop->start();
+  for (auto& loop : loops) loop->start();
   started = true;
 }
 
@@ -135,14 +135,14 @@ void HttpServer::Impl::stop() {
   std::lock_guard lock(lifecycle_mutex);
   if (!started || stopped) return;
   stopped = true;
-  // The loop first, so nothing new reaches the workers; then the workers, whose give-backs now
-  // close their connections.
-  loop->stop();
+  // The loops first, so nothing new reaches the pool; the pool's last renders then find the
+  // loops stopped and are dropped.
+  for (auto& loop : loops) loop->stop();
   // Closed, not left listening: a client that connects now is refused at once instead of
   // waiting in the backlog for an accept that never comes.
   listen_socket.close();
   ws.stop();
-  workers->stop();
+  pool.stop();
 }
 
 HttpServer::HttpServer(Monitor& monitor, HttpServerOptions options)
@@ -162,7 +162,7 @@ std::string HttpServer::base_url() const {
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port());
 }
 
-size_t HttpServer::connections() const { return impl_->loop ? impl_->loop->connections() : 0; }
+size_t HttpServer::connections() const { return impl_->shared.open(); }
 size_t HttpServer::websocket_clients() const { return impl_->ws.clients(); }
 uint64_t HttpServer::websocket_clients_dropped() const { return impl_->ws.dropped(); }
 uint64_t HttpServer::documents_rendered() const { return impl_->documents.renders(); }

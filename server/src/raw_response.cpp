@@ -1,41 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "raw_response.hpp"
 
+#include "answer.hpp"
 #include "resync/json_writer.hpp"
 
 namespace resync::server::detail {
-namespace {
-
-const char* reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Payload Too Large";
-    case 411:
-      return "Length Required";
-    case 414:
-      return "URI Too Long";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    default:
-      return "Service Unavailable";
-  }
-}
-
-}  // namespace
 
 std::string json_response(int status, std::string_view body, bool keep_alive, bool head_only) {
   std::string out =
-      "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+      "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
       "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
       "X-Content-Type-Options: nosniff\r\nContent-Length: " +
       std::to_string(body.size()) +

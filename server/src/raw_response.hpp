@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Whole HTTP answers as bytes, for what is answered without Poco's response objects: the
-// connection loop's refusals and /health, and a worker's answer to a request Poco cannot parse.
+// Whole HTTP answers as bytes, for the connection loop's refusals: answers that close the
+// connection before any request reaches the Router.
 #pragma once
 
 #include <string>

@@ -65,6 +65,23 @@ bool RequestHead::keep_alive() const {
   return version == "HTTP/1.1" ? !close : keep && !close;
 }
 
+void Request::derive() {
+  const size_t question = head.target.find('?');
+  path = head.target.substr(0, question);
+  query =
+      question == std::string_view::npos ? std::string_view() : head.target.substr(question + 1);
+  keep_alive = head.keep_alive();
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    if (iequals(trim(list.substr(0, comma)), token)) return true;
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return false;
+}
+
 HeadStatus parse_request_head(std::string_view buffer, const HeadLimits& limits, RequestHead& out,
                               std::string* why) {
   const auto refuse = [why](HeadStatus status, std::string message) {
@@ -84,7 +101,10 @@ HeadStatus parse_request_head(std::string_view buffer, const HeadLimits& limits,
                                                    std::to_string(limits.max_head_bytes) + " bytes")
                : HeadStatus::kIncomplete;
   }
-  out = RequestHead{};
+  // Cleared, not reassigned: the loop reuses one head per connection, and its field vector's
+  // capacity with it.
+  out.fields.clear();
+  out.length = 0;
   if (!parse_request_line(line, out))
     return refuse(HeadStatus::kMalformed, "malformed request line");
   if (out.target.size() > limits.max_target_bytes) {

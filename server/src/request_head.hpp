@@ -9,7 +9,7 @@
 
 namespace resync::server::detail {
 
-/// Bounds on a request head, checked before any worker sees it.
+/// Bounds on a request head, checked before the Router sees it.
 struct HeadLimits {
   size_t max_head_bytes = 16384 + 4096 + 64;  ///< request line + header fields + terminator
   size_t max_target_bytes = 4096;             ///< request target (URI)
@@ -30,6 +30,25 @@ struct RequestHead {
   /// with "keep-alive").
   bool keep_alive() const;
 };
+
+/// One complete request as the connection loop read it: its head, the path and query of its
+/// target, and whether the connection stays open after the answer. Views into the connection's
+/// buffer, which holds still until the answer is written.
+struct Request {
+  RequestHead head;
+  std::string_view path, query;  ///< the target split at its first '?'
+  bool keep_alive = true;
+
+  std::string_view get(std::string_view name) const { return head.get(name); }
+  bool is_head() const { return head.method == "HEAD"; }
+  bool is_get() const { return head.method == "GET" || is_head(); }
+  /// Sets path, query and keep_alive from `head`.
+  void derive();
+};
+
+/// Whether the comma-separated header value `list` holds `token` (case-insensitive), as in
+/// "Connection: keep-alive, Upgrade".
+bool has_token(std::string_view list, std::string_view token);
 
 enum class HeadStatus {
   kIncomplete,  ///< no blank line yet, and within the limits so far

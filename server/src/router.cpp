@@ -3,103 +3,60 @@
 
 #include "resync/server/html_report.hpp"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/WebSocket.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/SHA1Engine.h>
 
 #include <algorithm>
 #include <charconv>
-#include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "http_text.hpp"
 #include "resync/assets.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/log.hpp"
+#include "resync/server/prometheus_text.hpp"
+#include "routes.hpp"
 
 namespace resync::server::detail {
 namespace {
 
-using Poco::Net::HTTPResponse;
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
+constexpr std::string_view kJson = "application/json";
 
-// Poco's header API takes const std::string&: keep the per-request path free of allocations.
-const std::string kJson = "application/json";
-const std::string kCacheControl = "Cache-Control";
-const std::string kNoStore = "no-store";
-const std::string kNoCache = "no-cache";
-const std::string kNoSniff = "nosniff";
-const std::string kContentTypeOptions = "X-Content-Type-Options";
-const std::string kAuthorization = "Authorization";
-const std::string kOrigin = "Origin";
-const std::string kHost = "Host";
-const std::string kAllow = "Allow";
-const std::string kAllowGet = "GET, HEAD";
-const std::string kEmpty;
-const std::string kReason431 = "Request Header Fields Too Large";  // Poco 1.11 has no name for it
-const std::string kLivenessBody = R"({"status":"ok"})";
-
-constexpr std::string_view kCurrentPath = "/api/monitoring/current";
-constexpr std::string_view kHistoryPath = "/api/monitoring/history";
-constexpr std::string_view kAlertsPath = "/api/monitoring/alerts";
-constexpr std::string_view kHealthPath = "/api/monitoring/health";
-constexpr std::string_view kReportPath = "/api/monitoring/report";
-constexpr std::string_view kWsPath = "/api/monitoring/ws";
-constexpr std::string_view kMetricsPath = "/metrics";
-constexpr std::string_view kLivenessPath = "/health";
-constexpr std::string_view kDashboardPath = "/monitoring";
-constexpr std::string_view kAssetsPrefix = "/monitoring/assets/";
-
-void send_bytes(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
-                const std::string& content_type, const std::string& cache_control, const char* data,
-                size_t size) {
-  if (status != HTTPResponse::HTTP_OK) {
-    response.setStatusAndReason(
-        status, status == 431 ? kReason431 : HTTPResponse::getReasonForStatus(status));
-  }
-  response.setContentType(content_type);
-  response.set(kCacheControl, cache_control);
-  response.set(kContentTypeOptions, kNoSniff);
-  response.sendBuffer(data, size);
+bool known(std::string_view path) {
+  return path == kCurrentPath || path == kHistoryPath || path == kAlertsPath ||
+         path == kHealthPath || path == kReportPath || path == kLayoutPath || path == kWindowPath ||
+         path == kWsPath || path == kMetricsPath || path == kLivenessPath ||
+         path == kDashboardPath || starts_with(path, kAssetsPrefix);
 }
 
-void send_json(HTTPServerResponse& response, const std::string& body,
-               HTTPResponse::HTTPStatus status = HTTPResponse::HTTP_OK) {
-  send_bytes(response, status, kJson, kNoStore, body.data(), body.size());
+// The value of `minutes=` in a query string, if present.
+std::optional<std::string_view> minutes_parameter(std::string_view query) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == "minutes")
+      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+  }
+  return std::nullopt;
 }
 
-void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
-                std::string_view message) {
-  send_json(response, error_json(static_cast<int>(status), message), status);
+const char* view_key(View view) {
+  switch (view) {
+    case View::kCurrent:
+      return "current";
+    case View::kHistory:
+      return "history";
+    case View::kLayout:
+      return "layout";
+    case View::kWindow:
+      return "window";
+    default:
+      return "metrics";
+  }
 }
-
-class RequestHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit RequestHandler(Router& router) : router_(router) {}
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-    try {
-      router_.handle(request, response);
-    } catch (const std::exception& e) {
-      log_error(std::string("HTTP handler: ") + e.what());
-      if (!response.sent())
-        send_error(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error");
-    }
-  }
-
- private:
-  Router& router_;
-};
-
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HandlerFactory(Router& router) : router_(router) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new RequestHandler(router_);
-  }
-
- private:
-  Router& router_;
-};
 
 }  // namespace
 
@@ -128,218 +85,180 @@ std::string error_json(int status, std::string_view message) {
   return out;
 }
 
+std::string websocket_accept(std::string_view key) {
+  Poco::SHA1Engine sha1;
+  sha1.update(key.data(), static_cast<unsigned>(key.size()));
+  sha1.update(std::string_view("258EAFA5-E914-47DA-95CA-C5AB0DC85B11").data(), 36);
+  const Poco::DigestEngine::Digest& digest = sha1.digest();
+  std::ostringstream out;
+  Poco::Base64Encoder base64(out);
+  base64.write(reinterpret_cast<const char*>(digest.data()),
+               static_cast<std::streamsize>(digest.size()));
+  base64.close();
+  return out.str();
+}
+
 Router::Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents,
                WsBroadcaster& ws)
     : monitor_(monitor),
       options_(options),
-      auth_(options.auth_token, options.auth_user, options.auth_password),
-      hosts_(HostPolicy::for_bind(options.bind, options.allowed_hosts)),
-      cors_(options.cors_origins),
+      chain_(options),
       window_minutes_(std::max<int64_t>(1, (monitor.config().window.count() + 59999) / 60000)),
       documents_(documents),
       ws_(ws) {}
 
-Poco::Net::HTTPRequestHandlerFactory::Ptr Router::factory() { return new HandlerFactory(*this); }
-
-// Reads and discards a body within the limit, so the connection can carry the next request.
-bool Router::consume_body(HTTPServerRequest& request) const {
-  if (request.hasContentLength()) {
-    const auto length = request.getContentLength64();
-    if (length < 0 || static_cast<uint64_t>(length) > options_.max_body_bytes) return false;
-    if (length > 0) request.stream().ignore(length);
-    return true;
-  }
-  if (request.getChunkedTransferEncoding()) {
-    std::istream& in = request.stream();
-    in.ignore(static_cast<std::streamsize>(options_.max_body_bytes) + 1);
-    return static_cast<size_t>(in.gcount()) <= options_.max_body_bytes;
-  }
-  return true;
-}
-
-bool Router::apply_cors(HTTPServerRequest& request, HTTPServerResponse& response) {
-  const std::string& origin = request.get(kOrigin, kEmpty);
-  if (!cors_.allows(origin)) return false;
-  response.set("Access-Control-Allow-Origin", origin);
-  response.set("Vary", kOrigin);
-  // A preflight carries no credentials, so it is answered before authentication.
-  if (request.getMethod() != Poco::Net::HTTPRequest::HTTP_OPTIONS ||
-      !request.has("Access-Control-Request-Method"))
-    return false;
-  response.set("Access-Control-Allow-Methods", CorsPolicy::kAllowMethods);
-  response.set("Access-Control-Allow-Headers", CorsPolicy::kAllowHeaders);
-  response.set("Access-Control-Max-Age", CorsPolicy::kMaxAge);
-  response.setStatusAndReason(HTTPResponse::HTTP_NO_CONTENT);
-  response.setContentLength(0);
-  response.send();
-  return true;
-}
-
-void Router::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
-  const std::string& uri = request.getURI();
-  if (uri.size() > options_.max_uri_length) {
-    response.setKeepAlive(false);
-    return send_error(
-        response, HTTPResponse::HTTP_REQUEST_URI_TOO_LONG,
-        "request target longer than " + std::to_string(options_.max_uri_length) + " bytes");
-  }
-  size_t header_bytes = 0;
-  for (const auto& field : request) header_bytes += field.first.size() + field.second.size() + 4;
-  if (header_bytes > options_.max_header_bytes) {
-    response.setKeepAlive(false);
-    return send_error(response, HTTPResponse::HTTPStatus(431),
-                      "request header fields larger than " +
-                          std::to_string(options_.max_header_bytes) + " bytes");
-  }
-  if (!consume_body(request)) {
-    response.setKeepAlive(false);
-    return send_error(
-        response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
-        "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
-  }
-
-  // Before credentials and routes: a rebinding page must learn nothing, not even a 401.
-  const std::string& host = request.get(kHost, kEmpty);
-  if (!hosts_.allowed(host)) {
-    response.setKeepAlive(false);
-    return send_error(
-        response, HTTPResponse::HTTP_FORBIDDEN,
-        "host not allowed: " + host.substr(0, 100) + " (add it to server.allowed_hosts)");
-  }
-  if (apply_cors(request, response)) return;
-
-  const std::string_view target = uri;
-  const size_t question = target.find('?');
-  const std::string_view path = target.substr(0, question);
-  const std::string_view query =
-      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-  const std::string& method = request.getMethod();
-  const bool get =
-      method == Poco::Net::HTTPRequest::HTTP_GET || method == Poco::Net::HTTPRequest::HTTP_HEAD;
-
-  const bool known = path == kCurrentPath || path == kHistoryPath || path == kAlertsPath ||
-                     path == kHealthPath || path == kReportPath || path == kWsPath ||
-                     path == kMetricsPath || path == kLivenessPath || path == kDashboardPath ||
-                     starts_with(path, kAssetsPrefix);
-  // /health stays open for liveness probes; everything else, even a 404, first needs credentials,
-  // so that an anonymous client learns nothing about the routes.
-  if (path != kLivenessPath && !auth_.authorized(request.get(kAuthorization, kEmpty))) {
-    response.set("WWW-Authenticate", auth_.challenge());
-    return send_error(response, HTTPResponse::HTTP_UNAUTHORIZED, "authentication required");
-  }
+std::optional<Render> Router::route(const Request& r, Answer& out) {
+  out.head_only = r.is_head();
+  if (chain_.apply(r, out)) return std::nullopt;
   // The page's URLs are relative, so it must be loaded as /monitoring exactly; relative
   // redirects keep working behind a proxy that adds a path prefix.
-  if (get && (path == "/" || path == "/monitoring/")) {
-    return response.redirect(path == "/" ? "monitoring" : "../monitoring",
-                             HTTPResponse::HTTP_FOUND);
+  if (r.is_get() && (r.path == "/" || r.path == "/monitoring/")) {
+    out.status = 302;
+    out.fields.append("Location: ").append(r.path == "/" ? "monitoring" : "../monitoring");
+    out.fields.append("\r\n");
+    return std::nullopt;
   }
-  if (!known)
-    return send_error(response, HTTPResponse::HTTP_NOT_FOUND,
-                      "no such endpoint: " + std::string(path));
-  if (!get) {
-    response.set(kAllow, kAllowGet);
-    return send_error(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED,
-                      "method " + method + " not allowed; use GET");
+  if (!known(r.path)) {
+    out.set_error(404, "no such endpoint: " + std::string(r.path));
+    return std::nullopt;
   }
-
-  if (path == kCurrentPath) return documents_.get(View::kCurrent)->send(request, response);
-  if (path == kMetricsPath) return documents_.get(View::kMetrics)->send(request, response);
-  if (path == kHistoryPath) return serve_history(query, request, response);
-  if (path == kReportPath) return serve_report(query, response);
-  if (path == kAlertsPath) return send_json(response, documents_.render(View::kAlerts));
-  if (path == kHealthPath) return send_json(response, documents_.render(View::kHealth));
-  if (path == kLivenessPath) {
-    return send_bytes(response, HTTPResponse::HTTP_OK, kJson, kNoStore, kLivenessBody.data(),
-                      kLivenessBody.size());
+  if (!r.is_get()) {
+    out.fields.append("Allow: GET, HEAD\r\n");
+    out.set_error(405, "method " + std::string(r.head.method) + " not allowed; use GET");
+    return std::nullopt;
   }
-  if (path == kWsPath) return serve_websocket(request, response);
-  const Asset* asset = find_asset(path);
-  if (!asset)
-    return send_error(response, HTTPResponse::HTTP_NOT_FOUND,
-                      "no such asset: " + std::string(path));
-  send_bytes(response, HTTPResponse::HTTP_OK, std::string(asset->content_type), kNoCache,
-             asset->body.data(), asset->body.size());
+  const size_t policy_fields = out.fields.size();
+  try {
+    return dispatch(r, out);
+  } catch (const std::exception& e) {
+    log_error(std::string("HTTP handler: ") + e.what());
+    out.fields.resize(policy_fields);
+    out.body.clear();
+    out.set_error(500, "internal error");
+    return std::nullopt;
+  }
 }
 
-namespace {
-
-// The value of `minutes=` in a query string, if present.
-std::optional<std::string_view> minutes_parameter(std::string_view query) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == "minutes")
-      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+std::optional<Render> Router::dispatch(const Request& r, Answer& out) {
+  if (r.path == kCurrentPath) return cached(View::kCurrent, r, out);
+  if (r.path == kMetricsPath) return cached(View::kMetrics, r, out);
+  if (r.path == kLayoutPath) return cached(View::kLayout, r, out);
+  if (r.path == kWindowPath) return cached(View::kWindow, r, out);
+  if (r.path == kHistoryPath) return history(r, out);
+  if (r.path == kReportPath) return report(r, out);
+  // Small views: rendered here, in microseconds, per request.
+  if (r.path == kAlertsPath) {
+    out.set_body(200, kJson, "no-store", documents_.render(View::kAlerts));
+  } else if (r.path == kHealthPath) {
+    out.set_body(200, kJson, "no-store", documents_.render(View::kHealth));
+  } else if (r.path == kLivenessPath) {
+    out.set_body(200, kJson, "no-store", R"({"status":"ok"})");
+  } else if (r.path == kWsPath) {
+    websocket(r, out);
+  } else {
+    asset(r, out);
   }
   return std::nullopt;
 }
 
-}  // namespace
+std::optional<Render> Router::cached(View view, const Request& r, Answer& out) {
+  if (auto document = documents_.fresh(view)) {
+    Document::answer(document, r.get("Accept-Encoding"), r.get("If-None-Match"), out.head_only,
+                     out);
+    return std::nullopt;
+  }
+  return Render{view_key(view), [this, view] { return documents_.get(view); }};
+}
+
+std::optional<size_t> Router::rows_of(const Request& r, Answer& out) const {
+  const std::optional<std::string_view> minutes = minutes_parameter(r.query);
+  if (!minutes) return SIZE_MAX;
+  try {
+    return history_rows(*minutes, window_minutes_, monitor_.config().interval);
+  } catch (const std::invalid_argument& e) {
+    out.set_error(400, e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<Render> Router::history(const Request& r, Answer& out) {
+  const std::optional<size_t> rows = rows_of(r, out);
+  if (!rows) return std::nullopt;
+  if (*rows >= monitor_.store().capacity()) return cached(View::kHistory, r, out);
+  const size_t n = *rows;
+  return Render{"history:" + std::to_string(n), [this, n] { return documents_.history_window(n); }};
+}
 
 // The same file `resync-mon report` writes, of the live monitor; rendered per request (rare, and
 // about a millisecond for a full window), never cached.
-void Router::serve_report(std::string_view query, HTTPServerResponse& response) {
-  const std::optional<std::string_view> minutes = minutes_parameter(query);
-  size_t rows = SIZE_MAX;
-  if (minutes) {
-    try {
-      rows = history_rows(*minutes, window_minutes_, monitor_.config().interval);
-    } catch (const std::invalid_argument& e) {
-      return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, e.what());
-    }
-  }
-  ReportOptions o;
-  o.minutes = minutes ? static_cast<int>(rows * monitor_.config().interval.count() / 60000) : 0;
-  o.source = "live monitor";
-  const std::string body = render_report(monitor_.snapshot(rows), o);
-  response.set("Content-Disposition", "inline; filename=\"resync-mon-report.html\"");
-  send_bytes(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kNoStore, body.data(),
-             body.size());
+std::optional<Render> Router::report(const Request& r, Answer& out) {
+  const std::optional<size_t> rows = rows_of(r, out);
+  if (!rows) return std::nullopt;
+  const size_t n = *rows;
+  const bool whole = !minutes_parameter(r.query);
+  return Render{"", [this, n, whole] {
+                  ReportOptions o;
+                  o.minutes =
+                      whole ? 0 : static_cast<int>(n * monitor_.config().interval.count() / 60000);
+                  o.source = "live monitor";
+                  return std::make_shared<const Document>("text/html; charset=utf-8",
+                                                          render_report(monitor_.snapshot(n), o),
+                                                          documents_.generation(), false);
+                }};
 }
 
-void Router::serve_history(std::string_view query, HTTPServerRequest& request,
-                           HTTPServerResponse& response) {
-  const std::optional<std::string_view> minutes = minutes_parameter(query);
-  size_t rows = SIZE_MAX;
-  if (minutes) {
-    try {
-      rows = history_rows(*minutes, window_minutes_, monitor_.config().interval);
-    } catch (const std::invalid_argument& e) {
-      return send_error(response, HTTPResponse::HTTP_BAD_REQUEST, e.what());
-    }
+void Router::finish(const Request& r, const std::shared_ptr<const Document>& document,
+                    Answer& out) const {
+  if (!document) return out.set_error(500, "internal error");
+  if (r.path == kReportPath) {
+    out.fields.append("Content-Disposition: inline; filename=\"resync-mon-report.html\"\r\n");
+    return out.set_body(200, "text/html; charset=utf-8", "no-store", std::string(document->body()));
   }
-  if (rows >= monitor_.store().capacity())
-    return documents_.get(View::kHistory)->send(request, response);
-  documents_.history_window(rows)->send(request, response);
+  Document::answer(document, r.get("Accept-Encoding"), r.get("If-None-Match"), out.head_only, out);
 }
 
-void Router::serve_websocket(HTTPServerRequest& request, HTTPServerResponse& response) {
-  if (!request.hasToken("Connection", "upgrade") ||
-      !iequals(request.get("Upgrade", kEmpty), "websocket")) {
-    return send_error(response, HTTPResponse::HTTP_BAD_REQUEST,
-                      "expected a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)");
+void Router::websocket(const Request& r, Answer& out) {
+  if (!has_token(r.get("Connection"), "upgrade") || !iequals(r.get("Upgrade"), "websocket")) {
+    return out.set_error(400,
+                         "expected a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)");
   }
-  const std::string& origin = request.get(kOrigin, kEmpty);
-  if (!origin_allowed(origin, request.get(kHost, kEmpty), options_.allowed_origins)) {
-    return send_error(response, HTTPResponse::HTTP_FORBIDDEN,
-                      "WebSocket origin not allowed: " + origin);
+  const std::string_view version = r.get("Sec-WebSocket-Version");
+  const std::string_view key = trim(r.get("Sec-WebSocket-Key"));
+  if (version.empty())
+    return out.set_error(400, "WebSocket handshake: missing Sec-WebSocket-Version");
+  if (version != "13") {
+    return out.set_error(
+        400, "WebSocket handshake: unsupported version " + std::string(version.substr(0, 16)));
   }
+  if (key.empty()) return out.set_error(400, "WebSocket handshake: missing Sec-WebSocket-Key");
   if (!ws_.try_reserve()) {
-    return send_error(
-        response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-        "too many WebSocket clients (limit " + std::to_string(options_.max_ws_clients) + ")");
+    return out.set_error(
+        503, "too many WebSocket clients (limit " + std::to_string(options_.max_ws_clients) + ")");
   }
-  try {
-    // Answers 101 and detaches the socket from this HTTP session, so this thread goes back to
-    // the pool as soon as the broadcaster has it.
-    ws_.add(std::make_unique<Poco::Net::WebSocket>(request, response));
-  } catch (const Poco::Exception& e) {
-    ws_.release();
-    if (!response.sent())
-      send_error(response, HTTPResponse::HTTP_BAD_REQUEST, "WebSocket handshake: " + e.message());
+  out.status = 101;
+  out.upgrade = true;
+  out.fields.append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
+  out.fields.append(websocket_accept(key)).append("\r\n");
+}
+
+void Router::adopt(std::unique_ptr<Transport> transport, std::string peer) {
+  if (!transport) return ws_.release();
+  ws_.add(std::move(transport), std::move(peer));
+}
+
+// Assets are Documents too, built once: ETag, 304 and gzip come with them.
+void Router::asset(const Request& r, Answer& out) {
+  const Asset* a = find_asset(r.path);
+  if (!a) return out.set_error(404, "no such asset: " + std::string(r.path));
+  std::shared_ptr<const Document> document;
+  {
+    std::lock_guard lock(assets_mutex_);
+    auto& slot = assets_[a->path];
+    if (!slot)
+      slot = std::make_shared<const Document>(a->content_type, std::string(a->body), 0, true);
+    document = slot;
   }
+  Document::answer(document, r.get("Accept-Encoding"), r.get("If-None-Match"), out.head_only, out);
 }
 
 }  // namespace resync::server::detail

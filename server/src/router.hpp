@@ -1,59 +1,75 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include "auth_policy.hpp"
+#include "answer.hpp"
 #include "document_cache.hpp"
-#include "host_policy.hpp"
+#include "policy_chain.hpp"
+#include "request_head.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
+#include "transport.hpp"
 #include "ws_broadcaster.hpp"
 
 namespace resync::server::detail {
 
-/// Answers one HTTP request of SPEC section 7: request limits, authentication, the route, then
-/// the cached document, a per-request one, an asset or the WebSocket upgrade.
+/// A render a request needs before it can be answered; it runs on the render pool.
+struct Render {
+  /// Requests with the same non-empty key wait for one render (single flight); "" = this
+  /// request's own.
+  std::string key;
+  /// Returns the rendered document; may throw (the request then gets a 500).
+  std::function<std::shared_ptr<const Document>()> job;
+};
+
+/// Answers the requests of SPEC section 7, after the PolicyChain: ready documents, assets, small
+/// JSON views and refusals at once (on the connection loop's thread), or a Render for what takes
+/// time (a stale cached view, a partial /history, the HTML report), completed by finish().
 ///
-/// Thread-safe: handle() from every HTTP worker at once.
+/// Thread-safe: every method from any thread.
 class Router {
  public:
   /// Everything is borrowed and must outlive the router.
   Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents,
          WsBroadcaster& ws);
 
-  void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
-  /// A factory for Poco's HTTPServer whose handlers call handle() and turn an exception into a
-  /// logged 500.
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory();
+  /// Fills `out` with the answer to `request`, or returns the render it waits for.
+  std::optional<Render> route(const Request& request, Answer& out);
+  /// Completes the answer route() deferred, with what its render returned (null: it threw).
+  void finish(const Request& request, const std::shared_ptr<const Document>& document,
+              Answer& out) const;
+  /// Takes a connection whose 101 was written: the slot route() reserved becomes a client. Null
+  /// gives the slot back (the connection died first).
+  void adopt(std::unique_ptr<Transport> transport, std::string peer);
 
  private:
-  bool consume_body(Poco::Net::HTTPServerRequest& request) const;
-  /// Adds the CORS headers an allowed Origin gets; true when the request was a preflight, now
-  /// answered.
-  bool apply_cors(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
-  void serve_report(std::string_view query, Poco::Net::HTTPServerResponse& response);
-  void serve_history(std::string_view query, Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response);
-  void serve_websocket(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response);
+  std::optional<Render> dispatch(const Request& request, Answer& out);
+  std::optional<Render> cached(View view, const Request& request, Answer& out);
+  std::optional<Render> history(const Request& request, Answer& out);
+  std::optional<Render> report(const Request& request, Answer& out);
+  void websocket(const Request& request, Answer& out);
+  void asset(const Request& request, Answer& out);
+  /// Rows of ?minutes=, SIZE_MAX without it; nullopt after answering a bad value with 400.
+  std::optional<size_t> rows_of(const Request& request, Answer& out) const;
 
   const Monitor& monitor_;
   const HttpServerOptions& options_;
-  const AuthPolicy auth_;
-  const HostPolicy hosts_;
-  const CorsPolicy cors_;
+  const PolicyChain chain_;
   const int64_t window_minutes_;
   DocumentCache& documents_;
   WsBroadcaster& ws_;
+  std::mutex assets_mutex_;
+  std::map<std::string_view, std::shared_ptr<const Document>> assets_;  // built on first request
 };
 
 /// Rows of /history?minutes=`text`: minutes * 60 s / interval. Throws std::invalid_argument
@@ -61,5 +77,7 @@ class Router {
 size_t history_rows(std::string_view text, int64_t max_minutes, std::chrono::milliseconds interval);
 /// {"error": message, "status": status}
 std::string error_json(int status, std::string_view message);
+/// The Sec-WebSocket-Accept of a handshake's Sec-WebSocket-Key (RFC 6455 4.2.2).
+std::string websocket_accept(std::string_view key);
 
 }  // namespace resync::server::detail

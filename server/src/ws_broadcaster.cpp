@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "ws_broadcaster.hpp"
 
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -30,11 +29,9 @@ std::shared_ptr<const std::string> frame_of(uint8_t opcode, std::string_view pay
 }  // namespace
 
 struct WsBroadcaster::Client {
-  explicit Client(std::unique_ptr<Poco::Net::WebSocket> s)
-      : socket(std::move(s)), fd(static_cast<int>(socket->impl()->sockfd())) {}
+  explicit Client(std::unique_ptr<Transport> t) : transport(std::move(t)), fd(transport->fd()) {}
 
-  std::unique_ptr<Poco::Net::WebSocket>
-      socket;  // owns the descriptor; all I/O below uses fd directly
+  std::unique_ptr<Transport> transport;  // owns the connection
   int fd = -1;
   std::string peer;
   std::deque<std::shared_ptr<const std::string>> queue;
@@ -90,10 +87,10 @@ bool WsBroadcaster::try_reserve() {
 
 void WsBroadcaster::release() { slots_.fetch_sub(1); }
 
-void WsBroadcaster::add(std::unique_ptr<Poco::Net::WebSocket> socket) {
+void WsBroadcaster::add(std::unique_ptr<Transport> transport, std::string peer) {
   {
     std::lock_guard lock(mutex_);
-    incoming_.push_back(std::move(socket));
+    incoming_.push_back({std::move(transport), std::move(peer)});
   }
   wake();
 }
@@ -135,8 +132,7 @@ void WsBroadcaster::drop(int fd, const char* why) {
 bool WsBroadcaster::flush(Client& c) {
   while (!c.queue.empty()) {
     const std::string& frame = *c.queue.front();
-    const ssize_t n =
-        ::send(c.fd, frame.data() + c.offset, frame.size() - c.offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = c.transport->write(frame.data() + c.offset, frame.size() - c.offset);
     if (n > 0) {
       c.offset += static_cast<size_t>(n);
       if (c.offset == frame.size()) {
@@ -153,7 +149,7 @@ bool WsBroadcaster::flush(Client& c) {
     }
   }
   if (c.queue.empty() && c.closing) {
-    shutdown(c.fd, SHUT_WR);
+    c.transport->shutdown_write();
     drop(c.fd, nullptr);
     return false;
   }
@@ -184,7 +180,7 @@ bool WsBroadcaster::send_close(Client& c, uint16_t code, std::string_view reason
 bool WsBroadcaster::on_readable(Client& c) {
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+    const ssize_t n = c.transport->read(buf, sizeof buf);
     if (n > 0) {
       c.input.append(buf, static_cast<size_t>(n));
       if (c.input.size() > options_.max_message_bytes + kWsMaxHeaderBytes)
@@ -233,19 +229,14 @@ bool WsBroadcaster::on_readable(Client& c) {
   return true;
 }
 
-void WsBroadcaster::accept_incoming(std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming) {
+void WsBroadcaster::accept_incoming(std::vector<Incoming> incoming) {
   const auto now = Clock::now();
-  for (std::unique_ptr<Poco::Net::WebSocket>& socket : incoming) {
-    auto c = std::make_unique<Client>(std::move(socket));
+  for (Incoming& in : incoming) {
+    auto c = std::make_unique<Client>(std::move(in.transport));
     c->last_heard = c->last_ping = now;
     c->events = EPOLLIN | EPOLLRDHUP;
-    try {
-      c->peer = c->socket->peerAddress().toString();
-    } catch (const Poco::Exception&) {
-      c->peer = "?";
-    }
+    c->peer = std::move(in.peer);
     const int fd = c->fd;
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     // A small kernel buffer makes a client that stopped reading reach its queue bound (and be
     // dropped) after a few documents instead of after megabytes.
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
@@ -298,8 +289,7 @@ void WsBroadcaster::sweep(Clock::time_point now) {
       if (c.queue.empty()) {
         const std::string frame =
             encode_ws_frame(kWsClose, ws_close_payload(kCloseGoingAway, "idle timeout"));
-        [[maybe_unused]] ssize_t r =
-            ::send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        [[maybe_unused]] ssize_t r = c.transport->write(frame.data(), frame.size());
       }
       drop(c.fd, "idle timeout (no pong)");
     } else if (silent >= options_.ping_interval && now - c.last_ping >= options_.ping_interval) {
@@ -341,7 +331,7 @@ void WsBroadcaster::run() {
       if ((e & EPOLLOUT) && !flush(c)) continue;
     }
 
-    std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming;
+    std::vector<Incoming> incoming;
     {
       std::lock_guard lock(mutex_);
       incoming.swap(incoming_);
@@ -369,9 +359,9 @@ void WsBroadcaster::run() {
     if (!send_close(c, kCloseGoingAway, "server shutting down")) continue;
     // Unread input would turn close() into a reset that can discard the CLOSE still in flight.
     char buf[4096];
-    while (::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+    while (c.transport->read(buf, sizeof buf) > 0) {
     }
-    shutdown(c.fd, SHUT_WR);
+    c.transport->shutdown_write();
     drop(c.fd, nullptr);
   }
   clients_.clear();

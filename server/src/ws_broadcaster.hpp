@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <Poco/Net/WebSocket.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -13,6 +11,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "transport.hpp"
 
 namespace resync::server::detail {
 
@@ -61,9 +61,9 @@ class WsBroadcaster {
   bool try_reserve();
   /// Gives back a reservation that did not become a client.
   void release();
-  /// Takes over an upgraded socket (consuming a reservation) and sends it the latest document.
-  /// Taken by unique_ptr so the caller keeps no reference (Poco sockets are reference-counted).
-  void add(std::unique_ptr<Poco::Net::WebSocket> socket);
+  /// Takes over a connection whose 101 answer was written (consuming a reservation) and sends it
+  /// the latest document. `peer` ("host:port") names it in logs.
+  void add(std::unique_ptr<Transport> transport, std::string peer);
   /// A new document exists: clients get it from the Source soon. Cheap (no rendering, no wake-up
   /// without clients), so the sampler thread calls it.
   void notify();
@@ -81,7 +81,11 @@ class WsBroadcaster {
   bool send_close(Client& c, uint16_t code, std::string_view reason);
   bool on_readable(Client& c);
   void update_events(Client& c);
-  void accept_incoming(std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming);
+  struct Incoming {
+    std::unique_ptr<Transport> transport;
+    std::string peer;
+  };
+  void accept_incoming(std::vector<Incoming> incoming);
   /// Fetches the Source's document when one was announced, then queues it for every client that
   /// lacks it.
   void push_latest();
@@ -100,7 +104,7 @@ class WsBroadcaster {
   std::atomic<uint64_t> announced_{0};  // notify() calls
 
   std::mutex mutex_;  // guards incoming_
-  std::vector<std::unique_ptr<Poco::Net::WebSocket>> incoming_;
+  std::vector<Incoming> incoming_;
 
   // Owned by the broadcaster thread.
   std::vector<std::unique_ptr<Client>> clients_;  // indexed by fd

@@ -1,26 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The uPlot charts: filled from /history, then extended by each new /current document.
+// The uPlot charts, one per chart of the presentation model (/api/monitoring/layout): filled from
+// /history, then extended by each new /current document. A line names its /current and /history
+// paths; a counter is drawn as its rate, and the alert rules' thresholds as dashed lines.
+import {at} from './cards.js';
 import {DASH, clock, fmtAuto, isNum} from './format.js';
-import {$, getJSON, state} from './state.js';
+import {$, el, getJSON, state} from './state.js';
 
 const MAX_CHART_MINUTES = 120;
-
-const CHARTS = [
-  {id: 'chart-rps', plugin: 'api', series: [
-    {label: 'req/s', color: 1, now: (c) => c.api.requests_per_sec, past: (h) => h.api.requests_per_sec}]},
-  {id: 'chart-errors', plugin: 'api', series: [
-    {label: 'errors %', color: 6, now: (c) => c.api.error_rate, past: (h) => h.api.error_rate}]},
-  {id: 'chart-latency', plugin: 'api', series: [
-    {label: 'p50', color: 1, now: (c) => c.api.response_time_p50, past: (h) => h.api.response_time_p50},
-    {label: 'p95', color: 2, now: (c) => c.api.response_time_p95, past: (h) => h.api.response_time_p95}]},
-  {id: 'chart-cache', plugin: 'cache', percent: true, series: [
-    {label: 'hit %', color: 4, now: (c) => c.cache.hit_ratio, past: (h) => h.cache.hit_ratio}]},
-  {id: 'chart-tws', plugin: 'tws', series: [
-    {label: 'latency ms', color: 3, now: (c) => c.tws.latency_ms, past: (h) => h.tws.latency}]},
-  {id: 'chart-host', plugin: 'system', percent: true, series: [
-    {label: 'CPU %', color: 1, now: (c) => c.host.cpu_percent, past: (h) => h.host && h.host.cpu_percent},
-    {label: 'memory %', color: 3, now: (c) => c.host.memory_percent, past: (h) => h.host && h.host.memory_percent}]},
-];
 
 // One time column shared by every chart; each chart owns its value columns.
 const times = [];
@@ -33,6 +19,7 @@ function cssVar(name) {
 function pick(fn, doc) {
   try {
     const v = fn(doc);
+    if (typeof v === 'boolean') return v ? 1 : 0;
     return isNum(v) ? v : null;
   } catch (e) {
     return null;
@@ -70,15 +57,68 @@ function rightPadding(font) {
   return Math.ceil(ctx.measureText('00:00:00').width / 2) + 4;
 }
 
-export function createCharts() {
+// The dashed lines of the rules' thresholds, drawn over the plot in the severity's colour.
+function drawThresholds(def) {
+  return (u) => {
+    const ctx = u.ctx, {left, top, width, height} = u.bbox;
+    for (const t of def.thresholds) {
+      const y = Math.round(u.valToPos(t.value, 'y', true));
+      if (y < top || y > top + height) continue;
+      ctx.save();
+      ctx.strokeStyle = cssVar(t.severity === 'critical' ? '--crit' : '--warn');
+      ctx.lineWidth = Math.max(1, devicePixelRatio);
+      ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(left + width, y);
+      ctx.stroke();
+      ctx.restore();
+    }
+  };
+}
+
+// Values start at zero so a flat line near its maximum does not look like a swing. Percentages keep
+// 0..100, except a small one with alert thresholds (an error rate), which zooms in to its
+// thresholds at least, so that 2 % and 5 % do not both sit on the floor; as in the report. Other
+// scales follow the values, not the thresholds: a threshold far above them would flatten the
+// lines, so its dashed line shows once the values come near it.
+const SMALL_PERCENT = 40;
+function yRange(def) {
+  const thresholds = def.thresholds.length ? Math.max(...def.thresholds.map((t) => t.value)) : null;
+  return {range: (u, min, max) => {
+    const top = Math.max(isNum(max) ? max : 0, def.percent && thresholds !== null ? thresholds : 0);
+    if (def.percent && (thresholds === null || top > SMALL_PERCENT)) return [0, 100];
+    return [0, top > 0 ? top * 1.15 : 1];
+  }};
+}
+
+function figureOf(def) {
+  const figure = el('figure', 'chart');
+  figure.id = def.id;
+  figure.dataset.plugin = def.plugin;
+  figure.dataset.thresholds = String(def.thresholds.length);
+  const unit = def.symbol || (def.unit === 'count' ? '' : def.unit);
+  const named = def.title.endsWith(unit) || def.title.endsWith('(' + unit + ')');
+  const caption = el('figcaption', '', def.title + (unit && !named ? ' ' + unit : ''));
+  // /history has no column of these series (the report, reading the store, draws their window):
+  // the chart starts when the page opens, and says so rather than look like an outage.
+  if (!def.lines.some((l) => l.history)) caption.append(el('span', 'since', ' \u00b7 since this page opened'));
+  figure.append(caption, el('div', 'plot'));
+  $('charts').append(figure);
+  return figure;
+}
+
+export function createCharts(layout) {
+  $('charts').replaceChildren();
+  charts.length = 0;
   const muted = cssVar('--muted'), grid = cssVar('--grid');
   const font = '11px ' + getComputedStyle(document.body).fontFamily;
   const axis = {stroke: muted, font, grid: {stroke: grid, width: 1}, ticks: {stroke: grid, width: 1, size: 4}};
   const padRight = rightPadding(font);
-  for (const def of CHARTS) {
-    const figure = $(def.id);
+  for (const def of layout.charts) {
+    const figure = figureOf(def);
     const plot = figure.querySelector('.plot');
-    const columns = def.series.map(() => []);
+    const columns = def.lines.map(() => []);
     // The figure may be hidden (its collector not known yet): take the height from the stylesheet,
     // and the width from the grid once it is shown (the ResizeObserver below).
     const height = parseFloat(getComputedStyle(plot).height) || 148;
@@ -90,29 +130,28 @@ export function createCharts() {
       legend: {show: true, live: true},
       scales: {
         x: {time: true},
-        // Percentages keep their 0..100 scale; other series start at zero so a flat line
-        // near its maximum does not look like a swing.
-        y: def.percent ? {range: [0, 100]} : {range: (u, min, max) => [0, isNum(max) && max > 0 ? max * 1.15 : 1]},
+        y: yRange(def),
       },
+      hooks: {draw: [drawThresholds(def)]},
       axes: [
         Object.assign({}, axis, {space: 70, size: 26, incrs: TIME_INCREMENTS, values: timeTicks}),
         Object.assign({}, axis, {size: 46, values: (u, ticks) => ticks.map(fmtAuto)}),
       ],
       series: [{label: 'time', value: legendValue((v) => clock(v, true))}].concat(
-        def.series.map((s) => {
+        def.lines.map((s) => {
           const color = cssVar('--series-' + s.color);
           return {
             label: s.label,
             stroke: color,
             width: 1.5,
-            fill: def.series.length === 1 ? color + '22' : undefined,
+            fill: def.lines.length === 1 ? color + '22' : undefined,
             points: {show: false},
             value: legendValue(fmtAuto),
           };
         })),
     };
     const chart = new uPlot(options, [times].concat(columns), plot);
-    charts.push({def, chart, columns, plot});
+    charts.push({def, chart, columns, plot, last: def.lines.map(() => null)});
   }
   // The grid decides the chart widths; follow it when the window changes size.
   if (typeof ResizeObserver === 'function') {
@@ -133,10 +172,15 @@ function redrawCharts() {
 
 function pushRow(t, valueOf) {
   times.push(t);
-  for (const c of charts) {
-    const on = state.plugins.has(c.def.plugin);
-    c.def.series.forEach((s, i) => c.columns[i].push(on ? valueOf(s) : null));
-  }
+  for (const c of charts) c.def.lines.forEach((line, i) => c.columns[i].push(valueOf(c, line, i)));
+}
+
+// A counter's rate from two cumulative values; a reset of its source (the value fell) is no rate.
+function rateOf(c, i, t, v) {
+  const last = c.last[i];
+  c.last[i] = isNum(v) ? {t, v} : null;
+  if (!last || !isNum(v) || v < last.v || t <= last.t) return null;
+  return (v - last.v) / (t - last.t);
 }
 
 function trimWindow() {
@@ -149,25 +193,29 @@ function trimWindow() {
   for (const c of charts) c.columns.forEach((col) => col.splice(0, drop));
 }
 
+// A /history column as the chart draws it: a counter's increase per sample becomes a rate.
+function historyColumn(doc, c, line, i, epoch) {
+  const col = at(doc, line.history);
+  if (!Array.isArray(col)) return epoch.map(() => null);
+  if (!line.rate) return col.map((v) => (isNum(v) ? v : null));
+  if (line.increase) {
+    const step = isNum(doc.interval_seconds) && doc.interval_seconds > 0 ? doc.interval_seconds : state.interval;
+    return col.map((v) => (isNum(v) && v >= 0 ? v / step : null));
+  }
+  c.last[i] = null;
+  return col.map((v, row) => rateOf(c, i, epoch[row], v));
+}
+
 export function loadHistory(doc) {
   const epoch = Array.isArray(doc.epoch) ? doc.epoch : [];
   times.length = 0;
-  for (const c of charts) c.columns.forEach((col) => (col.length = 0));
   const columns = new Map();
   for (const c of charts) {
-    for (const s of c.def.series) {
-      const col = (() => {
-        try {
-          return s.past(doc);
-        } catch (e) {
-          return null;
-        }
-      })();
-      columns.set(s, Array.isArray(col) ? col : []);
-    }
+    c.columns.forEach((col) => (col.length = 0));
+    c.def.lines.forEach((line, i) => columns.set(line, historyColumn(doc, c, line, i, epoch)));
   }
-  epoch.forEach((t, row) => pushRow(t, (s) => {
-    const v = columns.get(s)[row];
+  epoch.forEach((t, row) => pushRow(t, (c, line) => {
+    const v = columns.get(line)[row];
     return isNum(v) ? v : null;
   }));
   state.lastTs = epoch.length ? epoch[epoch.length - 1] : 0;
@@ -183,10 +231,14 @@ export function appendSample(cur) {
   // segment across time nobody saw.
   if (state.lastTs && t - state.lastTs > 2.5 * state.interval) {
     pushRow(state.lastTs + state.interval, () => null);
+    for (const c of charts) c.last.fill(null);
     reloadHistory();
   }
   state.lastTs = t;
-  pushRow(t, (s) => pick(s.now, cur));
+  pushRow(t, (c, line, i) => {
+    const v = pick(() => at(cur, line.current), cur);
+    return line.rate ? rateOf(c, i, t, v) : v;
+  });
   trimWindow();
   redrawCharts();
   return true;

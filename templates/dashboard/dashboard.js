@@ -3,7 +3,7 @@
 // over the WebSocket, or polled from /current while the socket is down. This entry module wires the
 // parts together; it runs after uplot.min.js, as module scripts run after deferred ones.
 import {renderAlerts} from './alerts.js';
-import {markConfigured, renderCards, renderHealth, renderSamples, updateAge} from './cards.js';
+import {buildCards, renderCards, renderHealth, renderSamples, updateAge} from './cards.js';
 import {appendSample, createCharts, historyPath, loadHistory} from './charts.js';
 import {refreshConnection, startPolling, startTransport, stopPolling} from './connection.js';
 import {DASH, isNum} from './format.js';
@@ -43,12 +43,6 @@ function refreshAlerts() {
 // One new /current document, from the socket or from polling.
 function onCurrent(cur) {
   if (!cur || typeof cur !== 'object') return;
-  const plugins = new Set(Object.values(cur.collectors || {}).map((c) => c.plugin).filter(Boolean));
-  if (!state.pluginsKnown || [...plugins].join() !== [...state.plugins].join()) {
-    state.plugins = plugins;
-    state.pluginsKnown = true;
-    markConfigured();
-  }
   state.current = cur;
   renderCards(cur);
   renderHealth();
@@ -68,8 +62,18 @@ function onCurrent(cur) {
   updateAge();
 }
 
+// The cards and charts, once: the model changes only with the configuration.
+async function loadLayout() {
+  if (state.layout) return;
+  const layout = await getJSON('api/monitoring/layout');
+  state.layout = layout;
+  buildCards(layout);
+  createCharts(layout);
+}
+
 async function loadAll() {
   try {
+    await loadLayout();
     const [health, cur] = await Promise.all([getJSON('api/monitoring/health'), getJSON('api/monitoring/current')]);
     applyHealth(health);
     onCurrent(cur);
@@ -91,8 +95,6 @@ function start() {
   document.querySelectorAll('main .value, main .status-word, main dd').forEach((node) => {
     node.classList.toggle('placeholder', node.textContent === DASH);
   });
-  createCharts();
-  markConfigured();
   setupNotifications();
   renderHealth();
   startTransport(onCurrent);

@@ -8,8 +8,7 @@ export const params = new URLSearchParams(location.search);
 export const state = {
   interval: 5,            // seconds between samples, from /health
   windowSeconds: 7200,    // history kept by the server, from /health
-  plugins: new Set(),     // plugins of the configured collectors, from /current
-  pluginsKnown: false,    // false until the first /current says which collectors exist
+  layout: null,           // the presentation model, from /api/monitoring/layout
   current: null,
   health: null,
   historyLoaded: false,

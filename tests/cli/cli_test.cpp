@@ -50,9 +50,10 @@ TEST(CliTest, Version) {
 TEST(CliTest, HelpListsSubcommandsAndExitCodes) {
   const RunResult r = run({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* s :
-       {"current", "plugins", "config", "Exit codes:", "  0  success", "  2  bad command line",
-        "  3  invalid configuration file", "  4  a plugin could not be found or loaded"}) {
+  for (const char* s : {"current", "plugins", "config", "Exit codes:", "  0  success",
+                        "  2  bad command line", "  3  invalid or unreadable configuration file",
+                        "     including options a plugin's create() rejects",
+                        "  4  a plugin could not be found or loaded\n"}) {
     EXPECT_THAT(r.out, HasSubstr(s));
   }
 }
@@ -71,7 +72,8 @@ TEST(CliTest, EverySubcommandHasHelp) {
 TEST(CliTest, BadCommandLineExitsTwo) {
   EXPECT_EQ(run({"frobnicate"}).code, 2);
   EXPECT_EQ(run({}).code, 2);
-  EXPECT_EQ(run({"--config", "/nonexistent/resync.yaml", "current"}).code, 2);
+  // A missing --config file is a configuration error, as from `config check` (issue 15).
+  EXPECT_EQ(run({"--config", "/nonexistent/resync.yaml", "current"}).code, 3);
 }
 
 TEST(CliTest, PluginsListsSystemWithItsAbiVersion) {

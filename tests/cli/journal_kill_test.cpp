@@ -43,7 +43,7 @@ std::string write_config(const TempDir& dir, const std::string& state) {
 
 std::optional<std::string> wait_for_log(const std::string& log, const std::regex& line,
                                         test::Process& process) {
-  const auto deadline = Clock::now() + 10s;
+  const auto deadline = Clock::now() + test::kPatience;
   std::smatch m;
   while (Clock::now() < deadline) {
     const std::string text = fs::exists(log) ? test::read_file(log) : "";
@@ -108,7 +108,7 @@ ino_t inode_of(const std::string& path) {
 // Run 0 waits for the alert to fire and for the first save after that (within a second of the
 // transition; a save replaces the file, so its inode changes), so it is on disk before any kill.
 std::optional<Episode> saved_first_episode(const std::string& url, const std::string& state) {
-  const auto deadline = Clock::now() + 15s;
+  const auto deadline = Clock::now() + test::kPatience;
   std::optional<Episode> episode;
   while (!(episode = firing_episode(url)) && Clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
@@ -226,7 +226,8 @@ TEST(JournalKillTest, SecondServerOnTheSameStateFileExitsWithCode9) {
                             std::to_string(first.process().pid()) +
                             "); give each server its own state_file\n");
   EXPECT_TRUE(first.process().running());
-  std::this_thread::sleep_for(300ms);
+  // Rows the journal holds once served (SIGKILL loses at most the sample in flight).
+  ASSERT_TRUE(first.wait_for_samples(3));
   const test::RunResult history = test::run_cli({"history", "--state", state, "--format", "csv"});
   EXPECT_EQ(history.code, 0) << history.err;
   EXPECT_GE(std::count(history.out.begin(), history.out.end(), '\n'), 3);

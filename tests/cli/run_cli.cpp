@@ -35,4 +35,17 @@ ServeProcess::ServeProcess(const std::string& config, const std::string& log,
                 << (std::filesystem::exists(log) ? read_file(log) : "");
 }
 
+bool ServeProcess::wait_for_samples(size_t samples,
+                                    const std::map<std::string, std::string>& headers) {
+  static const std::regex kCount(R"("samples_collected":([0-9]+))");
+  return !url_.empty() &&
+         eventually(
+             [&] {
+               std::smatch m;
+               const std::string body = http_get(url_ + "/api/monitoring/health", headers).body;
+               return std::regex_search(body, m, kCount) && std::stoull(m[1]) >= samples;
+             },
+             kPatience, std::chrono::milliseconds{50});
+}
+
 }  // namespace resync::test

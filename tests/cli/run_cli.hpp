@@ -44,6 +44,9 @@ class ServeProcess {
   /// "http://127.0.0.1:PORT", or "" when it did not start (the test has failed then).
   const std::string& url() const { return url_; }
   Process& process() { return process_; }
+  /// Waits (test::eventually) until /api/monitoring/health counts at least `samples` samples
+  /// taken; false if that does not come within kPatience.
+  bool wait_for_samples(size_t samples, const std::map<std::string, std::string>& headers = {});
 
  private:
   static std::vector<std::string> argv(const std::string& config, std::vector<std::string> extra);

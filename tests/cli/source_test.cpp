@@ -61,11 +61,12 @@ TEST(StateSourceTest, MissingForeignAndCorruptFilesAreOneLineAndLeftAlone) {
             "6 cannot read state file " + dir.file("state") + ": No such file or directory");
   test::write_file(dir.file("foreign"), "PK\x03\x04 a zip file, not a state file");
   EXPECT_EQ(state_failure(dir.file("foreign")),
-            "8 " + dir.file("foreign") + " is not a valid state file (bad magic)");
+            "8 state file " + dir.file("foreign") + ": not a resync-mon state file");
   const std::string good = test::read_file(test::test_data_dir() + "/state/system-v1.state");
   test::write_file(dir.file("truncated"), good.substr(0, good.size() - 9));
   EXPECT_EQ(state_failure(dir.file("truncated")),
-            "8 " + dir.file("truncated") + " is not a valid state file (truncated)");
+            "8 state file " + dir.file("truncated") +
+                ": cut short: the file ends before its data does (copied while being written?)");
   fs::create_directory(dir.file("folder"));
   EXPECT_THAT(state_failure(dir.file("folder")),
               StartsWith("6 cannot read " + dir.file("folder") + ": "));
@@ -118,7 +119,7 @@ TEST(StateSourceTest, ReadWhileAServerReplacesTheFile) {
 TEST(RemoteSourceTest, StoppedServerIsUnreachable) {
   SourceOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(test::free_port());
-  EXPECT_EQ(remote_failure(o), "6 " + o.url + "/api/monitoring/current: connection refused");
+  EXPECT_EQ(remote_failure(o), "6 " + o.url + "/api/monitoring/window: connection refused");
   o.url = "ftp://example";
   EXPECT_THAT(remote_failure(o), StartsWith("2 --url ftp://example: expected http://HOST:PORT"));
 }
@@ -132,13 +133,13 @@ TEST(RemoteSourceTest, UnauthorizedIsExitSeven) {
   o.url = server.url();
   EXPECT_EQ(remote_failure(o),
             "7 " + o.url +
-                "/api/monitoring/current: 401 Unauthorized (the server needs --token "
+                "/api/monitoring/window: 401 Unauthorized (the server needs --token "
                 "or RESYNC_MON_TOKEN, or --user with RESYNC_MON_PASSWORD)");
   o.token = "wrong";
   EXPECT_EQ(
       remote_failure(o),
       "7 " + o.url +
-          "/api/monitoring/current: 401 Unauthorized (the server refused the credentials given)");
+          "/api/monitoring/window: 401 Unauthorized (the server refused the credentials given)");
 }
 
 TEST(RemoteSourceTest, AnswersThatAreNotResyncMonAreRefused) {
@@ -176,8 +177,11 @@ TEST(RemoteSourceTest, HugeAnswerIsCutAtTheLimit) {
   FakeHttpServer server([&](const std::string&) { return FakeHttpServer::Answer{kOk, huge}; });
   SourceOptions o;
   o.url = server.url();
+  // /window may be larger (a whole window), but must still be one.
   EXPECT_EQ(remote_failure(o),
-            "6 " + o.url + "/api/monitoring/current: response larger than 16777216 bytes");
+            "6 " + o.url +
+                "/api/monitoring/window: not a resync-mon window (not a resync-mon "
+                "state file)");
 }
 
 TEST(RemoteSourceTest, SlowOrDrippingServerEndsAtTheTimeout) {
@@ -189,7 +193,7 @@ TEST(RemoteSourceTest, SlowOrDrippingServerEndsAtTheTimeout) {
     o.url = server.url();
     o.timeout = 700ms;
     const auto started = std::chrono::steady_clock::now();
-    EXPECT_EQ(remote_failure(o), "6 " + o.url + "/api/monitoring/current: timed out after 700 ms");
+    EXPECT_EQ(remote_failure(o), "6 " + o.url + "/api/monitoring/window: timed out after 700 ms");
     EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
   }
 }
@@ -235,12 +239,12 @@ TEST(RemoteSourceTest, RealServeBecomesASnapshot) {
         << keys[c].metric << " described from the local plugin";
     EXPECT_FALSE(std::isnan(s.at(c, s.rows - 1)))
         << keys[c].metric << " in the newest row, from /metrics";
-    if (keys[c].metric == "host_cpu_percent") {
-      EXPECT_FALSE(std::isnan(s.at(c, 0))) << "a /history field keeps its older rows";
+    // /api/monitoring/window: every series keeps its older rows, as in the state file.
+    if (keys[c].metric == "host_cpu_percent" || keys[c].metric == "process_rss_bytes") {
+      EXPECT_FALSE(std::isnan(s.at(c, 1))) << keys[c].metric << " in an older row";
     }
     if (keys[c].metric == "process_rss_bytes") {
       EXPECT_GT(s.at(c, s.rows - 1), 1e6);
-      EXPECT_TRUE(std::isnan(s.at(c, 0))) << "no /history field, so no older rows";
     }
   }
   for (size_t r = 1; r < s.rows; ++r) EXPECT_EQ(s.timestamps_ms[r] - s.timestamps_ms[r - 1], 1000);

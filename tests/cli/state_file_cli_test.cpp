@@ -34,16 +34,16 @@ std::string write_serve_config(const TempDir& dir, const std::string& extra) {
 // started (after the state file is restored), or 0.
 uint16_t wait_for_url(test::Process& process, const std::string& log) {
   static const std::regex kLine(R"(dashboard at http://127\.0\.0\.1:(\d+)/monitoring)");
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
   std::smatch m;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::string text = fs::exists(log) ? test::read_file(log) : "";
-    if (std::regex_search(text, m, kLine)) return static_cast<uint16_t>(std::stoi(m[1]));
-    if (!process.running()) break;
-    std::this_thread::sleep_for(20ms);
-  }
-  ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n"
-                << (fs::exists(log) ? test::read_file(log) : "");
+  std::string text;
+  const bool printed = test::eventually(
+      [&] {
+        text = fs::exists(log) ? test::read_file(log) : "";
+        return std::regex_search(text, m, kLine) || !process.running();
+      },
+      test::kPatience, 20ms);
+  if (printed && std::regex_search(text, m, kLine)) return static_cast<uint16_t>(std::stoi(m[1]));
+  ADD_FAILURE() << "resync-mon serve did not print its URL; log:\n" << text;
   return 0;
 }
 
@@ -68,10 +68,8 @@ TEST(StateFileTest, ServeRestartContinuesFromTheSavedSamples) {
     test::Process serve(argv, dir.file("first.log"));
     const uint16_t port = wait_for_url(serve, dir.file("first.log"));
     ASSERT_NE(port, 0);
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while ((before = samples_collected(port)) < 5 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(50ms);
-    }
+    test::eventually([&] { return (before = samples_collected(port)) >= 5; }, test::kPatience,
+                     50ms);
     ASSERT_GE(before, 5u);
     serve.signal(SIGTERM);
     const auto code = serve.wait_exit(5s);
@@ -89,11 +87,8 @@ TEST(StateFileTest, ServeRestartContinuesFromTheSavedSamples) {
   EXPECT_GE(samples_collected(port), saved->rows.rows);
   EXPECT_THAT(test::read_file(dir.file("second.log")),
               HasSubstr("restored " + std::to_string(saved->rows.rows) + " samples from " + state));
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (samples_collected(port) <= saved->rows.rows &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
+  test::eventually([&] { return samples_collected(port) > saved->rows.rows; }, test::kPatience,
+                   50ms);
   EXPECT_GT(samples_collected(port), saved->rows.rows)
       << "sampling goes on after the restored rows";
   serve.signal(SIGTERM);

@@ -25,6 +25,24 @@ using testing::StartsWith;
 
 size_t count_lines(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
 
+// A copy of the state file at `from` whose every time lies `age` further in the past, so its
+// newest sample is that old by construction, however long the tests before took.
+void write_aged_copy(const std::string& from, const std::string& to,
+                     std::chrono::milliseconds age) {
+  std::optional<SavedState> saved = read_state_file(from);
+  ASSERT_TRUE(saved) << from;
+  const int64_t shift = age.count();
+  for (int64_t& t : saved->rows.timestamps_ms) t -= shift;
+  saved->saved_at_ms -= shift;
+  saved->started_at_ms -= shift;
+  for (CollectorHealth& h : saved->health) {
+    if (h.last_success_ms > 0) h.last_success_ms -= shift;
+    if (h.last_error_at_ms > 0) h.last_error_at_ms -= shift;
+  }
+  const std::string alert_state = saved->alert_state;
+  test::write_file(to, encode_state(to_snapshot(std::move(*saved), to), alert_state));
+}
+
 // One state file from a real serve (system plugin, 200 ms grid), shared by the tests below.
 class ToolkitCliTest : public testing::Test {
  protected:
@@ -36,7 +54,8 @@ class ToolkitCliTest : public testing::Test {
                                   test::plugin_build_dir() + "\"\nstate_file: \"" + state_ +
                                   "\"\ncollectors:\n  - plugin: system\n");
     test::ServeProcess serve(config_, dir_->file("serve.log"));
-    std::this_thread::sleep_for(1500ms);
+    // Enough rows for the tests below (HistoryJsonIsTheHistoryDocument wants 3).
+    ASSERT_TRUE(serve.wait_for_samples(5)) << test::read_file(dir_->file("serve.log"));
     serve.process().signal(SIGTERM);
     ASSERT_EQ(serve.process().wait_exit(10s), std::optional<int>(0));
   }
@@ -70,8 +89,8 @@ TEST_F(ToolkitCliTest, UnknownSubcommandSaysSoAndListsTheKnownOnes) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(
       r.err,
-      "resync-mon: unknown subcommand \"histroy\"; known: serve, current, history, check, plan, "
-      "report, plugins, config (see resync-mon --help)\n");
+      "resync-mon: unknown subcommand \"histroy\"; did you mean history? (known: serve, current, "
+      "history, check, plan, report, rules, plugins, config; see resync-mon --help)\n");
 }
 
 TEST_F(ToolkitCliTest, HistoryCsvOfTheStateFile) {
@@ -153,12 +172,13 @@ TEST_F(ToolkitCliTest, SourceFailuresHaveTheirExitCodes) {
   test::write_file(corrupt, bytes);
   r = run_cli({"current", "--state", corrupt});
   EXPECT_EQ(r.code, 8);
-  EXPECT_EQ(r.err, "resync-mon: " + corrupt + " is not a valid state file (checksum mismatch)\n");
+  EXPECT_EQ(r.err, "resync-mon: state file " + corrupt +
+                       ": damaged: its checksum does not match its contents\n");
   EXPECT_EQ(test::read_file(corrupt), bytes) << "left as it was";
   const std::string url = "http://127.0.0.1:" + std::to_string(test::free_port());
   r = run_cli({"history", "--url", url, "--format", "csv"});
   EXPECT_EQ(r.code, 6);
-  EXPECT_EQ(r.err, "resync-mon: " + url + "/api/monitoring/current: connection refused\n");
+  EXPECT_EQ(r.err, "resync-mon: " + url + "/api/monitoring/window: connection refused\n");
 }
 
 TEST_F(ToolkitCliTest, CurrentFromTheStateFile) {
@@ -175,22 +195,33 @@ TEST_F(ToolkitCliTest, CurrentFromTheStateFile) {
   EXPECT_TRUE(doc->getObject("collectors")->getObject("system")->getValue<bool>("up"));
 }
 
+// The age check judges a file ten minutes old by construction: the default limit (three 200 ms
+// intervals) refuses it, an explicit --max-age of an hour accepts it.
 TEST_F(ToolkitCliTest, CheckOnTheStateFile) {
-  test::RunResult r = run_cli({"check", "--state", state_, "--max-age", "1h"});
+  const std::string aged = dir_->file("aged");
+  write_aged_copy(state_, aged, 10min);
+  test::RunResult r = run_cli({"check", "--state", aged, "--max-age", "1h"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, StartsWith("RESYNC-MON OK - no alert (1 rules, sample of "));
+  // The status line carries perfdata of every series a rule judged (README's `check` example); a
+  // system-only configuration has one rule in effect, the host's collector_up.
+  EXPECT_THAT(r.out, testing::MatchesRegex("RESYNC-MON OK - no alert \\(1 rules, sample of "
+                                           "[0-9T:-]+Z\\) \\| 'collector_up'=1;@0:0;;0;1\n"));
   r = run_cli(
-      {"check", "--state", state_, "--max-age", "1h", "-m", "host_memory_percent", "-w", "@0:100"});
+      {"check", "--state", aged, "--max-age", "1h", "-m", "host_memory_percent", "-w", "@0:100"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.out, testing::MatchesRegex(
                          "RESYNC-MON WARNING - host_memory_percent is [0-9.]+ % \\(outside -w "
                          "@0:100\\) \\| 'host_memory_percent'=[0-9.]+%;@0:100;;0;100\n"));
   r = run_cli(
-      {"check", "--state", state_, "--max-age", "1h", "-m", "host_memory_percent", "-c", "~:0"});
+      {"check", "--state", aged, "--max-age", "1h", "-m", "host_memory_percent", "-c", "~:0"});
   EXPECT_EQ(r.code, 2);
-  r = run_cli({"check", "--state", state_});
+  r = run_cli({"check", "--state", aged});
   EXPECT_EQ(r.code, 3);
-  EXPECT_THAT(r.out, StartsWith("RESYNC-MON UNKNOWN - newest sample of " + state_ + " is "));
+  EXPECT_THAT(r.out, testing::MatchesRegex("RESYNC-MON UNKNOWN - newest sample of " + aged +
+                                           " is [0-9]+ s old \\(.*\\), older than 600ms "
+                                           "\\(--max-age\\)\n"));
+  r = run_cli({"check", "--state", aged, "--max-age", "5m"});
+  EXPECT_EQ(r.code, 3) << "ten minutes is past a limit of five";
 }
 
 // Neither --url nor --state: two samples taken here, the rules judged on them.
@@ -229,7 +260,8 @@ TEST_F(ToolkitCliTest, ServerWithAuthAndTheEnvironmentToken) {
           "\"\nserver: {auth: {user: ops, password: pw}}\ncollectors:\n  - plugin: system\n");
   test::ServeProcess serve(dir.file("resync.yaml"), dir.file("log"));
   ASSERT_FALSE(serve.url().empty());
-  std::this_thread::sleep_for(800ms);
+  // /api/monitoring/health needs the credentials too: basic ops:pw.
+  ASSERT_TRUE(serve.wait_for_samples(3, {{"Authorization", "Basic b3BzOnB3"}}));
   test::RunResult r = run_cli({"history", "--url", serve.url(), "--format", "csv"});
   EXPECT_EQ(r.code, 7);
   EXPECT_EQ(count_lines(r.err), 1u);

@@ -30,14 +30,14 @@ std::string require(const std::string& program, const std::string& package) {
   return found.value_or("");
 }
 
-// A state file written by a real serve of the system collector, `seconds` long.
-std::string record_state(const test::TempDir& dir, std::chrono::milliseconds run_for) {
+// A state file written by a real serve of the system collector, holding at least `samples`.
+std::string record_state(const test::TempDir& dir, size_t samples) {
   const std::string state = dir.file("state");
   test::write_file(dir.file("resync.yaml"), "interval: 200ms\nwindow: 1m\nplugin_dir: \"" +
                                                 test::plugin_build_dir() + "\"\nstate_file: \"" +
                                                 state + "\"\ncollectors:\n  - plugin: system\n");
   test::ServeProcess serve(dir.file("resync.yaml"), dir.file("serve.log"));
-  std::this_thread::sleep_for(run_for);
+  EXPECT_TRUE(serve.wait_for_samples(samples)) << test::read_file(dir.file("serve.log"));
   serve.process().signal(SIGTERM);
   EXPECT_EQ(serve.process().wait_exit(10s), std::optional<int>(0));
   return state;
@@ -48,7 +48,7 @@ TEST(PromtoolTest, BackfilledHistoryIsQueryableInARealPrometheus) {
                     prometheus = require("prometheus", "prometheus");
   ASSERT_FALSE(promtool.empty() || prometheus.empty());
   test::TempDir dir;
-  const std::string state = record_state(dir, 2s);
+  const std::string state = record_state(dir, 10);
   const auto saved = read_state_file(state);
   ASSERT_TRUE(saved && saved->rows.rows >= 5);
 
@@ -134,14 +134,14 @@ TEST(NagiosTest, RealNagiosRunsCheckAndRecordsStateAndPerfdata) {
   const std::string nagios = require("nagios4", "nagios4-core");
   ASSERT_FALSE(nagios.empty());
   test::TempDir dir;
-  const std::string state = record_state(dir, 1500ms);
+  const std::string state = record_state(dir, 5);
   test::write_file(
       dir.file("serve.yaml"),
       "interval: 200ms\nwindow: 1m\nplugin_dir: \"" + test::plugin_build_dir() +
           "\"\nserver: {auth: {token: nagios-token}}\ncollectors:\n  - plugin: system\n");
   test::ServeProcess serve(dir.file("serve.yaml"), dir.file("live.log"));
   ASSERT_FALSE(serve.url().empty());
-  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(serve.wait_for_samples(2, {{"Authorization", "Bearer nagios-token"}}));
   const std::string bin = test::resync_binary();
   const std::string down = "http://127.0.0.1:" + std::to_string(test::free_port());
   // The verdicts a check gives, each from a source as Nagios users would point it.
@@ -249,16 +249,20 @@ TEST(NagiosTest, RealNagiosRunsCheckAndRecordsStateAndPerfdata) {
   EXPECT_EQ(status["unknown"]["performance_data"], "");
 }
 
-int64_t rss_kib(pid_t pid) {
+// A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"), or -1.
+int64_t status_kib(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1));
   }
   return -1;
 }
 
-// plan's figure against the RSS of a real serve holding a full window of 100,000 samples
-// (10 ms grid, filled at start by --bench-prefill), within the 20 % plan promises.
+// plan's figure against the peak RSS of a real serve holding a full window of 100,000 samples
+// (10 ms grid, filled at start by --bench-prefill), within the 20 % plan promises. The peak is
+// VmHWM, the most the process ever held resident: each rendering of the whole window holds the
+// store's copy, the cached document and the one being built at once, for a moment that a read of
+// VmRSS catches or misses depending on how the machine schedules the two processes.
 TEST(PlanTest, FigureMatchesTheRssOfAFullWindow) {
   test::TempDir dir;
   test::write_file(dir.file("resync.yaml"), "interval: 10ms\nwindow: 1000s\nplugin_dir: \"" +
@@ -275,17 +279,18 @@ TEST(PlanTest, FigureMatchesTheRssOfAFullWindow) {
   test::ServeProcess serve(dir.file("resync.yaml"), dir.file("serve.log"), {}, {"--bench-prefill"});
   ASSERT_FALSE(serve.url().empty());
   // Documents are rendered on demand: a dashboard asks for the whole window after every sample,
-  // the case plan sizes for, so ask as it does; a few seconds of it reach the steady state.
-  int64_t peak = 0;
-  for (int i = 0; i < 8; ++i) {
-    std::this_thread::sleep_for(1s);
+  // the case plan sizes for. Each request finds a new sample (10 ms grid) and renders anew.
+  int64_t sampled = 0;
+  for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(test::http_get(serve.url() + "/api/monitoring/history").status, 200);
-    peak = std::max(peak, rss_kib(serve.process().pid()));
+    sampled = std::max(sampled, status_kib(serve.process().pid(), "VmRSS"));
   }
-  const double measured_mib = static_cast<double>(peak) / 1024;
-  EXPECT_NEAR(planned_mib, measured_mib, measured_mib * 0.20) << plan.out;
-  std::printf("plan %.1f MiB, serve RSS %.1f MiB with a full 100,000-sample window\n", planned_mib,
-              measured_mib);
+  const double peak_mib = static_cast<double>(status_kib(serve.process().pid(), "VmHWM")) / 1024;
+  EXPECT_NEAR(planned_mib, peak_mib, planned_mib * 0.20) << plan.out;
+  std::printf(
+      "plan %.1f MiB, serve peak RSS (VmHWM) %.1f MiB, highest VmRSS read %.1f MiB, with a "
+      "full 100,000-sample window\n",
+      planned_mib, peak_mib, static_cast<double>(sampled) / 1024);
 }
 
 }  // namespace

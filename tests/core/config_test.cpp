@@ -140,16 +140,48 @@ TEST_F(ConfigTest, EnvironmentSubstitution) {
 }
 
 TEST_F(ConfigTest, UnsetEnvironmentVariableIsAnError) {
+  // server.auth refuses an empty value, so its hint must not suggest ${VAR:-}.
+  const std::string auth_hint =
+      " is not set (export it where resync-mon runs, e.g. Environment= or EnvironmentFile= in its "
+      "systemd unit; to serve without authentication, remove server.auth)";
   EXPECT_EQ(yaml_error("server:\n  auth:\n    token: \"${RESYNC_TEST_UNSET}\"\n"),
-            "test.yaml:3: server.auth.token: environment variable RESYNC_TEST_UNSET is not set "
-            "(write ${RESYNC_TEST_UNSET:-} to allow empty)");
+            "test.yaml:3: server.auth.token: environment variable RESYNC_TEST_UNSET" + auth_hint);
   EXPECT_EQ(toml_error("[server.auth]\ntoken = \"${RESYNC_TEST_UNSET}\"\n"),
-            "test.toml:2: server.auth.token: environment variable RESYNC_TEST_UNSET is not set "
-            "(write ${RESYNC_TEST_UNSET:-} to allow empty)");
+            "test.toml:2: server.auth.token: environment variable RESYNC_TEST_UNSET" + auth_hint);
+  EXPECT_EQ(yaml_error("state_file: \"${RESYNC_TEST_UNSET}/state\"\n"),
+            "test.yaml:1: state_file: environment variable RESYNC_TEST_UNSET is not set (export "
+            "it, or write ${RESYNC_TEST_UNSET:-default} to give a default)");
   EXPECT_EQ(yaml_error("plugin_dir: \"${RESYNC_TEST_UNSET\"\n"),
             "test.yaml:1: plugin_dir: unterminated ${ in \"${RESYNC_TEST_UNSET\"");
   EXPECT_EQ(yaml_error("plugin_dir: \"${1BAD}\"\n"),
             "test.yaml:1: plugin_dir: invalid environment variable name \"1BAD\"");
+}
+
+TEST_F(ConfigTest, ReaderToleratesUnsetSecretsItNeverUses) {
+  const std::string text =
+      "state_file: /tmp/s\n"
+      "server:\n  auth:\n    token: \"${RESYNC_TEST_UNSET}\"\n"
+      "collectors:\n  - {plugin: cache, password: \"${RESYNC_TEST_UNSET}\"}\n"
+      "notify:\n  webhook:\n    - url: \"${RESYNC_TEST_UNSET}\"\n";
+  const Config c = parse_config(text, ConfigFormat::kYaml, "test.yaml", ConfigUse::kRead);
+  EXPECT_EQ(c.state_file, "/tmp/s");
+  ASSERT_EQ(c.collectors.size(), 1u);
+  EXPECT_EQ(c.collectors[0].plugin, "cache");
+  EXPECT_TRUE(c.server.auth_token.empty());
+  EXPECT_TRUE(c.notify.notifiers.empty());
+  ASSERT_EQ(c.unresolved.size(), 3u);
+  EXPECT_THAT(c.unresolved[0], testing::StartsWith("test.yaml:4: server.auth.token: environment "
+                                                   "variable RESYNC_TEST_UNSET is not set"));
+  // Whatever would use the value refuses with the error a kRun load gives.
+  EXPECT_THROW(require_resolved(c), ConfigError);
+  EXPECT_THROW(parse_config(text, ConfigFormat::kYaml, "test.yaml"), ConfigError);
+  // What a reader does use must still be set.
+  EXPECT_THROW(parse_config("state_file: \"${RESYNC_TEST_UNSET}\"\n", ConfigFormat::kYaml,
+                            "test.yaml", ConfigUse::kRead),
+               ConfigError);
+  EXPECT_THROW(parse_config("collectors:\n  - {plugin: \"${RESYNC_TEST_UNSET}\"}\n",
+                            ConfigFormat::kYaml, "test.yaml", ConfigUse::kRead),
+               ConfigError);
 }
 
 TEST_F(ConfigTest, IsolationDefaultsInProcessAndEntriesOverrideTheTopLevel) {

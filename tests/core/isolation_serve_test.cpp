@@ -32,7 +32,7 @@ struct IsolatedServe {
                                                           "serve", "--bind", "127.0.0.1:0"}),
                 log) {
     static const std::regex kLine(R"(dashboard at http://127\.0\.0\.1:(\d+)/monitoring)");
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    const auto deadline = std::chrono::steady_clock::now() + test::kPatience;
     std::smatch m;
     while (std::chrono::steady_clock::now() < deadline && process.running()) {
       const std::string text = std::filesystem::exists(log) ? test::read_file(log) : "";
@@ -67,13 +67,8 @@ struct IsolatedServe {
   }
 
   template <class Predicate>
-  bool health_becomes(Predicate p, std::chrono::milliseconds timeout) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (p(*crashy_health())) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+  bool health_becomes(Predicate p, std::chrono::milliseconds timeout = test::kPatience) const {
+    return test::eventually([&] { return p(*crashy_health()); }, timeout, 100ms);
   }
 
   test::TempDir dir;
@@ -86,20 +81,17 @@ TEST(IsolationServeTest, ASegfaultingPluginLeavesTheServerUpAndComesBackByItself
   IsolatedServe serve;
   ASSERT_NE(serve.port, 0);
   ASSERT_TRUE(
-      serve.health_becomes([](const Poco::JSON::Object& h) { return h.getValue<bool>("up"); }, 5s));
+      serve.health_becomes([](const Poco::JSON::Object& h) { return h.getValue<bool>("up"); }));
   EXPECT_EQ(serve.crashy_health()->getValue<std::string>("isolation"), "process");
   const std::vector<pid_t> first_children = test::children_of(serve.process.pid());
   ASSERT_EQ(first_children.size(), 1u);
 
   test::write_file(serve.mode, "segv");
-  ASSERT_TRUE(serve.health_becomes(
-      [](const Poco::JSON::Object& h) {
-        return !h.getValue<bool>("up") &&
-               h.getValue<std::string>("last_error").rfind("crashed: SIGSEGV", 0) == 0 &&
-               h.getValue<uint64_t>("restarts") >= 1;
-      },
-      15s))
-      << serve.crashy_health()->getValue<std::string>("last_error");
+  ASSERT_TRUE(serve.health_becomes([](const Poco::JSON::Object& h) {
+    return !h.getValue<bool>("up") &&
+           h.getValue<std::string>("last_error").rfind("crashed: SIGSEGV", 0) == 0 &&
+           h.getValue<uint64_t>("restarts") >= 1;
+  })) << serve.crashy_health()->getValue<std::string>("last_error");
   // Still serving, with the collector's series reported down.
   EXPECT_EQ(test::http_get(serve.url("/health")).status, 200);
   EXPECT_EQ(test::http_get(serve.url("/api/monitoring/current")).status, 200);
@@ -108,7 +100,7 @@ TEST(IsolationServeTest, ASegfaultingPluginLeavesTheServerUpAndComesBackByItself
   // The child's own fatal-signal handler names the collector in the server's log.
   EXPECT_THAT(test::read_file(serve.log),
               HasSubstr("resync-mon: fatal signal SIGSEGV in collector crashy"));
-  EXPECT_TRUE(test::eventually_gone(first_children[0], 1s));
+  EXPECT_TRUE(test::eventually_gone(first_children[0], test::kPatience));
 
   test::write_file(serve.mode, "ok");
   ASSERT_TRUE(serve.health_becomes(
@@ -130,14 +122,14 @@ TEST(IsolationServeTest, SigkillOfTheServerTakesItsChildrenWithIt) {
   // Make the sampler restart the child once, so there is a child forked by a worker thread.
   test::write_file(serve.mode, "segv");
   ASSERT_TRUE(serve.health_becomes(
-      [](const Poco::JSON::Object& h) { return h.getValue<uint64_t>("restarts") >= 1; }, 15s));
+      [](const Poco::JSON::Object& h) { return h.getValue<uint64_t>("restarts") >= 1; }));
   test::write_file(serve.mode, "ok");
   ASSERT_TRUE(serve.health_becomes(
       [](const Poco::JSON::Object& h) { return h.getValue<bool>("up"); }, 40s));
   const std::vector<pid_t> children = test::children_of(serve.process.pid());
   ASSERT_EQ(children.size(), 1u);
   serve.process.signal(SIGKILL);
-  EXPECT_TRUE(test::eventually_gone(children[0], 5s));
+  EXPECT_TRUE(test::eventually_gone(children[0], test::kPatience));
 }
 
 }  // namespace

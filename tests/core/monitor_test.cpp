@@ -153,8 +153,17 @@ TEST(MonitorTest, RulesMayOnlyNameSeriesAConfiguredPluginDeclares) {
                               "rules.yaml:5: alerts[0].metric: no configured collector provides "
                               "\"cpu_percent\"; known: system_uptime, system_availability"));
   }
-  // The cache plugin exists, but no cache collector is configured.
-  EXPECT_THROW(load("  - {metric: cache_hit_ratio, below: {warning: 80}}\n"), ConfigError);
+  // The cache plugin exists, but no cache collector is configured: the error says which to add
+  // (issue 15: README's example config, copied as is, had an error_rate rule and no api).
+  try {
+    load("  - {metric: cache_hit_ratio, below: {warning: 80}}\n");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), testing::StartsWith(
+                              "rules.yaml:5: alerts[0].metric: no configured collector provides "
+                              "\"cache_hit_ratio\"; the cache plugin provides it: add a collector "
+                              "`- plugin: cache`, or remove this rule; known: "));
+  }
 }
 
 // A rule on one instance's series: the instance must exist and provide the metric.

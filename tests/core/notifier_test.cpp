@@ -32,7 +32,9 @@ TEST(NotifierTest, WebhookGetsEveryTransitionOnceAndInOrder) {
   const auto events = engine.events();
   ASSERT_EQ(events.size(), 7u);
   ASSERT_TRUE(eventually([&] { return receiver.accepted().size() >= events.size(); }));
-  std::this_thread::sleep_for(200ms);  // nothing more may come
+  // Stopped, the notifier can send nothing more: what the receiver holds is final, no margin of
+  // time waited out.
+  notifier.stop();
   const auto bodies = receiver.accepted();
   ASSERT_EQ(bodies.size(), events.size());
   EXPECT_EQ(receiver.requests(), int(events.size()) + 3);
@@ -117,8 +119,12 @@ TEST(NotifierTest, ReceiverThatNeverAnswersDelaysNoSample) {
     lag.push_back(wall_clock_ms() - t);
   });
   monitor.start();
-  std::this_thread::sleep_for(2s);
-  const NotifierHealth h = monitor.notifiers().at(0)->health();
+  // Enough samples to see gaps and enough events to overflow the queue of five several times.
+  NotifierHealth h;
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return grid.size() >= 30 && (h = monitor.notifiers().at(0)->health()).dropped >= 20;
+  }));
   monitor.stop();
 
   std::lock_guard lock(mutex);
@@ -163,7 +169,13 @@ TEST(NotifierTest, RestoredAlertsGoToAlertmanagerAgainButNotToWebhooks) {
   ASSERT_EQ(posted->size(), 1u);
   EXPECT_EQ(posted->getObject(0)->getObject("labels")->getValue<std::string>("alertname"),
             "x_high");
-  std::this_thread::sleep_for(300ms);
+  // Both notifiers had the restored state at start(), and the next sample is an hour away: a
+  // webhook with nothing queued or in flight has nothing left to send (no margin waited out).
+  for (const auto& n : after->notifiers()) {
+    if (n->health().kind == "webhook") {
+      EXPECT_EQ(n->health().queued, 0u);
+    }
+  }
   after->stop();
   EXPECT_EQ(hook.requests(), 0);
   EXPECT_EQ(am.requests(), 1);
@@ -196,8 +208,12 @@ TEST(NotifierTest, RestartThroughTheStateFileKeepsTheEpisodeAndSendsNothingTwice
     fired = before->alerts().active()[0];
   }
   auto after = monitor();
+  const uint64_t restored = after->store().appended();
   after->start();
-  std::this_thread::sleep_for(500ms);  // ten samples, the condition still true
+  // Ten samples with the condition still true, and the webhook's queue empty after them: had any
+  // of them announced the alert again, the request would be counted below or still queued.
+  ASSERT_TRUE(eventually([&] { return after->store().appended() >= restored + 10; }));
+  ASSERT_TRUE(eventually([&] { return after->notifiers().at(0)->health().queued == 0; }));
   ASSERT_EQ(after->alerts().active().size(), 1u);
   EXPECT_EQ(after->alerts().active()[0].id, fired.id);
   EXPECT_EQ(after->alerts().active()[0].started_at_ms, fired.started_at_ms);

@@ -34,16 +34,6 @@ namespace resync::test {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Polls `done` every 20 ms until it holds or `timeout` passes.
-inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
-
 inline Poco::Dynamic::Var parse_json(const std::string& text) {
   return Poco::JSON::Parser().parse(text);
 }

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -126,9 +127,9 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   for (const auto& f : found) paths.push_back(f.path);
   // The temp folder first, by name; then the fixture folder less the names already found.
   EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"),
-                                 dir.file("fixture_abi2.so"), fixture("abi_0_2"),
-                                 fixture("fixture_bad_rule"), fixture("fixture_no_entry"),
-                                 fixture("fixture_null_callback"), fixture("old_abi")));
+                                 dir.file("fixture_abi2.so"), fixture("fixture_bad_rule"),
+                                 fixture("fixture_no_entry"), fixture("fixture_null_callback"),
+                                 fixture("old_abi"), fixture("old_abi_v1_2")));
   ASSERT_EQ(found.size(), 8u);
   EXPECT_EQ(found[0].plugin, nullptr);
   EXPECT_THAT(found[0].error,
@@ -138,10 +139,11 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   EXPECT_EQ(found[2].error,
             dir.file("fixture_abi2.so") +
                 ": built for plugin ABI version 2, this resync-mon needs version 1");
-  EXPECT_NE(found[3].plugin, nullptr);
+  EXPECT_EQ(found[3].plugin, nullptr);
   EXPECT_EQ(found[4].plugin, nullptr);
   EXPECT_EQ(found[5].plugin, nullptr);
-  EXPECT_EQ(found[6].plugin, nullptr);
+  EXPECT_NE(found[6].plugin, nullptr);
+  EXPECT_NE(found[7].plugin, nullptr);
 }
 
 TEST(PluginHostTest, ReadsTheSeriesDescriptionsAndStatusField) {
@@ -174,14 +176,56 @@ TEST(PluginHostTest, LoadsAPluginBuiltAgainstTheFirstAbiHeader) {
   EXPECT_EQ(sink.values.at("old_value"), 42);
 }
 
+// A plugin compiled against the 0.2 header (descriptions, no presentation hints) keeps loading:
+// its descriptor ends before `presentation`, which the host must not read.
+TEST(PluginHostTest, LoadsAPluginBuiltBeforePresentationHints) {
+  const auto plugin = Plugin::load(fixture("old_abi_v1_2"));
+  ASSERT_EQ(plugin->series().size(), 2u);
+  const SeriesDescription& wait = plugin->series()[1];
+  EXPECT_EQ(wait.unit, Unit::kSeconds);
+  EXPECT_EQ(wait.current_field, "old.wait_seconds");
+  EXPECT_EQ(wait.card, "");
+  EXPECT_EQ(wait.label, "");
+  EXPECT_EQ(wait.chart, "");
+  EXPECT_EQ(wait.hint_flags, 0u);
+  EXPECT_EQ(wait.order, 0);
+  PluginCollector collector(plugin, "{}");
+  MapSink sink;
+  collector.collect(sink);
+  EXPECT_EQ(sink.values.at("old_depth"), 7);
+}
+
+// The bundled plugins' hints reach the descriptions: title, label, chart, headline and order.
+TEST(PluginHostTest, ReadsPresentationHints) {
+  const auto plugin = Plugin::load(test::plugin_build_dir() + "/api.so");
+  const auto& series = plugin->series();
+  const auto p95 = std::find_if(series.begin(), series.end(),
+                                [](const auto& d) { return d.name == "response_time_p95"; });
+  ASSERT_NE(p95, series.end());
+  EXPECT_EQ(p95->card, "Latency");
+  EXPECT_EQ(p95->label, "p95");
+  EXPECT_EQ(p95->chart, "Latency");
+  EXPECT_EQ(p95->hint_flags, hint_flags::kHeadline);
+  EXPECT_GT(p95->order, 0);
+}
+
 TEST(PluginHostTest, DefaultSearchOrder) {
   EXPECT_THAT(PluginHost::default_search_dirs("/opt/plugins"), ElementsAre("/opt/plugins"));
+  // The folders beside the binary are searched only where they exist (issue 15: an installed
+  // /usr/bin/resync-mon listed /usr/bin/plugins); the install prefix's always.
   const fs::path exe = fs::read_symlink("/proc/self/exe").parent_path();
-  const auto dirs = PluginHost::default_search_dirs("");
-  ASSERT_GE(dirs.size(), 3u);
-  EXPECT_EQ(dirs[0], (exe / "plugins").string());
-  EXPECT_EQ(dirs[1], (exe.parent_path() / "lib" / "resync-mon" / "plugins").string());
+  const fs::path beside = exe / "plugins";
+  const fs::path lib = exe.parent_path() / "lib" / "resync-mon" / "plugins";
+  auto dirs = PluginHost::default_search_dirs("");
+  ASSERT_FALSE(fs::exists(beside));
+  EXPECT_THAT(dirs, testing::Not(testing::Contains(beside.string())));
   EXPECT_THAT(dirs.back(), testing::EndsWith("/lib/resync-mon/plugins"));
+  fs::create_directory(beside);
+  dirs = PluginHost::default_search_dirs("");
+  fs::remove(beside);
+  ASSERT_GE(dirs.size(), 2u);
+  EXPECT_EQ(dirs[0], beside.string());
+  EXPECT_EQ(fs::exists(lib), std::find(dirs.begin(), dirs.end(), lib.string()) != dirs.end());
 }
 
 TEST(PluginCollectorTest, CollectsThroughTheCTable) {

@@ -24,17 +24,18 @@ std::string fixture(const std::string& name) {
 
 // A plugin compiled against the 0.2 header (descriptions, no rules) keeps loading, with no rules.
 TEST(PluginRulesTest, LoadsAPluginBuiltBeforeRulesWereAppended) {
-  const auto plugin = Plugin::load(fixture("abi_0_2"));
-  // Smaller than today's descriptor: it ends before the fields appended since 0.2.
+  const auto plugin = Plugin::load(fixture("old_abi_v1_2"));
+  // Smaller than today's descriptor: it ends before every field appended since 0.2.
+  EXPECT_LE(plugin->table().struct_size, offsetof(resync_plugin_v1, presentation));
   EXPECT_LE(plugin->table().struct_size, offsetof(resync_plugin_v1, default_rules));
-  ASSERT_EQ(plugin->series().size(), 1u);
-  EXPECT_EQ(plugin->series()[0].unit, Unit::kPercent);
-  EXPECT_EQ(plugin->series()[0].current_field, "v02.value");
+  ASSERT_EQ(plugin->series().size(), 2u);
+  EXPECT_EQ(plugin->series()[1].unit, Unit::kSeconds);
+  EXPECT_EQ(plugin->series()[1].current_field, "old.wait_seconds");
   EXPECT_TRUE(plugin->info().default_rules.empty());
   PluginCollector collector(plugin, "{}");
   test::MapSink sink;
   collector.collect(sink);
-  EXPECT_EQ(sink.values.at("v02_value"), 7);
+  EXPECT_EQ(sink.values.at("old_wait_seconds"), 12);
 }
 
 TEST(PluginRulesTest, RefusesARuleOnASeriesThePluginDoesNotDeclare) {

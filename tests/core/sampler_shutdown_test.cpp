@@ -47,17 +47,18 @@ TEST(SamplerShutdownTest, StopDoesNotWaitForAStuckCollectorAndDestructionAbandon
     lines.emplace_back(line);
   });
   monitor->start();
-  const auto deadline = Clock::now() + 5s;
-  while (trace_lines(trace) < 1 && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  test::eventually([&] { return trace_lines(trace) >= 1; });
   ASSERT_EQ(trace_lines(trace), 1u) << "collect() never began";
   const auto stopping = Clock::now();
   monitor->stop();
-  EXPECT_LT(Clock::now() - stopping, 200ms);
+  // stop() does not wait for the stuck call (that would take the 1 s stop timeout); the rest of
+  // the bound is room for a slow machine.
+  EXPECT_LT(Clock::now() - stopping, 700ms);
   monitor.reset();
   const auto took = Clock::now() - stopping;
   set_log_sink(previous);
   EXPECT_GE(took, 900ms);  // SamplerOptions::stop_timeout, 1 s
-  EXPECT_LT(took, 1500ms);
+  EXPECT_LT(took, 3s);  // abandoned after its 1 s, not the hour it sleeps; room for a slow machine
   std::lock_guard lock(lines_mutex);
   EXPECT_THAT(lines,
               testing::Contains(testing::HasSubstr(

@@ -114,16 +114,13 @@ void expect_no_overlap(const std::vector<TraceLine>& trace) {
   }
 }
 
-bool wait_for_trace(const std::string& path, const std::string& event, int call,
-                    std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    for (const TraceLine& l : read_trace(path)) {
-      if (l.event == event && l.call == call) return true;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
+bool wait_for_trace(const std::string& path, const std::string& event, int call) {
+  const auto seen = [&] {
+    const auto lines = read_trace(path);
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const TraceLine& l) { return l.event == event && l.call == call; });
+  };
+  return test::eventually(seen, test::kPatience, 5ms);
 }
 
 TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
@@ -225,16 +222,18 @@ TEST(SamplerTest, HangingCollectorTimesOutAndIsNotCalledAgainWhileRunning) {
   const int64_t started_wall = wall_ms();
   monitor->sample_now(10'000);
   const auto took = Clock::now() - started;
-  // Given up at its deadline, not at the end of its 400 ms.
+  // Given up at its deadline, not at the end of its 400 ms: the upper bound leaves a slow machine
+  // 240 ms of room and still tells the two apart.
   EXPECT_GE(took, 55ms);
-  EXPECT_LT(took, 160ms);
+  EXPECT_LT(took, 300ms);
   EXPECT_EQ(latest(*monitor, "collector_up", "hang"), 0);
   EXPECT_TRUE(std::isnan(latest(*monitor, "fixture_calls", "hang")));
   EXPECT_GE(latest(*monitor, "collector_duration_ms", "hang"), 55);
   // The other collector ran at once, in parallel, and its values are in the same row.
   EXPECT_EQ(latest(*monitor, "collector_up", "good"), 1);
   EXPECT_EQ(latest(*monitor, "fixture_calls", "good"), 1);
-  EXPECT_LT(latest(*monitor, "fixture_wall_ms", "good") - double(started_wall), 40);
+  // Before the hang's 60 ms deadline had passed: beside it, not after it.
+  EXPECT_LT(latest(*monitor, "fixture_wall_ms", "good") - double(started_wall), 55);
   {
     const auto health = monitor->sampler().health();
     EXPECT_EQ(health_of(health, "hang").last_error,
@@ -250,7 +249,7 @@ TEST(SamplerTest, HangingCollectorTimesOutAndIsNotCalledAgainWhileRunning) {
   EXPECT_EQ(health_of(monitor->sampler().health(), "hang").runs, 1u);
 
   // Once it has returned it is called again, and its second call is quick.
-  ASSERT_TRUE(wait_for_trace(trace, "end", 1, 2s));
+  ASSERT_TRUE(wait_for_trace(trace, "end", 1));
   monitor->sample_now(30'000);
   EXPECT_EQ(latest(*monitor, "collector_up", "hang"), 1);
   EXPECT_EQ(latest(*monitor, "fixture_calls", "hang"), 2);
@@ -288,8 +287,9 @@ TEST(SamplerTest, HangingCollectorDoesNotDelayOthersOnTheGrid) {
     EXPECT_EQ(snap.at(good_up, r), 1) << "row " << r;
     EXPECT_FALSE(std::isnan(snap.at(good_calls, r))) << "row " << r;
     EXPECT_EQ(snap.at(hang_up, r), 0) << "row " << r;
-    // Each row is complete once the hanging collector's 40 ms deadline has passed.
-    EXPECT_LT(delivered[r] - ts[r], 40 + 45) << "row " << r;
+    // Each row is complete once the hanging collector's 40 ms deadline has passed, not when its
+    // 250 ms sleep ends; the rest of the bound is room for a slow machine.
+    EXPECT_LT(delivered[r] - ts[r], 200) << "row " << r;
   }
   // The hanging collector ran at most once per 250 ms, never twice at once.
   const auto lines = read_trace(trace);
@@ -392,8 +392,11 @@ TEST(SamplerTest, StopReturnsPromptlyAndStartAgainResumes) {
   ASSERT_TRUE(recorder.wait_for(2, 5s));
   const auto before_stop = Clock::now();
   monitor->stop();
-  EXPECT_LT(Clock::now() - before_stop, 100ms);
+  // Promptly: not held by a collection or a wait for the next tick; room for a slow machine.
+  EXPECT_LT(Clock::now() - before_stop, 1s);
   const size_t stopped_with = recorder.timestamps().size();
+  // Two more grid points pass with no sample. stop() joined the sampler thread, so a slow machine
+  // cannot make this fail; only a thread left running can.
   std::this_thread::sleep_for(120ms);
   EXPECT_EQ(recorder.timestamps().size(), stopped_with);
   monitor->start();

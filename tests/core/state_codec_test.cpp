@@ -110,8 +110,37 @@ TEST(StateCodecTest, KeepsTheAlertEngineStateAsASection) {
 
 // A version 2 file is version 3 without the section count: what a server saved before alert
 // state was kept.
-TEST(StateCodecTest, ReadsAVersion2File) {
+// The series of `snap` without presentation hints, so that it writes no section.
+MonitorSnapshot without_hints(MonitorSnapshot snap) {
+  auto keys = *snap.series;
+  for (SeriesKey& k : keys) {
+    const SeriesDescription& d = k.description;
+    k.description = SeriesDescription(d.name, d.unit, d.kind, d.help, d.current_field,
+                                      d.history_field, d.flags);
+  }
+  snap.series = std::make_shared<const std::vector<SeriesKey>>(std::move(keys));
+  return snap;
+}
+
+TEST(StateCodecTest, KeepsThePresentationHints) {
   const MonitorSnapshot snap = filled_snapshot();
+  const SavedState back = decode_state(encode_state(snap));
+  ASSERT_EQ(back.keys.size(), snap.keys().size());
+  bool hinted = false;
+  for (size_t i = 0; i < back.keys.size(); ++i) {
+    const SeriesDescription &a = snap.keys()[i].description, &b = back.keys[i].description;
+    EXPECT_EQ(b.card, a.card) << a.name;
+    EXPECT_EQ(b.label, a.label) << a.name;
+    EXPECT_EQ(b.chart, a.chart) << a.name;
+    EXPECT_EQ(b.hint_flags, a.hint_flags) << a.name;
+    EXPECT_EQ(b.order, a.order) << a.name;
+    hinted = hinted || !a.label.empty();
+  }
+  EXPECT_TRUE(hinted) << "the bundled plugins' hints should be in the fixture";
+}
+
+TEST(StateCodecTest, ReadsAVersion2File) {
+  const MonitorSnapshot snap = without_hints(filled_snapshot());
   std::string bytes = encode_state(snap);
   bytes.resize(bytes.size() - 12);  // the checksum and the section count (0)
   const uint32_t two = 2;

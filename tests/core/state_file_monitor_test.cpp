@@ -96,11 +96,7 @@ StoreSnapshot run_and_stop(Monitor& monitor, int past_samples) {
   const int64_t newest = wall_clock_ms() / 100 * 100 - 100;
   for (int k = past_samples - 1; k >= 0; --k) monitor.sample_now(newest - 100 * k);
   monitor.start();
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (monitor.store().size() < size_t(past_samples) + 3 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_TRUE(test::eventually([&] { return monitor.store().size() >= size_t(past_samples) + 3; }));
   monitor.stop();
   return monitor.store().snapshot();
 }

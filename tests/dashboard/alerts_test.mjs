@@ -8,7 +8,7 @@ import {after, before, describe, test} from 'node:test';
 
 import {alert, alertsDoc, routeAlerts} from './fixtures.mjs';
 import {
-  VIEWPORT, artifactPath, assertStaysOnTheServer, launchBrowser, screenshot, sleep, startServer, text, watch,
+  VIEWPORT, artifactPath, assertStaysOnTheServer, eventually, launchBrowser, screenshot, startServer, text, watch,
 } from './helpers.mjs';
 
 let browser = null;
@@ -169,6 +169,7 @@ describe('browser notifications of new critical alerts', () => {
   const old = alert({type: 'error_rate', instance: 'api', severity: 'critical', started: now - 300});
   let doc = alertsDoc([old]);
   let context, page;
+  let delivered = 0;  // alert documents handed to the page so far
 
   // Records every Notification the page creates, lets the browser's own make it, and notes when
   // the browser reports it shown.
@@ -200,14 +201,25 @@ describe('browser notifications of new critical alerts', () => {
     const key = list[list.length - 1];
     await page.waitForSelector(`#alerts li[data-key="${[key.type, key.instance, key.started_at].join('|')}"]`,
                                {timeout: 10000});
-    await sleep(300);  // the page has fetched and handled the document that drew it
+    await afterDocuments(2);  // the page has handled the document that drew it, and one more
+  }
+
+  // Resolves once the page has been handed `n` more alert documents (by /alerts, /current or the
+  // WebSocket), so it has handled at least n - 1 of them: what the page did with the same document
+  // is judged by documents delivered, not by a span of time a slow machine may not fill.
+  async function afterDocuments(n) {
+    const target = delivered + n;
+    await eventually(() => delivered >= target, `${n} more alert documents delivered to the page`);
   }
 
   before(async () => {
     context = await newContext({permissions: ['notifications']});
     await context.addInitScript(spy);
     page = await context.newPage();
-    await routeAlerts(page, () => doc);
+    await routeAlerts(page, () => {
+      delivered += 1;
+      return doc;
+    });
     await page.goto(server.origin + '/monitoring');
     await page.waitForSelector('#alerts li.alert[data-state="firing"]', {timeout: 10000});
   });
@@ -244,7 +256,7 @@ describe('browser notifications of new critical alerts', () => {
     const fired = {...pending, state: 'firing'};
     await publish([old, fresh, warning, fired]);
     await page.waitForFunction(() => window.__notifications.length === 2, null, {timeout: 10000});
-    await sleep(2500);  // a few more pushes of the same document
+    await afterDocuments(3);  // a few more pushes of the same document
     shown = await notifications();
     assert.deepEqual(shown.map((n) => n.title),
                      ['Critical: tws_connected on tws', 'Critical: host_cpu_percent on system']);
@@ -254,7 +266,7 @@ describe('browser notifications of new critical alerts', () => {
     await page.reload();
     await page.waitForSelector('#alerts li.alert[data-state="firing"]', {timeout: 10000});
     await page.waitForSelector('#notify[aria-pressed="true"]');
-    await sleep(2500);
+    await afterDocuments(3);
     assert.deepEqual(await notifications(), []);
     assert.equal(await page.evaluate(() => window.__permissionRequests), 0);
   });
@@ -265,7 +277,7 @@ describe('browser notifications of new critical alerts', () => {
     assert.equal(await page.evaluate(() => localStorage.getItem('resync-mon.notify')), 'off');
     const another = alert({type: 'agents_failed', instance: 'agents', severity: 'critical', started: now});
     await publish([...doc.alerts, another]);
-    await sleep(1500);
+    await afterDocuments(2);
     assert.deepEqual(await notifications(), []);
   });
 });

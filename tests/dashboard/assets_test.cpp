@@ -127,6 +127,22 @@ TEST(AssetsTest, EveryTemplateFileIsEmbedded) {
   }
 }
 
+// Issue 16: the page builds every card and chart from /api/monitoring/layout, so neither its HTML
+// nor its scripts may name a plugin, a /current section of one, or one of its series.
+TEST(AssetsTest, NothingInThePageIsWrittenForOnePlugin) {
+  std::vector<std::string> files = kOwnScripts;
+  files.push_back("index.html");
+  const std::regex plugin_words(
+      R"re(\b(tws|agents?|llm|redis|queue|requests_per_sec|error_rate|hit_ratio|response_time|cpu_percent|memory_percent|process_rss|Workload|Latency|Requests|data-plugin="[a-z]))re",
+      std::regex::icase);
+  for (const std::string& name : files) {
+    const std::string text = test::read_file(kTemplates + "/dashboard/" + name);
+    ASSERT_FALSE(text.empty()) << name;
+    std::smatch m;
+    EXPECT_FALSE(std::regex_search(text, m, plugin_words)) << name << " names " << m.str(0);
+  }
+}
+
 TEST(AssetsTest, VendoredUplotIsTheMinifiedBuildUnderItsLicense) {
   const std::string script = body_of("/monitoring/assets/uplot.min.js");
   const std::string style = body_of("/monitoring/assets/uplot.min.css");

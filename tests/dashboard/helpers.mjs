@@ -27,10 +27,11 @@ const {values: opts} = parseArgs({
     'plugin-dir': {type: 'string'},
     'node-dir': {type: 'string'},
     'artifacts': {type: 'string'},
+    'example-plugin': {type: 'string'},
   },
 });
 
-function requireOption(name) {
+export function requireOption(name) {
   if (!opts[name]) throw new Error(`${path.basename(process.argv[1])}: --${name} is required`);
   return path.resolve(opts[name]);
 }
@@ -78,12 +79,24 @@ function canConnect(port) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Resolves once `condition()` (sync or async) is true, polling every `poll` ms; throws naming
+// `what` after `timeout`, a deadline far beyond what a saturated machine needs. The one way these
+// tests wait for something; none waits a fixed time for something to happen or not.
+export async function eventually(condition, what, timeout = 30000, poll = 50) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeout} ms: ${what}`);
+    await sleep(poll);
+  }
+}
+
 // A real `resync-mon serve`, stopped by PID (SIGTERM, then SIGKILL) when the tests end.
 // `config`: the lines of its YAML configuration after the sampling settings, by default the
 // system collector sampled every second; null runs the embedded default configuration.
-export async function startServer(config = ['collectors:', '  - {plugin: system}']) {
+// `pluginDir` replaces --plugin-dir.
+export async function startServer(config = ['collectors:', '  - {plugin: system}'], pluginDir = null) {
   const binary = requireOption('binary');
-  const pluginDir = requireOption('plugin-dir');
+  pluginDir = pluginDir || requireOption('plugin-dir');
   assert.ok(fs.existsSync(binary), `resync-mon binary not found at ${binary}: build it first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resync-dashboard-'));
   const args = [];

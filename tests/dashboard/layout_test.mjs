@@ -11,8 +11,16 @@ import {
   DASH, VIEWPORT, assertStaysOnTheServer, freePort, launchBrowser, numberIn, screenshot, startServer, text, watch,
 } from './helpers.mjs';
 
-const PLUGIN_CARDS = ['card-api', 'card-errors', 'card-latency', 'card-cache', 'card-agents', 'card-tws', 'card-host'];
-const CHARTS = ['chart-rps', 'chart-errors', 'chart-latency', 'chart-cache', 'chart-tws', 'chart-host'];
+// Ids the presentation model gives the bundled plugins' cards and charts (plugin, title, unit).
+const PLUGIN_CARDS = ['card-api-requests', 'card-api-error-rate', 'card-api-latency', 'card-cache-cache',
+  'card-agents-agents', 'card-tws-workload-automation', 'card-system-host'];
+const CHARTS = ['chart-api-requests-per-second', 'chart-api-error-rate-percent', 'chart-api-latency-milliseconds',
+  'chart-cache-cache-hit-ratio-percent', 'chart-cache-cache-lookups-per-second', 'chart-agents-active-agents-count',
+  'chart-agents-llm-calls-per-second', 'chart-tws-workload-automation-latency-milliseconds', 'chart-tws-jobs-count',
+  'chart-system-host-cpu-memory-percent'];
+const HOST_CHART = 'chart-system-host-cpu-memory-percent';
+const CPU = '[data-metric="host_cpu_percent"]';
+const HIT_RATIO = '[data-metric="cache_hit_ratio"]';
 
 let browser = null;
 
@@ -40,7 +48,7 @@ describe('a new user\'s first view (embedded default configuration)', () => {
     seen = watch(page);
     await page.goto(server.origin + '/monitoring');
     // The embedded default samples every 5 s: wait for the first sample.
-    await numberIn(page, '#host-cpu');
+    await numberIn(page, CPU);
   });
 
   after(async () => {
@@ -50,9 +58,11 @@ describe('a new user\'s first view (embedded default configuration)', () => {
   });
 
   test('shows the status and host cards and the host chart only', async () => {
-    assert.deepEqual(await visibleIds(page, PLUGIN_CARDS), ['card-host']);
+    assert.deepEqual(await visibleIds(page, PLUGIN_CARDS), ['card-system-host']);
     assert.ok(await page.isVisible('#card-status'));
-    assert.deepEqual(await visibleIds(page, CHARTS), ['chart-host']);
+    assert.deepEqual(await visibleIds(page, CHARTS), [HOST_CHART]);
+    assert.equal(await page.locator('.card').count(), 2, 'no card for what is not configured');
+    assert.equal(await page.locator('.chart').count(), 1, 'no chart for what is not configured');
     assert.equal(await page.locator('.card .tag', {hasText: 'not configured'}).count(), 0);
     assert.equal(await page.locator('[data-off]').count(), 0, 'no chart overlay');
   });
@@ -61,14 +71,14 @@ describe('a new user\'s first view (embedded default configuration)', () => {
     const line = page.locator('#unconfigured');
     assert.ok(await line.isVisible());
     const words = (await line.innerText()).replace(/\s+/g, ' ').trim();
-    assert.match(words, /^Not configured: API, cache, agents, Workload Automation — add them under collectors: /);
+    assert.match(words, /^Not configured: agents, api, cache, tws — add them under collectors: /);
     assert.match(words, /README, “Collectors”/);
     const box = await line.boundingBox();
     assert.ok(box.height < 40, `one line, ${box.height} px high`);
   });
 
   test('keeps the host chart at the height of a full dashboard', async () => {
-    const canvas = await page.locator('#chart-host canvas').boundingBox();
+    const canvas = await page.locator(`#${HOST_CHART} canvas`).boundingBox();
     assert.ok(canvas.height >= 120, `canvas ${canvas.width}x${canvas.height}`);
     assert.ok(canvas.width >= 300, `canvas ${canvas.width}x${canvas.height}`);
   });
@@ -89,7 +99,7 @@ describe('a collector that is down', () => {
     context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
     page = await context.newPage();
     await page.goto(server.origin + '/monitoring');
-    await page.waitForSelector('#card-cache.collector-down', {timeout: 15000});
+    await page.waitForSelector('#card-cache-cache.collector-down', {timeout: 15000});
   });
 
   after(async () => {
@@ -99,24 +109,24 @@ describe('a collector that is down', () => {
   });
 
   test('shows its card and says the collector is down, with the error', async () => {
-    assert.equal(await text(page, '#card-cache .tag'), 'collector down');
-    assert.match(await text(page, '#card-cache .collector-note'), /^redis\b.*refused/i);
-    assert.ok(await page.isVisible('#chart-cache'));
-    assert.equal(await page.isVisible('#card-host .collector-note'), false);
-    assert.equal(await text(page, '#card-host .tag'), '');
+    assert.equal(await text(page, '#card-cache-cache .tag'), 'collector down');
+    assert.match(await text(page, '#card-cache-cache .collector-note'), /^redis\b.*refused/i);
+    assert.ok(await page.isVisible('#chart-cache-cache-hit-ratio-percent'));
+    assert.equal(await page.isVisible('#card-system-host .collector-note'), false);
+    assert.equal(await text(page, '#card-system-host .tag'), '');
     const words = (await text(page, '#unconfigured')).replace(/\s+/g, ' ');
-    assert.match(words, /Not configured: API, agents, Workload Automation —/);
+    assert.match(words, /Not configured: agents, api, tws —/);
   });
 
   test('draws a missing value as a light, small placeholder', async () => {
-    assert.equal(await text(page, '#cache-hit-ratio'), DASH);
+    assert.equal(await text(page, HIT_RATIO), DASH);
     const style = (sel) => page.evaluate((s) => {
       const cs = getComputedStyle(document.querySelector(s));
       return {weight: Number(cs.fontWeight), size: parseFloat(cs.fontSize), color: cs.color,
               placeholder: document.querySelector(s).classList.contains('placeholder')};
     }, sel);
-    const dash = await style('#cache-hit-ratio');
-    const number = await style('#host-cpu');
+    const dash = await style(HIT_RATIO);
+    const number = await style(CPU);
     assert.ok(dash.placeholder, 'the dash has the placeholder class');
     assert.equal(number.placeholder, false);
     assert.ok(dash.weight <= 400, `placeholder weight ${dash.weight}`);
@@ -124,14 +134,14 @@ describe('a collector that is down', () => {
     assert.ok(dash.size < number.size, `placeholder ${dash.size} px, number ${number.size} px`);
     assert.notEqual(dash.color, number.color, 'the placeholder is muted');
     // The glyph itself: a thin stroke, not the 3 px bar of a bold 26 px en dash.
-    const ink = await page.evaluate(() => {
-      const node = document.querySelector('#cache-hit-ratio');
+    const ink = await page.evaluate((sel) => {
+      const node = document.querySelector(sel);
       const cs = getComputedStyle(node);
       const ctx = document.createElement('canvas').getContext('2d');
       ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
       const m = ctx.measureText(node.textContent);
       return m.actualBoundingBoxAscent + m.actualBoundingBoxDescent;
-    });
+    }, HIT_RATIO);
     assert.ok(ink <= 2, `the dash is ${ink} px thick`);
   });
 });
@@ -164,7 +174,13 @@ describe('every collector configured, the time axis ending on a tick', () => {
   let server, context, page, seen;
 
   before(async () => {
-    server = await startServer();
+    // Every bundled plugin configured, against ports nothing listens on: the layout has every card
+    // and chart, and the crafted window below stands in for their data.
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    server = await startServer(['collectors:', '  - {plugin: system}', `  - {plugin: api, url: "${url}/metrics"}`,
+                                `  - {plugin: cache, name: redis, source: redis, address: "127.0.0.1:${port}"}`,
+                                `  - {plugin: agents, url: "${url}/metrics"}`, `  - {plugin: tws, url: "${url}"}`]);
     context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
     page = await context.newPage();
     seen = watch(page);
@@ -173,7 +189,7 @@ describe('every collector configured, the time axis ending on a tick', () => {
     const end = Math.floor(Date.now() / 60000) * 60;
     await routeCraftedWindow(page, end, 2);
     await page.goto(server.origin + '/monitoring');
-    await page.waitForFunction(() => document.querySelector('#api-rps').textContent === '68.2');
+    await page.waitForFunction(() => document.querySelector('[data-metric="requests_per_sec"]')?.textContent === '68.2');
     await page.waitForSelector('#conn[data-state="polling"]', {timeout: 10000});
   });
 

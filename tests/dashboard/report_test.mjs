@@ -21,8 +21,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = {width: 1280, height: 900};
-const CARDS = ['card-status', 'card-api', 'card-errors', 'card-latency', 'card-cache', 'card-agents', 'card-tws',
-  'card-host'];
+const CARDS = ['card-status', 'card-api-requests', 'card-api-error-rate', 'card-api-latency', 'card-cache-cache',
+  'card-agents-agents', 'card-tws-workload-automation', 'card-system-host'];
 
 const {values: opts} = parseArgs({
   options: {
@@ -143,14 +143,15 @@ for (const [name, colorScheme] of [['fixture', 'light'], ['fixture', 'dark'], ['
       const {page} = opened;
       for (const id of CARDS) assert.equal(await page.locator(`#${id}`).count(), 1, id);
       assert.equal(await page.locator('.card.off').count(), 0, 'cards marked not configured');
-      assert.match(await page.locator('#card-host').innerText(), /MiB/);
-      assert.match(await page.locator('#card-tws').innerText(), /connected/);
-      assert.match(await page.locator('#card-latency').innerText(), /ms/);
+      assert.match(await page.locator('#card-system-host').innerText(), /MiB/);
+      assert.match(await page.locator('#card-tws-workload-automation').innerText(), /connected/);
+      assert.match(await page.locator('#card-api-latency').innerText(), /ms/);
     });
 
     test('draws the SVG charts', async () => {
       const drawn = await lines(opened.page);
-      assert.equal(await opened.page.locator('svg.plot').count(), 6);
+      // The original dashboard's six charts and the four more the bundled plugins' hints ask for.
+      assert.equal(await opened.page.locator('svg.plot').count(), 10);
       assert.ok(drawn.length >= 8, `${drawn.length} lines`);
       for (const l of drawn) {
         assert.ok(l.width > 200, `${l.chart}: ${l.width} wide`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
 import {
-  VIEWPORT, assertStaysOnTheServer, changeOf, launchBrowser, numberIn, screenshot, seriesPixels, sleep,
+  VIEWPORT, assertStaysOnTheServer, changeOf, eventually, launchBrowser, numberIn, screenshot, seriesPixels,
   startServer, text, watch,
 } from './helpers.mjs';
 
@@ -53,11 +53,11 @@ describe('dashboard over the WebSocket', () => {
   });
 
   test('shows numeric host CPU and memory', async () => {
-    const cpu = await numberIn(page, '#host-cpu');
-    const memory = await numberIn(page, '#host-mem');
+    const cpu = await numberIn(page, '[data-metric="host_cpu_percent"]');
+    const memory = await numberIn(page, '[data-metric="host_memory_percent"]');
     assert.ok(cpu >= 0 && cpu <= 100, `CPU ${cpu} %`);
     assert.ok(memory > 0 && memory <= 100, `memory ${memory} %`);
-    assert.match(await text(page, '#host-rss'), /^\d+(\.\d)? (KiB|MiB|GiB)$/);
+    assert.match(await text(page, '[data-metric="process_rss_bytes"]'), /^\d+(\.\d)? (KiB|MiB|GiB)$/);
     await page.waitForFunction(() => document.querySelector('#status').textContent === 'ok', null, {timeout: 10000});
   });
 
@@ -71,18 +71,14 @@ describe('dashboard over the WebSocket', () => {
   });
 
   test('draws the host chart with uPlot from history and pushes', async () => {
-    await page.waitForFunction(() => document.querySelectorAll('#chart-host .uplot canvas').length === 1);
+    await page.waitForFunction(() => document.querySelectorAll('#chart-system-host-cpu-memory-percent .uplot canvas').length === 1);
     let pixels;
-    const deadline = Date.now() + 10000;
-    do {
-      pixels = await seriesPixels(page, 'chart-host');
-      if (pixels.series > 40) break;
-      await sleep(250);
-    } while (Date.now() < deadline);
+    await eventually(async () => (pixels = await seriesPixels(page, 'chart-system-host-cpu-memory-percent')).series > 40,
+                     'the CPU series drawn', 30000, 250).catch(() => {});  // judged just below
     assert.ok(pixels.width > 200 && pixels.height > 60, `canvas ${pixels.width}x${pixels.height}`);
     assert.ok(pixels.painted > 1000, `${pixels.painted} painted pixels`);
     assert.ok(pixels.series > 40, `${pixels.series} pixels in the CPU series colour`);
-    assert.match(await text(page, '#chart-host .u-legend'), /CPU %/);
+    assert.match(await text(page, '#chart-system-host-cpu-memory-percent .u-legend'), /CPU/);
   });
 
   test('lists the system collector as up', async () => {
@@ -124,7 +120,7 @@ describe('dashboard without a WebSocket', () => {
       });
       await page.goto(origin + '/monitoring');
       await page.waitForSelector('#conn[data-state="polling"]', {timeout: 10000});
-      await numberIn(page, '#host-cpu');
+      await numberIn(page, '[data-metric="host_cpu_percent"]');
       const clock = await changeOf(page, '#last-update', 8000);
       assert.match(clock.after, /^\d\d:\d\d:\d\d$/);
       const polls = seen.requests.filter((url) => url === `${origin}/api/monitoring/current`).length;
@@ -133,8 +129,7 @@ describe('dashboard without a WebSocket', () => {
       assert.match(await text(page, '#conn-text'), /polling/);
 
       // Backoff keeps trying; once the socket is let through the page goes live again.
-      const deadline = Date.now() + 8000;
-      while (attempts < 2 && Date.now() < deadline) await sleep(100);
+      await eventually(() => attempts >= 2, 'a second WebSocket attempt', 30000, 100).catch(() => {});
       assert.ok(attempts >= 2, `reconnect attempts: ${attempts}`);
       refuse = false;
       await page.waitForSelector('#conn[data-state="live"]', {timeout: 20000});
@@ -173,7 +168,7 @@ describe('dashboard behind basic auth', () => {
       const response = await page.goto(authServer.origin + '/monitoring');
       assert.equal(response.status(), 200);
       await page.waitForSelector('#conn[data-state="live"]', {timeout: 10000});
-      await numberIn(page, '#host-cpu');
+      await numberIn(page, '[data-metric="host_cpu_percent"]');
       await changeOf(page, '#last-update', 8000);
       await page.waitForSelector('#health tbody tr[data-collector="system"]', {timeout: 10000});
       assertStaysOnTheServer(seen, authServer.origin);

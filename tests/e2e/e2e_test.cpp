@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -240,13 +241,10 @@ TEST(EndToEndTest, RedisOutageIsIsolatedAndRecovers) {
         ->getObject("collectors")
         ->getObject("redis");
   };
+  // Polls every 200 ms; each limit is at least test::kPatience, for a slow machine.
   auto wait_until = [](auto condition, seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(milliseconds{200});
-    }
-    return false;
+    return test::eventually(condition, std::max<std::chrono::milliseconds>(limit, test::kPatience),
+                            milliseconds{200});
   };
   ASSERT_TRUE(wait_until([&] { return redis_health()->getValue<bool>("up"); }, seconds{10}));
 
@@ -254,11 +252,19 @@ TEST(EndToEndTest, RedisOutageIsIsolatedAndRecovers) {
   ASSERT_TRUE(wait_until([&] { return !redis_health()->getValue<bool>("up"); }, seconds{5}));
   EXPECT_EQ(redis_health()->getValue<std::string>("last_error"),
             "redis " + d.redis().address() + ": connection refused");
-  std::this_thread::sleep_for(seconds{4});
-
-  // Samples during the outage: on consecutive grid seconds, cache empty, the rest complete.
-  const Object::Ptr history =
-      parse_object(test::http_get(base + "/api/monitoring/history?minutes=1").body);
+  // Samples during the outage: on consecutive grid seconds, cache empty, the rest complete. Wait
+  // for four grid seconds past the sample that saw Redis down, however long the machine takes.
+  auto recent = [&] {
+    return parse_object(test::http_get(base + "/api/monitoring/history?minutes=1").body);
+  };
+  auto newest_epoch = [](const Object::Ptr& h) {
+    const Array::Ptr e = h->getArray("epoch");
+    return e->size() == 0 ? int64_t{0} : e->getElement<int64_t>(e->size() - 1);
+  };
+  const int64_t down_at = newest_epoch(recent());
+  Object::Ptr history;
+  ASSERT_TRUE(
+      wait_until([&] { return newest_epoch(history = recent()) >= down_at + 4; }, seconds{30}));
   const Array::Ptr epoch = history->getArray("epoch");
   const Array::Ptr hit_ratio = history->getObject("cache")->getArray("hit_ratio");
   const Array::Ptr tws_latency = history->getObject("tws")->getArray("latency");
@@ -300,13 +306,10 @@ TEST(EndToEndTest, RedisOutageReachesAlertmanagerAndResolvesThere) {
                        "127.0.0.1:" + std::to_string(port)},
                       d.dir().file("serve.log"));
   ASSERT_TRUE(test::wait_for_port(port)) << test::read_file(d.dir().file("serve.log"));
+  // Polls every 250 ms; each limit is at least test::kPatience, for a slow machine.
   auto wait_until = [](auto condition, seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(milliseconds{250});
-    }
-    return false;
+    return test::eventually(condition, std::max<std::chrono::milliseconds>(limit, test::kPatience),
+                            milliseconds{250});
   };
   // The state of the redis collector_up alert in /api/monitoring/alerts' `current`, or "".
   auto redis_down_state = [&]() -> std::string {

@@ -2,11 +2,11 @@
 // Test-only collector driven by its options: fails, hangs or emits on request, so the sampler's
 // isolation, deadlines and backoff can be exercised through the real loader; `crash` (segv, abort
 // or stack_overflow) kills the process from inside collect() and `create_sleep_ms` makes startup
-// slow, for the signal tests. `mode_file` names a file read at every collect(), so a test can
-// switch a running instance (or its restarted child) between normal and "segv", "abort", "hang"
-// or "garbage" (junk bytes written to descriptor `garbage_fd`: under isolation: process, the
-// channel to the parent). Compile definitions
-// turn the same source into the broken plugins the host must refuse:
+// slow, for the signal tests (with a "create" line in `trace_file` first). `mode_file` names a file
+// read at every collect(), so a test can switch a running instance (or its restarted child) between
+// normal and "segv", "abort", "hang" or "garbage" (junk bytes written to descriptor `garbage_fd`:
+// under isolation: process, the channel to the parent). Compile definitions turn the same source
+// into the broken plugins the host must refuse:
 //   FIXTURE_ABI_VERSION=<n>  descriptor claims another ABI version
 //   FIXTURE_NULL_CALLBACK    descriptor has a null collect()
 //   FIXTURE_NO_ENTRY         the entry symbol is not exported at all
@@ -97,7 +97,11 @@ class FixtureCollector final : public CollectorBase {
         crash_(o.get_choice("crash", "", {"", "segv", "abort", "stack_overflow"})),
         mode_file_(o.get_string("mode_file")),
         garbage_fd_(whole(o, "garbage_fd", 1024)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{whole(o, "create_sleep_ms", 3600000)});
+    const int create_sleep_ms = whole(o, "create_sleep_ms", 3600000);
+    // "create 0 <ms>" tells a test that startup has reached create(), so it signals a process
+    // that is loading its configuration rather than one that may not have started yet.
+    if (create_sleep_ms > 0) trace("create", 0, wall_ms());
+    std::this_thread::sleep_for(std::chrono::milliseconds{create_sleep_ms});
   }
 
   void collect(const Emitter& emit) override {
@@ -198,6 +202,7 @@ extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint
                                       resync::plugin::kSeries,
                                       sizeof(resync_series_desc),
                                       "fixture.status",
+                                      nullptr,
                                       rules,
                                       rule_count,
                                       sizeof(resync_alert_rule)};

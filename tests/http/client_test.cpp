@@ -82,7 +82,7 @@ TEST(HttpClientTest, PostsABodyWithinTheDeadline) {
     EXPECT_EQ(e.kind(), HttpError::Kind::kTimeout);
     EXPECT_EQ(std::string(e.what()), "POST " + url + ": timed out after 300 ms");
   }
-  EXPECT_LT(Clock::now() - started, 600ms);
+  EXPECT_LT(Clock::now() - started, 1000ms);  // the 300 ms timeout, with room for a slow machine
 }
 
 TEST(HttpClientTest, RefusesBodiesOverTheLimit) {
@@ -108,7 +108,7 @@ TEST(HttpClientTest, TellsRefusedFromTimedOutWithinTheDeadline) {
   e = error_of("http://127.0.0.1:" + std::to_string(hang.port()) + "/", with_timeout(300ms));
   EXPECT_EQ(e.kind(), HttpError::Kind::kTimeout);
   EXPECT_THAT(e.what(), HasSubstr("timed out after 300 ms"));
-  EXPECT_LT(Clock::now() - started, 600ms);
+  EXPECT_LT(Clock::now() - started, 1000ms);  // the 300 ms timeout, with room for a slow machine
 }
 
 TEST(HttpClientTest, CutOffBodiesAreErrorsNotShortAnswers) {

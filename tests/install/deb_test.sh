@@ -44,8 +44,9 @@ expect_files() {
 }
 
 expect_files "$deb" ./usr/bin/resync-mon ./etc/resync-mon/resync-mon.yaml \
-  ./usr/lib/systemd/system/resync-mon.service ./usr/share/doc/resync-mon/README.md \
-  ./usr/share/doc/resync-mon/copyright \
+  ./usr/lib/systemd/system/resync-mon.service ./usr/lib/sysusers.d/resync-mon.conf \
+  ./usr/share/doc/resync-mon/README.md \
+  ./usr/share/doc/resync-mon/docs/configuration.md ./usr/share/doc/resync-mon/copyright \
   ./usr/lib/resync-mon/plugins/system.so ./usr/lib/resync-mon/plugins/api.so \
   ./usr/lib/resync-mon/plugins/cache.so ./usr/lib/resync-mon/plugins/agents.so \
   ./usr/lib/resync-mon/plugins/tws.so
@@ -96,6 +97,12 @@ fi
 unit=$root/usr/lib/systemd/system/resync-mon.service
 grep -qxF 'ExecStart=/usr/bin/resync-mon serve --config /etc/resync-mon/resync-mon.yaml' "$unit" ||
   fail "unexpected ExecStart in the unit"
+# Readers in the resync-mon group can open the state file (issue 15): a static user and group, a
+# group-readable state folder and files; DynamicUser's /var/lib/private would shut them out.
+for line in User=resync-mon Group=resync-mon StateDirectoryMode=0750 UMask=0027; do
+  grep -qxF "$line" "$unit" || fail "the unit lacks $line"
+done
+if grep -q '^DynamicUser=yes' "$unit"; then fail "DynamicUser=yes hides the state from readers"; fi
 mkdir -p "$work/verify"
 sed "s|^ExecStart=/usr/bin/resync-mon|ExecStart=$root/usr/bin/resync-mon|" "$unit" \
   >"$work/verify/resync-mon.service"

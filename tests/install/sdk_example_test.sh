@@ -79,7 +79,7 @@ grep -qE '^ +queue_oldest_age_seconds +gauge +seconds +Age of the oldest' <<<"$p
 "$prefix/bin/resync-mon" serve --config "$config" --bind 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 server_pid=$!
 url=
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   url=$(sed -n 's|.*dashboard at \(http://[^/]*\)/monitoring.*|\1|p' "$work/serve.log")
   [[ -n $url ]] && break
   kill -0 "$server_pid" 2>/dev/null || fail "serve exited"
@@ -87,10 +87,10 @@ for _ in $(seq 100); do
 done
 [[ -n $url ]] || fail "serve printed no address"
 
-# Waits up to 15 s for a JSON document at $1 on which the Python expression $2 (over `d`) holds.
+# Waits up to 30 s (longer on a loaded machine: each try takes its time) for a JSON document at $1 on which the Python expression $2 (over `d`) holds.
 wait_json() {
   local check="import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($2) else 1)"
-  for _ in $(seq 150); do
+  for _ in $(seq 300); do
     if curl -sf "$url$1" | python3 -c "$check" 2>/dev/null; then
       return 0
     fi

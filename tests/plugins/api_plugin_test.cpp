@@ -17,6 +17,7 @@
 #include "api_stats.hpp"
 #include "http_targets.hpp"
 #include "plugin_host.hpp"
+#include "resync/alert_engine.hpp"
 #include "resync/error.hpp"
 
 namespace resync {
@@ -75,8 +76,7 @@ size_t count_lines(const std::string& path) {
 
 // Waits until nginx has written `n` lines to `path` (it logs when the response is done).
 void wait_lines(const std::string& path, size_t n) {
-  const Clock::time_point deadline = Clock::now() + 10s;
-  while (count_lines(path) < n && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  test::eventually([&] { return count_lines(path) >= n; });
   ASSERT_GE(count_lines(path), n) << path;
 }
 
@@ -141,9 +141,56 @@ TEST(ApiPluginTest, MeasuresNginxTrafficFromItsAccessLog) {
   const Values idle = timed_collect(api).values;
   EXPECT_EQ(idle.at("requests_total"), 200);
   EXPECT_EQ(idle.at("requests_per_sec"), 0);
-  EXPECT_EQ(idle.at("error_rate"), 0);
+  // No request in the interval: no error rate at all, not 0 %.
+  EXPECT_TRUE(std::isnan(idle.at("error_rate")));
   EXPECT_TRUE(std::isnan(idle.at("response_time_p95")));
   EXPECT_TRUE(std::isnan(idle.at("response_time_avg")));
+}
+
+// Issue 15: a firing error-rate alert resolved on the first interval without traffic, then fired
+// again a second later as a new episode. No request is no error rate (NaN), and a missing value
+// never resolves an alert: one episode throughout.
+TEST(ApiPluginTest, IntervalWithoutTrafficNeitherResolvesNorRefiresAnErrorRateAlert) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("resync-api-idle-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string log = (dir / "access.log").string();
+  std::ofstream(log).close();
+  PluginCollector api(test::load_built_plugin("api"),
+                      config("\"source\":\"access_log\",\"path\":" + test::json_string(log)));
+  const auto append = [&](int ok, int failed) {
+    std::ofstream out(log, std::ios::app);
+    for (int i = 0; i < ok + failed; ++i) {
+      out << "127.0.0.1 - - [25/Nov/2026:03:41:48 +0000] \"GET / HTTP/1.1\" "
+          << (i < ok ? 200 : 503) << " 3 \"-\" \"curl\" 0.010\n";
+    }
+  };
+  SeriesLayout layout;
+  layout.add({"error_rate", "api", "api", SeriesDescription("error_rate")});
+  AlertRule rule;
+  rule.metric = "error_rate";
+  rule.conditions = {{Severity::kWarning, Comparison::kAbove, 5},
+                     {Severity::kCritical, Comparison::kAtLeast, 10}};
+  AlertEngine engine({rule}, layout);
+  const auto step = [&](int64_t t) {
+    const double v = collect_once(api).at("error_rate");
+    return engine.evaluate(t, &v, nullptr);
+  };
+  collect_once(api);
+  append(5, 5);
+  const std::vector<AlertEvent> fired = step(1000);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].state(), AlertState::kFiring);
+  EXPECT_EQ(fired[0].alert.severity, Severity::kCritical);
+
+  EXPECT_TRUE(std::isnan(collect_once(api).at("error_rate")));  // an interval with no request
+  EXPECT_TRUE(step(2000).empty());
+  ASSERT_EQ(engine.active().size(), 1u);
+  append(5, 5);
+  EXPECT_TRUE(step(3000).empty());
+  EXPECT_EQ(engine.recent().size(), 1u);
+  EXPECT_EQ(engine.active().size(), 1u);
+  fs::remove_all(dir);
 }
 
 TEST(ApiPluginTest, SurvivesRenameAndCopytruncateRotationOfARealNginxLog) {
@@ -161,9 +208,8 @@ TEST(ApiPluginTest, SurvivesRenameAndCopytruncateRotationOfARealNginxLog) {
   EXPECT_EQ(collect_once(api).at("requests_total"), 15);
 
   nginx.reopen_logs();
-  const Clock::time_point deadline = Clock::now() + 10s;
-  while (!fs::exists(log) && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
-  ASSERT_TRUE(fs::exists(log)) << "nginx did not reopen its log after SIGUSR1";
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(log); }))
+      << "nginx did not reopen its log after SIGUSR1";
   send(nginx, "/fail", 7);
   wait_lines(log, 7);
   Values v = collect_once(api);

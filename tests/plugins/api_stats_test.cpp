@@ -234,6 +234,20 @@ TEST(PromApiStateTest, ComputesRatesAndLatenciesFromIncreasesOverElapsedTime) {
   EXPECT_DOUBLE_EQ(v.response_time_avg, 30.0 / 200 * 1000);
 }
 
+TEST(PromApiStateTest, NoRequestInTheIntervalGivesNoErrorRate) {
+  PromApiState state(default_names());
+  const Clock::time_point t0 = Clock::now();
+  state.update(plugin::parse_prometheus_text(scrape_text(90, 10, 80, 20, 12)), t0);
+  const ApiValues busy =
+      state.update(plugin::parse_prometheus_text(scrape_text(170, 30, 180, 20, 22)), t0 + 5s);
+  EXPECT_DOUBLE_EQ(busy.error_rate, 20.0);
+  // Same counters five seconds later: no traffic, which says nothing about errors.
+  const ApiValues idle =
+      state.update(plugin::parse_prometheus_text(scrape_text(170, 30, 180, 20, 22)), t0 + 10s);
+  EXPECT_EQ(idle.requests_per_sec, 0);
+  EXPECT_TRUE(std::isnan(idle.error_rate));
+}
+
 TEST(PromApiStateTest, CounterResetNeverGivesNegativeValues) {
   PromApiState state(default_names());
   const Clock::time_point t0 = Clock::now();
@@ -328,7 +342,7 @@ TEST(PromApiStateTest, DeclaredFamilyWithoutSamplesIsZero) {
   const ApiValues v = state.update(plugin::parse_prometheus_text(text), t0 + 1s);
   EXPECT_EQ(v.requests_total, 0);
   EXPECT_EQ(v.requests_per_sec, 0);
-  EXPECT_EQ(v.error_rate, 0);
+  EXPECT_TRUE(std::isnan(v.error_rate)) << "no requests, no error rate";
   EXPECT_TRUE(std::isnan(v.response_time_p50)) << "no requests, no latency";
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "resync/state_file.hpp"
 #include "server_test_util.hpp"
 
 namespace resync {
@@ -44,6 +45,22 @@ TEST(DocumentCacheTest, RendersOnlyWhenAskedAndOncePerSample) {
   EXPECT_EQ(cache.renders(), 4u);
   EXPECT_EQ(cache.get(View::kMetrics)->generation(), 2u);
   EXPECT_EQ(cache.renders(), 5u);
+}
+
+// A --url reader decodes /api/monitoring/window as it would the state file.
+TEST(DocumentCacheTest, WindowIsTheWholeStoreInTheStateFileFormat) {
+  Monitor monitor(test::test_config("1s", "1m"));
+  test::prefill(monitor, 3);
+  DocumentCache cache(monitor);
+  const auto window = cache.get(View::kWindow);
+  EXPECT_EQ(cache.get(View::kWindow), window) << "cached per sample";
+  const SavedState saved = decode_state(window->body());
+  const MonitorSnapshot live = monitor.snapshot();
+  EXPECT_EQ(saved.rows.rows, 3u);
+  EXPECT_EQ(saved.rows.timestamps_ms, live.store.timestamps_ms);
+  EXPECT_EQ(saved.keys.size(), live.keys().size());
+  cache.invalidate();
+  EXPECT_NE(cache.get(View::kWindow), window);
 }
 
 TEST(DocumentCacheTest, ConcurrentRequestersShareOneRender) {
@@ -88,12 +105,14 @@ TEST(DocumentCacheTest, WindowsAlertsAndHealthAreRenderedPerCall) {
 TEST(DocumentCacheTest, CachedDocumentsChangeOncePerSample) {
   TestServer s(test::test_config("200ms", "1m"));
   s.start();
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(test::eventually([&] { return s.monitor.store().appended() >= 1; }));
   const uint64_t first = s.monitor.store().appended();
   std::set<std::string> currents, histories, metrics;
   int requests = 0;
-  const auto until = std::chrono::steady_clock::now() + 1200ms;
-  while (std::chrono::steady_clock::now() < until) {
+  // As many samples and requests as the judgement needs, however fast the machine serves them.
+  const auto deadline = std::chrono::steady_clock::now() + test::kPatience;
+  while ((s.monitor.store().appended() - first < 4 || requests <= 50) &&
+         std::chrono::steady_clock::now() < deadline) {
     currents.insert(http_get(s.url("/api/monitoring/current")).body);
     histories.insert(http_get(s.url("/api/monitoring/history")).body);
     metrics.insert(http_get(s.url("/metrics")).body);

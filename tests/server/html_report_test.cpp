@@ -44,8 +44,9 @@ size_t count(const std::string& text, const std::string& what) {
 
 // The <figure> whose caption starts with `caption`.
 std::string figure(const std::string& html, const std::string& caption) {
-  const size_t at = html.find("<figure class=\"chart\"><figcaption>" + caption);
-  if (at == std::string::npos) return "";
+  const size_t caption_at = html.find("<figcaption>" + caption);
+  if (caption_at == std::string::npos) return "";
+  const size_t at = html.rfind("<figure", caption_at);
   return html.substr(at, html.find("</figure>", at) - at);
 }
 
@@ -91,25 +92,33 @@ std::pair<int, std::string> tidy(const std::string& html) {
 TEST(HtmlReportTest, ShowsEveryDashboardCardAndChart) {
   const std::string html = full_report();
   EXPECT_EQ(html.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0), 0u);
-  for (const char* id : {"card-status", "card-api", "card-errors", "card-latency", "card-cache",
-                         "card-agents", "card-tws", "card-host"}) {
+  for (const char* id : {"card-status", "card-api-requests", "card-api-error-rate",
+                         "card-api-latency", "card-cache-cache", "card-agents-agents",
+                         "card-tws-workload-automation", "card-system-host"}) {
     EXPECT_THAT(html, HasSubstr("id=\"" + std::string(id) + "\"")) << id;
   }
   EXPECT_THAT(html, Not(HasSubstr("not configured")));
-  EXPECT_EQ(count(html, "<svg class=\"plot\""), 6u);
-  for (const char* caption : {"Requests", "Error rate", "Latency", "Cache hit ratio",
-                              "Workload Automation latency", "Host CPU / memory"}) {
+  EXPECT_THAT(html, Not(HasSubstr("Not configured")));
+  // The original dashboard's six charts, plus the counters and gauges the hints chart too.
+  EXPECT_EQ(count(html, "<svg class=\"plot\""), 10u);
+  for (const char* caption :
+       {"Requests", "Error rate", "Latency", "Cache hit ratio", "Cache lookups", "Active agents",
+        "LLM calls", "Workload Automation latency", "Jobs", "Host CPU / memory"}) {
     EXPECT_THAT(figure(html, caption), HasSubstr("<path class=\"line")) << caption;
   }
   // Units come from the descriptions: ms, %, /s and bytes humanized.
   EXPECT_THAT(figure(html, "Latency"), HasSubstr("<span class=\"unit\">ms</span>"));
   EXPECT_THAT(figure(html, "Requests"), HasSubstr("<span class=\"unit\">/s</span>"));
   EXPECT_THAT(html, HasSubstr("<dt>RSS</dt><dd>14.5 MiB</dd>"));
-  EXPECT_THAT(html, HasSubstr("<dt>uptime</dt><dd>3d 1h 0m</dd>"));
+  // The monitor's uptime and the host's, labelled apart.
+  EXPECT_THAT(html, HasSubstr("monitor up</dt><dd>3d 1h 0m</dd>"));
+  EXPECT_THAT(html, HasSubstr("<dt>host uptime</dt><dd>3d 2h</dd>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"value\">connected</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"value status-warning\">warning</span>"));
   EXPECT_THAT(html, HasSubstr("<dt>samples</dt><dd>1,440 / 1,440</dd>"));
   // The TWS card has its job buckets, and the probe counters no dashboard card names.
   for (const char* dt :
-       {"error", "running", "waiting", "done", "requests success", "requests failed"}) {
+       {"jobs in error", "running", "waiting", "done", "requests ok", "requests failed"}) {
     EXPECT_THAT(html, HasSubstr("<dt>" + std::string(dt) + "</dt>")) << dt;
   }
   // Nothing that could load anything, ever.
@@ -156,7 +165,7 @@ TEST(HtmlReportTest, ChartsKeepTheSpikeAndTheGap) {
   EXPECT_LT(top, 40);
   EXPECT_GE(low, n - 3);
   // The TWS latency has a hole of 101 samples: two subpaths, the second starting after it.
-  const auto tws = subpaths(figure(html, "Workload Automation latency"), "s3");
+  const auto tws = subpaths(figure(html, "Workload Automation latency"), "s1");
   ASSERT_EQ(tws.size(), 2u);
   EXPECT_GT(tws[1].front().first - tws[0].back().first, 20);
 }
@@ -203,6 +212,10 @@ TEST(HtmlReportTest, MinutesBeyondTheDataSaysWhatItCovers) {
   const std::string html = server::render_report(m.snapshot(), o);
   EXPECT_THAT(html, HasSubstr("Asked for 2 h; the source holds only 1 min."));
   EXPECT_THAT(html, HasSubstr("<b>12</b> samples every 5 s"));
+  // Issue 15: the charts span the data, not the 2 h asked for.
+  const std::string from = server::detail::format_local(ReportFixture::kT0, "%H:%M");
+  const std::string to = server::detail::format_local(ReportFixture::kT0 + 11 * 5000, "%H:%M");
+  EXPECT_THAT(figure(html, "Requests"), HasSubstr("from " + from + " to " + to + "\""));
   EXPECT_EQ(tidy(html).first, 0);
 }
 
@@ -274,13 +287,59 @@ TEST(HtmlReportTest, AnotherPluginsSectionGetsACardAndAChart) {
             std::move(collectors));
   for (int k = 0; k < 30; ++k) m.sample_now(ReportFixture::kT0 + k * 5000);
   const std::string html = server::render_report(m.snapshot(), {});
-  EXPECT_THAT(html, HasSubstr("id=\"card-queue\""));
+  EXPECT_THAT(html, HasSubstr("id=\"card-queue-queue\""));
   EXPECT_THAT(html, HasSubstr("<span class=\"value\">30</span>"));
   EXPECT_THAT(html, HasSubstr("<dt>oldest age</dt><dd>300 ms</dd>"));
-  EXPECT_THAT(figure(html, "queue"), HasSubstr("<path class=\"line s2\""));
-  // The dashboard's own cards and charts say they have nothing.
-  EXPECT_THAT(html, HasSubstr("<h2>Requests <span class=\"tag\">not configured</span></h2>"));
-  EXPECT_THAT(html, HasSubstr("<figure class=\"chart off\"><figcaption>Latency</figcaption>"));
+  // A count and milliseconds never share an axis: one chart per unit, one line each.
+  const std::string count_chart = figure(html, "Queue (count)");
+  const std::string ms_chart = figure(html, "Queue (ms)");
+  EXPECT_THAT(count_chart, HasSubstr("<path class=\"line s1\""));
+  EXPECT_THAT(ms_chart, HasSubstr("<path class=\"line s1\""));
+  EXPECT_THAT(count_chart + ms_chart, Not(HasSubstr("<path class=\"line s2\"")));
+  // Plugins not configured get no card and no chart at all.
+  EXPECT_THAT(html, Not(HasSubstr("not configured")));
+  EXPECT_THAT(html, Not(HasSubstr("chart off")));
+  EXPECT_EQ(count(html, "<article class=\"card\""), 2u);
+}
+
+// Issue 16: a system-only config printed seven empty "not configured" cards and five empty charts.
+TEST(HtmlReportTest, SystemOnlyReportHasNoEmptyCardOrChart) {
+  std::vector<InstanceInfo> instances{test::built_plugin_instance("system")};
+  std::vector<std::unique_ptr<Collector>> collectors;
+  collectors.push_back(std::make_unique<test::ScriptedCollector>([](SampleSink& sink, int call) {
+    for (const char* s : {"host_cpu_percent", "host_memory_percent", "host_load1",
+                          "process_rss_bytes", "system_uptime", "system_availability"})
+      sink.emit(s, call);
+  }));
+  Monitor m(parse_config("interval: 5s\n", ConfigFormat::kYaml, "t"), std::move(instances),
+            std::move(collectors));
+  for (int k = 0; k < 20; ++k) m.sample_now(ReportFixture::kT0 + k * 5000);
+  MonitorSnapshot snap = m.snapshot();
+  snap.unconfigured_plugins = std::make_shared<const std::vector<std::string>>(
+      std::vector<std::string>{"agents", "api", "cache", "tws"});
+  const std::string html = server::render_report(snap, {});
+  EXPECT_EQ(count(html, "<article class=\"card\""), 2u);  // Status and Host
+  EXPECT_THAT(html, HasSubstr("id=\"card-system-host\""));
+  EXPECT_THAT(html, Not(HasSubstr("card off")));
+  EXPECT_THAT(html, Not(HasSubstr("chart off")));
+  // Every chart has a line; the others fold into one line naming them.
+  EXPECT_EQ(count(html, "<svg class=\"plot\""), count(html, "<path class=\"line s1\""));
+  EXPECT_EQ(count(html, "<svg class=\"plot\""), 1u);
+  EXPECT_THAT(html, HasSubstr("<b>Not configured:</b> agents, api, cache, tws</p>"));
+  EXPECT_EQ(tidy(html).first, 0);
+}
+
+// The alert rules' thresholds are dashed lines on the charts of their series.
+TEST(HtmlReportTest, ThresholdsAreDashedLinesOnTheirCharts) {
+  const std::string html = full_report();
+  const std::string errors = figure(html, "Error rate");
+  EXPECT_EQ(count(errors, "<path class=\"threshold warn\""), 1u);
+  EXPECT_EQ(count(errors, "<path class=\"threshold crit\""), 1u);
+  // p95 ends at 640 ms: the 500 ms warning is on the scale, the 1000 ms critical above it.
+  EXPECT_EQ(count(figure(html, "Latency"), "<path class=\"threshold warn\""), 1u);
+  EXPECT_EQ(count(figure(html, "Latency"), "<path class=\"threshold crit\""), 0u);
+  EXPECT_EQ(count(figure(html, "Host CPU / memory"), "<path class=\"threshold"), 0u);
+  EXPECT_THAT(html, HasSubstr("stroke-dasharray"));
 }
 
 TEST(HtmlReportTest, FullWindowStaysUnderTheSizeGoalAndStreamMatchesString) {

@@ -47,11 +47,14 @@ TEST(HttpServerTest, StopsPromptlyThoughTheAcceptorWaitsWithoutTimeout) {
   TestServer s(test::test_config("10s", "1m"));
   s.start(false);
   EXPECT_EQ(http_get(s.url("/health")).status, 200);
-  std::this_thread::sleep_for(300ms);  // the accept loop is back in its untimed wait
+  // Gives the accept loop time to be back in its untimed wait, the case under test; were it not
+  // yet, stop() would only be easier, so this cannot fail a correct server on a slow machine.
+  std::this_thread::sleep_for(300ms);
   const auto started = std::chrono::steady_clock::now();
   s.http.stop();
   const auto took = std::chrono::steady_clock::now() - started;
-  EXPECT_LT(took, 2500ms);
+  // Not the pool's 10 s idle time nor forever; room for a slow machine.
+  EXPECT_LT(took, 5s);
   RecordProperty(
       "stop_ms",
       static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));

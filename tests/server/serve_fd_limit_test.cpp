@@ -77,7 +77,7 @@ std::unique_ptr<RawClient> exhaust_and_queue(const ServeProcess& serve,
                                              std::vector<std::unique_ptr<RawClient>>& held) {
   held = hold_connections(serve.port);
   const auto log = [&] { return test::read_file(serve.log); };
-  EXPECT_TRUE(test::eventually([&] { return count(log(), kWarning) == 1; }, 10s)) << log();
+  EXPECT_TRUE(test::eventually([&] { return count(log(), kWarning) == 1; })) << log();
   auto waiting = std::make_unique<RawClient>(serve.port);
   EXPECT_TRUE(waiting->connected());
   EXPECT_TRUE(waiting->send(health_request(serve.port)));
@@ -128,7 +128,7 @@ TEST(ServeFdLimitTest, OutOfDescriptorsWarnsOnceDoesNotSpinAndRecovers) {
   EXPECT_EQ(status_of(answer), 200) << answer;
   const auto fresh = test::http_request("GET", serve.url("/api/monitoring/health"), {}, "", 5000ms);
   EXPECT_EQ(fresh.status, 200) << fresh.body;
-  EXPECT_TRUE(test::eventually([&] { return count(log(), kRecovered) == 1; }, 5s)) << log();
+  EXPECT_TRUE(test::eventually([&] { return count(log(), kRecovered) == 1; })) << log();
   EXPECT_EQ(count(log(), kWarning), 1) << log();
   EXPECT_TRUE(serve.process.running());
 }
@@ -147,7 +147,7 @@ TEST(ServeFdLimitTest, RequestDeadlineFreesDescriptorsForTheBacklog) {
 
   const std::string answer = waiting->read_response(15s);
   EXPECT_EQ(status_of(answer), 200) << answer;
-  EXPECT_TRUE(test::eventually([&] { return count(log(), kRecovered) == 1; }, 10s)) << log();
+  EXPECT_TRUE(test::eventually([&] { return count(log(), kRecovered) == 1; })) << log();
   // Every held connection, accepted at first or from the backlog, is closed without a word.
   for (auto& c : held) {
     EXPECT_EQ(c->read_until_close(15s), "");

@@ -320,7 +320,7 @@ std::vector<std::string> serve_argv(const std::string& config, int fd_limit) {
 ServeProcess::ServeProcess(const TempDir& dir, const std::string& config,
                            const std::map<std::string, std::string>& env, int fd_limit)
     : log(dir.file("serve.log")), process(serve_argv(config, fd_limit), log, env) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
   static const std::regex kLine(R"(dashboard at http://127\.0\.0\.1:(\d+)/monitoring)");
   std::smatch m;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -42,17 +42,6 @@ struct TestServer {
 /// Real samples stamped on the `count` grid points before now, oldest first (monitor not started).
 void prefill(Monitor& monitor, int64_t count);
 
-/// Whether `p()` becomes true within `timeout`, polling every 10 ms.
-template <class Predicate>
-bool eventually(Predicate p, std::chrono::milliseconds timeout = std::chrono::seconds{3}) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return p();
-}
-
 /// Checks a JSON error answer: `status`, Content-Type and a message containing `fragment`.
 void expect_json_error(const HttpResult& r, int status, const std::string& fragment);
 /// A response header (lower-case name) or "".
@@ -143,7 +132,7 @@ std::string serve_config(const TempDir& dir, const std::string& server_yaml = ""
 
 /// `resync-mon --config config serve --bind 127.0.0.1:0` as a real process, its output in
 /// dir/serve.log. The port is read back from the one line it prints, so no other process can take
-/// it in between; port stays 0 (and the test has failed) when it prints none within 10 s.
+/// it in between; port stays 0 (and the test has failed) when it prints none within kPatience.
 /// `fd_limit` > 0 starts it with that RLIMIT_NOFILE, soft and hard (by `ulimit -n`, then exec).
 struct ServeProcess {
   ServeProcess(const TempDir& dir, const std::string& config,

@@ -259,10 +259,7 @@ TEST(ViewsConcurrencyTest, RenderWhileSampling) {
   std::atomic<int> samples{0};
   monitor.add_listener([&](int64_t) { samples.fetch_add(1); });
   monitor.start();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  while (samples.load() < 15 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
+  test::eventually([&] { return samples.load() >= 15; });
   monitor.stop();
   done = true;
   for (auto& r : readers) r.join();

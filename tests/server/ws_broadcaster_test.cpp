@@ -42,6 +42,12 @@ TEST(WsBroadcasterTest, SendsCurrentOnConnectThenOnePushPerSample) {
     if (auto f = client.receive(300ms)) ids.push_back(correlation_ids(f->payload));
   }
   const uint64_t samples = s.monitor.store().appended() - before;
+  // The sampler's own worst gap in the same span: a loaded machine delays or skips ticks for
+  // everyone, and only a fast client waiting on the slow one shows more than that.
+  const StoreSnapshot grid = s.monitor.store().snapshot(static_cast<size_t>(samples));
+  int64_t grid_gap_ms = 100;
+  for (size_t k = 1; k < grid.rows; ++k)
+    grid_gap_ms = std::max(grid_gap_ms, grid.timestamps_ms[k] - grid.timestamps_ms[k - 1]);
   ASSERT_GE(samples, 4u);
   // Every sample is pushed once: no duplicates, none skipped beyond the one racing the deadline.
   EXPECT_GE(ids.size() - 1, samples - 1);
@@ -152,7 +158,7 @@ TEST(WsBroadcasterTest, PingsSilentClientsAndDropsUnresponsiveOnes) {
   const auto until = std::chrono::steady_clock::now() + 900ms;
   int frames = 0;
   while (std::chrono::steady_clock::now() < until) frames += alive.receive(100ms).has_value();
-  EXPECT_TRUE(eventually([&] { return s.http.websocket_clients() == 1; }, 1s));
+  EXPECT_TRUE(eventually([&] { return s.http.websocket_clients() == 1; }));
   EXPECT_EQ(s.http.websocket_clients_dropped(), 1u);
   EXPECT_TRUE(mute.closed_by_server());
   EXPECT_GE(frames, 1);  // the document sent on connect
@@ -181,11 +187,19 @@ TEST(WsBroadcasterTest, SlowClientIsDroppedWithoutDelayingOthers) {
     });
   }
   const uint64_t before = s.monitor.store().appended();
-  const bool dropped = eventually([&] { return s.http.websocket_clients_dropped() >= 1; }, 6s);
-  std::this_thread::sleep_for(300ms);
+  const bool dropped = eventually([&] { return s.http.websocket_clients_dropped() >= 1; });
+  // Pushes after the drop too: the fast clients' rhythm is judged across it.
+  const uint64_t at_drop = s.monitor.store().appended();
+  eventually([&] { return s.monitor.store().appended() >= at_drop + 3; });
   done = true;
   for (auto& t : readers) t.join();
   const uint64_t samples = s.monitor.store().appended() - before;
+  // The sampler's own worst gap in the same span: a loaded machine delays or skips ticks for
+  // everyone, and only a fast client waiting on the slow one shows more than that.
+  const StoreSnapshot grid = s.monitor.store().snapshot(static_cast<size_t>(samples));
+  int64_t grid_gap_ms = 100;
+  for (size_t k = 1; k < grid.rows; ++k)
+    grid_gap_ms = std::max(grid_gap_ms, grid.timestamps_ms[k] - grid.timestamps_ms[k - 1]);
 
   EXPECT_TRUE(dropped) << "the client that never reads was not dropped";
   EXPECT_EQ(s.http.websocket_clients(), static_cast<size_t>(kFast));
@@ -195,8 +209,8 @@ TEST(WsBroadcasterTest, SlowClientIsDroppedWithoutDelayingOthers) {
     std::chrono::steady_clock::duration worst{};
     for (size_t k = 1; k < arrivals[i].size(); ++k)
       worst = std::max(worst, arrivals[i][k] - arrivals[i][k - 1]);
-    // Pushes keep their 100 ms rhythm while the slow client's queue fills up.
-    EXPECT_LT(worst, 250ms) << "fast client " << i;
+    // Pushes keep the sampler's rhythm while the slow client's queue fills up.
+    EXPECT_LT(worst, std::chrono::milliseconds{grid_gap_ms + 150}) << "fast client " << i;
     RecordProperty(
         "fast_client_" + std::to_string(i) + "_worst_gap_us",
         static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(worst).count()));
@@ -210,7 +224,8 @@ TEST(WsBroadcasterTest, StopSendsCloseGoingAway) {
   ASSERT_TRUE(client.receive(500ms));
   const auto started = std::chrono::steady_clock::now();
   s.http.stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+  // Not the pool's 10 s idle time; room for a slow machine.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   auto close = client.receive(1s);
   ASSERT_TRUE(close);
   EXPECT_EQ(close->opcode(), WebSocket::FRAME_OP_CLOSE);

@@ -8,11 +8,31 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 /// Helpers for tests that run real servers (redis-server, nginx, prometheus, resync-mon):
 /// processes started on loopback and stopped by PID, free ports, temporary folders, HTTP.
 namespace resync::test {
+
+/// How long a test waits for something that must happen: far beyond what it takes on a 2-core
+/// machine saturated by other work, so only a real failure reaches it and a passing test never
+/// waits it out.
+inline constexpr std::chrono::milliseconds kPatience{30'000};
+
+/// Whether `condition()` becomes true within `timeout`, asked every `poll` and once more at the
+/// deadline. The one way tests wait for what must happen; a test that asserts something did NOT
+/// happen holds the clock instead of waiting a margin.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = kPatience,
+                std::chrono::milliseconds poll = std::chrono::milliseconds{10}) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(poll);
+  }
+  return condition();
+}
 
 /// A child process started for a test. The destructor stops it by PID (SIGTERM, then SIGKILL
 /// after a grace period) and reaps it, so no server outlives its test.

@@ -68,7 +68,23 @@ struct Config {
   /// Every secret value of the configuration (passwords, tokens), so logs and responses can
   /// be scrubbed of them.
   std::vector<std::string> secrets;
+  /// Loaded with ConfigUse::kRead: the error of each ${ENV} left unset in a section a reader
+  /// does not use (that section was left out). Empty for ConfigUse::kRun.
+  std::vector<std::string> unresolved;
 };
+
+/// What a command needs of its configuration file.
+enum class ConfigUse {
+  kRun,  ///< serve, config check, sampling: every ${ENV} must be set
+  /// A reader of a server or a state file: an unset ${ENV} in server.*, notify.* or a collector's
+  /// own options (never read by a reader) is recorded in Config::unresolved instead of refused;
+  /// server and notify are then left out, and the collector option's variable reads as "".
+  kRead,
+};
+
+/// Throws ConfigError with the first of config.unresolved, if any: before anything that would use
+/// a value left out by ConfigUse::kRead (sampling, serving).
+void require_resolved(const Config& config);
 
 enum class ConfigFormat { kYaml, kToml };
 
@@ -89,10 +105,11 @@ struct ConfigLimits {
 /// Loads a YAML (.yaml, .yml) or TOML (.toml) file. Throws ConfigError whose one-line message
 /// names the file, the line where known, and the key: `resync.yaml:7: collectors[1].timeout:
 /// expected a duration like "5s", got "often"`.
-Config load_config(const std::string& path);
+Config load_config(const std::string& path, ConfigUse use = ConfigUse::kRun);
 
 /// Parses configuration text; `source` names it in error messages.
-Config parse_config(std::string_view text, ConfigFormat format, const std::string& source);
+Config parse_config(std::string_view text, ConfigFormat format, const std::string& source,
+                    ConfigUse use = ConfigUse::kRun);
 
 /// The configuration used when no file is given (config/default.yaml, embedded at build time).
 std::string_view default_config_text();

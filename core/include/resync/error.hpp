@@ -6,13 +6,13 @@
 
 namespace resync {
 
-/// Process exit codes, documented in `resync-mon --help` and README.md.
+/// Process exit codes, documented in `resync-mon --help` and docs/cli.md.
 enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,  ///< unexpected runtime failure
   kExitUsage = 2,    ///< bad command line
-  /// invalid configuration file, including options a plugin's create() rejects: its message
-  /// names the collector's key, so the fix is in the file
+  /// invalid or unreadable configuration file, including options a plugin's create() rejects: its
+  /// message names the collector's key, so the fix is in the file
   kExitConfig = 3,
   kExitPlugin = 4,  ///< a plugin could not be found or loaded
   kExitBind = 5,    ///< the server could not bind its address (port in use, no permission)

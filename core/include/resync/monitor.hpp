@@ -103,7 +103,9 @@ class Monitor {
   Config config_;
   std::vector<InstanceInfo> instances_;
   SeriesLayout layout_;
-  std::shared_ptr<const std::vector<SeriesKey>> keys_;  // layout_'s keys, shared with snapshots
+  std::shared_ptr<const std::vector<SeriesKey>> keys_;   // layout_'s keys, shared with snapshots
+  std::shared_ptr<const std::vector<AlertRule>> rules_;  // in effect, shared with snapshots
+  std::shared_ptr<const std::vector<std::string>> unconfigured_;  // plugins found, not configured
   std::unique_ptr<RingBuffer> store_;
   std::unique_ptr<AlertEngine> alerts_;
   std::vector<std::unique_ptr<Notifier>> notifiers_;  // started and stopped with the sampler

@@ -122,7 +122,7 @@ class Notifier {
 std::string alertmanager_payload(const std::vector<Alert>& alerts, int64_t valid_until_ms,
                                  const std::string& generator_url);
 
-/// The webhook body of one transition, format version 1 (documented in README "Notifications").
+/// The webhook body of one transition, format version 1 (docs/configuration.md, "Notifications").
 std::string webhook_payload(const AlertEvent& event, const std::string& dashboard_url);
 
 /// "2026-11-25T03:24:25.120Z": RFC 3339 in UTC with milliseconds.

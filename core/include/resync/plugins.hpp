@@ -28,8 +28,8 @@ struct PluginInfo {
 uint32_t plugin_abi_version();
 
 /// The plugin search order (SPEC section 5): `plugin_dir` alone when configured; otherwise the
-/// `plugins` folder next to the running binary, the `lib/resync-mon/plugins` folder beside its
-/// `bin`, then the install prefix's plugin folder.
+/// `plugins` folder next to the running binary and the `lib/resync-mon/plugins` folder beside its
+/// `bin`, each only when it exists, then the install prefix's plugin folder.
 std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir);
 
 /// Every `*.so` in `dirs`, in search order then by name; a name found in an earlier directory
@@ -45,5 +45,9 @@ std::vector<AlertRule> effective_alert_rules(const Config& config,
 /// effective_alert_rules() of the plugins `config.collectors` name, loaded from its plugin search
 /// directories. Throws PluginLoadError naming the file and the collector's key.
 std::vector<AlertRule> effective_alert_rules(const Config& config);
+
+/// Names of the plugins in `dirs` (the `*.so` file names without the suffix), sorted, without
+/// loading them: cheap enough for the screens' "not configured" line at start-up.
+std::vector<std::string> plugin_names(const std::vector<std::string>& dirs);
 
 }  // namespace resync

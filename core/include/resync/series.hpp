@@ -33,6 +33,12 @@ inline constexpr uint32_t kHistoryIncrease =
     0x8;  ///< its /history column is the increase per sample
 }  // namespace series_flags
 
+/// Flags of a presentation hint; values match the plugin ABI's RESYNC_HINT_*.
+namespace hint_flags {
+inline constexpr uint32_t kHeadline = 0x1;  ///< its card's big value
+inline constexpr uint32_t kNoChart = 0x2;   ///< drawn in no chart
+}  // namespace hint_flags
+
 /// What a series is, as its plugin (or the host, for its own series) declares it.
 struct SeriesDescription {
   std::string name;  ///< e.g. "queue_depth"
@@ -42,6 +48,12 @@ struct SeriesDescription {
   std::string current_field;  ///< "queue.depth": its place in /current; "" for none
   std::string history_field;  ///< "queue.depth": its place in /history; "" for none
   uint32_t flags = 0;         ///< series_flags::*
+  // Presentation hints (SPEC section 5), all optional: what the screens' model starts from.
+  std::string card;         ///< title of the card showing it; "" = a card named after the plugin
+  std::string label;        ///< its short label on cards and legends; "" = from the name
+  std::string chart;        ///< title of its chart; "" = one chart per card and unit
+  uint32_t hint_flags = 0;  ///< hint_flags::*
+  int32_t order = 0;        ///< its plugin's place on the screens; 0 = after those with one
 
   SeriesDescription() = default;
   /// A unitless gauge with no place in the documents (what an older plugin's series becomes).

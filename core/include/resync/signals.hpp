@@ -19,6 +19,13 @@ namespace resync {
 void start_signal_thread();
 /// From here on a stop signal is delivered to wait_for_stop_signal() instead of ending the process.
 void arm_stop_signals();
+/// How SIGINT or SIGTERM before arm_stop_signals() ends the process. The default suits serve:
+/// log "received SIGINT while starting, exiting" and die by the signal. `during` replaces "while
+/// starting" ("" for none; nullptr for no log line). With `exit_code` >= 0 the process prints
+/// `status_prefix` + the signal's name as one line on stdout (when not null) and exits with that
+/// code instead: `check` must end UNKNOWN (3) with a status line, not by the signal. Pointers must
+/// be to static storage.
+void set_early_stop(const char* during, int exit_code = -1, const char* status_prefix = nullptr);
 /// Blocks until SIGINT or SIGTERM arrives after arm_stop_signals(); returns its number.
 int wait_for_stop_signal();
 

@@ -31,6 +31,12 @@ struct MonitorSnapshot {
   /// One entry per column of `store`, with its description. Shared: a monitor's layout never
   /// changes, so every snapshot of it points at the same list.
   std::shared_ptr<const std::vector<SeriesKey>> series;
+  /// The alert rules in effect, for the thresholds the screens draw; null when unknown. Shared,
+  /// like `series`: a monitor's rules change only on reload.
+  std::shared_ptr<const std::vector<AlertRule>> rules;
+  /// Plugins found in the plugin folders but not configured, for the screens' "not configured"
+  /// line; null when unknown.
+  std::shared_ptr<const std::vector<std::string>> unconfigured_plugins;
   /// Plugin name -> the /current field showing its collectors' status text ("section.status").
   std::map<std::string, std::string> status_fields;
 

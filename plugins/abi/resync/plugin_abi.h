@@ -139,6 +139,40 @@ typedef struct resync_sample {
  * host passed to collect(); call it only from inside that collect() call. */
 typedef void (*resync_emit_fn)(void* sink, const resync_sample* sample);
 
+/* Flags of a presentation hint (resync_series_hint.flags), OR-ed. */
+/* The series is its card's big value; a card shows at most two. */
+#define RESYNC_HINT_HEADLINE 0x1u
+/* The series gets no chart (a cumulative total beside its own rate, a label-like number). */
+#define RESYNC_HINT_NO_CHART 0x2u
+
+/* How the screens (dashboard and report) show one series. Every field is optional: a series
+ * without a hint shows on its plugin's card, labelled from its name, in a chart of its unit.
+ * Strings are static storage. Fields are only ever appended, guarded by
+ * resync_presentation.series_size. */
+typedef struct resync_series_hint {
+  const char* name; /* the series this hint is for, one of resync_plugin_v1.series */
+  /* Title of the card showing it, when the plugin spreads its series over several cards (the api
+   * plugin's "Requests", "Error rate" and "Latency"); NULL = the plugin's card. */
+  const char* card;
+  const char* label; /* short label on the card and in chart legends ("p95"); NULL = from name */
+  /* Title of the chart drawing it; series of one card sharing a title and a unit share a chart.
+   * NULL = one chart per card and unit. Two units never share an axis, whatever the titles. */
+  const char* chart;
+  uint32_t flags; /* RESYNC_HINT_* */
+} resync_series_hint;
+
+/* A plugin's presentation hints (resync_plugin_v1.presentation). */
+typedef struct resync_presentation {
+  uint32_t struct_size;   /* sizeof(resync_presentation) as the plugin saw it */
+  const char* card_title; /* title of the plugin's card; NULL = the plugin's name */
+  /* Where its cards and charts go: lower first, then configuration order; 0 = after all plugins
+   * giving an order. */
+  int32_t order;
+  const resync_series_hint* series; /* series_count hints, in any order; NULL for none */
+  uint32_t series_count;
+  uint32_t series_size; /* sizeof(resync_series_hint) as the plugin saw it: the stride */
+} resync_presentation;
+
 typedef struct resync_plugin_v1 {
   /* RESYNC_PLUGIN_ABI_VERSION the plugin was compiled against. */
   uint32_t abi_version;
@@ -193,6 +227,10 @@ typedef struct resync_plugin_v1 {
 
   /* ---- Appended in resync-mon 0.3; a host reads them only when struct_size covers them. ---- */
 
+  /* How the dashboard and the report show this plugin's series, static storage; NULL = the
+   * host's defaults (one card per plugin, charts by unit). */
+  const resync_presentation* presentation;
+
   /* default_rule_count alert rules on this plugin's series, in effect unless the configuration
    * has its own `alerts:` or `default_alerts: false`; static storage, NULL for none. */
   const resync_alert_rule* default_rules;
@@ -203,6 +241,10 @@ typedef struct resync_plugin_v1 {
 
 /* Size of the descriptor before the 0.2 fields: older plugins are at least this big. */
 #define RESYNC_PLUGIN_V1_MIN_SIZE offsetof(resync_plugin_v1, series_desc)
+/* Size of resync_series_hint as first published; a smaller series_size is refused. */
+#define RESYNC_SERIES_HINT_MIN_SIZE (offsetof(resync_series_hint, flags) + sizeof(uint32_t))
+/* Size of resync_presentation as first published; a smaller struct_size is refused. */
+#define RESYNC_PRESENTATION_MIN_SIZE (offsetof(resync_presentation, series_size) + sizeof(uint32_t))
 /* Size of resync_series_desc as first published; a smaller series_desc_size is refused. */
 #define RESYNC_SERIES_DESC_MIN_SIZE (offsetof(resync_series_desc, flags) + sizeof(uint32_t))
 /* Size of resync_alert_rule as first published; a smaller default_rule_size is refused. */

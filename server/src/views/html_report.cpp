@@ -52,7 +52,7 @@ void write_coverage(std::string& out, const MonitorSnapshot& snap, const detail:
                      format_span(w.end_ms - s.timestamps_ms[w.first_row] + snap.interval.count()) +
                      "."
                : "no sample.";
-    out += " The charts span the whole " + format_span(w.asked_ms) + ".</p>\n";
+    out += " The charts span the samples it holds.</p>\n";
   }
 }
 
@@ -82,7 +82,7 @@ std::string render_report(const MonitorSnapshot& given, const ReportOptions& o) 
   const MonitorSnapshot& snap = consistent(given) ? given : repaired;
   detail::ReportData d{snap, detail::report_window(snap, o.minutes),
                        detail::build_shape({}, snap, current_field),
-                       detail::build_shape({}, snap, history_field)};
+                       detail::build_shape({}, snap, history_field), build_presentation(snap)};
   int64_t generated = o.generated_at_ms ? o.generated_at_ms : snap.taken_at_ms;
   if (!generated) {
     generated = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -119,6 +119,8 @@ std::string tick_label(double v, Unit unit) {
   return format_auto(v);
 }
 
+constexpr double kSmallPercent = 40;
+
 struct Scale {
   double lo = 0, hi = 1, step = 0.25;
   // Every value of a line lies within lo..hi; the clamp only matters for the fallback scale of
@@ -144,7 +146,13 @@ Scale scale_for(const ChartInput& c) {
     }
   }
   Scale s;
-  if (c.percent && hi <= 100 && lo >= 0) {
+  // A small percentage with alert thresholds (an error rate) zooms in, to its thresholds at
+  // least, so that 2 % and 5 % do not both sit on the floor of a 0..100 axis; others keep 0..100.
+  double top = hi;
+  for (const ChartThreshold& t : c.thresholds) top = std::max(top, t.value);
+  const bool zoom = c.percent && !c.thresholds.empty() && top <= kSmallPercent && lo >= 0;
+  if (zoom) hi = top;
+  if (c.percent && !zoom && hi <= 100 && lo >= 0) {
     s.lo = 0, s.hi = 100, s.step = 25;
     return s;
   }
@@ -244,6 +252,18 @@ void write_line(std::string& out, const ChartInput& c, const ChartLine& l, const
   out += "\"/>";
 }
 
+void write_thresholds(std::string& out, const ChartInput& c, const Scale& s) {
+  // The scale follows the values, as on the dashboard: a threshold far above them would flatten
+  // the lines, so it shows once the values come near it.
+  for (const ChartThreshold& t : c.thresholds) {
+    if (!std::isfinite(t.value) || t.value < s.lo || t.value > s.hi) continue;
+    out += std::string("<path class=\"threshold ") + (t.critical ? "crit" : "warn") + "\" d=\"M" +
+           std::to_string(kLeft) + ' ';
+    append_coord(out, s.y_of(t.value));
+    out += 'h' + std::to_string(kPlotWidth) + "\"/>";
+  }
+}
+
 // The last and the highest value of a line in the window, for the legend.
 void write_legend(std::string& out, const ChartInput& c) {
   out += "<ul class=\"legend\">";
@@ -271,7 +291,13 @@ void write_chart(std::string& out, const ChartInput& c) {
   const TimeAxis axis{c.start_ms, c.end_ms, kPlotWidth};
   const Scale scale = scale_for(c);
   const std::string unit(unit_symbol(c.unit));
-  out += "<figure class=\"chart\"><figcaption>";
+  out += "<figure class=\"chart\"";
+  if (!c.id.empty()) {
+    out += " id=\"";
+    append_escaped(out, c.id);
+    out += '"';
+  }
+  out += "><figcaption>";
   append_escaped(out, c.title);
   if (!unit.empty()) {
     out += " <span class=\"unit\">";
@@ -285,6 +311,7 @@ void write_chart(std::string& out, const ChartInput& c) {
                           format_local(c.end_ms, "%H:%M"));
   out += "\">";
   write_axes(out, c, scale, axis);
+  write_thresholds(out, c, scale);
   for (const ChartLine& l : c.lines) write_line(out, c, l, scale, axis);
   out += "</svg>";
   write_legend(out, c);

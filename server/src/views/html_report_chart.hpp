@@ -44,6 +44,12 @@ struct ChartLine {
   std::vector<double> values;
 };
 
+/// A dashed horizontal line at an alert rule's threshold.
+struct ChartThreshold {
+  double value = 0;
+  bool critical = false;
+};
+
 /// Everything one chart shows.
 struct ChartInput {
   std::string title;
@@ -54,10 +60,12 @@ struct ChartInput {
   int64_t start_ms = 0, end_ms = 0;  ///< the time axis
   int64_t max_step_ms = 0;           ///< longer steps between samples are gaps
   std::vector<ChartLine> lines;
+  std::vector<ChartThreshold> thresholds;  ///< drawn where the value axis reaches them
+  std::string id{};                        ///< the figure's id, "" for none
 };
 
 /// Appends a <figure> with the caption, an SVG of the lines with value and time axes, grid and
-/// unit, and a legend with each line's last and highest value.
+/// unit, the thresholds as dashed lines, and a legend with each line's last and highest value.
 void write_chart(std::string& out, const ChartInput& chart);
 
 }  // namespace resync::server::detail

@@ -25,12 +25,12 @@ ReportWindow report_window(const MonitorSnapshot& snap, int minutes) {
     const auto first =
         std::upper_bound(s.timestamps_ms.begin(), s.timestamps_ms.end(), w.end_ms - w.asked_ms);
     w.first_row = static_cast<size_t>(first - s.timestamps_ms.begin());
-    w.start_ms = w.end_ms - w.asked_ms;
     w.short_of_asked =
         w.first_row == 0 && w.end_ms - s.timestamps_ms.front() + interval < w.asked_ms;
-  } else {
-    w.start_ms = std::min(s.timestamps_ms.front(), w.end_ms - interval);
   }
+  // The axis spans the data, not the minutes asked for: 40 s of samples asked for as 10 h would
+  // otherwise be a sliver at the right edge.
+  w.start_ms = std::min(s.timestamps_ms[w.first_row], w.end_ms - interval);
   w.rows = s.rows - w.first_row;
   return w;
 }

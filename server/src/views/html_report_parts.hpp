@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "field_tree.hpp"
+#include "resync/server/presentation.hpp"
 #include "resync/snapshot.hpp"
 
 /// The pieces of the HTML report, each appending its markup to one string. Not thread-safe per
@@ -20,7 +21,7 @@ inline constexpr std::string_view kMissing = "\u2013";
 struct ReportWindow {
   size_t first_row = 0;         ///< first row of snap.store inside the window
   size_t rows = 0;              ///< rows inside the window
-  int64_t start_ms = 0;         ///< left end of the time axis
+  int64_t start_ms = 0;         ///< left end of the time axis: the oldest sample shown
   int64_t end_ms = 0;           ///< right end: the newest sample (or the snapshot time when empty)
   int64_t asked_ms = 0;         ///< span asked for; 0 = whatever the snapshot holds
   bool short_of_asked = false;  ///< the source held less history than asked for
@@ -33,8 +34,9 @@ ReportWindow report_window(const MonitorSnapshot& snap, int minutes);
 struct ReportData {
   const MonitorSnapshot& snap;
   ReportWindow window;
-  FieldNode current;  ///< by current_field ("api.requests_per_sec")
-  FieldNode history;  ///< by history_field ("tws.latency")
+  FieldNode current;    ///< by current_field ("api.requests_per_sec")
+  FieldNode history;    ///< by history_field ("tws.latency")
+  Presentation layout;  ///< the cards and charts, as the dashboard shows them
 };
 
 /// The leaf at a dotted path, or nullptr when no series fills it.

@@ -58,7 +58,10 @@ main { padding: 10px 14px 16px; display: grid; gap: 10px; }
 .note { margin-top: 2px; font-size: 12px; color: var(--muted); overflow-wrap: anywhere; }
 .good, .status-ok { color: var(--ok); }
 .bad, .status-degraded { color: var(--crit); }
-.status-initializing { color: var(--warn); }
+.status-initializing, .status-warning, .level-warning { color: var(--warn); }
+.level-critical { color: var(--crit); }
+.unconfigured { margin: 0; color: var(--muted); font-size: 13px; }
+.unconfigured b { color: var(--text); }
 .charts { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 10px; }
 .chart { padding: 6px 8px 4px; }
 .chart figcaption { font-size: 11px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase;
@@ -70,6 +73,8 @@ main { padding: 10px 14px 16px; display: grid; gap: 10px; }
 .plot .axis path { fill: none; stroke: var(--border); stroke-width: 1; }
 .plot text { fill: var(--muted); font-size: 10px; font-family: inherit; font-variant-numeric: tabular-nums; }
 .plot .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; stroke-linecap: round; }
+.plot .threshold { fill: none; stroke-width: 1; stroke-dasharray: 6 4; }
+.plot .threshold.warn { stroke: var(--warn); } .plot .threshold.crit { stroke: var(--crit); }
 .s1 { stroke: var(--series-1); --c: var(--series-1); } .s2 { stroke: var(--series-2); --c: var(--series-2); }
 .s3 { stroke: var(--series-3); --c: var(--series-3); } .s4 { stroke: var(--series-4); --c: var(--series-4); }
 .s5 { stroke: var(--series-5); --c: var(--series-5); } .s6 { stroke: var(--series-6); --c: var(--series-6); }
@@ -92,6 +97,7 @@ tbody tr:last-child td { border-bottom: 0; }
 .time { white-space: nowrap; }
 .plugin, .where { color: var(--muted); font-size: 12px; }
 .error { color: var(--crit); overflow-wrap: anywhere; }
+.recovered { color: var(--muted); overflow-wrap: anywhere; }
 .stats .group th { padding-top: 8px; color: var(--text); font-weight: 600; }
 .sev { display: inline-block; min-width: 64px; padding: 1px 0; border-radius: 4px; font-size: 11px; font-weight: 600;
   text-align: center; text-transform: uppercase; }

@@ -91,8 +91,11 @@ void write_series_table(std::string& out, const ReportData& d) {
       out += "</td>";
       cell(out, format_value(st.min, desc.unit).text());
       // The average of a yes/no series is the share of samples that said yes.
-      cell(out, desc.unit == Unit::kBoolean && st.count ? format_fixed(st.avg() * 100, 1) + " % yes"
-                                                        : format_value(st.avg(), desc.unit).text());
+      // The mean of a yes/no series is the share of samples that said yes: "100.0 % yes" read
+      // as a percentage that is also a yes.
+      cell(out, desc.unit == Unit::kBoolean && st.count
+                    ? format_fixed(st.avg() * 100, 1) + " % of samples"
+                    : format_value(st.avg(), desc.unit).text());
       cell(out, format_value(st.max, desc.unit).text());
       cell(out, format_value(st.last, desc.unit).text());
       cell(out, format_fixed(double(st.count), 0) + " / " + total);
@@ -199,7 +202,9 @@ void write_health(std::string& out, const ReportData& d) {
     std::string error = h.last_error;
     if (!error.empty() && h.last_error_at_ms)
       error += " (" + when(h.last_error_at_ms, d.window.end_ms) + ")";
-    cell(out, error, "error");
+    // A collector that recovered keeps its last error for the record, but not in red.
+    const bool recovered = h.up && !error.empty();
+    cell(out, recovered ? "recovered; was: " + error : error, recovered ? "recovered" : "error");
     out += "</tr>\n";
   }
   out += "</tbody></table></section>\n";

@@ -25,10 +25,12 @@ struct HttpServerOptions {
       allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
   size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
   /// Host header values answered besides the loopback names and the bound address (see
-  /// README "Host header"); "*" = any
+  /// docs/operations.md "Server hardening"); "*" = any
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
-  size_t threads = 0;                     ///< HTTP worker threads; 0 = kDefaultThreads
+  /// Threads that render documents for the connection loop (started on demand, ended when
+  /// idle); 0 = one per core.
+  size_t threads = 0;
 
   size_t max_uri_length = 4096;     ///< longer request targets get 414
   size_t max_header_bytes = 16384;  ///< larger request headers (names + values) get 431
@@ -45,8 +47,6 @@ struct HttpServerOptions {
   size_t ws_max_queued_frames = 8;   ///< frames waiting for a client; one more drops it
   int ws_send_buffer_bytes = 65536;  ///< kernel send buffer of each WebSocket (SO_SNDBUF)
 
-  static constexpr size_t kDefaultThreads = 64;
-
   /// Copies bind, auth, allowed_origins, allowed_hosts, cors_origins, max_ws_clients, threads,
   /// max_connections_per_client and request_timeout.
   static HttpServerOptions from_config(const ServerConfig& config);
@@ -62,14 +62,15 @@ BindAddress parse_bind(std::string_view text, std::string_view what = "server.bi
 
 /// `resync-mon serve`'s HTTP and WebSocket server (SPEC section 7) over a Monitor.
 ///
-/// /api/monitoring/current, /history (whole window) and /metrics are rendered lazily, by the
-/// first request after a sample (never on the sampler thread), and served as shared immutable
-/// bytes, gzip-compressed on demand, with a strong ETag that If-None-Match turns into a 304;
-/// /alerts, /api/monitoring/health and /history?minutes=N for a partial window are rendered per
-/// request. WebSocket clients are handed to one broadcaster thread after the upgrade, so they hold
-/// no HTTP worker; it renders /current for them only while there are any. A server nobody asks
-/// renders nothing. Connections wait for their next request in one epoll thread, which hands only
-/// complete requests to the workers and answers GET /health itself (README "Connections").
+/// One event loop thread accepts connections, parses requests with its own head scanner, applies
+/// the policies (size, Host, CORS, auth, WebSocket Origin) and writes every ready answer itself
+/// with non-blocking writev: /api/monitoring/current, /history (whole window) and /metrics are
+/// rendered lazily, by a small render pool, once per sample for all requests that ask meanwhile,
+/// and served as shared immutable bytes, gzip-compressed on demand, with a strong ETag that
+/// If-None-Match turns into a 304; /history?minutes=N for a partial window and the HTML report are
+/// rendered on the pool per request. WebSocket clients are handed to one broadcaster thread after
+/// the upgrade; it renders /current for them only while there are any. A server nobody asks
+/// renders nothing (docs/operations.md, "Connections").
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <iterator>
@@ -172,15 +173,32 @@ class DefaultRule {
   resync_alert_rule r_;
 };
 
+/// A plugin's default alert rules for make_table(): a static array of them, or nullptr for none.
+struct DefaultRules {
+  constexpr DefaultRules() = default;
+  constexpr DefaultRules(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
+  template <size_t N>
+  constexpr DefaultRules(const resync_alert_rule (&r)[N])  // NOLINT(google-explicit-constructor)
+      : rules(r), count(static_cast<uint32_t>(N)) {}
+  const resync_alert_rule* rules = nullptr;
+  uint32_t count = 0;
+};
+
+namespace detail {
+constexpr const resync_presentation* presentation_of(const resync_presentation& p) { return &p; }
+constexpr const resync_presentation* presentation_of(std::nullptr_t) { return nullptr; }
+}  // namespace detail
+
 /// The descriptor of collector class T. `names` is series_names(series), kept in static storage
 /// by the caller; `status_field` places the collector's status text in /current, or nullptr;
-/// `rules` are its default alert rules (rule_count of them), or nullptr.
+/// `presentation` holds the screens' hints, or nullptr for the host's defaults; `rules` are its
+/// default alert rules.
 template <class T, size_t N>
 constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                                       const resync_series_desc (&series)[N],
                                       const char* const* names, const char* status_field,
-                                      const resync_alert_rule* rules = nullptr,
-                                      uint32_t rule_count = 0) {
+                                      const resync_presentation* presentation = nullptr,
+                                      DefaultRules rules = {}) {
   return resync_plugin_v1{RESYNC_PLUGIN_ABI_VERSION,
                           sizeof(resync_plugin_v1),
                           name,
@@ -196,8 +214,9 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                           series,
                           sizeof(resync_series_desc),
                           status_field,
-                          rules,
-                          rule_count,
+                          presentation,
+                          rules.rules,
+                          rules.count,
                           sizeof(resync_alert_rule)};
 }
 
@@ -205,25 +224,25 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
 
 /// Exports the entry point of a plugin whose collector class is `Type`. `series` is a static
 /// array of resync_series_desc describing every series it may emit; `status_field` ("tws.status")
-/// is where /current shows the collector's status text, or nullptr.
-#define RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, status_field)            \
-  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {          \
-    static const auto names = ::resync::plugin::series_names(series);                              \
-    static const resync_plugin_v1 table =                                                          \
-        ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field); \
-    return &table;                                                                                 \
-  }
-
-/// RESYNC_DEFINE_PLUGIN_WITH_STATUS with default alert rules: `rules` is a static array of
-/// resync_alert_rule on the plugin's own series (see DefaultRule).
-#define RESYNC_DEFINE_PLUGIN_WITH_RULES(Type, name, description, series, status_field, rules)     \
+/// is where /current shows the collector's status text, or nullptr. `presentation` is a static
+/// resync_presentation telling the screens how to show the series (card titles, headline, chart
+/// groups, order), or nullptr for the host's defaults; `rules` is a static array of
+/// resync_alert_rule on the plugin's own series (see DefaultRule), or nullptr for none.
+#define RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(Type, name, description, series, status_field,  \
+                                                  presentation, rules)                            \
   extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {         \
-    static const auto names = ::resync::plugin::series_names(series);                             \
+    namespace rp = ::resync::plugin;                                                              \
+    static const auto names = rp::series_names(series);                                           \
     static const resync_plugin_v1 table =                                                         \
-        ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field, \
-                                           rules, static_cast<uint32_t>(std::size(rules)));       \
+        rp::make_table<Type>(name, description, series, names.data(), status_field,               \
+                             rp::detail::presentation_of(presentation), rp::DefaultRules(rules)); \
     return &table;                                                                                \
   }
+
+/// A plugin with neither presentation hints nor default alert rules.
+#define RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, status_field)    \
+  RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(Type, name, description, series, status_field, \
+                                            nullptr, nullptr)
 
 /// RESYNC_DEFINE_PLUGIN_WITH_STATUS for a collector whose status has no place in /current.
 #define RESYNC_DEFINE_PLUGIN(Type, name, description, series) \

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#include "policy_chain.hpp"
+
+#include "http_text.hpp"
+#include "routes.hpp"
+
+namespace resync::server::detail {
+namespace {
+
+bool oversized(const Request& r, size_t limit, Answer& out) {
+  size_t bytes = 0;
+  for (const auto& [name, value] : r.head.fields) bytes += name.size() + value.size() + 4;
+  if (bytes <= limit) return false;
+  out.set_error(431, "request header fields larger than " + std::to_string(limit) + " bytes");
+  out.close = true;
+  return true;
+}
+
+bool foreign_host(const Request& r, const HostPolicy& hosts, Answer& out) {
+  const std::string_view host = r.get("Host");
+  if (hosts.allowed(host)) return false;
+  out.set_error(403, "host not allowed: " + std::string(host.substr(0, 100)) +
+                         " (add it to server.allowed_hosts)");
+  out.close = true;
+  return true;
+}
+
+// True when the request was a preflight, now answered.
+bool cors(const Request& r, const CorsPolicy& policy, Answer& out) {
+  const std::string_view origin = r.get("Origin");
+  if (!policy.allows(origin)) return false;
+  out.fields.append("Access-Control-Allow-Origin: ").append(origin).append("\r\nVary: Origin\r\n");
+  if (r.head.method != "OPTIONS" || r.get("Access-Control-Request-Method").empty()) return false;
+  out.status = 204;
+  out.fields.append("Access-Control-Allow-Methods: ").append(CorsPolicy::kAllowMethods);
+  out.fields.append("\r\nAccess-Control-Allow-Headers: ").append(CorsPolicy::kAllowHeaders);
+  out.fields.append("\r\nAccess-Control-Max-Age: ").append(CorsPolicy::kMaxAge).append("\r\n");
+  return true;
+}
+
+bool unauthorized(const Request& r, const AuthPolicy& auth, Answer& out) {
+  if (r.path == kLivenessPath || auth.authorized(r.get("Authorization"))) return false;
+  out.fields.append("WWW-Authenticate: ").append(auth.challenge()).append("\r\n");
+  out.set_error(401, "authentication required");
+  return true;
+}
+
+bool foreign_ws_origin(const Request& r, const std::vector<std::string>& allowed, Answer& out) {
+  if (r.path != kWsPath || r.get("Upgrade").empty()) return false;
+  const std::string_view origin = r.get("Origin");
+  if (origin_allowed(origin, r.get("Host"), allowed)) return false;
+  out.set_error(403, "WebSocket origin not allowed: " + std::string(origin));
+  return true;
+}
+
+}  // namespace
+
+PolicyChain::PolicyChain(const HttpServerOptions& o)
+    : max_header_bytes_(o.max_header_bytes),
+      hosts_(HostPolicy::for_bind(o.bind, o.allowed_hosts)),
+      cors_(o.cors_origins),
+      auth_(o.auth_token, o.auth_user, o.auth_password),
+      allowed_origins_(o.allowed_origins) {}
+
+bool PolicyChain::apply(const Request& r, Answer& out) const {
+  return oversized(r, max_header_bytes_, out) || foreign_host(r, hosts_, out) ||
+         cors(r, cors_, out) || unauthorized(r, auth_, out) ||
+         foreign_ws_origin(r, allowed_origins_, out);
+}
+
+}  // namespace resync::server::detail

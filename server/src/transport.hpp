@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <memory>
+
+namespace resync::server::detail {
+
+/// The byte stream under one connection, non-blocking. The connection loop and the WebSocket
+/// broadcaster read and write only through it, so a TLS transport (server.tls) can wrap the
+/// socket without either of them knowing: it returns -1 with errno EAGAIN while it needs the
+/// socket to become readable or writable (a handshake, a renegotiation) and says which in wants().
+///
+/// Thread-safe: no; used by one thread at a time (the loop, then the broadcaster after an upgrade).
+class Transport {
+ public:
+  /// What the transport waits for after an EAGAIN, in epoll terms.
+  enum Want : unsigned { kWantRead = 1, kWantWrite = 2 };
+
+  virtual ~Transport() = default;
+  /// Bytes read (> 0), 0 when the peer closed, or -1 with errno set (EAGAIN: nothing now).
+  virtual ssize_t read(void* buffer, size_t size) = 0;
+  /// Bytes written (>= 0, possibly fewer than given), or -1 with errno set (EAGAIN: buffer full).
+  /// Never raises SIGPIPE. `more`: more bytes follow at once (plain TCP holds a short segment).
+  virtual ssize_t writev(const iovec* parts, int count, bool more = false) = 0;
+  ssize_t write(const void* data, size_t size) {
+    iovec part{const_cast<void*>(data), size};
+    return writev(&part, 1, false);
+  }
+  /// Bytes of `file` from `*offset` (advanced), at most `count`; -1 with errno as writev. The
+  /// default reads the file and writes it; plain TCP lets the kernel send the pages (sendfile).
+  virtual ssize_t send_file(int file, off_t* offset, size_t count);
+  /// No more bytes will be written (FIN after what is queued); reading goes on.
+  virtual void shutdown_write() = 0;
+  /// What the last EAGAIN waited for; plain TCP waits for the direction that failed.
+  virtual unsigned wants() const { return 0; }
+  /// The socket, for epoll registration only.
+  virtual int fd() const = 0;
+};
+
+/// Plain TCP: owns the socket descriptor and closes it.
+class PlainTransport final : public Transport {
+ public:
+  explicit PlainTransport(int fd) : fd_(fd) {}
+  ~PlainTransport() override;
+  PlainTransport(const PlainTransport&) = delete;
+  PlainTransport& operator=(const PlainTransport&) = delete;
+
+  ssize_t read(void* buffer, size_t size) override;
+  ssize_t writev(const iovec* parts, int count, bool more) override;
+  ssize_t send_file(int file, off_t* offset, size_t count) override;
+  void shutdown_write() override;
+  int fd() const override { return fd_; }
+
+ private:
+  const int fd_;
+};
+
+}  // namespace resync::server::detail
