@@ -115,7 +115,7 @@ BENCHMARK(BM_SnapshotFullWindow);
 
 void BM_AlertEvaluateDefaultRules(benchmark::State& state) {
   const Monitor& m = shared_monitor();
-  AlertEngine alerts(default_alert_rules(), m.layout());
+  AlertEngine alerts(m.rules(), m.layout());
   const auto previous = row_of(m.layout(), 7), row = row_of(m.layout(), 8);
   int64_t t = kT0;
   for (auto _ : state)
@@ -179,7 +179,7 @@ BENCHMARK(BM_RenderMetrics);
 void BM_OneSampleOfCoreWork(benchmark::State& state) {
   const Monitor& m = shared_monitor();
   auto store = full_store(m.layout(), m.store().capacity());
-  AlertEngine alerts(default_alert_rules(), m.layout());
+  AlertEngine alerts(m.rules(), m.layout());
   auto previous = row_of(m.layout(), 7), row = row_of(m.layout(), 8);
   int64_t t = kT0 + 1'000'000'000;
   for (auto _ : state) {

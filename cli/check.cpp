@@ -4,6 +4,7 @@
 
 #include "check_eval.hpp"
 #include "commands.hpp"
+#include "resync/plugins.hpp"
 #include "resync/util/duration.hpp"
 #include "source.hpp"
 
@@ -39,7 +40,7 @@ CheckResult run_check(const GlobalOptions& global, CheckCommandOptions& options)
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  return evaluate_check(snap, config.alerts, alerts, options.check, now);
+  return evaluate_check(snap, effective_alert_rules(config), alerts, options.check, now);
 }
 
 }  // namespace

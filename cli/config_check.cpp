@@ -46,7 +46,7 @@ void add_config_command(CLI::App& app, const GlobalOptions&, Action& action) {
                   c.capacity(), c.collectors.size());
       for (const auto& cc : c.collectors)
         std::printf(" %s (%s)", cc.name.c_str(), cc.plugin.c_str());
-      std::printf("; %zu alert rule(s)", c.alerts.size());
+      std::printf("; %zu alert rule(s)", monitor.rules().size());
       for (const auto& n : c.notify.notifiers) {
         std::printf("; notify %s (%s)", n.name.c_str(),
                     n.kind == NotifierConfig::Kind::kAlertmanager ? "alertmanager" : "webhook");

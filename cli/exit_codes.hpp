@@ -12,8 +12,7 @@ enum SourceExitCode : int {
   kExitSourceUnusable =
       6,                  ///< server unreachable, timed out, a bad or foreign answer; no state file
   kExitUnauthorized = 7,  ///< the server refused the credentials (401, 403)
-  kExitBadStateFile = 8,  ///< the state file is not a valid state file (foreign, corrupt, too new)
-};
+};  // 8, a state file that is not valid, is the core's kExitBadStateFile (StateFormatError)
 
 /// `check` follows the Monitoring Plugins convention instead: every failure is UNKNOWN.
 enum CheckExitCode : int { kCheckOk = 0, kCheckWarning = 1, kCheckCritical = 2, kCheckUnknown = 3 };
@@ -22,8 +21,9 @@ inline constexpr const char* kExitCodeHelp = R"(Exit codes:
   0  success
   1  unexpected runtime failure
   2  bad command line
-  3  invalid or unreadable configuration file (the message names file, line and key)
-  4  a plugin could not be found, loaded or created
+  3  invalid or unreadable configuration file (the message names file, line and key),
+     including options a plugin's create() rejects
+  4  a plugin could not be found or loaded
   5  the server could not bind its address (port in use, no permission)
   6  the source cannot be read: server unreachable or too slow, an answer that is not
      resync-mon's (error status, not JSON, wrong shape, too large, another major version),

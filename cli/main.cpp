@@ -8,7 +8,7 @@
 #include "exit_codes.hpp"
 #include "resync/error.hpp"
 #include "resync/log.hpp"
-#include "resync/plugin_abi.h"
+#include "resync/plugins.hpp"
 #include "resync/server/views.hpp"
 #include "resync/signals.hpp"
 #include "usage.hpp"
@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
       "resync-mon"};
   app.footer(cli::kExitCodeHelp);
   app.set_version_flag("--version", std::string("resync-mon ") + server::version() +
-                                        " (plugin ABI " +
-                                        std::to_string(RESYNC_PLUGIN_ABI_VERSION) + ")");
+                                        " (plugin ABI " + std::to_string(plugin_abi_version()) +
+                                        ")");
   app.require_subcommand(1);
   app.fallthrough();
 

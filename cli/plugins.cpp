@@ -11,7 +11,9 @@ namespace resync::cli {
 void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto* cmd = app.add_subcommand("plugins",
                                  "List the collector plugins found: name, ABI version, file, and "
-                                 "each series with its kind, unit and help");
+                                 "each series with its kind, unit and help, and its default alert "
+                                 "rules (in effect unless the config has alerts: or "
+                                 "default_alerts: false)");
   auto dir = std::make_shared<std::string>();
   cmd->add_option("--plugin-dir", *dir,
                   "Look only in this directory (default: plugin_dir of the config, else "
@@ -39,6 +41,8 @@ void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& act
                       d.kind == Kind::kCounter ? "counter" : "gauge",
                       std::string(unit_name(d.unit)).c_str(), d.help.c_str());
         }
+        for (const AlertRule& r : p.default_rules)
+          std::printf("           default rule: %s\n", describe(r).c_str());
       }
       if (found.empty()) std::printf("(no plugins found)\n");
       return found.empty() || broken ? kExitPlugin : kExitOk;

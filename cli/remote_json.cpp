@@ -70,10 +70,10 @@ CollectorHealth read_health(const std::string& name, const Object::Ptr& h) {
 }
 
 // Series of a plugin this machine does not have, described from what /metrics says of it.
-std::vector<SeriesDescription> describe_from_metrics(const plugin::PromParseResult& metrics,
+std::vector<SeriesDescription> describe_from_metrics(const util::PromParseResult& metrics,
                                                      const std::string& instance) {
   std::vector<SeriesDescription> out;
-  for (const plugin::PromSample& s : metrics.samples) {
+  for (const util::PromSample& s : metrics.samples) {
     const std::string* label = s.label("instance");
     if (!label || *label != instance || s.name.rfind("resync_mon_", 0) != 0) continue;
     SeriesDescription d(s.name.substr(11));

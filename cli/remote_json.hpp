@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "resync/plugin/prom_text.hpp"
 #include "resync/snapshot.hpp"
+#include "resync/util/prom_text.hpp"
 
 /// Reads an older server's JSON documents (/current, /health, /history, /alerts, /metrics) back
 /// into a MonitorSnapshot's plain data; see remote_source.cpp for what they give and what not.
@@ -29,7 +29,7 @@ int major_version(const std::string& version);
 Alert read_alert(const Object::Ptr& a);
 CollectorHealth read_health(const std::string& name, const Object::Ptr& h);
 /// Series of a plugin this machine does not have, described from what /metrics says of it.
-std::vector<SeriesDescription> describe_from_metrics(const plugin::PromParseResult& metrics,
+std::vector<SeriesDescription> describe_from_metrics(const util::PromParseResult& metrics,
                                                      const std::string& instance);
 /// Epoch seconds of /history back to the grid (see the definition).
 std::vector<int64_t> grid_times(const Array::Ptr& epoch, int64_t interval_ms);

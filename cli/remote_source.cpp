@@ -25,12 +25,12 @@
 
 #include "remote_json.hpp"
 #include "resync/catalog.hpp"
-#include "resync/plugin/http.hpp"
-#include "resync/plugin/prom_text.hpp"
+#include "resync/http/client.hpp"
 #include "resync/plugins.hpp"
 #include "resync/server/prometheus_text.hpp"
 #include "resync/server/views.hpp"
 #include "resync/state_file.hpp"
+#include "resync/util/prom_text.hpp"
 #include "source.hpp"
 #include "tls_probe.hpp"
 
@@ -74,7 +74,7 @@ struct Fetcher {
     std::optional<std::string> body = get_unless_missing(path, max_bytes);
     if (!body) {
       throw SourceError(
-          plugin::display_url(base + path) + ": answered 404 Not Found; is it a resync-mon server?",
+          http::display_url(base + path) + ": answered 404 Not Found; is it a resync-mon server?",
           kExitSourceUnusable);
     }
     return std::move(*body);
@@ -82,7 +82,7 @@ struct Fetcher {
 
   // The body of `path`, or nullopt when the server has no such document (404: an older server).
   std::optional<std::string> get_unless_missing(const std::string& path, size_t max_bytes) const {
-    const std::string shown = plugin::display_url(base + path);
+    const std::string shown = http::display_url(base + path);
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
@@ -90,27 +90,27 @@ struct Fetcher {
           shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
           kExitSourceUnusable);
     }
-    plugin::HttpOptions http;
+    http::HttpOptions http;
     http.timeout = left;
     http.bearer_token = options.token;
     http.basic_user = options.user;
     http.basic_password = password;
     http.ca_file = options.ca_file;
     http.max_body_bytes = max_bytes;
-    plugin::HttpResponse response;
+    http::HttpResponse response;
     try {
-      response = plugin::http_get(base + path, http);
-    } catch (const plugin::HttpError& e) {
-      if (e.kind() == plugin::HttpError::Kind::kTimeout) {
+      response = http::http_get(base + path, http);
+    } catch (const http::HttpError& e) {
+      if (e.kind() == http::HttpError::Kind::kTimeout) {
         throw SourceError(
             shown + ": timed out after " + std::to_string(options.timeout.count()) + " ms",
             kExitSourceUnusable);
       }
       throw SourceError(std::string(e.what()).substr(4), kExitSourceUnusable);  // drop "GET "
     } catch (const std::invalid_argument&) {
-      throw SourceError("--url " + plugin::display_url(options.url) +
-                            ": expected http://HOST:PORT or https://...",
-                        kExitUsage);
+      throw SourceError(
+          "--url " + http::display_url(options.url) + ": expected http://HOST:PORT or https://...",
+          kExitUsage);
     }
     if (response.status == 401 || response.status == 403) {
       throw SourceError(shown + ": " + std::to_string(response.status) + " " + response.reason +
@@ -139,25 +139,24 @@ struct Fetcher {
       if (doc) return doc;
     } catch (const Poco::Exception& e) {
       throw SourceError(
-          plugin::display_url(base + path) + ": not a JSON object (" + e.displayText() + ")",
+          http::display_url(base + path) + ": not a JSON object (" + e.displayText() + ")",
           kExitSourceUnusable);
     } catch (const std::exception& e) {
-      throw SourceError(plugin::display_url(base + path) + ": not a JSON object (" + e.what() + ")",
+      throw SourceError(http::display_url(base + path) + ": not a JSON object (" + e.what() + ")",
                         kExitSourceUnusable);
     }
-    throw SourceError(plugin::display_url(base + path) + ": not a JSON object",
-                      kExitSourceUnusable);
+    throw SourceError(http::display_url(base + path) + ": not a JSON object", kExitSourceUnusable);
   }
 };
 
 [[noreturn]] void wrong_shape(const Fetcher& f, const std::string& path, const std::string& what) {
-  throw SourceError(plugin::display_url(f.base + path) + ": " + what + "; not a resync-mon server?",
+  throw SourceError(http::display_url(f.base + path) + ": " + what + "; not a resync-mon server?",
                     kExitSourceUnusable);
 }
 
 struct Documents {
   Object::Ptr current, health, history, alerts;
-  plugin::PromParseResult metrics;
+  util::PromParseResult metrics;
 };
 
 // The five documents of one and the same sample: each is rendered once per sample, so the
@@ -170,7 +169,7 @@ Documents fetch_consistent(const Fetcher& f) {
     if (version.empty() || !d.current->has("timestamp"))
       wrong_shape(f, "/api/monitoring/current", "no version or timestamp");
     if (major_version(version) != major_version(server::version())) {
-      throw SourceError(plugin::display_url(f.base) + " runs resync-mon " + version +
+      throw SourceError(http::display_url(f.base) + " runs resync-mon " + version +
                             "; this resync-mon " + server::version() +
                             " reads servers of major version " +
                             std::to_string(major_version(server::version())) + " only",
@@ -184,7 +183,7 @@ Documents fetch_consistent(const Fetcher& f) {
     if (!d.history->getArray("epoch")) wrong_shape(f, "/api/monitoring/history", "no epoch array");
     d.alerts = f.get_json("/api/monitoring/alerts");
     if (!d.alerts->getArray("alerts")) wrong_shape(f, "/api/monitoring/alerts", "no alerts array");
-    d.metrics = plugin::parse_prometheus_text(f.get("/metrics", kMaxDocumentBytes));
+    d.metrics = util::parse_prometheus_text(f.get("/metrics", kMaxDocumentBytes));
     const Object::Ptr after = f.get_json("/api/monitoring/current");
     if (text(after, "timestamp") == text(d.current, "timestamp") || attempt == kConsistentTries)
       return d;
@@ -212,9 +211,9 @@ std::optional<MonitorSnapshot> read_window(const Fetcher& f) {
   std::optional<std::string> bytes = f.get_unless_missing(kWindowPath, kMaxWindowBytes);
   if (!bytes) return std::nullopt;
   try {
-    return to_snapshot(decode_state(*bytes), plugin::display_url(f.base));
+    return to_snapshot(decode_state(*bytes), http::display_url(f.base));
   } catch (const StateFormatError& e) {
-    throw SourceError(plugin::display_url(f.base + kWindowPath) + ": not a resync-mon window (" +
+    throw SourceError(http::display_url(f.base + kWindowPath) + ": not a resync-mon window (" +
                           plain_state_reason(e.what()) + ")",
                       kExitSourceUnusable);
   }
@@ -228,28 +227,13 @@ std::string fetch_document(const SourceOptions& options, const std::string& path
       path, path.rfind("/api/monitoring/history", 0) == 0 ? kMaxHistoryBytes : kMaxDocumentBytes);
 }
 
-MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
-  const Fetcher f = make_fetcher(options);
-  if (std::optional<MonitorSnapshot> window = read_window(f)) return std::move(*window);
-  // An older server, without /window: rebuilt from its JSON API.
-  const Documents d = fetch_consistent(f);
+namespace {
 
-  MonitorSnapshot snap;
-  snap.source = plugin::display_url(f.base);
-  snap.taken_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  snap.started_at_ms = snap.taken_at_ms - std::llround(number(d.current, "uptime_seconds") * 1000);
-  snap.interval = std::chrono::milliseconds(
-      std::max<int64_t>(1, std::llround(number(d.health, "sample_interval") * 1000)));
-  snap.window = std::chrono::milliseconds(std::llround(number(d.health, "history_window") * 1000));
-  snap.capacity = static_cast<size_t>(number(d.health, "max_samples"));
-  snap.rows_held = static_cast<uint64_t>(number(d.health, "samples_collected"));
-  snap.ticks_skipped = static_cast<uint64_t>(number(d.health, "ticks_skipped"));
-  snap.runs_started =
-      static_cast<uint64_t>(number(d.current->getObject("system"), "correlation_ids"));
-
-  // The layout the server built: per collector, its plugin's series then the host's.
+// The layout the server built: per collector, its plugin's series (described by the local plugin
+// of that name, else from /metrics) then the host's. Fills the collectors' health and status
+// fields into `snap`.
+std::vector<SeriesKey> server_layout(const Fetcher& f, const Documents& d, const Config& config,
+                                     MonitorSnapshot& snap) {
   std::map<std::string, PluginInfo> local;
   for (PluginInfo& p : discover_plugins(plugin_search_dirs(config.plugin_dir))) {
     if (p.error.empty()) local.emplace(p.name, std::move(p));
@@ -273,15 +257,11 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
     for (const SeriesDescription& s : series) keys.push_back({s.name, name, plugin, s});
     for (const SeriesDescription& s : host_series()) keys.push_back({s.name, name, plugin, s});
   }
+  return keys;
+}
 
-  StoreSnapshot& store = snap.store;
-  store.series_count = keys.size();
-  store.timestamps_ms = grid_times(d.history->getArray("epoch"), snap.interval.count());
-  store.rows = store.timestamps_ms.size();
-  store.appended = snap.rows_held;
-  store.values.assign(store.series_count * store.rows, std::nan(""));
-
-  // Older rows: fields that show exactly one series (one metric, its first instance, as is).
+// Older rows: fields that show exactly one series (one metric, its first instance, as is).
+void fill_history(const Documents& d, const std::vector<SeriesKey>& keys, StoreSnapshot& store) {
   std::map<std::string, std::vector<size_t>> field_columns;
   std::vector<std::string> placed;
   for (size_t c = 0; c < keys.size(); ++c) {
@@ -302,26 +282,30 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
       store.values[c * store.rows + r] = v.isEmpty() ? std::nan("") : v.convert<double>();
     }
   }
-  // The newest row: every series from /metrics, when it is the same sample as /history's last.
+}
+
+// The newest row: every series from /metrics, when it is the same sample as /history's last.
+void fill_newest(const Documents& d, const std::vector<SeriesKey>& keys, StoreSnapshot& store) {
   const bool same_sample =
       store.rows > 0 &&
       d.history->getArray("epoch")->get(store.rows - 1).toString() == text(d.current, "timestamp");
-  if (same_sample) {
-    std::map<std::pair<std::string, std::string>, double> newest;
-    for (const plugin::PromSample& s : d.metrics.samples) {
-      const std::string* label = s.label("instance");
-      if (!label) label = s.label("collector");
-      if (label) newest[{s.name, *label}] = s.value;
-    }
-    for (size_t c = 0; c < keys.size(); ++c) {
-      // A series described from /metrics maps back to its own name: exposition_name() adds nothing.
-      double scale = 1;
-      const std::string name = server::exposition_name(keys[c].description, &scale);
-      auto it = newest.find({name, keys[c].instance});
-      if (it != newest.end()) store.values[c * store.rows + store.rows - 1] = it->second / scale;
-    }
+  if (!same_sample) return;
+  std::map<std::pair<std::string, std::string>, double> newest;
+  for (const util::PromSample& s : d.metrics.samples) {
+    const std::string* label = s.label("instance");
+    if (!label) label = s.label("collector");
+    if (label) newest[{s.name, *label}] = s.value;
   }
+  for (size_t c = 0; c < keys.size(); ++c) {
+    // A series described from /metrics maps back to its own name: exposition_name() adds nothing.
+    double scale = 1;
+    const std::string name = server::exposition_name(keys[c].description, &scale);
+    auto it = newest.find({name, keys[c].instance});
+    if (it != newest.end()) store.values[c * store.rows + store.rows - 1] = it->second / scale;
+  }
+}
 
+void read_alerts(const Documents& d, MonitorSnapshot& snap) {
   const Array::Ptr alerts = d.alerts->getArray("alerts");
   for (size_t i = 0; i < alerts->size(); ++i) {
     const Object::Ptr a = alerts->getObject(static_cast<unsigned>(i));
@@ -330,6 +314,41 @@ MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& c
     if (a->has("active") && a->get("active").convert<bool>())
       snap.active.push_back(snap.alerts.back());
   }
+}
+
+}  // namespace
+
+MonitorSnapshot read_remote_source(const SourceOptions& options, const Config& config) {
+  const Fetcher f = make_fetcher(options);
+  if (std::optional<MonitorSnapshot> window = read_window(f)) return std::move(*window);
+  // An older server, without /window: rebuilt from its JSON API.
+  const Documents d = fetch_consistent(f);
+
+  MonitorSnapshot snap;
+  snap.source = http::display_url(f.base);
+  snap.taken_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  snap.started_at_ms = snap.taken_at_ms - std::llround(number(d.current, "uptime_seconds") * 1000);
+  snap.interval = std::chrono::milliseconds(
+      std::max<int64_t>(1, std::llround(number(d.health, "sample_interval") * 1000)));
+  snap.window = std::chrono::milliseconds(std::llround(number(d.health, "history_window") * 1000));
+  snap.capacity = static_cast<size_t>(number(d.health, "max_samples"));
+  snap.rows_held = static_cast<uint64_t>(number(d.health, "samples_collected"));
+  snap.ticks_skipped = static_cast<uint64_t>(number(d.health, "ticks_skipped"));
+  snap.runs_started =
+      static_cast<uint64_t>(number(d.current->getObject("system"), "correlation_ids"));
+
+  std::vector<SeriesKey> keys = server_layout(f, d, config, snap);
+  StoreSnapshot& store = snap.store;
+  store.series_count = keys.size();
+  store.timestamps_ms = grid_times(d.history->getArray("epoch"), snap.interval.count());
+  store.rows = store.timestamps_ms.size();
+  store.appended = snap.rows_held;
+  store.values.assign(store.series_count * store.rows, std::nan(""));
+  fill_history(d, keys, store);
+  fill_newest(d, keys, store);
+  read_alerts(d, snap);
   snap.series = std::make_shared<const std::vector<SeriesKey>>(std::move(keys));
   return snap;
 }

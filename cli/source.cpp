@@ -2,9 +2,11 @@
 #include "source.hpp"
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "resync/monitor.hpp"
+#include "resync/plugins.hpp"
 #include "resync/state_file.hpp"
 #include "resync/state_journal.hpp"
 #include "resync/util/duration.hpp"
@@ -109,9 +111,24 @@ MonitorSnapshot sample_source(const Config& config) {
   return monitor.snapshot();
 }
 
-// A file or a server carries no rules: the screens draw the thresholds of the configuration's.
+// A file or a server carries no rules: the screens draw the thresholds of the rules the
+// configuration puts in effect, its plugins' defaults included. A plugin missing here only loses
+// its defaults: a reader draws thresholds, it samples nothing.
 MonitorSnapshot with_rules(MonitorSnapshot snap, const Config& config) {
-  if (!snap.rules) snap.rules = std::make_shared<const std::vector<AlertRule>>(config.alerts);
+  if (snap.rules) return snap;
+  std::vector<PluginInfo> plugins;
+  if (!config.alerts_given && config.default_alerts) {
+    std::map<std::string, PluginInfo> found;
+    for (PluginInfo& p : discover_plugins(plugin_search_dirs(config.plugin_dir))) {
+      if (p.error.empty()) found.emplace(p.name, std::move(p));
+    }
+    for (const CollectorConfig& cc : config.collectors) {
+      const auto it = found.find(cc.plugin);
+      if (it != found.end()) plugins.push_back(it->second);
+    }
+  }
+  snap.rules =
+      std::make_shared<const std::vector<AlertRule>>(effective_alert_rules(config, plugins));
   return snap;
 }
 

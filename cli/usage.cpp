@@ -135,8 +135,10 @@ constexpr CodeLine kCodeLines[] = {
     {0, "  0  success"},
     {1, "  1  unexpected runtime failure"},
     {2, "  2  bad command line"},
-    {3, "  3  invalid or unreadable configuration file (the message names file, line and key)"},
-    {4, "  4  a plugin could not be found, loaded or created"},
+    {3,
+     "  3  invalid or unreadable configuration file (the message names file, line and key),\n"
+     "     including options a plugin's create() rejects"},
+    {4, "  4  a plugin could not be found or loaded"},
     {5, "  5  the server could not bind its address (port in use, no permission)"},
     {6,
      "  6  the source cannot be read: server unreachable or too slow, an answer that is not\n"

@@ -1,17 +1,7 @@
 # SPDX-License-Identifier: MIT
-# resync_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>])
-# A collector plugin: MODULE library, hidden visibility, no "lib" prefix, built into build/plugins/.
-function(resync_add_plugin name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
-  add_library(resync_plugin_${name} MODULE ${ARG_SOURCES})
-  set_target_properties(resync_plugin_${name} PROPERTIES
-    OUTPUT_NAME ${name} PREFIX ""
-    CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
-    LIBRARY_OUTPUT_DIRECTORY ${RESYNC_PLUGIN_OUTPUT_DIR})
-  target_link_libraries(resync_plugin_${name} PRIVATE resync::plugin_sdk ${ARG_LIBRARIES})
-  install(TARGETS resync_plugin_${name} LIBRARY DESTINATION ${RESYNC_PLUGIN_DESTINATION})
-  set_property(GLOBAL APPEND PROPERTY RESYNC_PLUGINS resync_plugin_${name})
-endfunction()
+# resync_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>]): the one definition, the
+# one installed for out-of-tree plugins, so bundled and third-party plugins are built alike.
+include(${CMAKE_CURRENT_LIST_DIR}/ResyncMonPlugin.cmake)
 
 # resync_add_test(<name> SOURCES <files...> [LIBRARIES <targets...>] [LABELS <labels...>]
 #                  [COST <seconds>])

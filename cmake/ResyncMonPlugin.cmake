@@ -28,4 +28,6 @@ function(resync_add_plugin name)
   target_compile_features(resync_plugin_${name} PRIVATE cxx_std_17)
   target_link_libraries(resync_plugin_${name} PRIVATE ResyncMon::plugin_sdk ${ARG_LIBRARIES})
   install(TARGETS resync_plugin_${name} LIBRARY DESTINATION ${RESYNC_PLUGIN_DESTINATION})
+  # The resync-mon tree makes its binary and tests depend on every plugin listed here.
+  set_property(GLOBAL APPEND PROPERTY RESYNC_PLUGINS resync_plugin_${name})
 endfunction()

@@ -4,6 +4,7 @@
 
 #include "alert_target.hpp"
 #include "resync/catalog.hpp"
+#include "resync/util/duration.hpp"
 
 namespace resync {
 
@@ -57,30 +58,10 @@ const char* to_string(AlertState s) {
   return "?";
 }
 
-std::vector<AlertRule> default_alert_rules() {
+std::vector<AlertRule> host_alert_rules() {
   using C = Comparison;
   using S = Severity;
-  std::vector<AlertRule> rules = {
-      {"error_rate",
-       {{S::kWarning, C::kAbove, 5}, {S::kCritical, C::kAtLeast, 10}},
-       std::nullopt,
-       {},
-       0,
-       {}},
-      {"cache_hit_ratio",
-       {{S::kWarning, C::kBelow, 80}},
-       AlertGuard{{"cache_hits", "cache_misses"}, 100},
-       {},
-       0,
-       {}},
-      {"response_time_p95",
-       {{S::kWarning, C::kAbove, 500}, {S::kCritical, C::kAtLeast, 1000}},
-       std::nullopt,
-       {},
-       0,
-       {}},
-      {"tws_connected", {{S::kCritical, C::kEquals, 0}}, std::nullopt, {}, 0, {}},
-  };
+  std::vector<AlertRule> rules;
   // A collector that is down (or its target) is worth a warning without a hand-written rule; a
   // minute, so one slow run or a restart of the target does not page anyone.
   AlertRule down{std::string(kCollectorUp),
@@ -91,6 +72,37 @@ std::vector<AlertRule> default_alert_rules() {
                  {}};
   rules.push_back(std::move(down));
   return rules;
+}
+
+std::string describe(const AlertRule& rule) {
+  std::string out = rule.alert_name() == rule.metric ? rule.metric : rule.name + ": " + rule.metric;
+  const char* sep = " ";
+  for (const AlertCondition& c : rule.conditions) {
+    out += sep + std::string(to_symbol(c.comparison)) + " " + detail::format_number(c.threshold) +
+           " " + to_string(c.severity);
+    if (const auto& clear = rule.clear[static_cast<size_t>(c.severity)])
+      out += " (clear " + detail::format_number(*clear) + ")";
+    sep = ", ";
+  }
+  if (!rule.instance.empty()) out += " on " + rule.instance;
+  if (rule.for_duration.count() > 0) out += "; for " + format_duration(rule.for_duration);
+  if (rule.keep_firing_for.count() > 0)
+    out += "; keep firing " + format_duration(rule.keep_firing_for);
+  if (rule.flapping) {
+    out += "; flapping " + detail::format_number(rule.flapping->high) + "/" +
+           detail::format_number(rule.flapping->low) + " %";
+  }
+  if (rule.absent_for.count() > 0) {
+    out += std::string("; ") + to_string(rule.absent_severity) + " when absent for " +
+           format_duration(rule.absent_for);
+  }
+  if (rule.guard) {
+    out += "; guard ";
+    for (size_t i = 0; i < rule.guard->metrics.size(); ++i)
+      out += (i ? " + " : "") + rule.guard->metrics[i];
+    out += " > " + detail::format_number(rule.guard->min_increase);
+  }
+  return out;
 }
 
 namespace detail {

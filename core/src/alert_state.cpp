@@ -62,6 +62,57 @@ std::vector<std::string> rule_keys(const std::vector<AlertRule>& rules) {
   return keys;
 }
 
+AlertEvent read_event(Reader& in) {
+  AlertEvent e;
+  e.sequence = in.u64();
+  e.previous = static_cast<AlertState>(in.u8(kLastState, "state"));
+  e.at_ms = in.time_ms("event time");
+  e.value = in.f64();
+  e.alert = read_episode(in);
+  return e;
+}
+
+// The two functions below are templates only because AlertEngine::Target is private to the
+// engine; they are its restore_state() in pieces.
+template <class Target>
+void read_target(Reader& in, Target& t) {
+  t.instance = in.string("instance");
+  t.state =
+      static_cast<AlertState>(in.u8(static_cast<uint8_t>(AlertState::kFlapping), "target state"));
+  t.alert = read_episode(in);
+  t.last_level = in.u8(2, "level");
+  t.next_level = int(in.u8(3, "level")) - 1;
+  t.next_since = in.time_ms("level change time");
+  t.clear_since = in.time_ms("clear time");
+  t.missing_since = in.time_ms("missing time");
+  // The engine reads next_since whenever a next level is pending.
+  if (t.next_level >= 0 && t.next_since == detail::kNever) fail("pending level without a time");
+  const bool filled = in.boolean();
+  std::array<uint8_t, detail::FlapHistory::kSize> levels{};
+  for (uint8_t& l : levels) l = in.u8(2, "level");
+  t.flaps.assign(levels, filled);
+  t.flapping = in.boolean();
+}
+
+template <class Target>
+void adopt(Target& t, Target& from, bool detects_flapping) {
+  t.state = from.state;
+  t.alert = std::move(from.alert);
+  t.last_level = from.last_level;
+  t.next_level = from.next_level;
+  t.next_since = from.next_since;
+  t.clear_since = from.clear_since;
+  t.missing_since = from.missing_since;
+  t.flaps = from.flaps;
+  if (t.state != AlertState::kInactive) t.alert.state = t.state;
+  t.flapping = from.flapping && detects_flapping;
+  // A rule that no longer detects flapping takes its flapping alert as firing.
+  if (t.state == AlertState::kFlapping && !t.flapping) {
+    t.state = AlertState::kFiring;
+    t.alert.state = AlertState::kFiring;
+  }
+}
+
 }  // namespace
 
 std::string AlertEngine::save_state() const {
@@ -138,35 +189,12 @@ void AlertEngine::restore_state(std::string_view blob) {
     next_sequence = in.u64();
     for (uint32_t n = in.count(kMaxRecords, kMinEpisodeBytes, "alert"); n > 0; --n)
       history.push_back(read_episode(in));
-    for (uint32_t n = in.count(kMaxRecords, kMinEventBytes, "event"); n > 0; --n) {
-      AlertEvent e;
-      e.sequence = in.u64();
-      e.previous = static_cast<AlertState>(in.u8(kLastState, "state"));
-      e.at_ms = in.time_ms("event time");
-      e.value = in.f64();
-      e.alert = read_episode(in);
-      events.push_back(std::move(e));
-    }
+    for (uint32_t n = in.count(kMaxRecords, kMinEventBytes, "event"); n > 0; --n)
+      events.push_back(read_event(in));
     for (uint32_t n = in.count(kMaxRecords, kMinTargetBytes, "target"); n > 0; --n) {
       Saved s;
       s.key = in.string("rule key");
-      Target& t = s.target;
-      t.instance = in.string("instance");
-      t.state = static_cast<AlertState>(
-          in.u8(static_cast<uint8_t>(AlertState::kFlapping), "target state"));
-      t.alert = read_episode(in);
-      t.last_level = in.u8(2, "level");
-      t.next_level = int(in.u8(3, "level")) - 1;
-      t.next_since = in.time_ms("level change time");
-      t.clear_since = in.time_ms("clear time");
-      t.missing_since = in.time_ms("missing time");
-      // The engine reads next_since whenever a next level is pending.
-      if (t.next_level >= 0 && t.next_since == detail::kNever) fail("pending level without a time");
-      const bool filled = in.boolean();
-      std::array<uint8_t, detail::FlapHistory::kSize> levels{};
-      for (uint8_t& l : levels) l = in.u8(2, "level");
-      t.flaps.assign(levels, filled);
-      t.flapping = in.boolean();
+      read_target(in, s.target);
       saved.push_back(std::move(s));
     }
     if (in.remaining() != 0) fail("trailing bytes");
@@ -179,22 +207,7 @@ void AlertEngine::restore_state(std::string_view blob) {
   for (Target& t : targets_) {
     for (Saved& s : saved) {
       if (s.key != keys[t.rule] || s.target.instance != t.instance) continue;
-      Target& from = s.target;
-      t.state = from.state;
-      t.alert = std::move(from.alert);
-      t.last_level = from.last_level;
-      t.next_level = from.next_level;
-      t.next_since = from.next_since;
-      t.clear_since = from.clear_since;
-      t.missing_since = from.missing_since;
-      t.flaps = from.flaps;
-      if (t.state != AlertState::kInactive) t.alert.state = t.state;
-      t.flapping = from.flapping && rules_[t.rule].flapping.has_value();
-      // A rule that no longer detects flapping takes its flapping alert as firing.
-      if (t.state == AlertState::kFlapping && !t.flapping) {
-        t.state = AlertState::kFiring;
-        t.alert.state = AlertState::kFiring;
-      }
+      adopt(t, s.target, rules_[t.rule].flapping.has_value());
       break;
     }
   }

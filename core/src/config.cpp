@@ -65,9 +65,10 @@ class Loader : private ConfigReader {
       skip_notify = skip_notify || d.path.rfind("notify", 0) == 0;
     }
     if (root.kind == Node::Kind::kNull) return finish(c);  // an empty file means all defaults
-    check_keys(root, "",
-               {"interval", "window", "plugin_dir", "state_file", "state_save_interval",
-                "isolation", "server", "collectors", "alerts", "notify", "discover"});
+    check_keys(
+        root, "",
+        {"interval", "window", "plugin_dir", "state_file", "state_save_interval", "isolation",
+         "server", "collectors", "alerts", "default_alerts", "notify", "discover"});
     if (const Node* v = root.find("interval")) {
       c.interval = duration(*v, "interval");
       if (c.interval < kMinInterval)
@@ -108,7 +109,10 @@ class Loader : private ConfigReader {
                  std::to_string(ConfigLimits::kAlertRules) + " are allowed");
       }
       c.alerts = detail::parse_alert_rules(*this, *v);
+      c.alerts_given = true;
     }
+    if (const Node* v = root.find("default_alerts"))
+      c.default_alerts = boolean(*v, "default_alerts");
     if (const Node* v = root.find("notify"); v && !skip_notify) detail::parse_notify(*this, *v, c);
     return finish(c);
   }
@@ -345,15 +349,6 @@ class Loader : private ConfigReader {
 };
 
 }  // namespace
-
-std::string config_message(const std::string& source, int line, const std::string& key,
-                           const std::string& message) {
-  std::string out = source;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
-  if (!key.empty()) out += key + ": ";
-  return out + message;
-}
 
 Config parse_config(std::string_view text, ConfigFormat format, const std::string& source,
                     ConfigUse use) {

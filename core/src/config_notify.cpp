@@ -110,12 +110,7 @@ NotifierConfig parse_notifier(const ConfigReader& r, const Node& n, const std::s
   if (const Node* v = n.find("resend"))
     c.resend = bounded_duration(r, *v, path + ".resend", 1s, 15min);
   if (const Node* v = n.find("ca_file")) c.ca_file = r.string(*v, path + ".ca_file");
-  if (const Node* v = n.find("insecure")) {
-    const std::string text = r.string(*v, path + ".insecure");
-    if (text != "true" && text != "false")
-      r.fail(v->line, path + ".insecure", "expected true or false, got \"" + text + "\"");
-    c.insecure = text == "true";
-  }
+  if (const Node* v = n.find("insecure")) c.insecure = r.boolean(*v, path + ".insecure");
   return c;
 }
 

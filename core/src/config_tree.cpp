@@ -13,6 +13,21 @@
 #include "resync/json_writer.hpp"
 #include "resync/util/duration.hpp"
 
+namespace resync {
+
+// Here rather than in config.cpp, which reads the schema on top of this file: every config error,
+// from the tree or the schema, is formatted by the lower layer, so the two never call each other.
+std::string config_message(const std::string& source, int line, const std::string& key,
+                           const std::string& message) {
+  std::string out = source;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+}  // namespace resync
+
 namespace resync::detail {
 namespace {
 
@@ -296,6 +311,13 @@ std::chrono::milliseconds ConfigReader::duration(const Node& n, const std::strin
   auto d = parse_duration(text);
   if (!d) fail(n.line, path, "expected a duration like \"5s\", got \"" + text + "\"");
   return *d;
+}
+
+bool ConfigReader::boolean(const Node& n, const std::string& path) const {
+  const std::string text = string(n, path);
+  if (text != "true" && text != "false")
+    fail(n.line, path, "expected true or false, got \"" + text + "\"");
+  return text == "true";
 }
 
 double ConfigReader::number(const Node& n, const std::string& path) const {

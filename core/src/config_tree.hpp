@@ -72,6 +72,8 @@ class ConfigReader {
   std::string string(const ConfigNode& n, const std::string& path) const;
   /// A duration like "5s" (see parse_duration()).
   std::chrono::milliseconds duration(const ConfigNode& n, const std::string& path) const;
+  /// true or false.
+  bool boolean(const ConfigNode& n, const std::string& path) const;
   /// A finite number.
   double number(const ConfigNode& n, const std::string& path) const;
   /// A whole number in min..max.

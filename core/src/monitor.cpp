@@ -80,7 +80,8 @@ Monitor::Monitor(Config config)
     } catch (const PluginLoadError& e) {
       rethrow_create_error(config_, cc, redact(e.what(), config_.secrets));
     }
-    add_instance({cc.name, cc.plugin, plugin->series(), plugin->info().status_field});
+    add_instance({cc.name, cc.plugin, plugin->series(), plugin->info().status_field,
+                  plugin->info().default_rules});
     entries.push_back({cc.name, cc.plugin, std::move(collector), cc.timeout});
   }
   std::vector<std::string> others;
@@ -218,9 +219,17 @@ void Monitor::set_listen_address(const std::string& host_port) {
 void Monitor::finish(std::vector<CollectorEntry> entries) {
   check_rules();
   keys_ = std::make_shared<const std::vector<SeriesKey>>(layout_.keys());
-  rules_ = std::make_shared<const std::vector<AlertRule>>(config_.alerts);
   store_ = std::make_unique<RingBuffer>(layout_.size(), config_.capacity());
-  alerts_ = std::make_unique<AlertEngine>(config_.alerts, layout_);
+  std::vector<PluginInfo> plugins;
+  for (const InstanceInfo& i : instances_) {
+    PluginInfo p;
+    p.name = i.plugin;
+    p.default_rules = i.default_rules;
+    plugins.push_back(std::move(p));
+  }
+  // The engine's rules are the screens' too: thresholds and colours of the plugins' defaults.
+  rules_ = std::make_shared<const std::vector<AlertRule>>(effective_alert_rules(config_, plugins));
+  alerts_ = std::make_unique<AlertEngine>(*rules_, layout_);
   const std::string dashboard_url = config_.notify.dashboard_url.empty()
                                         ? default_dashboard_url(config_.server.bind)
                                         : config_.notify.dashboard_url;

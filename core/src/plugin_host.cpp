@@ -13,10 +13,6 @@
 
 #include "resync/error.hpp"
 
-#ifndef RESYNC_PLUGIN_INSTALL_DIR
-#define RESYNC_PLUGIN_INSTALL_DIR "/usr/local/lib/resync-mon/plugins"
-#endif
-
 namespace fs = std::filesystem;
 
 namespace resync {
@@ -125,12 +121,6 @@ void read_presentation(const resync_plugin_v1& table, std::vector<SeriesDescript
   }
 }
 
-std::string executable_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : exe.parent_path().string();
-}
-
 }  // namespace
 
 Plugin::~Plugin() {
@@ -180,6 +170,7 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
   }
   PluginInfo& info = plugin->info_;
   info.series = read_descriptions(*table, fail);
+  info.default_rules = read_default_rules(*table, fail);
   read_presentation(*table, info.series, fail);
   const bool has_status_field =
       table->struct_size >= offsetof(resync_plugin_v1, status_field) + sizeof(const char*);
@@ -195,25 +186,6 @@ std::shared_ptr<const Plugin> Plugin::load(const std::string& path) {
 }
 
 PluginHost::PluginHost(std::vector<std::string> search_dirs) : dirs_(std::move(search_dirs)) {}
-
-std::vector<std::string> plugin_search_dirs(const std::string& plugin_dir) {
-  if (!plugin_dir.empty()) return {plugin_dir};
-  std::vector<std::string> dirs;
-  const std::string exe_dir = executable_dir();
-  // Beside the binary only where such a folder exists (the build tree, an unpacked tarball):
-  // an installed /usr/bin/resync-mon must not list /usr/bin/plugins as a place it looked.
-  if (!exe_dir.empty()) {
-    for (const fs::path& dir :
-         {fs::path(exe_dir) / "plugins",
-          fs::path(exe_dir).parent_path() / "lib" / "resync-mon" / "plugins"}) {
-      std::error_code ec;
-      if (fs::is_directory(dir, ec)) dirs.push_back(dir.string());
-    }
-  }
-  dirs.emplace_back(RESYNC_PLUGIN_INSTALL_DIR);
-  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
-  return dirs;
-}
 
 std::shared_ptr<const Plugin> PluginHost::load(std::string_view name) const {
   std::string searched;
@@ -256,18 +228,6 @@ std::vector<PluginHost::Found> PluginHost::discover() const {
     }
   }
   return found;
-}
-
-std::vector<PluginInfo> discover_plugins(const std::vector<std::string>& dirs) {
-  std::vector<PluginInfo> out;
-  for (PluginHost::Found& f : PluginHost(dirs).discover()) {
-    PluginInfo info;
-    if (f.plugin) info = f.plugin->info();
-    info.path = f.path;
-    info.error = f.error;
-    out.push_back(std::move(info));
-  }
-  return out;
 }
 
 PluginCollector::PluginCollector(std::shared_ptr<const Plugin> plugin,

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "resync/collector.hpp"
+#include "resync/error.hpp"
 #include "resync/plugin_abi.h"
 #include "resync/plugins.hpp"
 
@@ -75,6 +77,11 @@ class PluginHost {
  private:
   std::vector<std::string> dirs_;
 };
+
+/// The default alert rules a plugin's table declares (appended in ABI 0.3), checked against its
+/// series; none for an older plugin. Throws what `fail` makes of a message.
+std::vector<AlertRule> read_default_rules(
+    const resync_plugin_v1& table, const std::function<PluginLoadError(const std::string&)>& fail);
 
 /// Adapts one instance of a C plugin to the Collector interface.
 class PluginCollector final : public Collector {

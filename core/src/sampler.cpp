@@ -45,6 +45,44 @@ class BufferSink final : public SampleSink {
   std::vector<std::pair<size_t, double>>& out_;
 };
 
+using Logs = std::vector<std::pair<LogLevel, std::string>>;
+
+// A successful run resets the backoff; the first after a streak of failures is logged. Returns
+// the grid time from which the collector runs again (0: the next tick).
+int64_t record_success(CollectorHealth& h, const std::string& name, const SamplerOptions& o,
+                       int64_t grid_ms, Logs& logs) {
+  if (h.consecutive_failures > 0) {
+    logs.emplace_back(LogLevel::kInfo, "collector " + name + " recovered after " +
+                                           std::to_string(h.consecutive_failures) + " failed runs");
+  }
+  h.consecutive_failures = 0;
+  h.effective_interval = o.interval;
+  h.last_success_ms = grid_ms;
+  return 0;
+}
+
+// A failed run doubles the interval per consecutive failure, up to the cap. Returns the grid
+// time from which the collector runs again.
+int64_t record_failure(CollectorHealth& h, const std::string& name, const std::string& error,
+                       const SamplerOptions& o, int64_t grid_ms, Logs& logs) {
+  ++h.failures;
+  ++h.consecutive_failures;
+  h.last_error = error;
+  h.last_error_at_ms = wall_now_ms();
+  // Computed in steps to avoid overflow.
+  auto backoff = o.interval;
+  for (uint32_t k = 0; k < h.consecutive_failures && backoff < o.max_backoff; ++k) backoff *= 2;
+  h.effective_interval = std::min(backoff, o.max_backoff);
+  // Log the 1st, 2nd, 4th, 8th... failure of a streak: the log stays readable during an outage.
+  if (is_power_of_two(h.consecutive_failures)) {
+    logs.emplace_back(LogLevel::kWarning,
+                      "collector " + name + " failed (" + std::to_string(h.consecutive_failures) +
+                          " in a row, next try in " + format_duration(h.effective_interval) +
+                          "): " + error);
+  }
+  return grid_ms + h.effective_interval.count();
+}
+
 }  // namespace
 
 struct Sampler::Sync {
@@ -205,32 +243,62 @@ void Sampler::work(Sync& sync, Worker& w) {
   sync.done_cv.notify_all();
 }
 
+namespace {
+
+enum class Outcome { kDispatched, kStillRunning, kBackoff };
+
+// This and take_result() are templates only because Sampler::Worker is private to the sampler;
+// they are its sample_at() in pieces, called under its lock. Hands the tick to an idle worker
+// that is not backing off.
+template <class Worker>
+Outcome dispatch(Worker& w, int64_t grid_ms, uint64_t tick, std::atomic<uint64_t>& runs_started) {
+  if (w.busy) return Outcome::kStillRunning;
+  if (grid_ms < w.next_run_ms) return Outcome::kBackoff;
+  w.busy = true;
+  w.has_job = true;
+  w.job_tick = tick;
+  ++w.health.runs;
+  runs_started.fetch_add(1);
+  w.job_cv.notify_one();
+  return Outcome::kDispatched;
+}
+
+// Copies a dispatched worker's answer to this tick into `row` and its health; a worker that has
+// not answered by now failed this tick. Returns whether the run succeeded, else sets `error`.
+template <class Worker>
+bool take_result(Worker& w, uint64_t tick, SteadyClock::time_point dispatched_at,
+                 std::vector<double>& row, std::string& error) {
+  if (w.done_tick != tick) {
+    error = "no result within its " + format_duration(w.entry.timeout) +
+            " deadline; not called again until it returns";
+    row[w.duration_column] =
+        std::chrono::duration<double, std::milli>(SteadyClock::now() - dispatched_at).count();
+    return false;
+  }
+  error = w.error;
+  w.health.status = w.status;
+  w.health.duration_ms = w.duration_ms;
+  w.health.restarts = w.restarts;
+  row[w.duration_column] = w.duration_ms;
+  if (w.ok) {
+    for (const auto& [column, value] : w.values) row[column] = value;
+  }
+  return w.ok;
+}
+
+}  // namespace
+
 void Sampler::sample_at(int64_t grid_ms) {
-  enum class Outcome { kDispatched, kStillRunning, kBackoff };
   std::vector<Outcome> outcome(workers_.size());
   std::vector<double> row(layout_.size(), kNaN);
   uint32_t ok_runs = 0, scheduled = 0;
-  std::vector<std::pair<LogLevel, std::string>> logs;  // written after the lock is released
+  Logs logs;  // written after the lock is released
 
   std::unique_lock lock(sync_->mutex);
   const uint64_t tick = ++tick_;
   const auto dispatched_at = SteadyClock::now();
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    Worker& w = *workers_[i];
-    if (w.busy) {
-      outcome[i] = Outcome::kStillRunning;
-    } else if (grid_ms < w.next_run_ms) {
-      outcome[i] = Outcome::kBackoff;
-    } else {
-      outcome[i] = Outcome::kDispatched;
-      w.busy = true;
-      w.has_job = true;
-      w.job_tick = tick;
-      ++w.health.runs;
-      runs_started_.fetch_add(1);
-      w.job_cv.notify_one();
-    }
-  }
+  for (size_t i = 0; i < workers_.size(); ++i)
+    outcome[i] = dispatch(*workers_[i], grid_ms, tick, runs_started_);
   // Wait for each dispatched collector until it answers or its own deadline passes.
   Sync& sync = *sync_;
   for (size_t i = 0; i < workers_.size(); ++i) {
@@ -259,56 +327,15 @@ void Sampler::sample_at(int64_t grid_ms) {
       continue;
     }
     ++scheduled;
-    bool ok;
     std::string error;
-    if (w.done_tick == tick) {
-      ok = w.ok;
-      error = w.error;
-      h.status = w.status;
-      h.duration_ms = w.duration_ms;
-      h.restarts = w.restarts;
-      row[w.duration_column] = w.duration_ms;
-      if (ok) {
-        for (const auto& [column, value] : w.values) row[column] = value;
-      }
-    } else {
-      ok = false;
-      error = "no result within its " + format_duration(w.entry.timeout) +
-              " deadline; not called again until it returns";
-      row[w.duration_column] =
-          std::chrono::duration<double, std::milli>(SteadyClock::now() - dispatched_at).count();
-    }
+    const bool ok = take_result(w, tick, dispatched_at, row, error);
     row[w.up_column] = ok ? 1 : 0;
     h.up = ok;
     if (ok) {
       ++ok_runs;
-      if (h.consecutive_failures > 0) {
-        logs.emplace_back(LogLevel::kInfo, "collector " + w.entry.name + " recovered after " +
-                                               std::to_string(h.consecutive_failures) +
-                                               " failed runs");
-      }
-      h.consecutive_failures = 0;
-      h.effective_interval = options_.interval;
-      h.last_success_ms = grid_ms;
-      w.next_run_ms = 0;
+      w.next_run_ms = record_success(h, w.entry.name, options_, grid_ms, logs);
     } else {
-      ++h.failures;
-      ++h.consecutive_failures;
-      h.last_error = error;
-      h.last_error_at_ms = wall_now_ms();
-      // Double the interval per consecutive failure, capped; compute in steps to avoid overflow.
-      auto backoff = options_.interval;
-      for (uint32_t k = 0; k < h.consecutive_failures && backoff < options_.max_backoff; ++k)
-        backoff *= 2;
-      h.effective_interval = std::min(backoff, options_.max_backoff);
-      w.next_run_ms = grid_ms + h.effective_interval.count();
-      // Log the 1st, 2nd, 4th, 8th... failure of a streak: the log stays readable during an outage.
-      if (is_power_of_two(h.consecutive_failures)) {
-        logs.emplace_back(LogLevel::kWarning,
-                          "collector " + w.entry.name + " failed (" +
-                              std::to_string(h.consecutive_failures) + " in a row, next try in " +
-                              format_duration(h.effective_interval) + "): " + error);
-      }
+      w.next_run_ms = record_failure(h, w.entry.name, error, options_, grid_ms, logs);
     }
   }
   lock.unlock();

@@ -183,7 +183,7 @@ class AgentsCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_HINTS(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::AgentsCollector, "agents",
     "Resync agents and LLM usage from Prometheus /metrics or a JSON document (JSON pointers)",
-    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation)
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, nullptr)

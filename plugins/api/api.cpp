@@ -40,6 +40,21 @@ constexpr resync_series_desc kSeries[] = {
      "Mean API response time over the last interval.", "api.response_time_avg", nullptr, 0},
 };
 
+// The original dashboard's thresholds, calm (see DefaultRule::calm()) and with clear levels below
+// them, so an error rate wandering between 0 and 18 % is one episode, not a dozen in 30 s.
+const resync_alert_rule kRules[] = {
+    DefaultRule("error_rate")
+        .warning(RESYNC_CMP_ABOVE, 5, 3)
+        .critical(RESYNC_CMP_AT_LEAST, 10, 8)
+        .calm()
+        .rule(),
+    DefaultRule("response_time_p95")
+        .warning(RESYNC_CMP_ABOVE, 500, 400)
+        .critical(RESYNC_CMP_AT_LEAST, 1000, 800)
+        .calm()
+        .rule(),
+};
+
 // How the dashboard and the report show these series: the cards and charts of the original
 // Resync dashboard.
 constexpr resync_series_hint kHints[] = {
@@ -240,8 +255,8 @@ class ApiCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_HINTS(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::ApiCollector, "api",
     "HTTP API requests/s, error rate and p50/p95/avg response time from "
     "Prometheus /metrics or an access log",
-    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation)
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, resync::plugin::kRules)

@@ -88,91 +88,101 @@ bool is_server_error(const std::string& status) {
   return (digit(status[1]) && digit(status[2])) || (x(status[1]) && x(status[2]));
 }
 
-ApiValues PromApiState::update(const PromParseResult& scrape, Clock::time_point now) {
-  const bool first = !previous_time_;
-  ++scrapes_;
-  // Increase of one series since it was last seen; 0 on the first scrape, where only the
-  // cumulative totals are reported.
-  auto increase = [&](const PromSample& s) {
-    Last& last = last_.try_emplace(series_key(s), Last{0.0, 0}).first->second;
-    const double inc = first ? 0.0 : counter_increase(last.value, s.value);
-    last = Last{s.value, scrapes_};
-    return inc;
-  };
+double PromApiState::increase(const PromSample& s, bool first) {
+  Last& last = last_.try_emplace(series_key(s), Last{0.0, 0}).first->second;
+  const double inc = first ? 0.0 : counter_increase(last.value, s.value);
+  last = Last{s.value, scrapes_};
+  return inc;
+}
 
+bool PromApiState::is_error(const PromSample& s) const {
+  const std::string* status = nullptr;
+  if (names_.status_label.empty()) {
+    status = s.label("status");
+    if (!status) status = s.label("code");
+  } else {
+    status = s.label(names_.status_label);
+  }
+  return status && is_server_error(*status);
+}
+
+// Increase of each series since it was last seen; 0 on the first scrape, where only the
+// cumulative totals are reported.
+PromApiState::Totals PromApiState::fold(const PromParseResult& scrape, bool first) {
+  Totals t;
   const std::optional<std::string> requests_name =
       resolve_metric_name(scrape, names_.requests_metric);
+  t.requests = requests_name.has_value();
   const std::string bucket_name = names_.duration_metric + "_bucket";
   const std::string sum_name = names_.duration_metric + "_sum";
   const std::string count_name = names_.duration_metric + "_count";
-
-  double total = 0, errors = 0, d_total = 0, d_errors = 0, d_sum = 0, d_count = 0;
-  bool have_histogram = false;
-  std::map<double, double> d_buckets;
   for (const PromSample& s : scrape.samples) {
     if (std::isnan(s.value)) continue;
     if (requests_name && s.name == *requests_name) {
-      const std::string* status = nullptr;
-      if (names_.status_label.empty()) {
-        status = s.label("status");
-        if (!status) status = s.label("code");
-      } else {
-        status = s.label(names_.status_label);
-      }
-      const bool error = status && is_server_error(*status);
-      const double inc = increase(s);
-      total += s.value;
-      d_total += inc;
+      const bool error = is_error(s);
+      const double inc = increase(s, first);
+      t.total += s.value;
+      t.d_total += inc;
       if (error) {
-        errors += s.value;
-        d_errors += inc;
+        t.errors += s.value;
+        t.d_errors += inc;
       }
     } else if (s.name == bucket_name) {
       const std::string* le = s.label("le");
       const std::optional<double> bound = le ? parse_prometheus_float(*le) : std::nullopt;
       if (!bound) continue;
-      have_histogram = true;
-      d_buckets[*bound] += increase(s);
+      t.histogram = true;
+      t.d_buckets[*bound] += increase(s, first);
     } else if (s.name == sum_name) {
-      d_sum += increase(s);
+      t.d_sum += increase(s, first);
     } else if (s.name == count_name) {
-      d_count += increase(s);
+      t.d_count += increase(s, first);
     }
   }
+  return t;
+}
 
+ApiValues PromApiState::values(const Totals& t, double elapsed) const {
   ApiValues v;
-  note_.clear();
-  if (requests_name) {
-    v.requests_total = total;
-    v.error_count = errors;
-  } else {
-    note_ = "no samples named " + names_.requests_metric + " (check requests_metric)";
+  if (t.requests) {
+    v.requests_total = t.total;
+    v.error_count = t.errors;
   }
-  if (!have_histogram) {
+  if (std::isnan(elapsed)) return v;
+  if (t.requests) {
+    v.requests_per_sec = per_second(t.d_total, elapsed);
+    // No request in the interval is no news about errors: NaN (shown "–", and an error-rate
+    // alert neither fires nor resolves on it), as the hit ratio with no lookups.
+    v.error_rate = t.d_total > 0 ? 100.0 * t.d_errors / t.d_total : kNaN;
+  }
+  if (t.histogram) {
+    std::vector<HistogramBucket> buckets;
+    for (const auto& [bound, count] : t.d_buckets) buckets.push_back({bound, count});
+    v.response_time_p50 = histogram_quantile(0.50, buckets) * names_.duration_to_ms;
+    v.response_time_p95 = histogram_quantile(0.95, buckets) * names_.duration_to_ms;
+    v.response_time_avg = t.d_count > 0 ? t.d_sum / t.d_count * names_.duration_to_ms : kNaN;
+  }
+  return v;
+}
+
+ApiValues PromApiState::update(const PromParseResult& scrape, Clock::time_point now) {
+  const bool first = !previous_time_;
+  ++scrapes_;
+  const Totals t = fold(scrape, first);
+  note_.clear();
+  if (!t.requests)
+    note_ = "no samples named " + names_.requests_metric + " (check requests_metric)";
+  if (!t.histogram) {
     note_ += std::string(note_.empty() ? "" : "; ") + "no histogram named " +
              names_.duration_metric + " (check duration_metric)";
   }
-  if (!first) {
-    const double elapsed = std::chrono::duration<double>(now - *previous_time_).count();
-    if (requests_name) {
-      v.requests_per_sec = per_second(d_total, elapsed);
-      // No request in the interval is no news about errors: NaN (shown "–", and an error-rate
-      // alert neither fires nor resolves on it), as the hit ratio with no lookups.
-      v.error_rate = d_total > 0 ? 100.0 * d_errors / d_total : kNaN;
-    }
-    if (have_histogram) {
-      std::vector<HistogramBucket> buckets;
-      for (const auto& [bound, count] : d_buckets) buckets.push_back({bound, count});
-      v.response_time_p50 = histogram_quantile(0.50, buckets) * names_.duration_to_ms;
-      v.response_time_p95 = histogram_quantile(0.95, buckets) * names_.duration_to_ms;
-      v.response_time_avg = d_count > 0 ? d_sum / d_count * names_.duration_to_ms : kNaN;
-    }
-  }
+  const double elapsed =
+      first ? kNaN : std::chrono::duration<double>(now - *previous_time_).count();
   for (auto it = last_.begin(); it != last_.end();) {
     it = scrapes_ - it->second.scrape > kForgetAfterScrapes ? last_.erase(it) : std::next(it);
   }
   previous_time_ = now;
-  return v;
+  return values(t, elapsed);
 }
 
 void Reservoir::add(double value) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -84,6 +85,18 @@ class PromApiState {
     double value;
     uint64_t scrape;  ///< number of the scrape that last had the series
   };
+  /// One scrape summed over its series: cumulative totals and increases (d_) since the last.
+  struct Totals {
+    bool requests = false;   ///< the requests counter was found
+    bool histogram = false;  ///< the duration histogram was found
+    double total = 0, errors = 0, d_total = 0, d_errors = 0, d_sum = 0, d_count = 0;
+    std::map<double, double> d_buckets;  ///< upper bound -> increase
+  };
+  double increase(const PromSample& s, bool first);
+  bool is_error(const PromSample& s) const;
+  Totals fold(const PromParseResult& scrape, bool first);
+  /// The values of one scrape; rates only when `elapsed` (seconds) is not NaN.
+  ApiValues values(const Totals& t, double elapsed) const;
 
   PromApiNames names_;
   std::unordered_map<std::string, Last> last_;

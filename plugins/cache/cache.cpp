@@ -35,6 +35,17 @@ constexpr resync_series_desc kSeries[] = {
      "Keys evicted by the cache to stay within its memory limit.", "cache.evictions", nullptr, 0},
 };
 
+// The original dashboard's rule: a hit ratio under 80 % means little over a handful of lookups,
+// so it needs 100 of them per sample, and it clears at 85 % (see DefaultRule::calm()).
+constexpr const char* kLookups[] = {"cache_hits", "cache_misses"};
+const resync_alert_rule kRules[] = {
+    DefaultRule("cache_hit_ratio")
+        .warning(RESYNC_CMP_BELOW, 80, 85)
+        .guard(kLookups, 100)
+        .calm()
+        .rule(),
+};
+
 // How the dashboard and the report show these series: the cards and charts of the original
 // Resync dashboard.
 constexpr resync_series_hint kHints[] = {
@@ -76,7 +87,7 @@ class CacheCollector final : public CollectorBase {
     cache::Readings r;
     try {
       r = source_->read();
-    } catch (const cache::SourceError& e) {
+    } catch (const cache::ReadError& e) {
       set_status(e.status());
       throw;
     }
@@ -102,7 +113,7 @@ class CacheCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_HINTS(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::CacheCollector, "cache",
     "Cache hits, misses, hit ratio, size and evictions from Redis (RESP) or a Prometheus endpoint",
-    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation)
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, resync::plugin::kRules)

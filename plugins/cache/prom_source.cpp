@@ -29,10 +29,10 @@ class PrometheusSource final : public Source {
     try {
       response = http_get(url_, http_);
     } catch (const HttpError& e) {
-      throw SourceError(e.what(), status_of(e));
+      throw ReadError(e.what(), status_of(e));
     }
     if (response.status < 200 || response.status > 299) {
-      throw SourceError(
+      throw ReadError(
           "GET " + url_ + ": HTTP " + std::to_string(response.status) + " " + response.reason,
           "error: HTTP " + std::to_string(response.status));
     }
@@ -49,7 +49,7 @@ class PrometheusSource final : public Source {
       if (!parsed.first_error.empty())
         why += " (" + std::to_string(parsed.skipped_lines) + " malformed lines; " +
                parsed.first_error + ")";
-      throw SourceError(why, "error: cache series missing");
+      throw ReadError(why, "error: cache series missing");
     }
     return r;
   }

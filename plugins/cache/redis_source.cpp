@@ -85,29 +85,29 @@ class RedisSource final : public Source {
     return text;
   }
 
-  SourceError wrap(const RedisError& e) const {
+  ReadError wrap(const RedisError& e) const {
     // Clipped after redacting, so no cut can leave part of the password; a server that is not
     // Redis may send an error line of any length up to the connection's bound.
     const std::string what = redact(e.what()).substr(0, 300);
     switch (e.kind()) {
       case Kind::kRefused:
-        return SourceError(prefix() + "connection refused", "down: connection refused");
+        return ReadError(prefix() + "connection refused", "down: connection refused");
       case Kind::kTimeout:
-        return SourceError(prefix() + what + " (timeout after " + ms_text(budget_) + ")",
-                           "down: timeout after " + ms_text(budget_));
+        return ReadError(prefix() + what + " (timeout after " + ms_text(budget_) + ")",
+                         "down: timeout after " + ms_text(budget_));
       case Kind::kClosed:
       case Kind::kNetwork:
-        return SourceError(prefix() + what, "down: " + what);
+        return ReadError(prefix() + what, "down: " + what);
       case Kind::kProtocol:
-        return SourceError(prefix() + "bad reply: " + what, "error: bad reply: " + what);
+        return ReadError(prefix() + "bad reply: " + what, "error: bad reply: " + what);
       case Kind::kReply: {
         const bool auth = what.find("NOAUTH") != std::string::npos ||
                           what.find("WRONGPASS") != std::string::npos ||
                           what.find("NOPERM") != std::string::npos || what.find("AUTH") == 0;
-        return SourceError(prefix() + what, (auth ? "unauthorized: " : "error: ") + what);
+        return ReadError(prefix() + what, (auth ? "unauthorized: " : "error: ") + what);
       }
     }
-    return SourceError(prefix() + what, "error: " + what);
+    return ReadError(prefix() + what, "error: " + what);
   }
 
   static const RedisReply& expect_ok(const RedisReply& r, const char* command) {

@@ -21,9 +21,9 @@ struct Readings {
 
 /// A failed read of the cache: `what()` becomes last_error, `status()` the collector's status
 /// line. Neither ever holds a password or token.
-class SourceError : public std::runtime_error {
+class ReadError : public std::runtime_error {
  public:
-  SourceError(const std::string& what, std::string status)
+  ReadError(const std::string& what, std::string status)
       : std::runtime_error(what), status_(std::move(status)) {}
   const std::string& status() const { return status_; }
 
@@ -36,7 +36,7 @@ class SourceError : public std::runtime_error {
 class Source {
  public:
   virtual ~Source() = default;
-  /// Reads the counters within the I/O budget given at construction; throws SourceError.
+  /// Reads the counters within the I/O budget given at construction; throws ReadError.
   virtual Readings read() = 0;
 };
 

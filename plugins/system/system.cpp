@@ -169,7 +169,7 @@ class SystemCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_HINTS(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::SystemCollector, "system",
     "Host CPU, memory, load and uptime from /proc; resync-mon's RSS; health URL availability",
-    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation)
+    resync::plugin::kSeries, nullptr, resync::plugin::kPresentation, nullptr)

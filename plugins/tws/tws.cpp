@@ -58,6 +58,12 @@ constexpr resync_series_desc kSeries[] = {
      "tws.jobs.done", nullptr, 0},
 };
 
+// The original dashboard's rule; calm (see DefaultRule::calm()), so a link that drops for one
+// probe, or keeps bouncing, does not page again and again.
+const resync_alert_rule kRules[] = {
+    DefaultRule("tws_connected").critical(RESYNC_CMP_EQUALS, 0).calm().rule(),
+};
+
 // How the dashboard and the report show these series: the cards and charts of the original
 // Resync dashboard.
 constexpr resync_series_hint kHints[] = {
@@ -228,7 +234,7 @@ class TwsCollector final : public CollectorBase {
 }  // namespace
 }  // namespace resync::plugin
 
-RESYNC_DEFINE_PLUGIN_WITH_HINTS(
+RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(
     resync::plugin::TwsCollector, "tws",
     "HCL Workload Automation engine: reachability, latency and job states (REST API V2)",
-    resync::plugin::kSeries, "tws.status", resync::plugin::kPresentation)
+    resync::plugin::kSeries, "tws.status", resync::plugin::kPresentation, resync::plugin::kRules)

@@ -40,8 +40,20 @@ MonitorSnapshot run(int samples, std::function<double(int call)> error_rate,
 
 int64_t newest(const MonitorSnapshot& s) { return s.store.timestamps_ms.back(); }
 
+// The rules serve uses for these plugins: the host's and the built plugins' own defaults.
+std::vector<AlertRule> default_rules() {
+  std::vector<PluginInfo> plugins;
+  for (const InstanceInfo& i :
+       test::all_plugins([](const std::string&, int) { return 0.0; }).instances) {
+    plugins.emplace_back();
+    plugins.back().name = i.plugin;
+    plugins.back().default_rules = i.default_rules;
+  }
+  return effective_alert_rules(Config{}, plugins);
+}
+
 CheckResult rules_check(const MonitorSnapshot& snap,
-                        const std::vector<AlertRule>& rules = default_alert_rules(),
+                        const std::vector<AlertRule>& rules = default_rules(),
                         AlertSource source = AlertSource::kReplay) {
   return evaluate_check(snap, rules, source, CheckOptions{}, newest(snap) + 500);
 }
@@ -50,23 +62,25 @@ TEST(CheckEvalTest, OkWithPerfdataForEveryJudgedMetric) {
   const MonitorSnapshot snap = run(5, [](int) { return 1.25; });
   const CheckResult r = rules_check(snap);
   EXPECT_EQ(r.status, 0);
-  // The default rules, the collector_up one judged on every instance.
+  // The default rules, in plugin order, the host's collector_up one judged on every instance.
   EXPECT_EQ(r.line,
             "RESYNC-MON OK - no alert (5 rules, sample of 2023-11-14T22:13:24Z) | "
-            "'error_rate'=1.25%;~:5;~:10;0;100 'cache_hit_ratio'=95%;80:;;0;100 "
-            "'response_time_p95'=120ms;~:500;~:1000 'tws_connected'=1;;@0:0;0;1 "
+            "'error_rate'=1.25%;~:5;~:10;0;100 'response_time_p95'=120ms;~:500;~:1000 "
+            "'cache_hit_ratio'=95%;80:;;0;100 'tws_connected'=1;;@0:0;0;1 "
             "'collector_up{api}'=1;@0:0;;0;1 'collector_up{cache}'=1;@0:0;;0;1 "
             "'collector_up{agents}'=1;@0:0;;0;1 'collector_up{tws}'=1;@0:0;;0;1 "
             "'collector_up{system}'=1;@0:0;;0;1");
 }
 
+// 40 samples at 1 s: the plugins' defaults hold for 30 s before firing, and a replay honours it.
 TEST(CheckEvalTest, WarningAndCriticalFromTheDefaultRules) {
-  const CheckResult warning = rules_check(run(5, [](int) { return 7.0; }));
+  EXPECT_EQ(rules_check(run(20, [](int) { return 7.0; })).status, 0) << "held 20 s of the 30 s";
+  const CheckResult warning = rules_check(run(40, [](int) { return 7.0; }));
   EXPECT_EQ(warning.status, 1);
   EXPECT_THAT(warning.line,
               StartsWith("RESYNC-MON WARNING - error_rate [api] is 7 % (warning when > 5 %) | "));
   const CheckResult critical = rules_check(run(
-      5, [](int) { return 12.5; }, "", false));
+      40, [](int) { return 12.5; }, "", false));
   EXPECT_EQ(critical.status, 2);
   EXPECT_THAT(critical.line, StartsWith("RESYNC-MON CRITICAL - "));
   EXPECT_THAT(critical.line, HasSubstr("(+1 more)"))
@@ -91,12 +105,12 @@ TEST(CheckEvalTest, ReplayHonoursForAndLocalSamplesIgnoreIt) {
 
 TEST(CheckEvalTest, ServerVerdictComesFromItsActiveAlerts) {
   MonitorSnapshot snap = run(5, [](int) { return 1.0; });
-  EXPECT_EQ(rules_check(snap, default_alert_rules(), AlertSource::kSnapshotActive).status, 0);
+  EXPECT_EQ(rules_check(snap, default_rules(), AlertSource::kSnapshotActive).status, 0);
   Alert a;
   a.severity = Severity::kCritical;
   a.message = "disk_full [host] is 100 (critical when >= 99)";
   snap.active.push_back(a);
-  const CheckResult r = rules_check(snap, default_alert_rules(), AlertSource::kSnapshotActive);
+  const CheckResult r = rules_check(snap, default_rules(), AlertSource::kSnapshotActive);
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.line,
               StartsWith("RESYNC-MON CRITICAL - disk_full [host] is 100 (critical when >= 99) | "));
@@ -105,7 +119,7 @@ TEST(CheckEvalTest, ServerVerdictComesFromItsActiveAlerts) {
 TEST(CheckEvalTest, StaleOrEmptySourceIsUnknown) {
   const MonitorSnapshot snap = run(3, [](int) { return 1.0; });
   const CheckResult stale =
-      evaluate_check(snap, default_alert_rules(), AlertSource::kReplay, {}, newest(snap) + 3001);
+      evaluate_check(snap, default_rules(), AlertSource::kReplay, {}, newest(snap) + 3001);
   EXPECT_EQ(stale.status, 3);
   EXPECT_EQ(
       stale.line,
@@ -116,8 +130,8 @@ TEST(CheckEvalTest, StaleOrEmptySourceIsUnknown) {
   patient.max_age = std::chrono::minutes{2};
   EXPECT_EQ(evaluate_check(snap, {}, AlertSource::kReplay, patient, newest(snap) + 100'000).status,
             0);
-  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_alert_rules(),
-                           AlertSource::kReplay, {}, kStart)
+  EXPECT_EQ(evaluate_check(run(0, [](int) { return 1.0; }), default_rules(), AlertSource::kReplay,
+                           {}, kStart)
                 .line,
             "RESYNC-MON UNKNOWN - no sample yet in test");
 }

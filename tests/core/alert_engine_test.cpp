@@ -47,27 +47,39 @@ SeriesLayout api_layout() {
   return layout;
 }
 
-TEST(AlertEngineTest, DefaultRulesReproduceTheOriginalDashboard) {
-  const auto rules = default_alert_rules();
-  ASSERT_EQ(rules.size(), 5u);
-  EXPECT_EQ(rules[0].metric, "error_rate");
-  EXPECT_EQ(rules[1].metric, "cache_hit_ratio");
-  ASSERT_TRUE(rules[1].guard.has_value());
-  EXPECT_EQ(rules[1].guard->min_increase, 100);
-  EXPECT_EQ(rules[2].metric, "response_time_p95");
-  EXPECT_EQ(rules[3].metric, "tws_connected");
-  // A collector that is down warns after a minute.
-  EXPECT_EQ(rules[4].metric, "collector_up");
-  ASSERT_EQ(rules[4].conditions.size(), 1u);
-  EXPECT_EQ(rules[4].conditions[0].comparison, Comparison::kEquals);
-  EXPECT_EQ(rules[4].conditions[0].threshold, 0);
-  EXPECT_EQ(rules[4].conditions[0].severity, Severity::kWarning);
-  EXPECT_EQ(rules[4].for_duration, std::chrono::minutes{1});
+// The original dashboard's thresholds with none of the defaults' calm (for, clear, flapping): the
+// engine's mechanics one sample at a time. The plugins' own defaults: plugin_rules_test.cpp.
+std::vector<AlertRule> bare_rules() {
+  using C = Comparison;
+  using S = Severity;
+  return {
+      {"error_rate", {{S::kWarning, C::kAbove, 5}, {S::kCritical, C::kAtLeast, 10}}, {}, {}},
+      {"cache_hit_ratio",
+       {{S::kWarning, C::kBelow, 80}},
+       AlertGuard{{"cache_hits", "cache_misses"}, 100},
+       {}},
+      {"response_time_p95",
+       {{S::kWarning, C::kAbove, 500}, {S::kCritical, C::kAtLeast, 1000}},
+       {},
+       {}},
+      {"tws_connected", {{S::kCritical, C::kEquals, 0}}, {}, {}},
+  };
+}
+
+TEST(AlertEngineTest, HostRulesWarnWhenACollectorIsDownForAMinute) {
+  const auto rules = host_alert_rules();
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].metric, "collector_up");
+  ASSERT_EQ(rules[0].conditions.size(), 1u);
+  EXPECT_EQ(rules[0].conditions[0].comparison, Comparison::kEquals);
+  EXPECT_EQ(rules[0].conditions[0].threshold, 0);
+  EXPECT_EQ(rules[0].conditions[0].severity, Severity::kWarning);
+  EXPECT_EQ(rules[0].for_duration, std::chrono::minutes{1});
 }
 
 TEST(AlertEngineTest, FiresOnceAndResolves) {
   const SeriesLayout layout = api_layout();
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   EXPECT_TRUE(feed.push(1000, {1, 100}).empty());
   const auto fired = feed.push(2000, {7, 100});
   ASSERT_EQ(fired.size(), 1u);
@@ -103,7 +115,7 @@ TEST(AlertEngineTest, FiresOnceAndResolves) {
 
 TEST(AlertEngineTest, ThresholdEdgesFollowTheComparison) {
   const SeriesLayout layout = api_layout();
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   EXPECT_TRUE(feed.push(1000, {5, 500}).empty());  // > 5 and > 500: equal is not above
   const auto fired = feed.push(2000, {10, 1000});  // >= 10 and >= 1000: equal is critical
   ASSERT_EQ(fired.size(), 2u);
@@ -114,7 +126,7 @@ TEST(AlertEngineTest, ThresholdEdgesFollowTheComparison) {
 
 TEST(AlertEngineTest, SeverityChangeResolvesAndFiresANewEpisode) {
   const SeriesLayout layout = api_layout();
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   ASSERT_EQ(feed.push(1000, {6, 0}).size(), 1u);
   const auto escalated = feed.push(2000, {12, 0});
   ASSERT_EQ(escalated.size(), 2u);
@@ -179,7 +191,7 @@ TEST(AlertEngineTest, NaNNeverFires) {
 TEST(AlertEngineTest, TwsDisconnectedIsCritical) {
   SeriesLayout layout;
   layout.add({"tws_connected", "tws-prod", "tws"});
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   EXPECT_TRUE(feed.push(1000, {1}).empty());
   const auto fired = feed.push(2000, {0});
   ASSERT_EQ(fired.size(), 1u);
@@ -193,7 +205,7 @@ TEST(AlertEngineTest, GuardNeedsEnoughTraffic) {
   const size_t ratio = layout.add({"cache_hit_ratio", "redis", "cache"});
   const size_t hits = layout.add({"cache_hits", "redis", "cache"});
   const size_t misses = layout.add({"cache_misses", "redis", "cache"});
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   auto row = [&](double r, double h, double m) {
     std::vector<double> v(3);
     v[ratio] = r;
@@ -238,7 +250,7 @@ TEST(AlertEngineTest, EveryInstanceIsWatched) {
   SeriesLayout layout;
   layout.add({"tws_connected", "tws-a", "tws"});
   layout.add({"tws_connected", "tws-b", "tws"});
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   const auto fired = feed.push(1000, {0, 0});
   ASSERT_EQ(fired.size(), 2u);
   EXPECT_EQ(fired[0].instance, "tws-a");
@@ -251,7 +263,7 @@ TEST(AlertEngineTest, EveryInstanceIsWatched) {
 TEST(AlertEngineTest, KeepsTheNewestTwenty) {
   SeriesLayout layout;
   layout.add({"tws_connected", "tws", "tws"});
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   for (int i = 0; i < 30; ++i) {
     feed.push(i * 2000, {0});         // fires episode i
     feed.push(i * 2000 + 1000, {1});  // resolves it
@@ -271,7 +283,7 @@ TEST(AlertEngineTest, ActiveAlertOutlivesItsPlaceInHistory) {
   SeriesLayout layout;
   layout.add({"tws_connected", "tws", "tws"});
   layout.add({"error_rate", "api", "api"});
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   feed.push(0, {0, 0});
   for (int i = 1; i <= 25; ++i) {
     feed.push(i * 2000, {0, 7});
@@ -291,7 +303,7 @@ TEST(AlertEngineTest, ActiveAlertOutlivesItsPlaceInHistory) {
 
 TEST(AlertEngineTest, ListenerSeesEveryFireAndResolve) {
   const SeriesLayout layout = api_layout();
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   std::vector<std::pair<std::string, bool>> seen;
   feed.engine.set_listener(
       [&](const AlertEvent& e) { seen.emplace_back(e.alert.type, e.alert.active()); });
@@ -305,7 +317,7 @@ TEST(AlertEngineTest, ListenerSeesEveryFireAndResolve) {
 TEST(AlertEngineTest, RuleOnAMetricNoInstanceHasDoesNothing) {
   SeriesLayout layout;
   layout.add({"host_cpu_percent", "system", "system"});
-  Feed feed(default_alert_rules(), layout);
+  Feed feed(bare_rules(), layout);
   EXPECT_TRUE(feed.push(1000, {99}).empty());
 }
 

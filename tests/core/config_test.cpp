@@ -217,11 +217,11 @@ TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(yaml_error("interval: 5s\nwindw: 2h\n"),
             "test.yaml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify, discover");
+            "collectors, alerts, default_alerts, notify, discover");
   EXPECT_EQ(toml_error("interval = \"5s\"\nwindw = \"2h\"\n"),
             "test.toml:2: windw: unknown key; expected one of interval, window, plugin_dir, "
             "state_file, state_save_interval, isolation, server, "
-            "collectors, alerts, notify, discover");
+            "collectors, alerts, default_alerts, notify, discover");
   EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:9882\"\n  bnd: x\n"),
             "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
             "allowed_hosts, cors_origins, max_ws_clients, threads, max_connections_per_client, "
@@ -349,7 +349,8 @@ TEST_F(ConfigTest, EmbeddedDefault) {
   EXPECT_EQ(c.server.bind, "127.0.0.1:9882");
   ASSERT_EQ(c.collectors.size(), 1u);
   EXPECT_EQ(c.collectors[0].plugin, "system");
-  EXPECT_EQ(c.alerts.size(), default_alert_rules().size());
+  EXPECT_FALSE(c.alerts_given);
+  EXPECT_TRUE(c.default_alerts);
   EXPECT_TRUE(c.secrets.empty());
 }
 
@@ -357,8 +358,10 @@ TEST_F(ConfigTest, EmptyFileMeansDefaultsWithoutCollectors) {
   const Config c = parse_config("", ConfigFormat::kYaml, "empty.yaml");
   EXPECT_EQ(c.interval, 5s);
   EXPECT_TRUE(c.collectors.empty());
-  EXPECT_EQ(c.alerts.size(), 5u);
-  EXPECT_TRUE(parse_config("alerts: []\n", ConfigFormat::kYaml, "t").alerts.empty());
+  EXPECT_FALSE(c.alerts_given);
+  const Config none = parse_config("alerts: []\n", ConfigFormat::kYaml, "t");
+  EXPECT_TRUE(none.alerts_given);
+  EXPECT_TRUE(effective_alert_rules(none, {}).empty()) << "alerts: replaces the defaults";
 }
 
 TEST_F(ConfigTest, ScalarTypesReachThePluginAsJsonTypes) {

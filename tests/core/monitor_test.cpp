@@ -106,8 +106,9 @@ TEST(MonitorTest, AlertsAreEvaluatedBeforeListenersRun) {
   std::vector<std::unique_ptr<Collector>> collectors;
   collectors.push_back(std::make_unique<ScriptedCollector>(
       [](SampleSink& s, int call) { s.emit("error_rate", call == 2 ? 12 : 1); }));
-  Monitor monitor(config("interval: 1s\n"), {{"api", "api", {"error_rate"}}},
-                  std::move(collectors));
+  Monitor monitor(
+      config("interval: 1s\nalerts:\n  - {metric: error_rate, at_least: {critical: 10}}\n"),
+      {{"api", "api", {"error_rate"}}}, std::move(collectors));
   std::vector<size_t> active_seen;
   monitor.add_listener([&](int64_t) { active_seen.push_back(monitor.alerts().active().size()); });
   monitor.sample_now(1000);
@@ -203,7 +204,8 @@ TEST(MonitorTest, AnOutageWithFailedRunsInBetweenIsOneAlert) {
     if (call % 2) throw CollectError("no result within its deadline");
     s.emit("tws_connected", 0);
   }));
-  Monitor monitor(config("interval: 1s\n"), {{"tws", "tws", {"tws_connected"}}},
+  // The tws plugin's own default rule, as serve would use it.
+  Monitor monitor(config("interval: 1s\n"), {test::built_plugin_instance("tws")},
                   std::move(collectors));
   int64_t t = 1000;
   monitor.sample_now(t);

@@ -126,11 +126,11 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
   std::vector<std::string> paths;
   for (const auto& f : found) paths.push_back(f.path);
   // The temp folder first, by name; then the fixture folder less the names already found.
-  EXPECT_THAT(paths,
-              ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"), dir.file("fixture_abi2.so"),
-                          fixture("fixture_no_entry"), fixture("fixture_null_callback"),
-                          fixture("old_abi"), fixture("old_abi_v1_2")));
-  ASSERT_EQ(found.size(), 7u);
+  EXPECT_THAT(paths, ElementsAre(dir.file("bogus.so"), dir.file("fixture.so"),
+                                 dir.file("fixture_abi2.so"), fixture("fixture_bad_rule"),
+                                 fixture("fixture_no_entry"), fixture("fixture_null_callback"),
+                                 fixture("old_abi"), fixture("old_abi_v1_2")));
+  ASSERT_EQ(found.size(), 8u);
   EXPECT_EQ(found[0].plugin, nullptr);
   EXPECT_THAT(found[0].error,
               testing::StartsWith(dir.file("bogus.so") + ": cannot load shared library: "));
@@ -141,6 +141,9 @@ TEST(PluginHostTest, DiscoverListsGoodAndBrokenPlugins) {
                 ": built for plugin ABI version 2, this resync-mon needs version 1");
   EXPECT_EQ(found[3].plugin, nullptr);
   EXPECT_EQ(found[4].plugin, nullptr);
+  EXPECT_EQ(found[5].plugin, nullptr);
+  EXPECT_NE(found[6].plugin, nullptr);
+  EXPECT_NE(found[7].plugin, nullptr);
 }
 
 TEST(PluginHostTest, ReadsTheSeriesDescriptionsAndStatusField) {

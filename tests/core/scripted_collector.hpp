@@ -30,7 +30,8 @@ class ScriptedCollector final : public Collector {
 /// The series the built `plugin` ("api", "cache", ...) declares, read through the real loader.
 inline InstanceInfo built_plugin_instance(const std::string& plugin) {
   const auto loaded = Plugin::load(std::string(RESYNC_PLUGIN_BUILD_DIR) + "/" + plugin + ".so");
-  return {plugin, plugin, loaded->series(), loaded->info().status_field};
+  return {plugin, plugin, loaded->series(), loaded->info().status_field,
+          loaded->info().default_rules};
 }
 
 /// The descriptions of `names`, as the built `plugin` declares them, in the order given.

@@ -177,6 +177,15 @@ extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint
 #else
   constexpr decltype(&Adapter::collect) collect = &Adapter::collect;
 #endif
+#ifdef FIXTURE_BAD_RULE
+  // A default rule on a series the plugin does not declare: the host must refuse the file.
+  static const resync_alert_rule rules[] = {
+      resync::plugin::DefaultRule("not_my_series").warning(RESYNC_CMP_ABOVE, 1).rule()};
+  constexpr uint32_t rule_count = 1;
+#else
+  constexpr const resync_alert_rule* rules = nullptr;
+  constexpr uint32_t rule_count = 0;
+#endif
   static const auto names = resync::plugin::series_names(resync::plugin::kSeries);
   static const resync_plugin_v1 table{FIXTURE_ABI_VERSION,
                                       sizeof(resync_plugin_v1),
@@ -193,7 +202,10 @@ extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint
                                       resync::plugin::kSeries,
                                       sizeof(resync_series_desc),
                                       "fixture.status",
-                                      nullptr};
+                                      nullptr,
+                                      rules,
+                                      rule_count,
+                                      sizeof(resync_alert_rule)};
   return &table;
 }
 #else

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A plugin built against the ABI v1 header of resync-mon 0.2 (abi_v1_2/): series descriptions and
- * a status field, but no presentation hints. The host must keep loading it, and the screens must
- * still give its series a card and charts. */
+ * a status field, but neither presentation hints nor default alert rules. The host must keep
+ * loading it, the screens must still give its series a card and charts, and it has no rules. */
 #include <stddef.h>
 
 #include "resync/plugin_abi.h"

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Every plugin this build produces, loaded through the real loader: its table and the series
-// descriptions the rest of resync-mon is driven by.
+// Every plugin this build produces, found in the plugin folder and loaded through the real loader:
+// its table, the series descriptions and default rules the rest of resync-mon is driven by, and one
+// collect(). Names no plugin: those needing options get them from tests/data/contract/.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 
+#include "http_targets.hpp"
 #include "plugin_host.hpp"
 #include "resync/catalog.hpp"
 #include "resync/plugins.hpp"
@@ -18,11 +21,71 @@ namespace {
 
 std::vector<PluginInfo> built_plugins() { return discover_plugins({test::plugin_build_dir()}); }
 
-TEST(PluginContractTest, TheBuildProducesEveryBundledPlugin) {
-  std::set<std::string> names;
-  for (const PluginInfo& p : built_plugins()) names.insert(p.name);
-  for (const char* bundled : {"agents", "api", "cache", "system", "tws"})
-    EXPECT_EQ(names.count(bundled), 1u) << bundled;
+// The configurations of tests/data/contract/, by plugin name: the only place naming a plugin.
+std::map<std::string, std::string> contract_configs(const std::string& www) {
+  std::map<std::string, std::string> out;
+  const std::filesystem::path dir = test::test_data_dir() + "/contract";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    std::string json = test::read_file(entry.path().string());
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"@DATA@", test::test_data_dir()}, {"@WWW@", www}}) {
+      for (size_t at; (at = json.find(from)) != std::string::npos;)
+        json.replace(at, from.size(), to);
+    }
+    out.emplace(entry.path().stem().string(), json);
+  }
+  return out;
+}
+
+// Every name the plugin emits during one collect(), in order, repeats included.
+struct RecordingSink final : SampleSink {
+  void emit(std::string_view metric, double) override { names.emplace_back(metric); }
+  std::vector<std::string> names;
+};
+
+TEST(PluginContractTest, EachContractConfigurationNamesABuiltPlugin) {
+  std::set<std::string> built;
+  for (const PluginInfo& p : built_plugins()) built.insert(p.name);
+  const auto configs = contract_configs("http://127.0.0.1:1");
+  ASSERT_FALSE(configs.empty());
+  for (const auto& [name, json] : configs) EXPECT_EQ(built.count(name), 1u) << name;
+}
+
+// Created as a user would configure it and collected once, every plugin emits only series it
+// declares, each once.
+TEST(PluginContractTest, EveryPluginEmitsOnlyWhatItDeclares) {
+  test::Nginx nginx;
+  nginx.write_www("metrics", test::read_file(test::test_data_dir() + "/prom/resync_style.txt"));
+  const auto configs = contract_configs(nginx.url(""));
+  for (const PluginInfo& info : built_plugins()) {
+    SCOPED_TRACE(info.path);
+    const auto plugin = Plugin::load(info.path);
+    const auto config = configs.find(info.name);
+    if (config == configs.end()) {
+      // No options given: it collects, or refuses as a configuration error naming the key.
+      void* instance = nullptr;
+      char err[512] = {0};
+      const int rc = plugin->table().create("{}", &instance, err, sizeof err);
+      if (rc == RESYNC_OK) {
+        plugin->table().destroy(instance);
+        continue;
+      }
+      EXPECT_EQ(rc, RESYNC_ERR_CONFIG) << err;
+      EXPECT_THAT(err, testing::MatchesRegex("[a-z_]+: .+"));
+      continue;
+    }
+    PluginCollector collector(plugin, config->second);
+    RecordingSink sink;
+    ASSERT_NO_THROW(collector.collect(sink));
+    EXPECT_FALSE(sink.names.empty());
+    std::set<std::string> declared, seen;
+    for (const SeriesDescription& d : info.series) declared.insert(d.name);
+    for (const std::string& name : sink.names) {
+      EXPECT_EQ(declared.count(name), 1u) << name << " is emitted but not declared";
+      EXPECT_TRUE(seen.insert(name).second) << name << " is emitted twice";
+    }
+  }
 }
 
 TEST(PluginContractTest, EveryPluginLoadsAndDescribesEverySeries) {
@@ -60,6 +123,13 @@ TEST(PluginContractTest, EveryPluginLoadsAndDescribesEverySeries) {
             trend_sections.insert(d.current_field.substr(0, d.current_field.rfind('.'))).second);
       }
     }
+    // Defaults are product decisions: calm enough not to storm, quick enough for an outage.
+    for (const AlertRule& r : p.default_rules) {
+      SCOPED_TRACE(describe(r));
+      EXPECT_GT(r.for_duration.count(), 0);
+      EXPECT_LE(r.for_duration, std::chrono::minutes{1});
+      EXPECT_TRUE(r.flapping.has_value());
+    }
     if (!p.status_field.empty()) {
       EXPECT_TRUE(current_owner.emplace(p.status_field, p.name + " status").second);
     }
@@ -76,6 +146,8 @@ TEST(PluginContractTest, RawTablesAreSizedAndParallel) {
     ASSERT_NE(t.series_desc, nullptr);
     EXPECT_EQ(t.series_desc_size, sizeof(resync_series_desc));
     for (uint32_t i = 0; i < t.series_count; ++i) EXPECT_STREQ(t.series[i], t.series_desc[i].name);
+    EXPECT_EQ(t.default_rule_size, sizeof(resync_alert_rule));
+    EXPECT_EQ(t.default_rule_count, info.default_rules.size());
   }
 }
 

@@ -125,6 +125,32 @@ TEST(PresentationTest, BundledPluginsKeepTheOriginalCardsAndCharts) {
   }
 }
 
+// Thresholds (dashed lines, status colours) are those of the rules in effect: the plugins'
+// defaults without `alerts:`, none with `default_alerts: false`.
+TEST(PresentationTest, ThresholdsAreTheRulesInEffect) {
+  const auto error_rate = [](const std::string& yaml) {
+    auto ready = test::all_plugins([](const std::string&, int call) { return call; });
+    const Monitor m(test::config(yaml), std::move(ready.instances), std::move(ready.collectors));
+    const Presentation p = build_presentation(m.snapshot());
+    for (const LayoutCard& c : p.cards) {
+      for (const auto& f : c.fields) {
+        if (f.metric == "error_rate") return f.thresholds;
+      }
+    }
+    ADD_FAILURE() << "no error_rate field";
+    return std::vector<server::Threshold>{};
+  };
+  const std::vector<server::Threshold> defaults = error_rate("interval: 5s\n");
+  ASSERT_EQ(defaults.size(), 2u);  // the api plugin's rule
+  EXPECT_EQ(defaults[0].value, 5);
+  EXPECT_EQ(defaults[1].value, 10);
+  EXPECT_TRUE(error_rate("interval: 5s\ndefault_alerts: false\n").empty());
+  const auto own =
+      error_rate("interval: 5s\nalerts:\n  - {metric: error_rate, above: {warning: 2}}\n");
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].value, 2);
+}
+
 TEST(PresentationTest, ThresholdLevelFollowsTheComparison) {
   const std::vector<server::Threshold> t = {{Severity::kWarning, Comparison::kAbove, 5},
                                             {Severity::kCritical, Comparison::kAtLeast, 10}};

@@ -105,8 +105,11 @@ TEST(ViewsTest, CurrentShowsTheNewestSampleTrendsAlertsAndCollectors) {
     if (metric == "system_availability") return std::nan("");  // derived by the sampler
     return 100.0 + call;
   });
-  Monitor monitor(config("interval: 1m\nwindow: 1h\n"), std::move(ready.instances),
-                  std::move(ready.collectors));
+  // The api plugin's own error-rate rule holds 30 s before firing; this one fires at once.
+  Monitor monitor(
+      config("interval: 1m\nwindow: 1h\nalerts:\n"
+             "  - {metric: error_rate, above: {warning: 5}, at_least: {critical: 10}}\n"),
+      std::move(ready.instances), std::move(ready.collectors));
   const int64_t t0 = 1'700'000'000'000;
   for (int i = 0; i < 6; ++i) monitor.sample_now(t0 + i * 60'000);
   const int64_t started =
@@ -198,8 +201,10 @@ TEST(ViewsTest, HistoryArraysHaveSampleCountEntries) {
 TEST(ViewsTest, HealthAndAlertsDocuments) {
   auto ready = test::all_plugins(
       [](const std::string& metric, int) { return metric == "tws_connected" ? 0.0 : 1.0; });
-  Monitor monitor(config("interval: 5s\nwindow: 2h\n"), std::move(ready.instances),
-                  std::move(ready.collectors));
+  // The tws plugin's own rule holds 30 s before firing; this one fires on the first sample.
+  Monitor monitor(config("interval: 5s\nwindow: 2h\nalerts:\n  - {metric: tws_connected, equals: "
+                         "{critical: 0}}\n"),
+                  std::move(ready.instances), std::move(ready.collectors));
   monitor.sample_now(5000);
   const auto health = parse_object(server::render_health(snap(monitor)));
   EXPECT_EQ(health->getValue<std::string>("status"), "ok");

@@ -70,9 +70,13 @@ struct AlertRule {
   const std::string& alert_name() const { return name.empty() ? metric : name; }
 };
 
-/// The rules of SPEC section 6, reproducing the original dashboard, plus collector_up == 0 for
-/// one minute (warning).
-std::vector<AlertRule> default_alert_rules();
+/// The host's own default rules, on its own series: collector_up == 0 for one minute (warning).
+/// The plugins declare the rest (PluginInfo::default_rules).
+std::vector<AlertRule> host_alert_rules();
+
+/// One line for humans: "queue_depth > 100 warning (clear 80), >= 500 critical; for 30s;
+/// flapping 30/20 %; guard enqueued + dequeued > 100".
+std::string describe(const AlertRule& rule);
 
 /// Where one rule stands on one instance. kResolved only appears on alerts that ended.
 enum class AlertState { kInactive, kPending, kFiring, kFlapping, kResolved };
@@ -81,7 +85,7 @@ const char* to_string(AlertState s);
 
 /// One alert episode: from pending or firing to resolved.
 struct Alert {
-  std::string type;      ///< the rule's metric, e.g. "error_rate"
+  std::string type;      ///< the rule's metric, e.g. "queue_depth"
   std::string instance;  ///< collector instance the value came from
   Severity severity = Severity::kWarning;
   std::string message;

@@ -58,8 +58,11 @@ struct Config {
       Isolation::kInProcess;  ///< top-level `isolation:`, every collector's default
   ServerConfig server;
   std::vector<CollectorConfig> collectors;
-  std::vector<AlertRule> alerts = default_alert_rules();
-  NotifyConfig notify;  ///< where alert events are delivered; no notifier by default
+  /// The rules under `alerts:`; the rules in effect are effective_alert_rules() (plugins.hpp).
+  std::vector<AlertRule> alerts;
+  bool alerts_given = false;   ///< the file has `alerts:` (even empty): it replaces the defaults
+  bool default_alerts = true;  ///< `default_alerts: false` turns the built-in rules off
+  NotifyConfig notify;         ///< where alert events are delivered; no notifier by default
   /// `discover:`: serve probes loopback at start and adds what needs no credentials (SPEC 8).
   /// Off unless set: a file that lists its collectors gets exactly those.
   bool discover = false;

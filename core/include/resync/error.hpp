@@ -11,11 +11,14 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,  ///< unexpected runtime failure
   kExitUsage = 2,    ///< bad command line
-  kExitConfig = 3,   ///< invalid configuration file
-  kExitPlugin = 4,   ///< a plugin could not be found, loaded or created
-  kExitBind = 5,     ///< the server could not bind its address (port in use, no permission)
-  // 6 to 8 are the shell subcommands' (cli/exit_codes.hpp).
-  kExitStateLocked = 9,  ///< another `serve` holds the state file's lock
+  /// invalid or unreadable configuration file, including options a plugin's create() rejects: its
+  /// message names the collector's key, so the fix is in the file
+  kExitConfig = 3,
+  kExitPlugin = 4,  ///< a plugin could not be found or loaded
+  kExitBind = 5,    ///< the server could not bind its address (port in use, no permission)
+  // 6 and 7 are the shell subcommands' (cli/exit_codes.hpp).
+  kExitBadStateFile = 8,  ///< a state file that is not a valid state file (StateFormatError)
+  kExitStateLocked = 9,   ///< another `serve` holds the state file's lock
 };
 
 /// Base of every resync-mon exception; carries the exit code `main` returns for it.
@@ -35,7 +38,8 @@ class ConfigError : public Error {
   explicit ConfigError(const std::string& message) : Error(message, kExitConfig) {}
 };
 
-/// A plugin that cannot be found, loaded or created. The message names the .so file.
+/// A plugin that cannot be found or loaded. The message names the .so file. (A plugin that
+/// rejects its options in create() is a ConfigError naming the collector's key.)
 class PluginLoadError : public Error {
  public:
   explicit PluginLoadError(const std::string& message) : Error(message, kExitPlugin) {}

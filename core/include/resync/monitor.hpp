@@ -10,6 +10,7 @@
 
 #include "resync/alert_engine.hpp"
 #include "resync/config.hpp"
+#include "resync/plugins.hpp"
 #include "resync/ring_buffer.hpp"
 #include "resync/sampler.hpp"
 #include "resync/series.hpp"
@@ -22,8 +23,9 @@ namespace resync {
 struct InstanceInfo {
   std::string name;
   std::string plugin;
-  std::vector<SeriesDescription> series;  ///< what its plugin may emit
-  std::string status_field{};             ///< where /current shows its status text; "" for none
+  std::vector<SeriesDescription> series;   ///< what its plugin may emit
+  std::string status_field{};              ///< where /current shows its status text; "" for none
+  std::vector<AlertRule> default_rules{};  ///< its plugin's default alert rules
 };
 
 /// The running core of one resync-mon process: the plugins and collectors a configuration
@@ -85,6 +87,8 @@ class Monitor {
   const RingBuffer& store() const { return *store_; }
   const Sampler& sampler() const { return *sampler_; }
   const AlertEngine& alerts() const { return *alerts_; }
+  /// The rules in effect (effective_alert_rules(): `alerts:` or the defaults of the plugins).
+  const std::vector<AlertRule>& rules() const { return alerts_->rules(); }
   /// The alert engine, for restoring its saved state before start().
   AlertEngine& alerts() { return *alerts_; }
   const std::vector<std::unique_ptr<Notifier>>& notifiers() const { return notifiers_; }
@@ -105,7 +109,7 @@ class Monitor {
   std::vector<InstanceInfo> instances_;
   SeriesLayout layout_;
   std::shared_ptr<const std::vector<SeriesKey>> keys_;   // layout_'s keys, shared with snapshots
-  std::shared_ptr<const std::vector<AlertRule>> rules_;  // config_.alerts, shared with snapshots
+  std::shared_ptr<const std::vector<AlertRule>> rules_;  // in effect, shared with snapshots
   std::shared_ptr<const std::vector<std::string>> unconfigured_;  // plugins found, not configured
   std::unique_ptr<RingBuffer> store_;
   std::unique_ptr<AlertEngine> alerts_;

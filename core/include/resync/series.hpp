@@ -41,7 +41,7 @@ inline constexpr uint32_t kNoChart = 0x2;   ///< drawn in no chart
 
 /// What a series is, as its plugin (or the host, for its own series) declares it.
 struct SeriesDescription {
-  std::string name;  ///< e.g. "cache_hits"
+  std::string name;  ///< e.g. "queue_depth"
   Unit unit = Unit::kCount;
   Kind kind = Kind::kGauge;
   std::string help;           ///< one sentence
@@ -77,7 +77,7 @@ std::string_view unit_name(Unit unit);
 
 /// Identity of one stored series: a metric of one collector instance, and its description.
 struct SeriesKey {
-  std::string metric;               ///< series name, e.g. "cache_hits"
+  std::string metric;               ///< series name, e.g. "queue_depth"
   std::string instance;             ///< collector instance name, e.g. "primary"
   std::string plugin;               ///< plugin of that instance, e.g. "myplugin"
   SeriesDescription description{};  ///< description.name == metric (empty for a bare key)

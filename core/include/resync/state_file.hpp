@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "resync/alert_engine.hpp"
+#include "resync/error.hpp"
 #include "resync/ring_buffer.hpp"
 #include "resync/sampler.hpp"
 #include "resync/series.hpp"
@@ -80,9 +81,9 @@ struct SavedState {
 
 /// A state file whose bytes are not a valid state file. what() is the reason ("truncated",
 /// "bad magic", "unsupported version 7", "checksum mismatch", ...), without the path.
-class StateFormatError : public std::runtime_error {
+class StateFormatError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StateFormatError(const std::string& reason) : Error(reason, kExitBadStateFile) {}
 };
 
 /// Encodes everything of `snap` a state file holds (the current version), with `alert_state`

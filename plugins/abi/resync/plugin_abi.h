@@ -92,6 +92,40 @@ typedef struct resync_series_desc {
   uint32_t flags; /* RESYNC_SERIES_* */
 } resync_series_desc;
 
+/* Comparison of a threshold of a default alert rule (resync_alert_rule). */
+#define RESYNC_CMP_NONE 0u /* no threshold of this severity */
+#define RESYNC_CMP_ABOVE 1u
+#define RESYNC_CMP_AT_LEAST 2u
+#define RESYNC_CMP_BELOW 3u
+#define RESYNC_CMP_AT_MOST 4u
+#define RESYNC_CMP_EQUALS 5u
+
+/* A default alert rule on the plugin's own series (resync_plugin_v1.default_rules), meaning what
+ * the same rule under `alerts:` in the configuration means. Static storage. Fields are only ever
+ * appended, guarded by resync_plugin_v1.default_rule_size. */
+typedef struct resync_alert_rule {
+  const char* metric;    /* one of the plugin's series[] */
+  uint32_t warning_cmp;  /* RESYNC_CMP_*: `metric <cmp> warning` means warning */
+  uint32_t critical_cmp; /* RESYNC_CMP_*: `metric <cmp> critical` means critical */
+  double warning;
+  double critical;
+  /* Hysteresis: an active alert of that severity resolves only once the value reaches this
+   * level, on the good side of its threshold; NaN resolves at the threshold. */
+  double warning_clear;
+  double critical_clear;
+  uint32_t for_ms;             /* the condition must hold this long before firing; 0 = at once */
+  uint32_t keep_firing_for_ms; /* stays firing this long after clearing */
+  /* Flap detection: flapping starts at flap_high percent of state changes over the last 21
+   * evaluations and ends below flap_low; flap_high 0 = off. */
+  double flap_high;
+  double flap_low;
+  /* Guard: the rule applies only when these guard_count counters of the plugin together grew
+   * by more than guard_min_increase since the previous sample; guard_count 0 = always. */
+  const char* const* guard_metrics;
+  uint32_t guard_count;
+  double guard_min_increase;
+} resync_alert_rule;
+
 /* One value of one series, passed to the host through resync_emit_fn. */
 typedef struct resync_sample {
   /* Series name, one of the descriptor's series[] (others are ignored by the host). Only needs
@@ -196,6 +230,13 @@ typedef struct resync_plugin_v1 {
   /* How the dashboard and the report show this plugin's series, static storage; NULL = the
    * host's defaults (one card per plugin, charts by unit). */
   const resync_presentation* presentation;
+
+  /* default_rule_count alert rules on this plugin's series, in effect unless the configuration
+   * has its own `alerts:` or `default_alerts: false`; static storage, NULL for none. */
+  const resync_alert_rule* default_rules;
+  uint32_t default_rule_count;
+  /* sizeof(resync_alert_rule) as the plugin saw it: the stride of default_rules[]. */
+  uint32_t default_rule_size;
 } resync_plugin_v1;
 
 /* Size of the descriptor before the 0.2 fields: older plugins are at least this big. */
@@ -206,6 +247,9 @@ typedef struct resync_plugin_v1 {
 #define RESYNC_PRESENTATION_MIN_SIZE (offsetof(resync_presentation, series_size) + sizeof(uint32_t))
 /* Size of resync_series_desc as first published; a smaller series_desc_size is refused. */
 #define RESYNC_SERIES_DESC_MIN_SIZE (offsetof(resync_series_desc, flags) + sizeof(uint32_t))
+/* Size of resync_alert_rule as first published; a smaller default_rule_size is refused. */
+#define RESYNC_ALERT_RULE_MIN_SIZE \
+  (offsetof(resync_alert_rule, guard_min_increase) + sizeof(double))
 
 /* The plugin's one exported symbol. The host passes its own ABI version so a plugin able to
  * serve several may choose; a plugin that cannot serve it returns NULL. */

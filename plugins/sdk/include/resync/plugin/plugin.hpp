@@ -2,9 +2,11 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -124,14 +126,79 @@ constexpr std::array<const char*, N> series_names(const resync_series_desc (&ser
   return names;
 }
 
+/// Builds a default alert rule (resync_alert_rule) in a constant expression:
+/// `DefaultRule("error_rate").warning(RESYNC_CMP_ABOVE, 5, 3).for_ms(30000).flapping().rule()`.
+class DefaultRule {
+ public:
+  constexpr explicit DefaultRule(const char* metric)
+      : r_{metric, RESYNC_CMP_NONE, RESYNC_CMP_NONE, 0, 0, kNone, kNone, 0, 0, 0, 0, nullptr, 0,
+           0} {}
+  /// `metric <cmp> threshold` is a warning; an active one resolves at `clear` (hysteresis).
+  constexpr DefaultRule& warning(uint32_t cmp, double threshold, double clear = kNone) {
+    r_.warning_cmp = cmp;
+    r_.warning = threshold;
+    r_.warning_clear = clear;
+    return *this;
+  }
+  constexpr DefaultRule& critical(uint32_t cmp, double threshold, double clear = kNone) {
+    r_.critical_cmp = cmp;
+    r_.critical = threshold;
+    r_.critical_clear = clear;
+    return *this;
+  }
+  constexpr DefaultRule& for_ms(uint32_t ms) {
+    r_.for_ms = ms;
+    return *this;
+  }
+  /// Nagios' thresholds by default: flapping from 30 % state changes until below 20 %.
+  constexpr DefaultRule& flapping(double high = 30, double low = 20) {
+    r_.flap_high = high;
+    r_.flap_low = low;
+    return *this;
+  }
+  /// The bundled plugins' defence against alert storms: the condition must hold for 30 s, and a
+  /// value wandering across a threshold flaps as one episode instead of firing again and again.
+  constexpr DefaultRule& calm() { return for_ms(30000).flapping(); }
+  template <size_t N>
+  constexpr DefaultRule& guard(const char* const (&metrics)[N], double min_increase) {
+    r_.guard_metrics = metrics;
+    r_.guard_count = static_cast<uint32_t>(N);
+    r_.guard_min_increase = min_increase;
+    return *this;
+  }
+  constexpr resync_alert_rule rule() const { return r_; }
+
+ private:
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  resync_alert_rule r_;
+};
+
+/// A plugin's default alert rules for make_table(): a static array of them, or nullptr for none.
+struct DefaultRules {
+  constexpr DefaultRules() = default;
+  constexpr DefaultRules(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
+  template <size_t N>
+  constexpr DefaultRules(const resync_alert_rule (&r)[N])  // NOLINT(google-explicit-constructor)
+      : rules(r), count(static_cast<uint32_t>(N)) {}
+  const resync_alert_rule* rules = nullptr;
+  uint32_t count = 0;
+};
+
+namespace detail {
+constexpr const resync_presentation* presentation_of(const resync_presentation& p) { return &p; }
+constexpr const resync_presentation* presentation_of(std::nullptr_t) { return nullptr; }
+}  // namespace detail
+
 /// The descriptor of collector class T. `names` is series_names(series), kept in static storage
 /// by the caller; `status_field` places the collector's status text in /current, or nullptr;
-/// `presentation` holds the screens' hints, or nullptr for the host's defaults.
+/// `presentation` holds the screens' hints, or nullptr for the host's defaults; `rules` are its
+/// default alert rules.
 template <class T, size_t N>
 constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                                       const resync_series_desc (&series)[N],
                                       const char* const* names, const char* status_field,
-                                      const resync_presentation* presentation = nullptr) {
+                                      const resync_presentation* presentation = nullptr,
+                                      DefaultRules rules = {}) {
   return resync_plugin_v1{RESYNC_PLUGIN_ABI_VERSION,
                           sizeof(resync_plugin_v1),
                           name,
@@ -147,32 +214,35 @@ constexpr resync_plugin_v1 make_table(const char* name, const char* description,
                           series,
                           sizeof(resync_series_desc),
                           status_field,
-                          presentation};
+                          presentation,
+                          rules.rules,
+                          rules.count,
+                          sizeof(resync_alert_rule)};
 }
 
 }  // namespace resync::plugin
 
 /// Exports the entry point of a plugin whose collector class is `Type`. `series` is a static
 /// array of resync_series_desc describing every series it may emit; `status_field` ("tws.status")
-/// is where /current shows the collector's status text, or nullptr.
-#define RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, status_field)            \
-  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {          \
-    static const auto names = ::resync::plugin::series_names(series);                              \
-    static const resync_plugin_v1 table =                                                          \
-        ::resync::plugin::make_table<Type>(name, description, series, names.data(), status_field); \
-    return &table;                                                                                 \
+/// is where /current shows the collector's status text, or nullptr. `presentation` is a static
+/// resync_presentation telling the screens how to show the series (card titles, headline, chart
+/// groups, order), or nullptr for the host's defaults; `rules` is a static array of
+/// resync_alert_rule on the plugin's own series (see DefaultRule), or nullptr for none.
+#define RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(Type, name, description, series, status_field,  \
+                                                  presentation, rules)                            \
+  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) {         \
+    namespace rp = ::resync::plugin;                                                              \
+    static const auto names = rp::series_names(series);                                           \
+    static const resync_plugin_v1 table =                                                         \
+        rp::make_table<Type>(name, description, series, names.data(), status_field,               \
+                             rp::detail::presentation_of(presentation), rp::DefaultRules(rules)); \
+    return &table;                                                                                \
   }
 
-/// RESYNC_DEFINE_PLUGIN_WITH_STATUS plus `presentation`, a static resync_presentation: how the
-/// dashboard and the report show the series (card titles, headline, chart groups, order).
-#define RESYNC_DEFINE_PLUGIN_WITH_HINTS(Type, name, description, series, status_field,    \
-                                        presentation)                                     \
-  extern "C" RESYNC_PLUGIN_EXPORT const resync_plugin_v1* resync_plugin_entry(uint32_t) { \
-    static const auto names = ::resync::plugin::series_names(series);                     \
-    static const resync_plugin_v1 table = ::resync::plugin::make_table<Type>(             \
-        name, description, series, names.data(), status_field, &presentation);            \
-    return &table;                                                                        \
-  }
+/// A plugin with neither presentation hints nor default alert rules.
+#define RESYNC_DEFINE_PLUGIN_WITH_STATUS(Type, name, description, series, status_field)    \
+  RESYNC_DEFINE_PLUGIN_WITH_HINTS_AND_RULES(Type, name, description, series, status_field, \
+                                            nullptr, nullptr)
 
 /// RESYNC_DEFINE_PLUGIN_WITH_STATUS for a collector whose status has no place in /current.
 #define RESYNC_DEFINE_PLUGIN(Type, name, description, series) \

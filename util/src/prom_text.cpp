@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "resync/plugin/prom_text.hpp"
+#include "resync/util/prom_text.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <limits>
 
-namespace resync::plugin {
+namespace resync::util {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -261,4 +261,4 @@ std::optional<double> sum_samples(const PromParseResult& result, std::string_vie
   return sum;
 }
 
-}  // namespace resync::plugin
+}  // namespace resync::util
