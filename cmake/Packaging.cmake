@@ -18,7 +18,8 @@ install(FILES packaging/resync-mon.sysusers DESTINATION lib/sysusers.d RENAME re
 install(FILES README.md CHANGELOG.md packaging/copyright DESTINATION share/doc/resync-mon
         COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES docs/cli.md docs/collectors.md docs/configuration.md docs/development.md
-              docs/http-api.md docs/operations.md docs/plugins.md docs/dashboard.png docs/report.png
+              docs/http-api.md docs/operations.md docs/plugins.md docs/rules-export.md
+              docs/dashboard.png docs/report.png
         DESTINATION share/doc/resync-mon/docs COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES packaging/copyright DESTINATION share/doc/resync-mon-dev
         COMPONENT sdk EXCLUDE_FROM_ALL)
