@@ -72,7 +72,7 @@ describe('a new user\'s first view (embedded default configuration)', () => {
     assert.ok(await line.isVisible());
     const words = (await line.innerText()).replace(/\s+/g, ' ').trim();
     assert.match(words, /^Not configured: agents, api, cache, tws — add them under collectors: /);
-    assert.match(words, /README, “Collectors”/);
+    assert.match(words, /docs\/collectors\.md/);
     const box = await line.boundingBox();
     assert.ok(box.height < 40, `one line, ${box.height} px high`);
   });
