@@ -15,10 +15,10 @@
 #include "resync/config.hpp"
 #include "resync/monitor.hpp"
 #include "resync/ring_buffer.hpp"
-#include "resync/server/presentation.hpp"
-#include "resync/server/prometheus_text.hpp"
-#include "resync/server/views.hpp"
 #include "resync/state_journal.hpp"
+#include "resync/views/json.hpp"
+#include "resync/views/presentation.hpp"
+#include "resync/views/prometheus_text.hpp"
 
 namespace resync {
 namespace {
@@ -128,7 +128,7 @@ void BM_RenderCurrent(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     const std::string doc =
-        server::render_current(m.snapshot(server::current_rows(m.config().interval)));
+        views::render_current(m.snapshot(views::current_rows(m.config().interval)));
     bytes = doc.size();
     benchmark::DoNotOptimize(doc.data());
   }
@@ -141,7 +141,7 @@ void BM_RenderLayout(benchmark::State& state) {
   const Monitor& m = shared_monitor();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string doc = server::render_layout(m.snapshot(0));
+    const std::string doc = views::render_layout(m.snapshot(0));
     bytes = doc.size();
     benchmark::DoNotOptimize(doc.data());
   }
@@ -153,7 +153,7 @@ void BM_RenderHistoryFullWindow(benchmark::State& state) {
   const Monitor& m = shared_monitor();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string doc = server::render_history(m.snapshot());
+    const std::string doc = views::render_history(m.snapshot());
     bytes = doc.size();
     benchmark::DoNotOptimize(doc.data());
   }
@@ -165,7 +165,7 @@ void BM_RenderMetrics(benchmark::State& state) {
   const Monitor& m = shared_monitor();
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string text = server::render_prometheus(m.snapshot(1));
+    const std::string text = views::render_prometheus(m.snapshot(1));
     bytes = text.size();
     benchmark::DoNotOptimize(text.data());
   }
@@ -187,7 +187,7 @@ void BM_OneSampleOfCoreWork(benchmark::State& state) {
     store->append(t, row);
     benchmark::DoNotOptimize(alerts.evaluate(t, row.data(), previous.data()));
     const std::string doc =
-        server::render_current(m.snapshot(server::current_rows(m.config().interval)));
+        views::render_current(m.snapshot(views::current_rows(m.config().interval)));
     benchmark::DoNotOptimize(doc.data());
   }
 }

@@ -11,8 +11,8 @@
 
 #include "plugin_host.hpp"
 #include "resync/monitor.hpp"
-#include "resync/server/history_export.hpp"
 #include "resync/state_file.hpp"
+#include "resync/views/history_export.hpp"
 #include "source.hpp"
 
 namespace resync {
@@ -96,7 +96,7 @@ void BM_HistoryCsvFromStateFile(benchmark::State& state) {
     snap = cli::read_state_source(path);
     NullBuffer sink;
     std::ostream out(&sink);
-    server::render_history_csv(out, snap, {});
+    views::render_history_csv(out, snap, {});
     bytes = sink.bytes;
   }
   report(state, snap, bytes);
@@ -110,7 +110,7 @@ void BM_HistoryCsvRender(benchmark::State& state) {
   for (auto _ : state) {
     NullBuffer sink;
     std::ostream out(&sink);
-    server::render_history_csv(out, snap, {});
+    views::render_history_csv(out, snap, {});
     bytes = sink.bytes;
   }
   report(state, snap, bytes);
@@ -123,7 +123,7 @@ void BM_HistoryOpenMetricsRender(benchmark::State& state) {
   for (auto _ : state) {
     NullBuffer sink;
     std::ostream out(&sink);
-    server::render_openmetrics(out, snap, {});
+    views::render_openmetrics(out, snap, {});
     bytes = sink.bytes;
   }
   report(state, snap, bytes);

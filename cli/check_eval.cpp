@@ -6,9 +6,9 @@
 #include <cstdio>
 
 #include "resync/catalog.hpp"
-#include "resync/server/history_export.hpp"
-#include "resync/server/views.hpp"
 #include "resync/util/duration.hpp"
+#include "resync/views/history_export.hpp"
+#include "resync/views/json.hpp"
 
 namespace resync::cli {
 namespace {
@@ -128,11 +128,11 @@ CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertR
   if (age_ms > limit.count()) {
     return unknown_result("newest sample of " + snap.source + " is " +
                           std::to_string(age_ms / 1000) + " s old (" +
-                          server::format_iso8601(s.timestamps_ms[newest]) + "), older than " +
+                          views::format_iso8601(s.timestamps_ms[newest]) + "), older than " +
                           format_duration(limit) + " (--max-age)");
   }
   const std::vector<SeriesKey>& keys = snap.keys();
-  const std::vector<std::string> labels = server::series_labels(snap);
+  const std::vector<std::string> labels = views::series_labels(snap);
   std::vector<std::string> perf;
 
   if (!options.metric.empty()) {
@@ -214,7 +214,7 @@ CheckResult evaluate_check(const MonitorSnapshot& snap, const std::vector<AlertR
   if (reasons.empty()) {
     return finish(0,
                   "no alert (" + std::to_string(rules.size()) + " rules, sample of " +
-                      server::format_iso8601(s.timestamps_ms[newest]) + ")",
+                      views::format_iso8601(s.timestamps_ms[newest]) + ")",
                   perf);
   }
   std::string reason = reasons[0];

@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "resync/catalog.hpp"
-#include "resync/server/views.hpp"
+#include "resync/views/json.hpp"
 #include "source.hpp"
 
 namespace resync::cli {
@@ -18,7 +18,7 @@ std::string format_value(double v, Unit unit) {
   if (unit == Unit::kBytes) {
     std::snprintf(buf, sizeof buf, "%.1f MiB", v / (1024.0 * 1024.0));
   } else if (unit == Unit::kSeconds) {
-    std::snprintf(buf, sizeof buf, "%s", server::format_uptime(static_cast<int64_t>(v)).c_str());
+    std::snprintf(buf, sizeof buf, "%s", views::format_uptime(static_cast<int64_t>(v)).c_str());
   } else {
     const std::string symbol(unit_symbol(unit));
     std::snprintf(buf, sizeof buf, "%.6g%s%s", v, symbol.empty() ? "" : " ", symbol.c_str());
@@ -32,9 +32,8 @@ void print_table(const MonitorSnapshot& snap) {
   const char* bold = tty ? "\033[1m" : "";
   const char* reset = tty ? "\033[0m" : "";
   std::printf(
-      "%sresync-mon %s%s  sample of %s, interval %.3gs, from %s\n\n", bold, server::version(),
-      reset,
-      store.empty() ? "-" : server::format_clock(store.timestamps_ms[store.rows - 1]).c_str(),
+      "%sresync-mon %s%s  sample of %s, interval %.3gs, from %s\n\n", bold, views::version(), reset,
+      store.empty() ? "-" : views::format_clock(store.timestamps_ms[store.rows - 1]).c_str(),
       snap.interval.count() / 1000.0, snap.source.c_str());
   std::printf("%s%-26s %-12s %s%s\n", bold, "METRIC", "INSTANCE", "VALUE", reset);
   const std::vector<SeriesKey>& keys = snap.keys();
@@ -88,7 +87,7 @@ void add_current_command(CLI::App& app, const GlobalOptions& global, Action& act
       }
       const MonitorSnapshot snap = read_source(options->source, config, Fallback::kSample);
       if (options->json) {
-        std::printf("%s\n", server::render_current(snap).c_str());
+        std::printf("%s\n", views::render_current(snap).c_str());
       } else {
         print_table(snap);
       }

@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "resync/server/history_export.hpp"
-#include "resync/server/views.hpp"
 #include "resync/state_file.hpp"
+#include "resync/views/history_export.hpp"
+#include "resync/views/json.hpp"
 #include "source.hpp"
 
 namespace resync::cli {
@@ -36,10 +36,12 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 // The /history document of the rows a query selects (its shape is fixed, so all series).
-void render_json(std::ostream& out, const MonitorSnapshot& snap,
-                 const server::HistoryQuery& query) {
-  const server::HistorySelection sel = server::select_history(snap, query);
-  if (sel.first_row == 0) return server::render_history(out, snap);
+void render_json(std::ostream& out, const MonitorSnapshot& snap, const views::HistoryQuery& query) {
+  const views::HistorySelection sel = views::select_history(snap, query);
+  if (sel.first_row == 0) {
+    out << views::render_history(snap);
+    return;
+  }
   MonitorSnapshot part = snap;
   StoreSnapshot& s = part.store;
   const size_t rows = s.rows - sel.first_row;
@@ -51,7 +53,7 @@ void render_json(std::ostream& out, const MonitorSnapshot& snap,
     values.insert(values.end(), s.column(c) + sel.first_row, s.column(c) + s.rows);
   s.values = std::move(values);
   s.rows = rows;
-  server::render_history(out, part);
+  out << views::render_history(part);
 }
 
 // /api/monitoring/history, with ?minutes= clamped to the server's window: asking for more than
@@ -83,7 +85,7 @@ int finish(const HistoryOptions& options, const std::ostringstream& buffer) {
 
 int run_history(const GlobalOptions& global, const HistoryOptions& options) {
   const Config config = load_selected_config(global, ConfigUse::kRead);
-  server::HistoryQuery query;
+  views::HistoryQuery query;
   query.minutes = options.minutes;
   query.series = split_commas(options.series);
   if (options.format == "json" && !query.series.empty()) {
@@ -103,15 +105,15 @@ int run_history(const GlobalOptions& global, const HistoryOptions& options) {
   const MonitorSnapshot snap = read_source(options.source, config, Fallback::kStateFile);
   try {
     if (options.format == "csv")
-      server::render_history_csv(out, snap, query);
+      views::render_history_csv(out, snap, query);
     else if (options.format == "ndjson")
-      server::render_history_ndjson(out, snap, query);
+      views::render_history_ndjson(out, snap, query);
     else if (options.format == "openmetrics")
-      server::render_openmetrics(out, snap, query);
+      views::render_openmetrics(out, snap, query);
     else if (options.format == "json")
       render_json(out, snap, query), out << '\n';
     else
-      server::render_history_table(out, snap, query);
+      views::render_history_table(out, snap, query);
   } catch (const std::invalid_argument& e) {
     throw Error(std::string("--series: ") + e.what(), kExitUsage);
   }

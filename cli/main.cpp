@@ -9,8 +9,8 @@
 #include "resync/error.hpp"
 #include "resync/log.hpp"
 #include "resync/plugins.hpp"
-#include "resync/server/views.hpp"
 #include "resync/signals.hpp"
+#include "resync/views/json.hpp"
 #include "usage.hpp"
 
 namespace resync::cli {
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       "serves a live dashboard, a JSON API and Prometheus /metrics.",
       "resync-mon"};
   app.footer(cli::kExitCodeHelp);
-  app.set_version_flag("--version", std::string("resync-mon ") + server::version() +
+  app.set_version_flag("--version", std::string("resync-mon ") + views::version() +
                                         " (plugin ABI " + std::to_string(plugin_abi_version()) +
                                         ")");
   app.require_subcommand(1);

@@ -7,7 +7,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "resync/server/views.hpp"
+#include "resync/views/json.hpp"
 
 namespace resync::cli {
 namespace {
@@ -77,7 +77,7 @@ Alertmanager and webhook receivers of alert transitions.
 )";
 
 std::string render_manpage(const CLI::App& app) {
-  std::string out = ".TH RESYNC\\-MON 1 \"\" \"resync-mon " + std::string(server::version()) +
+  std::string out = ".TH RESYNC\\-MON 1 \"\" \"resync-mon " + std::string(views::version()) +
                     "\" \"User Commands\"\n.SH NAME\nresync\\-mon \\- " +
                     roff("monitor a Resync deployment: sampler, alerts, dashboard and /metrics") +
                     "\n.SH SYNOPSIS\n.B resync\\-mon\n[\\-\\-config \\fIFILE\\fR] "

@@ -27,10 +27,10 @@
 #include "resync/catalog.hpp"
 #include "resync/http/client.hpp"
 #include "resync/plugins.hpp"
-#include "resync/server/prometheus_text.hpp"
-#include "resync/server/views.hpp"
 #include "resync/state_file.hpp"
 #include "resync/util/prom_text.hpp"
+#include "resync/views/json.hpp"
+#include "resync/views/prometheus_text.hpp"
 #include "source.hpp"
 #include "tls_probe.hpp"
 
@@ -168,11 +168,11 @@ Documents fetch_consistent(const Fetcher& f) {
     const std::string version = text(d.current, "version");
     if (version.empty() || !d.current->has("timestamp"))
       wrong_shape(f, "/api/monitoring/current", "no version or timestamp");
-    if (major_version(version) != major_version(server::version())) {
+    if (major_version(version) != major_version(views::version())) {
       throw SourceError(http::display_url(f.base) + " runs resync-mon " + version +
-                            "; this resync-mon " + server::version() +
+                            "; this resync-mon " + views::version() +
                             " reads servers of major version " +
-                            std::to_string(major_version(server::version())) + " only",
+                            std::to_string(major_version(views::version())) + " only",
                         kExitSourceUnusable);
     }
     d.health = f.get_json("/api/monitoring/health");
@@ -299,7 +299,7 @@ void fill_newest(const Documents& d, const std::vector<SeriesKey>& keys, StoreSn
   for (size_t c = 0; c < keys.size(); ++c) {
     // A series described from /metrics maps back to its own name: exposition_name() adds nothing.
     double scale = 1;
-    const std::string name = server::exposition_name(keys[c].description, &scale);
+    const std::string name = views::exposition_name(keys[c].description, &scale);
     auto it = newest.find({name, keys[c].instance});
     if (it != newest.end()) store.values[c * store.rows + store.rows - 1] = it->second / scale;
   }

@@ -5,8 +5,8 @@
 
 #include "commands.hpp"
 #include "resync/error.hpp"
-#include "resync/server/html_report.hpp"
 #include "resync/state_file.hpp"
+#include "resync/views/html_report.hpp"
 #include "source.hpp"
 
 namespace resync::cli {
@@ -22,7 +22,7 @@ struct ReportCommand {
 int run_report(const GlobalOptions& global, const ReportCommand& o) {
   const Config config = load_selected_config(global, ConfigUse::kRead);
   const MonitorSnapshot snap = read_source(o.source, config);
-  server::ReportOptions options;
+  views::ReportOptions options;
   options.title = o.title;
   options.minutes = o.minutes;
   options.source = snap.source;
@@ -30,7 +30,7 @@ int run_report(const GlobalOptions& global, const ReportCommand& o) {
   options.generated_at_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(system_clock::now().time_since_epoch())
           .count();
-  const std::string page = server::render_report(snap, options);
+  const std::string page = views::render_report(snap, options);
   if (o.out == "-") {
     std::fwrite(page.data(), 1, page.size(), stdout);
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;

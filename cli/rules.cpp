@@ -5,7 +5,7 @@
 #include "commands.hpp"
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
-#include "resync/server/prometheus_rules.hpp"
+#include "resync/views/prometheus_rules.hpp"
 
 namespace resync::cli {
 namespace {
@@ -16,7 +16,7 @@ int run_rules(const GlobalOptions& global) {
   // configured collectors declare.
   const Monitor monitor(load_selected_config(global));
   const Config& config = monitor.config();
-  server::RuleExport in;
+  views::RuleExport in;
   in.rules = monitor.alerts().rules();
   in.series = monitor.layout().keys();
   in.interval = config.interval;
@@ -25,7 +25,7 @@ int run_rules(const GlobalOptions& global) {
                                                          : config.notify.dashboard_url;
   in.source = config.source;
   std::cout.imbue(std::locale::classic());
-  const std::vector<std::string> notes = server::render_prometheus_rules(std::cout, in);
+  const std::vector<std::string> notes = views::render_prometheus_rules(std::cout, in);
   std::cout.flush();
   for (const std::string& n : notes) std::fprintf(stderr, "resync-mon rules: %s\n", n.c_str());
   return std::cout ? kExitOk : kExitFailure;

@@ -17,10 +17,10 @@
 #include "resync/log.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
-#include "resync/server/views.hpp"
 #include "resync/signals.hpp"
 #include "resync/util/host_port.hpp"
 #include "resync/util/wall_clock.hpp"
+#include "resync/views/json.hpp"
 
 namespace resync::cli {
 namespace {
@@ -92,7 +92,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   monitor.set_listen_address(http.base_url().substr(std::string_view("http://").size()));
   arm_stop_signals();  // before the state file is restored, so a stop from here on saves it
   monitor.start();
-  std::printf("resync-mon %s: dashboard at %s/monitoring\n", server::version(),
+  std::printf("resync-mon %s: dashboard at %s/monitoring\n", views::version(),
               http.base_url().c_str());
   std::fflush(stdout);
   log_discovery(discovered);

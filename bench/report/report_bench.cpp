@@ -5,7 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "report_fixture.hpp"
-#include "resync/server/html_report.hpp"
+#include "resync/views/html_report.hpp"
 
 namespace resync {
 namespace {
@@ -18,11 +18,11 @@ const Monitor& shared_monitor() {
 // Rendering alone, from a snapshot already taken.
 void BM_RenderReportFullWindow(benchmark::State& state) {
   const MonitorSnapshot snap = test::ReportFixture::snapshot(shared_monitor());
-  server::ReportOptions o;
+  views::ReportOptions o;
   o.minutes = 120;
   size_t bytes = 0;
   for (auto _ : state) {
-    const std::string page = server::render_report(snap, o);
+    const std::string page = views::render_report(snap, o);
     bytes = page.size();
     benchmark::DoNotOptimize(page.data());
   }
@@ -35,11 +35,11 @@ BENCHMARK(BM_RenderReportFullWindow)->Unit(benchmark::kMillisecond);
 // What GET /api/monitoring/report does: copy the window out of the monitor, then render.
 void BM_SnapshotAndRenderReport(benchmark::State& state) {
   const Monitor& m = shared_monitor();
-  server::ReportOptions o;
+  views::ReportOptions o;
   o.minutes = 120;
   for (auto _ : state) {
     const std::string page =
-        server::render_report(m.snapshot(server::report_rows(m.config().interval, 120)), o);
+        views::render_report(m.snapshot(views::report_rows(m.config().interval, 120)), o);
     benchmark::DoNotOptimize(page.data());
   }
 }

@@ -4,10 +4,10 @@
 #include <stdexcept>
 #include <utility>
 
-#include "resync/server/presentation.hpp"
-#include "resync/server/prometheus_text.hpp"
-#include "resync/server/views.hpp"
 #include "resync/state_file.hpp"
+#include "resync/views/json.hpp"
+#include "resync/views/presentation.hpp"
+#include "resync/views/prometheus_text.hpp"
 
 namespace resync::server::detail {
 namespace {
@@ -17,7 +17,7 @@ constexpr const char* kWindowContentType = "application/vnd.resync-mon.state";
 
 const char* content_type(View view) {
   if (view == View::kWindow) return kWindowContentType;
-  return view == View::kMetrics ? kPrometheusContentType : "application/json";
+  return view == View::kMetrics ? views::kPrometheusContentType : "application/json";
 }
 
 }  // namespace
@@ -30,21 +30,22 @@ std::string DocumentCache::render(View view, size_t rows) {
   renders_.fetch_add(1);
   switch (view) {
     case View::kCurrent:
-      return render_current(monitor_.snapshot(current_rows(monitor_.config().interval)));
+      return views::render_current(
+          monitor_.snapshot(views::current_rows(monitor_.config().interval)));
     case View::kHistory:
-      return render_history(monitor_.snapshot(rows));
+      return views::render_history(monitor_.snapshot(rows));
     case View::kMetrics:
-      return render_prometheus(monitor_.snapshot(1));
+      return views::render_prometheus(monitor_.snapshot(1));
     case View::kLayout:
       // No rows: the model needs the descriptions and rules only. Its bytes, and so its ETag,
       // change only with the configuration.
-      return render_layout(monitor_.snapshot(0));
+      return views::render_layout(monitor_.snapshot(0));
     case View::kWindow:
       return encode_state(monitor_.snapshot());
     case View::kAlerts:
-      return render_alerts(monitor_.snapshot(1));
+      return views::render_alerts(monitor_.snapshot(1));
     case View::kHealth:
-      return render_health(monitor_.snapshot(1));
+      return views::render_health(monitor_.snapshot(1));
   }
   throw std::logic_error("unknown view");
 }

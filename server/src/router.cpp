@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "router.hpp"
 
-#include "resync/server/html_report.hpp"
+#include "resync/views/html_report.hpp"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/SHA1Engine.h>
@@ -15,7 +15,7 @@
 #include "resync/assets.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/log.hpp"
-#include "resync/server/prometheus_text.hpp"
+#include "resync/views/prometheus_text.hpp"
 #include "routes.hpp"
 
 namespace resync::server::detail {
@@ -197,13 +197,13 @@ std::optional<Render> Router::report(const Request& r, Answer& out) {
   const size_t n = *rows;
   const bool whole = !minutes_parameter(r.query);
   return Render{"", [this, n, whole] {
-                  ReportOptions o;
+                  views::ReportOptions o;
                   o.minutes =
                       whole ? 0 : static_cast<int>(n * monitor_.config().interval.count() / 60000);
                   o.source = "live monitor";
-                  return std::make_shared<const Document>("text/html; charset=utf-8",
-                                                          render_report(monitor_.snapshot(n), o),
-                                                          documents_.generation(), false);
+                  return std::make_shared<const Document>(
+                      "text/html; charset=utf-8", views::render_report(monitor_.snapshot(n), o),
+                      documents_.generation(), false);
                 }};
 }
 

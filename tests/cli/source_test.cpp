@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "fake_http_server.hpp"
-#include "resync/server/views.hpp"
 #include "resync/state_file.hpp"
+#include "resync/views/json.hpp"
 #include "run_cli.hpp"
 #include "test_support.hpp"
 
@@ -38,7 +38,7 @@ std::string state_failure(const std::string& path) {
 
 const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
 
-std::string server_version() { return server::version(); }
+std::string server_version() { return views::version(); }
 
 std::string remote_failure(const SourceOptions& options) {
   try {

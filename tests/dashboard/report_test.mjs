@@ -4,7 +4,7 @@
 // blocked. Two reports: the test fixture rendered in process (every bundled plugin's series, a
 // spike, a gap, alerts, collector health) and `resync-mon report --state` over the same samples.
 // Run by ctest (report_browser_test):
-//   node report_test.mjs --binary build/resync-mon --sample build/tests/server/html_report_sample
+//   node report_test.mjs --binary build/resync-mon --sample build/tests/views/html_report_sample
 //        --node-dir build/tests/dashboard/node --artifacts build/tests/artifacts
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
