@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The static HTML report of a full window: 2 h at 5 s (1,440 rows) of every series of the five
 // bundled plugins, with their real descriptions, a spike, a gap and three alerts (the fixture of
-// tests/server/html_report_test.cpp). Goals (issue 8): at most 25 ms and 200 KB.
+// tests/views/html_report_test.cpp). Goals (issue 8): at most 25 ms and 200 KB.
 #include <benchmark/benchmark.h>
 
 #include "report_fixture.hpp"
