@@ -5,6 +5,7 @@
 
 #include "field_tree.hpp"
 #include "json_common.hpp"
+#include "original_shape.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/views/json.hpp"
 
@@ -14,51 +15,6 @@ namespace {
 using detail::FieldNode;
 using K = FieldNode::Kind;
 constexpr int64_t kTrendMs = 5 * 60 * 1000;
-
-// The original dashboard's /current, in its order; the plugins fill it and may add sections.
-const std::vector<std::pair<const char*, K>>& original_shape() {
-  static const std::vector<std::pair<const char*, K>> kShape = {
-      {"api.requests_per_sec", K::kZero},
-      {"api.requests_total", K::kZero},
-      {"api.error_rate", K::kZero},
-      {"api.error_count", K::kZero},
-      {"api.response_time_p50", K::kZero},
-      {"api.response_time_p95", K::kZero},
-      {"api.response_time_avg", K::kZero},
-      {"api.trend", K::kTrend},
-      {"cache.hit_ratio", K::kZero},
-      {"cache.hits", K::kZero},
-      {"cache.misses", K::kZero},
-      {"cache.size", K::kZero},
-      {"cache.evictions", K::kZero},
-      {"cache.trend", K::kTrend},
-      {"agents.active", K::kZero},
-      {"agents.created_total", K::kZero},
-      {"agents.failed_total", K::kZero},
-      {"agents.trend", K::kTrend},
-      {"llm.requests", K::kZero},
-      {"llm.tokens_used", K::kZero},
-      {"llm.errors", K::kZero},
-      {"tws.connected", K::kFalse},
-      {"tws.latency_ms", K::kZero},
-      {"tws.requests_success", K::kZero},
-      {"tws.requests_failed", K::kZero},
-      {"tws.status", K::kText},
-      {"tws.jobs.error", K::kZero},
-      {"tws.jobs.running", K::kZero},
-      {"tws.jobs.waiting", K::kZero},
-      {"tws.jobs.done", K::kZero},
-      {"system.availability", K::kZero},
-      {"system.async_operations", K::kZero},
-      {"system.correlation_ids", K::kSpecial},
-      {"alerts", K::kSpecial},
-      {"host.cpu_percent", K::kZero},
-      {"host.memory_percent", K::kZero},
-      {"host.load1", K::kZero},
-      {"host.process_rss_bytes", K::kZero},
-  };
-  return kShape;
-}
 
 std::string current_field(const SeriesDescription& d) { return d.current_field; }
 
@@ -180,7 +136,7 @@ const FieldNode& shape_of(const MonitorSnapshot& snap) {
   thread_local std::map<std::string, std::string> status_fields;
   thread_local FieldNode shape;
   if (!series || series != snap.series || status_fields != snap.status_fields) {
-    shape = detail::build_shape(original_shape(), snap, current_field);
+    shape = detail::build_shape(detail::original_current_shape(), snap, current_field);
     add_trends_and_statuses(shape, snap);
     series = snap.series;
     status_fields = snap.status_fields;

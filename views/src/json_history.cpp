@@ -2,6 +2,7 @@
 
 #include "field_tree.hpp"
 #include "json_common.hpp"
+#include "original_shape.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/views/json.hpp"
 
@@ -10,26 +11,6 @@ namespace {
 
 using detail::FieldNode;
 using K = FieldNode::Kind;
-
-// The original dashboard's /history, in its order; the plugins fill it and may add sections.
-const std::vector<std::pair<const char*, K>>& original_shape() {
-  static const std::vector<std::pair<const char*, K>> kShape = {
-      {"api.requests_per_sec", K::kZero},
-      {"api.error_rate", K::kZero},
-      {"api.response_time_p50", K::kZero},
-      {"api.response_time_p95", K::kZero},
-      {"cache.hit_ratio", K::kZero},
-      {"cache.operations", K::kZero},
-      {"agents.active", K::kZero},
-      {"agents.created", K::kZero},
-      {"tws.latency", K::kZero},
-      {"tws.connected", K::kZero},
-      {"host.cpu_percent", K::kZero},
-      {"host.memory_percent", K::kZero},
-      {"host.load1", K::kZero},
-  };
-  return kShape;
-}
 
 std::string history_field(const SeriesDescription& d) { return d.history_field; }
 
@@ -56,7 +37,8 @@ void write_node(JsonWriter& w, const StoreSnapshot& s, const FieldNode& n) {
 }  // namespace
 
 std::string render_history(const MonitorSnapshot& snap) {
-  const FieldNode shape = detail::build_shape(original_shape(), snap, history_field);
+  const FieldNode shape =
+      detail::build_shape(detail::original_history_shape(), snap, history_field);
   const StoreSnapshot& s = snap.store;
   std::string out;
   out.reserve(s.rows * 160 + 512);
