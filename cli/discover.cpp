@@ -64,16 +64,14 @@ std::vector<Finding> probe_http(uint16_t port, probe::Deadline deadline, bool fi
                          ", source: prometheus, url: \"" + base + "/metrics\"}",
                      false, ""});
   }
+  // The agents plugin's json source reads each series at its own /current field by default,
+  // which is where Resync's /api/monitoring/current has it: no pointers to write here.
   if (probe::resync_current(port, deadline)) {
-    found.push_back(
-        {"Resync's agent and LLM counters at " + base + "/api/monitoring/current", "agents",
-         "{plugin: agents, name: " + instance_name("agents", port, first) +
-             ", source: json, url: \"" + base +
-             "/api/monitoring/current\", pointers: {agents_active: /agents/active, "
-             "agents_created: /agents/created_total, agents_failed: /agents/failed_total, "
-             "llm_requests: /llm/requests, llm_tokens_used: /llm/tokens_used, "
-             "llm_errors: /llm/errors}}",
-         false, ""});
+    found.push_back({"Resync's agent and LLM counters at " + base + "/api/monitoring/current",
+                     "agents",
+                     "{plugin: agents, name: " + instance_name("agents", port, first) +
+                         ", source: json, url: \"" + base + "/api/monitoring/current\"}",
+                     false, ""});
   }
   return found;
 }

@@ -2,6 +2,7 @@
 // The `agents` collector: agent and LLM usage counters of a Resync service, read from its
 // Prometheus /metrics (source: prometheus) or from any JSON document by JSON pointer (source:
 // json).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -68,6 +69,18 @@ bool is_series(const std::string& name) {
   return false;
 }
 
+// Where each series sits in a document shaped like /api/monitoring/current, Resync's and ours
+// alike: at its own /current field (agents_active at /agents/active).
+std::map<std::string, std::string> current_field_pointers() {
+  std::map<std::string, std::string> pointers;
+  for (const resync_series_desc& s : kSeries) {
+    std::string pointer = std::string("/") + s.current_field;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    pointers.emplace(s.name, std::move(pointer));
+  }
+  return pointers;
+}
+
 std::string series_list() {
   std::string list;
   for (const resync_series_desc& s : kSeries)
@@ -95,12 +108,8 @@ class AgentsCollector final : public CollectorBase {
         metrics_[series] = metric;
       }
     } else {
-      const std::map<std::string, std::string> pointers = o.get_string_map("pointers");
-      if (pointers.empty()) {
-        throw OptionError(
-            "pointers",
-            "missing; map each series to a JSON pointer, e.g. {agents_active: /agents/active}");
-      }
+      std::map<std::string, std::string> pointers = o.get_string_map("pointers");
+      if (pointers.empty()) pointers = current_field_pointers();
       for (const auto& [series, pointer] : pointers) {
         if (!is_series(series))
           throw OptionError("pointers." + series,

@@ -41,8 +41,6 @@ TEST(AgentsPluginTest, RejectsBadOptionsNamingTheKey) {
               StartsWith("metrics: expected a mapping"));
   EXPECT_THAT(create_error(config("\"url\":\"http://x/\",\"pointers\":{\"agents_active\":\"/a\"}")),
               StartsWith("pointers: unknown key"));
-  EXPECT_THAT(create_error(config("\"source\":\"json\",\"url\":\"http://x/\"")),
-              StartsWith("pointers: missing; map each series to a JSON pointer"));
   EXPECT_THAT(
       create_error(config("\"source\":\"json\",\"url\":\"http://x/"
                           "\",\"pointers\":{\"agents_active\":\"agents/active\"}")),
@@ -145,6 +143,24 @@ TEST(AgentsPluginTest, ReadsAJsonDocumentByPointer) {
   EXPECT_THAT(agents.status(), HasSubstr("llm_requests (no element \"1\")"));
   EXPECT_THAT(agents.status(), HasSubstr("agents_failed (no member \"healthy\")"));
   EXPECT_THAT(agents.status(), HasSubstr("agents_created (not a number)"));
+}
+
+TEST(AgentsPluginTest, WithoutPointersReadsACurrentDocument) {
+  Nginx nginx;
+  nginx.write_www("current.json", R"({"status": "ok",
+    "agents": {"active": 3, "created_total": 7, "failed_total": 1, "trend": 0},
+    "llm": {"requests": 5, "tokens_used": 900, "errors": 2}})");
+  PluginCollector agents(
+      test::load_built_plugin("agents"),
+      config("\"source\":\"json\",\"url\":" + test::json_string(nginx.url("/current.json"))));
+  const Values v = collect_once(agents);
+  EXPECT_EQ(v.at("agents_active"), 3);
+  EXPECT_EQ(v.at("agents_created"), 7);
+  EXPECT_EQ(v.at("agents_failed"), 1);
+  EXPECT_EQ(v.at("llm_requests"), 5);
+  EXPECT_EQ(v.at("llm_tokens_used"), 900);
+  EXPECT_EQ(v.at("llm_errors"), 2);
+  EXPECT_EQ(agents.status(), "ok");
 }
 
 struct Fault {
