@@ -100,9 +100,6 @@ function figureOf(def) {
   const unit = def.symbol || (def.unit === 'count' ? '' : def.unit);
   const named = def.title.endsWith(unit) || def.title.endsWith('(' + unit + ')');
   const caption = el('figcaption', '', def.title + (unit && !named ? ' ' + unit : ''));
-  // /history has no column of these series (the report, reading the store, draws their window):
-  // the chart starts when the page opens, and says so rather than look like an outage.
-  if (!def.lines.some((l) => l.history)) caption.append(el('span', 'since', ' \u00b7 since this page opened'));
   figure.append(caption, el('div', 'plot'));
   $('charts').append(figure);
   return figure;
@@ -193,7 +190,8 @@ function trimWindow() {
   for (const c of charts) c.columns.forEach((col) => col.splice(0, drop));
 }
 
-// A /history column as the chart draws it: a counter's increase per sample becomes a rate.
+// A /history column as the chart draws it (every line has one: its section's column, or its stored
+// values in `series`): a counter's increase per sample, or its cumulative values, become a rate.
 function historyColumn(doc, c, line, i, epoch) {
   const col = at(doc, line.history);
   if (!Array.isArray(col)) return epoch.map(() => null);

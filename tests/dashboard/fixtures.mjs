@@ -59,6 +59,11 @@ export function craftedHistory(end, minutes, step = 5) {
   const epoch = [];
   for (let t = end - minutes * 60; t <= end; t += step) epoch.push(t);
   const col = (base, swing, period) => epoch.map((t, i) => wave(i, base, swing, period));
+  // A counter's cumulative values, growing by a wandering rate per second.
+  const counter = (start, rate, swing) => {
+    let total = start;
+    return epoch.map((t, i) => (total += wave(i, rate, swing) * step));
+  };
   return {
     timestamps: epoch.map(clock), epoch, sample_count: epoch.length, interval_seconds: step,
     api: {requests_per_sec: col(60, 25), error_rate: col(2, 1.5, 13), response_time_p50: col(24, 6),
@@ -67,6 +72,9 @@ export function craftedHistory(end, minutes, step = 5) {
     agents: {active: col(6, 2), created: col(120, 10)},
     tws: {latency: col(35, 10, 11), connected: epoch.map(() => 1)},
     host: {cpu_percent: col(30, 15), memory_percent: col(42, 2)},
+    // The chart lines with no column above, by series (the cache lookups are summed above).
+    series: {cache_hits: counter(60000, 12, 3), cache_misses: counter(4000, 1, 0.5), llm_requests: counter(800, 0.3, 0.2),
+             tws_jobs_error: col(1, 1, 29), tws_jobs_running: col(4, 2), tws_jobs_waiting: col(12, 4)},
   };
 }
 

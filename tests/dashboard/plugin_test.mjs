@@ -11,7 +11,8 @@ import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
 import {
-  VIEWPORT, assertStaysOnTheServer, launchBrowser, requireOption, screenshot, seriesPixels, startServer, text, watch,
+  VIEWPORT, assertStaysOnTheServer, eventually, launchBrowser, requireOption, screenshot, seriesPixels, startServer, text,
+  watch,
 } from './helpers.mjs';
 
 const CARD = '#card-queue-depth-queue-depth';
@@ -111,6 +112,45 @@ describe('the live dashboard', () => {
 
   test('makes no request outside the server and logs no error', () => {
     assertStaysOnTheServer(seen, server.origin);
+  });
+});
+
+// The age has no /history field of its own: /history lists its values under `series`, and the
+// page draws both charts from /history alone. No sample reaches the page after it: the WebSocket
+// is refused and every poll of /current answers the same document.
+describe('the charts at load', () => {
+  let context, page;
+
+  before(async () => {
+    const health = async () => (await fetch(server.origin + '/api/monitoring/health')).json();
+    await eventually(async () => (await health()).samples_collected >= 8, 'eight samples', 30000, 200);
+    const frozen = await (await fetch(server.origin + '/api/monitoring/current')).json();
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
+    page = await context.newPage();
+    await page.route('**/api/monitoring/current', (route) => route.fulfill({json: frozen}));
+    await page.routeWebSocket(/\/api\/monitoring\/ws$/, (ws) => ws.close({code: 1011, reason: 'no live samples'}));
+    await page.goto(server.origin + '/monitoring');
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '5', DEPTH, {timeout: 15000});
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-queue-depth-at-load.png');
+    if (context) await context.close();
+  });
+
+  test('/history carries the age, which has no field there, by series', async () => {
+    const history = await (await fetch(server.origin + '/api/monitoring/history')).json();
+    assert.equal(history.series.queue_oldest_age_seconds.length, history.sample_count);
+    assert.equal(history.queue.oldest_age_seconds, undefined);
+  });
+
+  test('draws both of the example\'s charts from /history', async () => {
+    for (const id of [COUNT_CHART, AGE_CHART]) {
+      let pixels = null;
+      await eventually(async () => (pixels = await seriesPixels(page, id)).series >= 20,
+                       `a line on ${id}`, 15000, 100).catch(() => {});
+      assert.ok(pixels.series >= 20, `${id}: ${JSON.stringify(pixels)}`);
+    }
   });
 });
 

@@ -102,7 +102,7 @@ wait_json() {
 wait_json /api/monitoring/current 'd.get("queue", {}).get("depth") == 5'
 wait_json /api/monitoring/current 'd["queue"]["oldest_age_seconds"] >= 0'
 wait_json /api/monitoring/history '5 in d.get("queue", {}).get("depth", [])'
-wait_json /api/monitoring/history 'len(d["queue"]["oldest_age_seconds"]) == d["sample_count"]'
+wait_json /api/monitoring/history 'len(d["series"]["queue_oldest_age_seconds"]) == d["sample_count"]'
 wait_json /api/monitoring/alerts 'any(a["type"] == "queue_depth" and a["severity"] == "warning"
                                       and a["active"] for a in d["alerts"])'
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "resync/views/json.hpp"
 #include "scripted_collector.hpp"
 #include "views_support.hpp"
 
@@ -78,6 +79,42 @@ TEST(PresentationTest, APluginWithoutHintsGetsACardAndOneChartPerUnit) {
   EXPECT_TRUE(p.charts[2].lines[0].rate);
   EXPECT_EQ(p.charts[2].lines[0].label, "moved/s");
   EXPECT_THAT(p.plugins, ElementsAre("queue_depth"));
+}
+
+// Every line can be drawn from /history when the page loads: from its own column, or from the
+// stored values /history lists under `series` for a line that has none.
+TEST(PresentationTest, EveryChartLineFillsFromHistory) {
+  const auto m = monitor_of({queue_instance()});
+  const MonitorSnapshot snap = m->snapshot();
+  const Presentation p = build_presentation(snap);
+  ASSERT_EQ(p.charts.size(), 3u);
+  EXPECT_EQ(p.charts[0].lines[0].history, "queue.depth");
+  const views::LayoutLine& moved = p.charts[2].lines[0];
+  EXPECT_EQ(moved.history, "series.queue_moved_total");
+  EXPECT_FALSE(moved.increase);  // cumulative values: the dashboard takes their rate
+
+  const auto history = test::parse_object(views::render_history(snap));
+  const auto series = history->getObject("series");
+  ASSERT_TRUE(series);
+  EXPECT_EQ(series->getNames(), std::vector<std::string>{"queue_moved_total"});
+  const auto values = series->getArray("queue_moved_total");
+  ASSERT_EQ(values->size(), 3u);
+  for (unsigned row = 0; row < 3; ++row)
+    EXPECT_EQ(values->getElement<double>(row), snap.store.at(moved.column, row)) << row;
+  EXPECT_EQ(history->getObject("queue")->getArray("depth")->size(), 3u);
+
+  // Bundled: the cache lookups have no column of their own (/history sums them as operations).
+  auto ready = test::all_plugins([](const std::string&, int call) { return call; });
+  const Monitor bundled(test::config("interval: 5s\n"), std::move(ready.instances),
+                        std::move(ready.collectors));
+  for (const views::LayoutChart& c : build_presentation(bundled.snapshot()).charts) {
+    for (const views::LayoutLine& l : c.lines) {
+      EXPECT_FALSE(l.history.empty()) << c.title << ": " << l.metric;
+      if (l.metric == "cache_hits") {
+        EXPECT_EQ(l.history, "series.cache_hits");
+      }
+    }
+  }
 }
 
 TEST(PresentationTest, HintedChartsNeverMixUnits) {

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
+#include <set>
+#include <string>
 
 #include "field_tree.hpp"
 #include "json_common.hpp"
 #include "original_shape.hpp"
 #include "resync/json_writer.hpp"
 #include "resync/views/json.hpp"
+#include "resync/views/presentation.hpp"
 
 namespace resync::views {
 namespace {
@@ -34,6 +37,25 @@ void write_node(JsonWriter& w, const StoreSnapshot& s, const FieldNode& n) {
   w.end_array();
 }
 
+// The stored values of the chart lines that have no column above, so that every chart of the
+// layout fills from /history; NaN (a failed run) is null.
+void write_line_series(JsonWriter& w, const MonitorSnapshot& snap) {
+  const StoreSnapshot& s = snap.store;
+  const std::string prefix = std::string(kHistorySeries) + ".";
+  std::set<std::string> written;
+  w.key(kHistorySeries).begin_object();
+  for (const LayoutChart& chart : build_presentation(snap).charts) {
+    for (const LayoutLine& line : chart.lines) {
+      if (line.history.compare(0, prefix.size(), prefix) != 0) continue;
+      if (!written.insert(line.metric).second) continue;
+      w.key(line.metric).begin_array();
+      for (size_t r = 0; r < s.rows; ++r) w.value(s.at(line.column, r));
+      w.end_array();
+    }
+  }
+  w.end_object();
+}
+
 }  // namespace
 
 std::string render_history(const MonitorSnapshot& snap) {
@@ -56,6 +78,7 @@ std::string render_history(const MonitorSnapshot& snap) {
   }
   w.field("sample_count", static_cast<uint64_t>(s.rows));
   w.field("interval_seconds", static_cast<double>(snap.interval.count()) / 1000.0);
+  write_line_series(w, snap);
   w.end_object();
   return out;
 }

@@ -199,10 +199,12 @@ void add_charts(const MonitorSnapshot& snap, const LayoutCard& card,
     line.rate = d.kind == Kind::kCounter;
     line.label = f.label + (line.rate && d.unit != Unit::kPerSecond ? "/s" : "");
     line.current = d.current_field;
-    // A /history field several series fill is their sum (cache.operations = hits + misses):
-    // not this line's own column.
-    line.history = shared_history(snap, f.column) ? "" : d.history_field;
-    line.increase = (d.flags & series_flags::kHistoryIncrease) != 0;
+    // A line without a /history column of its own (none described, or one that several series
+    // sum, like cache.operations = hits + misses) finds its stored values in /history's
+    // `series`: every chart fills from /history when the page loads.
+    const bool own = !d.history_field.empty() && !shared_history(snap, f.column);
+    line.history = own ? d.history_field : std::string(kHistorySeries) + "." + f.metric;
+    line.increase = own && (d.flags & series_flags::kHistoryIncrease) != 0;
     line.color = static_cast<int>(chart->lines.size()) % kColors + 1;
     if (!line.rate) {
       for (const Threshold& t : f.thresholds) chart->thresholds.push_back(t);

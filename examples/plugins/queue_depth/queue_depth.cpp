@@ -19,13 +19,14 @@ namespace {
 namespace fs = std::filesystem;
 
 // What the host learns from the plugin alone: /metrics HELP and TYPE, the "queue" section of
-// /api/monitoring/current and /history, and that alert rules may name these series.
+// /api/monitoring/current and /history, and that alert rules may name these series. A /history
+// field is optional: the age has none, and /history carries its chart's values under `series`.
 constexpr resync_series_desc kSeries[] = {
     {"queue_depth", RESYNC_UNIT_COUNT, RESYNC_KIND_GAUGE, "Files waiting in the queue directory.",
      "queue.depth", "queue.depth", RESYNC_SERIES_TREND},
     {"queue_oldest_age_seconds", RESYNC_UNIT_SECONDS, RESYNC_KIND_GAUGE,
      "Age of the oldest waiting file by modification time, 0 when the queue is empty.",
-     "queue.oldest_age_seconds", "queue.oldest_age_seconds", 0},
+     "queue.oldest_age_seconds", nullptr, 0},
 };
 
 bool ends_with(const std::string& text, const std::string& suffix) {

@@ -87,7 +87,8 @@ typedef struct resync_series_desc {
   const char* current_field;
   /* Where the series appears in /api/monitoring/history, as "section.field", or NULL. Several
    * series naming one field are summed there (cache.operations = hits + misses, each with
-   * RESYNC_SERIES_HISTORY_INCREASE). */
+   * RESYNC_SERIES_HISTORY_INCREASE). A charted series without a field of its own is listed by
+   * name in the document's `series` object, so the dashboard's charts fill from it either way. */
   const char* history_field;
   uint32_t flags; /* RESYNC_SERIES_* */
 } resync_series_desc;

@@ -43,12 +43,18 @@ struct LayoutCard {
   std::string status;  ///< /current path of its collector's status text ("tws.status"), or ""
 };
 
+/// The /history object holding, by metric, the stored values of every chart line that has no
+/// column of its own there (see LayoutLine::history).
+inline constexpr const char* kHistorySeries = "series";
+
 /// One line of a chart.
 struct LayoutLine {
   size_t column = 0;
   std::string metric, instance, label;
-  std::string current;    ///< /current path for live samples, or ""
-  std::string history;    ///< /history path for the window, or ""
+  std::string current;  ///< /current path for live samples, or ""
+  /// /history path for the window: the series' own column, else "series.<metric>" (its values
+  /// as stored, a counter's cumulative ones).
+  std::string history;
   bool rate = false;      ///< a counter drawn as its rate per second
   bool increase = false;  ///< its /history column holds the increase per sample already
   int color = 1;          ///< 1..6: --series-N
