@@ -13,9 +13,11 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "resync/views/prometheus_text.hpp"
 #include "scripted_collector.hpp"
@@ -196,6 +198,47 @@ TEST(ViewsTest, HistoryArraysHaveSampleCountEntries) {
     EXPECT_TRUE(doc->getObject("cache")->getArray("operations")->isNull(0));
     EXPECT_EQ(doc->getObject("cache")->getArray("operations")->getElement<double>(1), 2);
   }
+}
+
+// Every name of a document in the order it is written, nested ones included.
+std::vector<std::string> names_in_order(const std::string& json) {
+  static const std::regex kName("\"([a-z0-9_]+)\":");
+  std::vector<std::string> out;
+  for (auto it = std::sregex_iterator(json.begin(), json.end(), kName);
+       it != std::sregex_iterator(); ++it)
+    out.push_back((*it)[1]);
+  return out;
+}
+
+// The original Resync dashboard's documents come from one table; their fields keep the original
+// order, byte for byte, before anything the plugins add.
+TEST(ViewsTest, OriginalShapesKeepTheirOrder) {
+  auto ready = test::all_plugins([](const std::string&, int call) { return double(call); });
+  Monitor monitor(config("interval: 5s\nwindow: 1m\n"), std::move(ready.instances),
+                  std::move(ready.collectors));
+  const std::string history = views::render_history(snap(monitor));
+  EXPECT_EQ(history.substr(0, history.find(",\"series\":")),
+            "{\"timestamps\":[],\"epoch\":[],\"api\":{\"requests_per_sec\":[],\"error_rate\":[],"
+            "\"response_time_p50\":[],\"response_time_p95\":[]},\"cache\":{\"hit_ratio\":[],"
+            "\"operations\":[]},\"agents\":{\"active\":[],\"created\":[]},\"tws\":{\"latency\":[],"
+            "\"connected\":[]},\"host\":{\"cpu_percent\":[],\"memory_percent\":[],\"load1\":[]},"
+            "\"sample_count\":0,\"interval_seconds\":5");
+
+  monitor.sample_now(1'700'000'000'000);
+  const std::string current = views::render_current(snap(monitor));
+  const std::vector<std::string> names =
+      names_in_order(current.substr(0, current.find("\"collectors\":")));
+  EXPECT_THAT(
+      names,
+      testing::ElementsAre(
+          "status", "uptime", "uptime_seconds", "version", "last_update", "timestamp", "api",
+          "requests_per_sec", "requests_total", "error_rate", "error_count", "response_time_p50",
+          "response_time_p95", "response_time_avg", "trend", "cache", "hit_ratio", "hits", "misses",
+          "size", "evictions", "trend", "agents", "active", "created_total", "failed_total",
+          "trend", "llm", "requests", "tokens_used", "errors", "tws", "connected", "latency_ms",
+          "requests_success", "requests_failed", "status", "jobs", "error", "running", "waiting",
+          "done", "system", "availability", "async_operations", "correlation_ids", "alerts", "host",
+          "cpu_percent", "memory_percent", "load1", "process_rss_bytes"));
 }
 
 TEST(ViewsTest, HealthAndAlertsDocuments) {
