@@ -189,10 +189,9 @@ class Loader : private ConfigReader {
   }
 
   void parse_server(const Node& n, Config& c) const {
-    check_keys(
-        n, "server",
-        {"bind", "auth", "allowed_origins", "allowed_hosts", "cors_origins", "max_ws_clients",
-         "threads", "max_connections_per_client", "request_timeout", "tls"});
+    check_keys(n, "server",
+               {"bind", "auth", "tls", "allowed_origins", "allowed_hosts", "cors_origins",
+                "max_ws_clients", "threads", "max_connections_per_client", "request_timeout"});
     ServerConfig& s = c.server;
     if (const Node* v = n.find("bind")) {
       s.bind = string(*v, "server.bind");

@@ -8,6 +8,7 @@
 
 #include "config_test_util.hpp"
 #include "resync/config.hpp"
+#include "resync/notify.hpp"
 
 namespace resync {
 namespace {
@@ -41,6 +42,11 @@ TEST(ConfigTlsTest, RefusalsNameFileLineAndKey) {
   EXPECT_THAT(config_error("server:\n  tls: {cert_file: c.pem, key_file: k.pem, ca_file: x}\n"),
               testing::StartsWith("test.yaml:2: server.tls"));
   EXPECT_THAT(config_error("server:\n  tls: on\n"), testing::StartsWith("test.yaml:2: server.tls"));
+}
+
+TEST(ConfigTlsTest, NotificationsLinkTheDashboardOverHttps) {
+  EXPECT_EQ(default_dashboard_url("127.0.0.1:9882", true), "https://127.0.0.1:9882/monitoring");
+  EXPECT_EQ(default_dashboard_url("127.0.0.1:9882"), "http://127.0.0.1:9882/monitoring");
 }
 
 }  // namespace
