@@ -80,7 +80,8 @@ std::string check_tls_files(const std::string& cert_file, const std::string& key
 /// If-None-Match turns into a 304; /history?minutes=N for a partial window and the HTML report are
 /// rendered on the pool per request. WebSocket clients are handed to one broadcaster thread after
 /// the upgrade; it renders /current for them only while there are any. A server nobody asks
-/// renders nothing (docs/operations.md, "Connections").
+/// renders nothing (docs/operations.md, "Connections"). With tls_cert_file every connection,
+/// WebSockets included, speaks TLS through OpenSSL on the same loops (docs/operations.md, "TLS").
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {
