@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "resync/error.hpp"
 #include "server_test_util.hpp"
@@ -85,6 +87,38 @@ TEST(TlsReloadTest, NewConnectionsGetTheRenewedCertificateOpenOnesKeepTheirs) {
   const std::string answer = before.read_until(
       [](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; });
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+}
+
+TEST(TlsReloadTest, HandshakesDuringReloadsAllSucceed) {
+  test::TestPki pki;
+  pki.issue("renewed", "renewed.localhost");
+  TestServer s(test::test_config("1s", "1m"), tls_options(pki));
+  s.start(false);
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::thread client([&] {
+    while (!done) {
+      try {
+        const std::string subject = test::TlsClient(s.http.port(), pki.ca()).peer_subject();
+        ++(subject == "/CN=localhost" || subject == "/CN=renewed.localhost" ? ok : failed);
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    }
+  });
+  // Swapped back and forth while the other thread connects, until it has seen plenty.
+  for (int i = 0; i < 20 || (ok < 50 && i < 100'000); ++i) {
+    const std::string name = i % 2 ? "server" : "renewed";
+    const std::string error = s.http.reload_tls(pki.cert(name), pki.key(name));
+    if (!error.empty()) {
+      ADD_FAILURE() << error;
+      break;
+    }
+  }
+  done = true;
+  client.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(ok, 50);
 }
 
 TEST(TlsReloadTest, AFailedReloadKeepsTheCertificateItHad) {
