@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tls.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -123,6 +125,12 @@ std::shared_ptr<const TlsContext> TlsContext::load(const std::string& cert_file,
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
 std::unique_ptr<Transport> TlsContext::wrap(int fd) const {
+  // OpenSSL writes each record with its own send(), and a record (16 KB at most) is below the
+  // loopback MSS, so Nagle held every record after the first of a large answer until an ACK that
+  // delayed ACK kept back: /history over TLS ran at a quarter of nginx's rate, p99 47 ms. nginx
+  // sets TCP_NODELAY on its keep-alive connections too.
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   SSL* ssl = SSL_new(ctx_);
   if (ssl) {
     SSL_set_fd(ssl, fd);
