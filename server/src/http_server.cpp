@@ -37,6 +37,16 @@ detail::WsBroadcaster::Options broadcaster_options(const HttpServerOptions& o) {
           o.ws_max_queued_frames, o.ws_send_buffer_bytes, 65536};
 }
 
+// An expired certificate still serves (clients decide), but an operator should hear of it first.
+void log_tls(const detail::TlsContext& tls, const std::string& file) {
+  const std::string what = "TLS: certificate " + tls.subject() + " from " + file;
+  if (tls.expired()) {
+    log_warning(what + " expired on " + tls.expires() + "; clients will refuse it");
+  } else {
+    log_info(what + ", valid until " + tls.expires());
+  }
+}
+
 detail::ConnectionLoop::Options loop_options(const HttpServerOptions& o) {
   detail::ConnectionLoop::Options l;
   // Room for the policy chain's own, more precise check (431 on names + values) within the
@@ -132,6 +142,7 @@ void HttpServer::Impl::start() {
     std::string error;
     auto loaded = detail::TlsContext::load(options.tls_cert_file, options.tls_key_file, &error);
     if (!loaded) throw ConfigError(error);
+    log_tls(*loaded, options.tls_cert_file);
     std::lock_guard tls_lock(tls_mutex);
     tls = std::move(loaded);
     tls_files[0] = options.tls_cert_file;
@@ -192,7 +203,7 @@ std::string HttpServer::Impl::reload_tls(const std::string& cert_file,
   tls = std::move(fresh);
   tls_files[0] = cert_file;
   tls_files[1] = key_file;
-  log_info("TLS: certificate " + tls->subject() + " read again from " + cert_file);
+  log_tls(*tls, cert_file);
   return "";
 }
 

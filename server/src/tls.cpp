@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "raw_response.hpp"
 
@@ -64,6 +65,23 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length,
 // An encrypted key would make OpenSSL ask for its passphrase on the terminal, which a service has
 // not: refuse it instead.
 int no_passphrase(char*, int, int, void*) { return 0; }
+
+// The certificate's notAfter as epoch seconds (0 when unreadable).
+int64_t not_after(SSL_CTX* ctx) {
+  const X509* cert = SSL_CTX_get0_certificate(ctx);
+  std::tm tm{};
+  if (!cert || ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) return 0;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string iso_time(int64_t epoch) {
+  const std::time_t t = static_cast<std::time_t>(epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
 
 std::string subject_of(SSL_CTX* ctx) {
   const X509* cert = SSL_CTX_get0_certificate(ctx);
@@ -118,11 +136,15 @@ std::shared_ptr<const TlsContext> TlsContext::load(const std::string& cert_file,
     return nullptr;
   }
   tls->subject_ = subject_of(ctx);
+  tls->expires_epoch_ = not_after(ctx);
+  tls->expires_ = iso_time(tls->expires_epoch_);
   error->clear();
   return tls;
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+bool TlsContext::expired() const { return expires_epoch_ <= std::time(nullptr); }
 
 std::unique_ptr<Transport> TlsContext::wrap(int fd) const {
   // OpenSSL writes each record with its own send(), and a record (16 KB at most) is below the

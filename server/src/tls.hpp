@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,13 +31,18 @@ class TlsContext {
   /// A TLS transport over the accepted socket `fd`, which it then owns; the handshake runs in
   /// its first reads.
   std::unique_ptr<Transport> wrap(int fd) const;
-  /// The certificate's subject, for logs ("CN=localhost").
+  /// The certificate's subject, for logs ("/CN=localhost").
   const std::string& subject() const { return subject_; }
+  /// Its notAfter as ISO-8601 UTC ("2027-12-07T19:20:13Z"), and whether that has passed.
+  const std::string& expires() const { return expires_; }
+  bool expired() const;
 
  private:
   explicit TlsContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
   ssl_ctx_st* const ctx_;
   std::string subject_;
+  std::string expires_;
+  int64_t expires_epoch_ = 0;
 };
 
 /// TLS over a non-blocking socket with OpenSSL: SSL_read/SSL_write whose SSL_ERROR_WANT_READ and
