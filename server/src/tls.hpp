@@ -49,12 +49,14 @@ class TlsContext {
 /// _WRITE become EAGAIN, with the direction in wants(). Partial writes are on, so a write returns
 /// after each record; after an EAGAIN the caller retries with the same bytes, as the connection
 /// loop and the broadcaster do. A socket that sent plain HTTP gets a plain 400 before closing.
+/// The OpenSSL session is made at the first read or write, so a connection that never sends a
+/// byte holds none.
 ///
 /// Thread-safe: no (as Transport).
 class TlsTransport final : public Transport {
  public:
-  /// `ssl` is taken over; so is `fd`.
-  TlsTransport(ssl_st* ssl, int fd);
+  /// Holds a reference to `ctx` until its session is made; takes over `fd`.
+  TlsTransport(ssl_ctx_st* ctx, int fd);
   ~TlsTransport() override;
   TlsTransport(const TlsTransport&) = delete;
   TlsTransport& operator=(const TlsTransport&) = delete;
@@ -67,9 +69,11 @@ class TlsTransport final : public Transport {
   int fd() const override { return fd_; }
 
  private:
+  bool ready();
   ssize_t failed(int ret, bool reading);
 
-  ssl_st* const ssl_;
+  ssl_ctx_st* const ctx_;
+  ssl_st* ssl_ = nullptr;
   const int fd_;
   unsigned wants_ = 0;
   bool broken_ = false;  // a fatal TLS error: no close_notify may follow
