@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
+#include "resync/server/http_server.hpp"
 #include "resync/util/duration.hpp"
 
 namespace resync::cli {
@@ -24,6 +25,13 @@ void check_state_folder(const Config& c) {
       " (create it, or point state_file elsewhere)");
 }
 
+// serve would refuse to start on them: say so now, naming the configuration.
+void check_tls(const Config& c) {
+  if (c.server.tls_cert_file.empty()) return;
+  const std::string error = server::check_tls_files(c.server.tls_cert_file, c.server.tls_key_file);
+  if (!error.empty()) throw ConfigError(c.source + ": " + error);
+}
+
 }  // namespace
 
 void add_config_command(CLI::App& app, const GlobalOptions&, Action& action) {
@@ -39,6 +47,7 @@ void add_config_command(CLI::App& app, const GlobalOptions&, Action& action) {
       // Creating the monitor loads every plugin and runs its create(): the checks serve would do.
       Config parsed = load_config(*file);
       check_state_folder(parsed);
+      check_tls(parsed);
       const Monitor monitor(std::move(parsed));
       const Config& c = monitor.config();
       std::printf("%s: ok; interval %s, window %s (%zu samples), %zu collector(s):", file->c_str(),

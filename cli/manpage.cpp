@@ -59,6 +59,7 @@ log, an HCL WA engine) and adds what needs no credentials; see \fBresync\-mon di
 .B server
 bind (HOST:PORT, default 127.0.0.1:9882), auth ({token} or {user, password} or
 {user, password_hash} with a crypt(3) hash from \fBresync\-mon hash\-password\fR),
+tls ({cert_file, key_file}: PEM files; HTTPS and wss, TLS 1.2 or newer, re\-read on reload),
 allowed_origins, allowed_hosts, cors_origins, max_ws_clients, threads,
 max_connections_per_client, request_timeout.
 .TP

@@ -59,7 +59,7 @@ void limit_malloc_arenas() {
 void return_free_heap() { malloc_trim(0); }
 
 // A plain password in the configuration is also sent in the clear by every browser request; on
-// loopback nobody else sees it, beyond it (no TLS yet) anyone on the path does.
+// loopback nobody else sees it, beyond it without TLS (server.tls) anyone on the path does.
 void warn_plain_password(const ServerConfig& server, const std::string& base_url) {
   if (server.auth_password.empty()) return;
   const auto bound = try_parse_host_port(server.bind, std::nullopt, PortZero::kAllow);
@@ -67,8 +67,8 @@ void warn_plain_password(const ServerConfig& server, const std::string& base_url
   const bool loopback = host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
   if (loopback || base_url.rfind("https://", 0) == 0) return;
   log_warning("server.auth.password is stored in plain text and " + base_url +
-              " is beyond loopback without TLS: prefer password_hash (resync-mon hash-password) "
-              "and keep this server on loopback or behind a TLS proxy");
+              " is beyond loopback without TLS: set server.tls (docs/operations.md, \"TLS\"), "
+              "and prefer password_hash (resync-mon hash-password)");
 }
 
 // main() started the signal thread: until arm_stop_signals(), SIGINT/SIGTERM end the process at
@@ -87,9 +87,14 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (options.prefill) prefill_window(monitor);
   server::HttpServer http(monitor, server::HttpServerOptions::from_config(monitor.config().server));
   monitor.add_listener([](int64_t) { return_free_heap(); });
-  http.start();
+  try {
+    http.start();
+  } catch (const ConfigError& e) {
+    throw ConfigError(monitor.config().source + ": " + e.what());  // a TLS file: name the config
+  }
   warn_plain_password(monitor.config().server, http.base_url());
-  monitor.set_listen_address(http.base_url().substr(std::string_view("http://").size()));
+  const std::string base_url = http.base_url();
+  monitor.set_listen_address(base_url.substr(base_url.find("://") + 3));
   arm_stop_signals();  // before the state file is restored, so a stop from here on saves it
   monitor.start();
   std::printf("resync-mon %s: dashboard at %s/monitoring\n", views::version(),

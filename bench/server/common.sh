@@ -71,7 +71,7 @@ start_binary() {
   started_pid=$!
   started_port=""
   for _ in $(seq 1 300); do
-    started_port=$(sed -n 's|.*dashboard at http://127.0.0.1:\([0-9]*\)/monitoring.*|\1|p' "$log")
+    started_port=$(sed -n 's|.*dashboard at https\{0,1\}://127.0.0.1:\([0-9]*\)/monitoring.*|\1|p' "$log")
     [[ -n "$started_port" ]] && break
     kill -0 "$started_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
     sleep 0.1

@@ -190,7 +190,7 @@ class Loader : private ConfigReader {
 
   void parse_server(const Node& n, Config& c) const {
     check_keys(n, "server",
-               {"bind", "auth", "allowed_origins", "allowed_hosts", "cors_origins",
+               {"bind", "auth", "tls", "allowed_origins", "allowed_hosts", "cors_origins",
                 "max_ws_clients", "threads", "max_connections_per_client", "request_timeout"});
     ServerConfig& s = c.server;
     if (const Node* v = n.find("bind")) {
@@ -256,6 +256,7 @@ class Loader : private ConfigReader {
     if (const Node* v = n.find("max_connections_per_client")) {
       s.max_connections_per_client = count(*v, "server.max_connections_per_client", 0, 1'000'000);
     }
+    if (const Node* t = n.find("tls")) parse_tls(*t, s);
     if (const Node* v = n.find("request_timeout")) {
       s.request_timeout = duration(*v, "server.request_timeout");
       if (s.request_timeout < std::chrono::milliseconds{100} ||
@@ -263,6 +264,24 @@ class Loader : private ConfigReader {
         fail(v->line, "server.request_timeout", "expected a duration from 100ms to 10m");
       }
     }
+  }
+
+  // Relative to the configuration file, as Prometheus takes its files: the service's working
+  // folder is rarely the one the operator wrote the file in.
+  void parse_tls(const Node& t, ServerConfig& s) const {
+    check_keys(t, "server.tls", {"cert_file", "key_file"});
+    const auto file = [&](const char* key) {
+      const Node* v = t.find(key);
+      const std::string path = std::string("server.tls.") + key;
+      if (!v) fail(t.line, path, "missing; TLS needs both cert_file and key_file (PEM)");
+      const std::string name = string(*v, path);
+      if (name.empty()) fail(v->line, path, "expected a file name, got \"\"");
+      const size_t slash = source().rfind('/');
+      return name[0] == '/' || slash == std::string::npos ? name
+                                                          : source().substr(0, slash + 1) + name;
+    };
+    s.tls_cert_file = file("cert_file");
+    s.tls_key_file = file("key_file");
   }
 
   Isolation isolation(const Node& n, const std::string& path) const {

@@ -213,7 +213,8 @@ MonitorSnapshot Monitor::snapshot(size_t max_rows) const {
 
 void Monitor::set_listen_address(const std::string& host_port) {
   if (!config_.notify.dashboard_url.empty()) return;
-  for (const auto& n : notifiers_) n->set_dashboard_url(default_dashboard_url(host_port));
+  for (const auto& n : notifiers_)
+    n->set_dashboard_url(default_dashboard_url(host_port, !config_.server.tls_cert_file.empty()));
 }
 
 void Monitor::finish(std::vector<CollectorEntry> entries) {
@@ -230,9 +231,10 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   // The engine's rules are the screens' too: thresholds and colours of the plugins' defaults.
   rules_ = std::make_shared<const std::vector<AlertRule>>(effective_alert_rules(config_, plugins));
   alerts_ = std::make_unique<AlertEngine>(*rules_, layout_);
-  const std::string dashboard_url = config_.notify.dashboard_url.empty()
-                                        ? default_dashboard_url(config_.server.bind)
-                                        : config_.notify.dashboard_url;
+  const std::string dashboard_url =
+      config_.notify.dashboard_url.empty()
+          ? default_dashboard_url(config_.server.bind, !config_.server.tls_cert_file.empty())
+          : config_.notify.dashboard_url;
   for (const NotifierConfig& n : config_.notify.notifiers) {
     notifiers_.push_back(std::make_unique<Notifier>(n, dashboard_url, config_.secrets));
   }

@@ -22,7 +22,7 @@ std::string format_rfc3339_ms(int64_t epoch_ms) {
   return buf;
 }
 
-std::string default_dashboard_url(const std::string& bind) {
+std::string default_dashboard_url(const std::string& bind, bool tls) {
   const size_t colon = bind.rfind(':');
   std::string host = colon == std::string::npos ? bind : bind.substr(0, colon);
   const std::string port = colon == std::string::npos ? "" : bind.substr(colon);
@@ -30,7 +30,7 @@ std::string default_dashboard_url(const std::string& bind) {
     char name[256] = {};
     host = gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
   }
-  return "http://" + host + port + "/monitoring";
+  return (tls ? "https://" : "http://") + host + port + "/monitoring";
 }
 
 std::string alertmanager_payload(const std::vector<Alert>& alerts, int64_t valid_until_ms,

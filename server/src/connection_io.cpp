@@ -32,6 +32,12 @@ bool head_ends(const std::string& b, size_t from) {
   return false;
 }
 
+// What a write that met EAGAIN waits for: room, unless a TLS transport must read first (a
+// renegotiation or key update in flight).
+uint32_t write_events(const Transport& t) {
+  return t.wants() == Transport::kWantRead ? kReadEvents : uint32_t{EPOLLOUT};
+}
+
 bool is_token_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
@@ -82,11 +88,17 @@ void ConnectionLoop::read_input(Conn& c) {
     if (n > 0) {
       if (c.phase != Phase::kClosing) c.in.append(chunk, static_cast<size_t>(n));
       // A short read drained the socket: level-triggered epoll reports what comes later, so the
-      // EAGAIN a second read would return is one system call per request saved.
-      if (static_cast<size_t>(n) < sizeof chunk || c.in.size() >= cap) return;
+      // EAGAIN a second read would return is one system call per request saved. Not so for
+      // bytes a TLS transport holds already: no event would ever announce them.
+      if (c.in.size() >= cap) return;
+      if (static_cast<size_t>(n) < sizeof chunk && !c.transport->has_buffered()) return;
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // A TLS read may have to write first (a handshake message): wait for room then.
+      return want(
+          c, c.transport->wants() == Transport::kWantWrite ? EPOLLOUT | EPOLLRDHUP : kReadEvents);
+    }
     c.peer_done = true;  // closed, half-closed or reset
     return;
   }
@@ -203,7 +215,7 @@ bool ConnectionLoop::flush(Conn& c) {
       c.written += static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       // The client reads slower than we write: wait for room, reading nothing meanwhile.
-      want(c, EPOLLOUT);
+      want(c, write_events(*c.transport));
       return true;
     } else {
       close(fd);
@@ -217,7 +229,7 @@ bool ConnectionLoop::flush(Conn& c) {
     if (n > 0) {
       c.written += static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      want(c, EPOLLOUT);
+      want(c, write_events(*c.transport));
       return true;
     } else {
       close(fd);

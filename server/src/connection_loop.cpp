@@ -184,7 +184,13 @@ void ConnectionLoop::accept_all() {
       return;
     }
     if (!shared_.admit(a->host)) {
-      // Cheap: no read, no registration; the answer fits the fresh socket's buffer.
+      // Cheap: no read, no registration; the answer fits the fresh socket's buffer. A TLS port
+      // just closes: plain bytes would only reach the client as a garbled handshake, and a
+      // handshake per refusal is what the cap is there to spare.
+      if (options_.make_transport) {
+        ::close(a->fd);
+        continue;
+      }
       const std::string refusal = error_response(429,
                                                  "too many connections from this address (limit " +
                                                      std::to_string(shared_.max_per_client()) + ")",

@@ -66,6 +66,11 @@ class LoopShared {
 /// deadline), 411, 413, 414, 429 (over the per-client cap), 431. A client that stops reading
 /// its answer is dropped at the request deadline.
 ///
+/// Over TLS (Options::make_transport) the handshake runs in the connection's first reads and
+/// writes, on the loop, under the deadline and the per-client cap of any new connection; the loop
+/// arms epoll for the direction the transport wants() and reads on while it has_buffered().
+/// Over the cap, a TLS connection is closed without an answer.
+///
 /// Thread-safe: start()/stop() from the owner; connections() from any thread.
 class ConnectionLoop {
  public:

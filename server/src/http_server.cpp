@@ -19,7 +19,9 @@
 #include "listen_socket.hpp"
 #include "render_pool.hpp"
 #include "resync/error.hpp"
+#include "resync/log.hpp"
 #include "router.hpp"
+#include "tls.hpp"
 #include "ws_broadcaster.hpp"
 
 namespace resync::server {
@@ -33,6 +35,16 @@ std::string lower_first(std::string s) {
 detail::WsBroadcaster::Options broadcaster_options(const HttpServerOptions& o) {
   return {o.max_ws_clients,       o.ws_ping_interval,     o.ws_idle_timeout,
           o.ws_max_queued_frames, o.ws_send_buffer_bytes, 65536};
+}
+
+// An expired certificate still serves (clients decide), but an operator should hear of it first.
+void log_tls(const detail::TlsContext& tls, const std::string& file) {
+  const std::string what = "TLS: certificate " + tls.subject() + " from " + file;
+  if (tls.expired()) {
+    log_warning(what + " expired on " + tls.expires() + "; clients will refuse it");
+  } else {
+    log_info(what + ", valid until " + tls.expires());
+  }
 }
 
 detail::ConnectionLoop::Options loop_options(const HttpServerOptions& o) {
@@ -63,7 +75,15 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
   o.threads = config.threads;
   o.max_connections_per_client = config.max_connections_per_client;
   o.request_timeout = config.request_timeout;
+  o.tls_cert_file = config.tls_cert_file;
+  o.tls_key_file = config.tls_key_file;
   return o;
+}
+
+std::string check_tls_files(const std::string& cert_file, const std::string& key_file) {
+  std::string error;
+  detail::TlsContext::load(cert_file, key_file, &error);
+  return error;
 }
 
 struct HttpServer::Impl {
@@ -83,6 +103,11 @@ struct HttpServer::Impl {
 
   void start();
   void stop();
+  std::string reload_tls(const std::string& cert_file, const std::string& key_file);
+  std::shared_ptr<const detail::TlsContext> current_tls() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
+  }
   // On the sampler thread: no rendering here, only news that documents are stale.
   void on_sample() {
     documents.invalidate();
@@ -102,12 +127,27 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<detail::ConnectionLoop>> loops;
   std::string host;
   std::atomic<uint16_t> port{0};
+
+  // Swapped whole by reload_tls(); each accept takes the current one.
+  std::mutex tls_mutex;
+  std::shared_ptr<const detail::TlsContext> tls;  // null: plain HTTP
+  std::string tls_files[2];                       // cert, key; guarded by tls_mutex
 };
 
 void HttpServer::Impl::start() {
   std::lock_guard lock(lifecycle_mutex);
   if (started) return;
   const BindAddress bind = parse_bind(options.bind);
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    std::string error;
+    auto loaded = detail::TlsContext::load(options.tls_cert_file, options.tls_key_file, &error);
+    if (!loaded) throw ConfigError(error);
+    log_tls(*loaded, options.tls_cert_file);
+    std::lock_guard tls_lock(tls_mutex);
+    tls = std::move(loaded);
+    tls_files[0] = options.tls_cert_file;
+    tls_files[1] = options.tls_key_file;
+  }
   try {
     listen_socket.open(Poco::Net::SocketAddress(bind.host, bind.port), 1024);
   } catch (const Poco::Net::HostNotFoundException&) {
@@ -123,6 +163,7 @@ void HttpServer::Impl::start() {
   const size_t count = std::max(1u, std::thread::hardware_concurrency());
   detail::ConnectionLoop::Options o = loop_options(options);
   o.accept_one_by_one = count > 1;
+  if (current_tls()) o.make_transport = [this](int fd) { return current_tls()->wrap(fd); };
   for (size_t i = 0; i < count; ++i) {
     loops.push_back(
         std::make_unique<detail::ConnectionLoop>(listen_socket, shared, o, router, pool));
@@ -146,6 +187,26 @@ void HttpServer::Impl::stop() {
   pool.stop();
 }
 
+std::string HttpServer::Impl::reload_tls(const std::string& cert_file,
+                                         const std::string& key_file) {
+  const bool on = current_tls() != nullptr;
+  const bool wanted = !cert_file.empty() || !key_file.empty();
+  if (!on && wanted)
+    return "server.tls: TLS was off when the server started; restart to turn it on";
+  if (on && !wanted) return "server.tls: the server speaks TLS; restart to turn it off";
+  if (!on) return "";
+  // Loaded outside the lock: accepting goes on meanwhile with the old certificate.
+  std::string error;
+  auto fresh = detail::TlsContext::load(cert_file, key_file, &error);
+  if (!fresh) return error;
+  std::lock_guard lock(tls_mutex);
+  tls = std::move(fresh);
+  tls_files[0] = cert_file;
+  tls_files[1] = key_file;
+  log_tls(*tls, cert_file);
+  return "";
+}
+
 HttpServer::HttpServer(Monitor& monitor, HttpServerOptions options)
     : impl_(std::make_shared<Impl>(monitor, std::move(options))) {
   monitor.add_listener([impl = impl_](int64_t) { impl->on_sample(); });
@@ -160,7 +221,26 @@ uint16_t HttpServer::port() const { return impl_->port.load(); }
 std::string HttpServer::base_url() const {
   const std::string& host = impl_->host;
   const bool v6 = host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port());
+  return (tls() ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(port());
+}
+
+bool HttpServer::tls() const {
+  return !impl_->options.tls_cert_file.empty() || !impl_->options.tls_key_file.empty();
+}
+
+std::string HttpServer::reload_tls() {
+  std::string cert, key;
+  {
+    std::lock_guard lock(impl_->tls_mutex);
+    cert = impl_->tls_files[0];
+    key = impl_->tls_files[1];
+  }
+  return reload_tls(cert, key);
+}
+
+std::string HttpServer::reload_tls(const std::string& cert_file, const std::string& key_file) {
+  return impl_->reload_tls(cert_file, key_file);
 }
 
 size_t HttpServer::connections() const { return impl_->shared.open(); }

@@ -37,6 +37,9 @@ class Transport {
   virtual void shutdown_write() = 0;
   /// What the last EAGAIN waited for; plain TCP waits for the direction that failed.
   virtual unsigned wants() const { return 0; }
+  /// Whether bytes already taken from the socket wait inside the transport (a TLS record read
+  /// whole but returned in part): epoll will not report them, so a reader reads on until EAGAIN.
+  virtual bool has_buffered() const { return false; }
   /// The socket, for epoll registration only.
   virtual int fd() const = 0;
 };

@@ -107,7 +107,9 @@ void WsBroadcaster::wake() {
 }
 
 void WsBroadcaster::update_events(Client& c) {
-  const uint32_t wanted = EPOLLIN | EPOLLRDHUP | (c.queue.empty() ? 0u : uint32_t{EPOLLOUT});
+  // A TLS read that must write first (a key update) waits for room as a queued frame does.
+  const bool room = !c.queue.empty() || c.transport->wants() == Transport::kWantWrite;
+  const uint32_t wanted = EPOLLIN | EPOLLRDHUP | (room ? uint32_t{EPOLLOUT} : 0u);
   if (wanted == c.events) return;
   epoll_event ev{};
   ev.events = wanted;
@@ -192,7 +194,10 @@ bool WsBroadcaster::on_readable(Client& c) {
       return false;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (c.transport->wants() == Transport::kWantWrite) update_events(c);
+      break;
+    }
     drop(c.fd, errno == ECONNRESET ? nullptr : "receive failed");  // a reset is just a rude goodbye
     return false;
   }
@@ -327,7 +332,12 @@ void WsBroadcaster::run() {
         continue;
       Client& c = *clients_[static_cast<size_t>(fd)];
       const uint32_t e = events[i].events;
-      if ((e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !on_readable(c)) continue;
+      // Room for a TLS read that had to write first counts as readable.
+      const bool read_waits_for_room =
+          (e & EPOLLOUT) && c.queue.empty() && c.transport->wants() == Transport::kWantWrite;
+      if (((e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || read_waits_for_room) &&
+          !on_readable(c))
+        continue;
       if ((e & EPOLLOUT) && !flush(c)) continue;
     }
 

@@ -89,7 +89,18 @@ TEST(PasswordCliTest, APlainPasswordBeyondLoopbackIsWarnedAbout) {
                            "password: pw}\n  bind: ";
   test::write_file(dir.file("lo.yaml"), body + "\"127.0.0.1:0\"\n");
   test::write_file(dir.file("wide.yaml"), body + "\"0.0.0.0:0\"\n");
-  for (const char* name : {"lo", "wide"}) {
+  // The same beyond loopback over TLS: the password no longer crosses the network in clear.
+  std::string made;
+  ASSERT_EQ(shell("cd '" + dir.path() +
+                      "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                      "-days 2 -subj /CN=localhost -keyout key.pem -out cert.pem 2>&1",
+                  made),
+            0)
+      << made;
+  test::write_file(dir.file("tls.yaml"), body +
+                                             "\"0.0.0.0:0\"\n  tls: {cert_file: cert.pem, "
+                                             "key_file: key.pem}\n");
+  for (const char* name : {"lo", "wide", "tls"}) {
     const std::string log = dir.file(std::string(name) + ".log");
     test::Process serve(
         {test::resync_binary(), "--config", dir.file(std::string(name) + ".yaml"), "serve"}, log);
@@ -101,10 +112,14 @@ TEST(PasswordCliTest, APlainPasswordBeyondLoopbackIsWarnedAbout) {
       std::this_thread::sleep_for(std::chrono::milliseconds{20});
     const std::string text = read();
     ASSERT_THAT(text, HasSubstr("dashboard at")) << name;
-    if (std::string(name) == "lo") {
-      EXPECT_THAT(text, testing::Not(HasSubstr("plain text")));
+    if (std::string(name) != "wide") {
+      EXPECT_THAT(text, testing::Not(HasSubstr("plain text"))) << name;
     } else {
       EXPECT_THAT(text, HasSubstr("server.auth.password is stored in plain text"));
+      EXPECT_THAT(text, HasSubstr("set server.tls"));
+    }
+    if (std::string(name) == "tls") {
+      EXPECT_THAT(text, HasSubstr("dashboard at https://"));
     }
     EXPECT_THAT(text, testing::Not(HasSubstr("pw}")));
   }

@@ -223,9 +223,9 @@ TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
             "state_file, state_save_interval, isolation, server, "
             "collectors, alerts, default_alerts, notify, discover");
   EXPECT_EQ(yaml_error("server:\n  bind: \"127.0.0.1:9882\"\n  bnd: x\n"),
-            "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, allowed_origins, "
-            "allowed_hosts, cors_origins, max_ws_clients, threads, max_connections_per_client, "
-            "request_timeout");
+            "test.yaml:3: server.bnd: unknown key; expected one of bind, auth, tls, "
+            "allowed_origins, allowed_hosts, cors_origins, max_ws_clients, threads, "
+            "max_connections_per_client, request_timeout");
   EXPECT_EQ(yaml_error("server:\n  allowed_hosts: [ok.example, \"bad host\"]\n"),
             "test.yaml:2: server.allowed_hosts[1]: expected a host name or address like "
             "\"monitor.example\", got \"bad host\" (invalid character ' ' in host)");

@@ -46,11 +46,12 @@ function loadPlaywright() {
   }
 }
 
-export async function launchBrowser() {
+// `extraArgs`: more Chromium switches (the TLS test pins its certificate's key with one).
+export async function launchBrowser(extraArgs = []) {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (scripts/deps --test)`);
   const {chromium} = loadPlaywright();
   const started = Date.now();
-  const browser = await chromium.launch({executablePath: CHROMIUM, args: CHROMIUM_ARGS});
+  const browser = await chromium.launch({executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs]});
   console.log(`# chromium ${browser.version()} started in ${Date.now() - started} ms`);
   return browser;
 }
@@ -93,8 +94,9 @@ export async function eventually(condition, what, timeout = 30000, poll = 50) {
 // A real `resync-mon serve`, stopped by PID (SIGTERM, then SIGKILL) when the tests end.
 // `config`: the lines of its YAML configuration after the sampling settings, by default the
 // system collector sampled every second; null runs the embedded default configuration.
-// `pluginDir` replaces --plugin-dir.
-export async function startServer(config = ['collectors:', '  - {plugin: system}'], pluginDir = null) {
+// `pluginDir` replaces --plugin-dir; `scheme` is 'https' for a configuration with server.tls.
+export async function startServer(config = ['collectors:', '  - {plugin: system}'], pluginDir = null,
+                                  scheme = 'http') {
   const binary = requireOption('binary');
   pluginDir = pluginDir || requireOption('plugin-dir');
   assert.ok(fs.existsSync(binary), `resync-mon binary not found at ${binary}: build it first`);
@@ -127,7 +129,7 @@ export async function startServer(config = ['collectors:', '  - {plugin: system}
     }
     await sleep(50);
   }
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${scheme}://127.0.0.1:${port}`;
   console.log(`# resync-mon serve (pid ${child.pid}) listening at ${origin} after ${Date.now() - started} ms`);
   const stop = async () => {
     const stopping = Date.now();

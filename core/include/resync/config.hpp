@@ -42,6 +42,10 @@ struct ServerConfig {
   size_t threads = 0;                                ///< HTTP worker threads; 0 = automatic
   size_t max_connections_per_client = 1024;          ///< 0 = no cap
   std::chrono::milliseconds request_timeout{10000};  ///< whole request head + body deadline
+  /// `tls:` PEM files (relative paths are taken from the configuration file's folder); both
+  /// empty = plain HTTP. Whether they load and match is checked by the server (check_tls_files).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 /// The whole configuration (SPEC section 9), validated.

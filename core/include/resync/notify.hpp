@@ -128,8 +128,8 @@ std::string webhook_payload(const AlertEvent& event, const std::string& dashboar
 /// "2026-11-25T03:24:25.120Z": RFC 3339 in UTC with milliseconds.
 std::string format_rfc3339_ms(int64_t epoch_ms);
 
-/// "http://HOST:PORT/monitoring" for a server bound to `bind`; a wildcard address becomes this
-/// machine's host name.
-std::string default_dashboard_url(const std::string& bind);
+/// "http://HOST:PORT/monitoring" ("https://" with `tls`) for a server bound to `bind`; a wildcard
+/// address becomes this machine's host name.
+std::string default_dashboard_url(const std::string& bind, bool tls = false);
 
 }  // namespace resync

@@ -48,8 +48,12 @@ struct HttpServerOptions {
   size_t ws_max_queued_frames = 8;   ///< frames waiting for a client; one more drops it
   int ws_send_buffer_bytes = 65536;  ///< kernel send buffer of each WebSocket (SO_SNDBUF)
 
+  /// PEM certificate (chain) and key: HTTPS and wss on the bind address; both "" = plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
   /// Copies bind, auth, allowed_origins, allowed_hosts, cors_origins, max_ws_clients, threads,
-  /// max_connections_per_client and request_timeout.
+  /// max_connections_per_client, request_timeout and the TLS files.
   static HttpServerOptions from_config(const ServerConfig& config);
 };
 
@@ -61,6 +65,11 @@ struct BindAddress {
 /// Throws ConfigError naming `what` (e.g. "--bind") when `text` is not HOST:PORT.
 BindAddress parse_bind(std::string_view text, std::string_view what = "server.bind");
 
+/// "" when `cert_file` and `key_file` load as a server certificate and its key (PEM, unencrypted),
+/// else why not, naming the key: "server.tls.cert_file: cannot read \"x.pem\": No such file or
+/// directory", or "server.tls.key_file: ... does not match the certificate in ...".
+std::string check_tls_files(const std::string& cert_file, const std::string& key_file);
+
 /// `resync-mon serve`'s HTTP and WebSocket server (SPEC section 7) over a Monitor.
 ///
 /// One event loop thread accepts connections, parses requests with its own head scanner, applies
@@ -71,7 +80,8 @@ BindAddress parse_bind(std::string_view text, std::string_view what = "server.bi
 /// If-None-Match turns into a 304; /history?minutes=N for a partial window and the HTML report are
 /// rendered on the pool per request. WebSocket clients are handed to one broadcaster thread after
 /// the upgrade; it renders /current for them only while there are any. A server nobody asks
-/// renders nothing (docs/operations.md, "Connections").
+/// renders nothing (docs/operations.md, "Connections"). With tls_cert_file every connection,
+/// WebSockets included, speaks TLS through OpenSSL on the same loops (docs/operations.md, "TLS").
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {
@@ -85,7 +95,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   /// Binds and starts accepting; renders nothing. Throws BindError ("cannot bind 127.0.0.1:9882:
-  /// address already in use") and ConfigError for a malformed bind address.
+  /// address already in use") and ConfigError for a malformed bind address or TLS files that do
+  /// not load (as check_tls_files()).
   void start();
   /// Sends CLOSE (1001) to every WebSocket client, closes the listening socket (new clients are
   /// refused), aborts open connections and joins every thread. Idempotent.
@@ -93,8 +104,17 @@ class HttpServer {
 
   /// The bound port (the real one when 0 was asked for); 0 before start().
   uint16_t port() const;
-  /// "http://HOST:PORT", HOST as bound.
+  /// "http://HOST:PORT", HOST as bound ("https://" with TLS).
   std::string base_url() const;
+  /// Whether the server speaks TLS (tls_cert_file was given).
+  bool tls() const;
+  /// Reads the certificate and key again (after a renewal), from the same files or from new ones
+  /// (a reloaded configuration), and gives the new ones to connections accepted from now on;
+  /// open connections keep theirs. Returns "" on success, else the error (as check_tls_files())
+  /// and the server keeps the certificate it had. TLS cannot be turned on or off here (files
+  /// given to a plain server, or none to a TLS one, are an error): that needs a restart.
+  std::string reload_tls();
+  std::string reload_tls(const std::string& cert_file, const std::string& key_file);
   /// HTTP connections open now (waiting for a request or being answered; not WebSockets).
   size_t connections() const;
   /// WebSocket clients connected now.
