@@ -30,7 +30,7 @@ std::string DocumentCache::render(View view, size_t rows) {
   renders_.fetch_add(1);
   switch (view) {
     case View::kCurrent:
-      return render_current(monitor_.snapshot(current_rows(monitor_.config().interval)));
+      return render_current(monitor_.snapshot(current_rows(monitor_.interval())));
     case View::kHistory:
       return render_history(monitor_.snapshot(rows));
     case View::kMetrics:

@@ -174,7 +174,7 @@ std::optional<size_t> Router::rows_of(const Request& r, Answer& out) const {
   const std::optional<std::string_view> minutes = minutes_parameter(r.query);
   if (!minutes) return SIZE_MAX;
   try {
-    return history_rows(*minutes, window_minutes_, monitor_.config().interval);
+    return history_rows(*minutes, window_minutes_, monitor_.interval());
   } catch (const std::invalid_argument& e) {
     out.set_error(400, e.what());
     return std::nullopt;
@@ -184,7 +184,7 @@ std::optional<size_t> Router::rows_of(const Request& r, Answer& out) const {
 std::optional<Render> Router::history(const Request& r, Answer& out) {
   const std::optional<size_t> rows = rows_of(r, out);
   if (!rows) return std::nullopt;
-  if (*rows >= monitor_.store().capacity()) return cached(View::kHistory, r, out);
+  if (*rows >= monitor_.capacity()) return cached(View::kHistory, r, out);
   const size_t n = *rows;
   return Render{"history:" + std::to_string(n), [this, n] { return documents_.history_window(n); }};
 }
@@ -198,8 +198,7 @@ std::optional<Render> Router::report(const Request& r, Answer& out) {
   const bool whole = !minutes_parameter(r.query);
   return Render{"", [this, n, whole] {
                   ReportOptions o;
-                  o.minutes =
-                      whole ? 0 : static_cast<int>(n * monitor_.config().interval.count() / 60000);
+                  o.minutes = whole ? 0 : static_cast<int>(n * monitor_.interval().count() / 60000);
                   o.source = "live monitor";
                   return std::make_shared<const Document>("text/html; charset=utf-8",
                                                           render_report(monitor_.snapshot(n), o),
