@@ -125,8 +125,8 @@ void reload(const GlobalOptions& global, const ServeOptions& options, Monitor& m
     reload_http_server(http, monitor.config().server);
   } catch (const std::exception& e) {
     const std::string error = redact(e.what(), monitor.config().secrets);
-    monitor.reload_failed(error);
     log_error("reload refused, the running configuration stays: " + error);
+    monitor.reload_failed(error);
   }
 }
 

@@ -108,16 +108,25 @@ class BrokenCollector final : public Collector {
   std::string error_;
 };
 
-// The live layout plus the series of `old` it lacks that still hold a value in `rows` (a removed
-// collector's history, until it ages out of the window).
+// The live layout plus the series of `old` it lacks that still hold a value within `window` of
+// the newest row (a removed collector's history, until it ages out of the window: readers of the
+// state file cut by time too).
 std::shared_ptr<const SeriesLayout> with_retired(const SeriesLayout& live, const SeriesLayout& old,
-                                                 const StoreSnapshot& rows, size_t& retired) {
+                                                 const StoreSnapshot& rows,
+                                                 std::chrono::milliseconds window,
+                                                 size_t& retired) {
   auto full = std::make_shared<SeriesLayout>(live);
+  if (rows.rows == 0) return full;
+  const int64_t since = rows.timestamps_ms.back() - window.count();
+  const size_t first = static_cast<size_t>(
+      std::upper_bound(rows.timestamps_ms.begin(), rows.timestamps_ms.end(), since) -
+      rows.timestamps_ms.begin());
   for (size_t c = 0; c < old.size() && c < rows.series_count; ++c) {
     const SeriesKey& key = old.key(c);
     if (live.find(key.metric, key.instance)) continue;
     const double* column = rows.column(c);
-    if (std::none_of(column, column + rows.rows, [](double v) { return !std::isnan(v); })) continue;
+    if (std::all_of(column + first, column + rows.rows, [](double v) { return std::isnan(v); }))
+      continue;
     full->add(key);
     ++retired;
   }
@@ -193,7 +202,7 @@ ReloadReport Monitor::reload(Config next) {
   // no gap, and nothing is appended while the rows are copied.
   if (running_) sampler_->stop_after_tick();
   const StoreSnapshot rows = store_->snapshot();
-  core.layout = with_retired(*live, *layout_, rows, report.retired_series);
+  core.layout = with_retired(*live, *layout_, rows, config_.window, report.retired_series);
   core.keys = std::make_shared<const std::vector<SeriesKey>>(core.layout->keys());
   core.store = std::make_unique<RingBuffer>(core.layout->size(), capacity_);
   const std::vector<size_t> map = column_map(*layout_, *core.layout);
