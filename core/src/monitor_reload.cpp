@@ -227,9 +227,10 @@ ReloadReport Monitor::reload(Config next) {
   // The state file is rewritten at once, so its journal continues with the new columns.
   if (state_ && running_) save_state();
   const int64_t last = rows.rows ? rows.timestamps_ms.back() : 0;
-  if (running_) sampler_->start(last ? last + interval_.count() : 0);
-  // The server's documents (layout, /current for WebSocket clients) follow at once.
+  // The server's documents (layout, /current for WebSocket clients) follow at once; before the
+  // sampler starts, so listeners still run on one thread at a time.
   for (const Listener& l : listeners_) l(last);
+  if (running_) sampler_->start(last ? last + interval_.count() : 0);
   return report;
 }
 

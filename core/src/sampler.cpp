@@ -400,16 +400,20 @@ std::vector<Sampler::Released> Sampler::release_idle(const std::vector<std::stri
   sync_->done_cv.wait(lock, [&ending] {
     return std::all_of(ending.begin(), ending.end(), [](const Worker* w) { return w->exited; });
   });
-  lock.unlock();
+  // Out of workers_ under the lock: health() may be reading it from another thread.
+  std::vector<std::unique_ptr<Worker>> gone;
   for (auto it = workers_.begin(); it != workers_.end();) {
-    Worker& w = **it;
-    if (std::find(ending.begin(), ending.end(), &w) == ending.end()) {
+    if (std::find(ending.begin(), ending.end(), it->get()) == ending.end()) {
       ++it;
       continue;
     }
-    w.thread.join();
-    out.push_back({std::move(w.entry), w.health});
+    gone.push_back(std::move(*it));
     it = workers_.erase(it);
+  }
+  lock.unlock();
+  for (auto& w : gone) {
+    w->thread.join();
+    out.push_back({std::move(w->entry), w->health});
   }
   return out;
 }
