@@ -107,9 +107,46 @@ Router::Router(const Monitor& monitor, const HttpServerOptions& options, Documen
       documents_(documents),
       ws_(ws) {}
 
-std::optional<Render> Router::route(const Request& r, Answer& out) {
+namespace {
+
+// What a credential check on the pool returns to finish(): one of these two, told apart by
+// address, never sent.
+const std::shared_ptr<const Document>& verdict_document(bool granted) {
+  static const auto yes = std::make_shared<const Document>("text/plain", "granted", 0, false);
+  static const auto no = std::make_shared<const Document>("text/plain", "denied", 0, false);
+  return granted ? yes : no;
+}
+
+}  // namespace
+
+// A password hash costs tens of milliseconds: checked on the render pool, a few at a time, never
+// on the loop. A client beyond that bound (most likely guessing) is told to come back.
+std::optional<Render> Router::verify(const Request& r, Answer& out) {
+  const AuthPolicy& auth = chain_.auth();
+  if (!auth.try_begin_verify()) {
+    out.fields.append("Retry-After: 1\r\n");
+    out.set_error(429, "too many password checks in progress; retry in a second");
+    return std::nullopt;
+  }
+  return Render{"", [&auth, header = std::string(r.get("Authorization"))] {
+                  struct End {
+                    const AuthPolicy& auth;
+                    ~End() { auth.end_verify(); }
+                  } end{auth};
+                  return verdict_document(auth.verify(header));
+                }};
+}
+
+std::optional<Render> Router::route(const Request& r, Answer& out, bool authenticated) {
   out.head_only = r.is_head();
-  if (chain_.apply(r, out)) return std::nullopt;
+  switch (chain_.apply(r, out, authenticated)) {
+    case PolicyChain::Outcome::kAnswered:
+      return std::nullopt;
+    case PolicyChain::Outcome::kVerify:
+      return verify(r, out);
+    case PolicyChain::Outcome::kContinue:
+      break;
+  }
   // The page's URLs are relative, so it must be loaded as /monitoring exactly; relative
   // redirects keep working behind a proxy that adds a path prefix.
   if (r.is_get() && (r.path == "/" || r.path == "/monitoring/")) {
@@ -206,14 +243,27 @@ std::optional<Render> Router::report(const Request& r, Answer& out) {
                 }};
 }
 
-void Router::finish(const Request& r, const std::shared_ptr<const Document>& document,
-                    Answer& out) const {
-  if (!document) return out.set_error(500, "internal error");
+std::optional<Render> Router::finish(const Request& r,
+                                     const std::shared_ptr<const Document>& document, Answer& out) {
+  if (document == verdict_document(true)) {
+    out = Answer();  // routed afresh, policies included, now as authenticated
+    return route(r, out, true);
+  }
+  if (document == verdict_document(false)) {
+    chain_.deny(out);
+    return std::nullopt;
+  }
+  if (!document) {
+    out.set_error(500, "internal error");
+    return std::nullopt;
+  }
   if (r.path == kReportPath) {
     out.fields.append("Content-Disposition: inline; filename=\"resync-mon-report.html\"\r\n");
-    return out.set_body(200, "text/html; charset=utf-8", "no-store", std::string(document->body()));
+    out.set_body(200, "text/html; charset=utf-8", "no-store", std::string(document->body()));
+    return std::nullopt;
   }
   Document::answer(document, r.get("Accept-Encoding"), r.get("If-None-Match"), out.head_only, out);
+  return std::nullopt;
 }
 
 void Router::websocket(const Request& r, Answer& out) {

@@ -43,17 +43,20 @@ class Router {
   Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents,
          WsBroadcaster& ws);
 
-  /// Fills `out` with the answer to `request`, or returns the render it waits for.
-  std::optional<Render> route(const Request& request, Answer& out);
-  /// Completes the answer route() deferred, with what its render returned (null: it threw).
-  void finish(const Request& request, const std::shared_ptr<const Document>& document,
-              Answer& out) const;
+  /// Fills `out` with the answer to `request`, or returns the render it waits for (a document, or
+  /// a password check). `authenticated`: a password check said yes already.
+  std::optional<Render> route(const Request& request, Answer& out, bool authenticated = false);
+  /// Completes the answer route() deferred, with what its render returned (null: it threw), or,
+  /// after a password check that passed, returns the render the request waits for next.
+  std::optional<Render> finish(const Request& request,
+                               const std::shared_ptr<const Document>& document, Answer& out);
   /// Takes a connection whose 101 was written: the slot route() reserved becomes a client. Null
   /// gives the slot back (the connection died first).
   void adopt(std::unique_ptr<Transport> transport, std::string peer);
 
  private:
   std::optional<Render> dispatch(const Request& request, Answer& out);
+  std::optional<Render> verify(const Request& request, Answer& out);
   std::optional<Render> cached(View view, const Request& request, Answer& out);
   std::optional<Render> history(const Request& request, Answer& out);
   std::optional<Render> report(const Request& request, Answer& out);
