@@ -3,7 +3,7 @@
 // over the WebSocket, or polled from /current while the socket is down. This entry module wires the
 // parts together; it runs after uplot.min.js, as module scripts run after deferred ones.
 import {renderAlerts} from './alerts.js';
-import {buildCards, renderCards, renderHealth, renderSamples, updateAge} from './cards.js';
+import {buildCards, renderCards, renderDiscovery, renderHealth, renderSamples, updateAge} from './cards.js';
 import {appendSample, createCharts, historyPath, loadHistory} from './charts.js';
 import {refreshConnection, startPolling, startTransport, stopPolling} from './connection.js';
 import {DASH, isNum} from './format.js';
@@ -27,6 +27,7 @@ function applyHealth(doc) {
   if (isNum(doc.history_window) && doc.history_window > 0) state.windowSeconds = doc.history_window;
   renderSamples();
   renderHealth();
+  renderDiscovery();
 }
 
 function refreshHealth() {

@@ -66,7 +66,7 @@ export function freePort() {
   });
 }
 
-function canConnect(port) {
+export function canConnect(port) {
   return new Promise((resolve) => {
     const socket = net.connect({host: '127.0.0.1', port});
     socket.once('connect', () => {
@@ -93,8 +93,8 @@ export async function eventually(condition, what, timeout = 30000, poll = 50) {
 // A real `resync-mon serve`, stopped by PID (SIGTERM, then SIGKILL) when the tests end.
 // `config`: the lines of its YAML configuration after the sampling settings, by default the
 // system collector sampled every second; null runs the embedded default configuration.
-// `pluginDir` replaces --plugin-dir.
-export async function startServer(config = ['collectors:', '  - {plugin: system}'], pluginDir = null) {
+// `pluginDir` replaces --plugin-dir; `env` adds to its environment.
+export async function startServer(config = ['collectors:', '  - {plugin: system}'], pluginDir = null, env = {}) {
   const binary = requireOption('binary');
   pluginDir = pluginDir || requireOption('plugin-dir');
   assert.ok(fs.existsSync(binary), `resync-mon binary not found at ${binary}: build it first`);
@@ -110,7 +110,7 @@ export async function startServer(config = ['collectors:', '  - {plugin: system}
   const log = path.join(dir, 'serve.log');
   const out = fs.openSync(log, 'a');
   const started = Date.now();
-  const child = spawn(binary, [...args, 'serve', '--bind', `127.0.0.1:${port}`], {stdio: ['ignore', out, out]});
+  const child = spawn(binary, [...args, 'serve', '--bind', `127.0.0.1:${port}`], {stdio: ['ignore', out, out], env: {...process.env, ...env}});
   fs.closeSync(out);
   let exited = null;
   const exit = new Promise((resolve) => {

@@ -4,11 +4,13 @@
 // placeholder, and the time axis of every chart. Run by ctest (dashboard_layout_test); the options
 // are those of helpers.mjs.
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {after, before, describe, test} from 'node:test';
 
 import {routeCraftedWindow} from './fixtures.mjs';
 import {
-  DASH, VIEWPORT, assertStaysOnTheServer, freePort, launchBrowser, numberIn, screenshot, startServer, text, watch,
+  DASH, VIEWPORT, assertStaysOnTheServer, canConnect, eventually, freePort, launchBrowser, numberIn, screenshot,
+  startServer, text, watch,
 } from './helpers.mjs';
 
 // Ids the presentation model gives the bundled plugins' cards and charts (plugin, title, unit).
@@ -85,6 +87,56 @@ describe('a new user\'s first view (embedded default configuration)', () => {
 
   test('makes no request outside the server and logs no error', () => {
     assertStaysOnTheServer(seen, server.origin);
+  });
+});
+
+// A real redis-server on a free port, `args` added; killed by PID.
+async function startRedis(args = []) {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', ...args],
+                      {stdio: 'ignore'});
+  process.once('exit', () => child.kill('SIGKILL'));
+  await eventually(() => canConnect(port), `redis-server on ${port}`);
+  return {port, stop: () => child.kill('SIGTERM')};
+}
+
+describe('what discovery found on the embedded default', () => {
+  let open, locked, server, context, page;
+
+  before(async () => {
+    open = await startRedis();
+    locked = await startRedis(['--requirepass', 's3cret']);
+    const nothing = await freePort();
+    server = await startServer(null, null, {
+      RESYNC_MON_DISCOVER: `redis=${open.port},${locked.port};http=${nothing};logs=;tws=${nothing}`,
+    });
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'light', locale: 'en-US'});
+    page = await context.newPage();
+    await page.goto(server.origin + '/monitoring');
+    await page.waitForSelector('#discovery', {state: 'visible', timeout: 15000});
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-discovery.png');
+    if (context) await context.close();
+    if (server) await server.stop();
+    if (open) open.stop();
+    if (locked) locked.stop();
+  });
+
+  test('says what it enabled', async () => {
+    const words = (await text(page, '#discovery-enabled')).replace(/\s+/g, ' ');
+    assert.match(words, new RegExp(`^Found on this host: .*127\\.0\\.0\\.1:${open.port}`));
+  });
+
+  test('lists what needs a password with the configuration entry to add', async () => {
+    const items = page.locator('#discovery-pending-list li');
+    assert.equal(await items.count(), 1);
+    assert.match(await items.first().innerText(), new RegExp(`127\\.0\\.0\\.1:${locked.port}`));
+    const entry = await items.first().locator('pre code').innerText();
+    assert.match(entry, /plugin: cache/);
+    assert.match(entry, new RegExp(`address: "127\\.0\\.0\\.1:${locked.port}", password: "\\$\\{REDIS_PASSWORD\\}"`));
+    assert.match(await text(page, '#discovery-pending'), /needs credentials/);
   });
 });
 
