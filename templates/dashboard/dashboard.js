@@ -25,6 +25,10 @@ function applyHealth(doc) {
     }
   }
   if (isNum(doc.history_window) && doc.history_window > 0) state.windowSeconds = doc.history_window;
+  // A reload (SIGHUP) may have added or removed collectors: the cards and charts follow.
+  const loadedAt = doc.config && doc.config.loaded_at;
+  if (loadedAt && state.configLoadedAt && loadedAt !== state.configLoadedAt) relayout();
+  if (loadedAt) state.configLoadedAt = loadedAt;
   renderSamples();
   renderHealth();
   renderDiscovery();
@@ -70,6 +74,24 @@ async function loadLayout() {
   state.layout = layout;
   buildCards(layout);
   createCharts(layout);
+}
+
+// After a reload of the server's configuration: the new model, and the history drawn in it.
+async function relayout() {
+  try {
+    const layout = await getJSON('api/monitoring/layout');
+    if (JSON.stringify(layout) === JSON.stringify(state.layout)) return;
+    state.layout = layout;
+    buildCards(layout);
+    createCharts(layout);
+    loadHistory(await getJSON(historyPath()));
+    if (state.current) {
+      renderCards(state.current);
+      appendSample(state.current);
+    }
+  } catch (e) {
+    console.warn('resync-mon:', e.message);
+  }
 }
 
 async function loadAll() {

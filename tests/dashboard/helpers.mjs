@@ -100,8 +100,8 @@ export async function startServer(config = ['collectors:', '  - {plugin: system}
   assert.ok(fs.existsSync(binary), `resync-mon binary not found at ${binary}: build it first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resync-dashboard-'));
   const args = [];
+  const file = path.join(dir, 'resync.yaml');
   if (config) {
-    const file = path.join(dir, 'resync.yaml');
     fs.writeFileSync(file, ['interval: 1s', 'window: 2h', `plugin_dir: ${JSON.stringify(pluginDir)}`,
                             ...config, ''].join('\n'));
     args.push('--config', file);
@@ -152,7 +152,7 @@ export async function startServer(config = ['collectors:', '  - {plugin: system}
   process.once('exit', () => {
     if (!exited) process.kill(child.pid, 'SIGKILL');
   });
-  return {origin, pid: child.pid, stop, readLog};
+  return {origin, pid: child.pid, stop, readLog, configFile: config ? file : null};
 }
 
 // Everything a page asks for, and everything it complains about.

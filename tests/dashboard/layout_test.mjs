@@ -5,6 +5,7 @@
 // are those of helpers.mjs.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
+import fs from 'node:fs';
 import {after, before, describe, test} from 'node:test';
 
 import {routeCraftedWindow} from './fixtures.mjs';
@@ -137,6 +138,42 @@ describe('what discovery found on the embedded default', () => {
     assert.match(entry, /plugin: cache/);
     assert.match(entry, new RegExp(`address: "127\\.0\\.0\\.1:${locked.port}", password: "\\$\\{REDIS_PASSWORD\\}"`));
     assert.match(await text(page, '#discovery-pending'), /needs credentials/);
+  });
+});
+
+describe('a reload of the configuration (SIGHUP)', () => {
+  let redis, server, context, page, seen;
+
+  before(async () => {
+    redis = await startRedis();
+    server = await startServer(['collectors:', '  - {plugin: system}']);
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
+    page = await context.newPage();
+    seen = watch(page);
+    await page.goto(server.origin + '/monitoring');
+    await page.waitForSelector('#conn[data-state="live"]', {timeout: 10000});
+    await numberIn(page, CPU);
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-reloaded.png');
+    if (context) await context.close();
+    if (server) await server.stop();
+    if (redis) redis.stop();
+  });
+
+  test('adds the new collector\'s card and chart, on the same WebSocket', async () => {
+    assert.equal(await page.isVisible('#card-cache-cache'), false);
+    const config = fs.readFileSync(server.configFile, 'utf8');
+    fs.writeFileSync(server.configFile,
+                     config + `  - {plugin: cache, name: redis, source: redis, address: "127.0.0.1:${redis.port}"}\n`);
+    process.kill(server.pid, 'SIGHUP');
+    await page.waitForSelector('#card-cache-cache', {state: 'visible', timeout: 30000});
+    await page.waitForSelector('#chart-cache-cache-hit-ratio-percent', {state: 'visible', timeout: 10000});
+    await page.waitForSelector('#health tbody tr[data-collector="redis"]', {timeout: 10000});
+    assert.equal(seen.websockets.length, 1, 'one WebSocket, never reconnected');
+    assert.equal(await page.getAttribute('#conn', 'data-state'), 'live');
+    assert.match(server.readLog(), /configuration reloaded from .* collectors added: redis/);
   });
 });
 
