@@ -172,7 +172,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& actio
   auto* cmd = app.add_subcommand(
       "serve",
       "Sample in the background and serve the live dashboard (/monitoring), the JSON API "
-      "(/api/monitoring/...), WebSocket pushes and Prometheus /metrics");
+      "(/api/monitoring/...), WebSocket pushes and Prometheus /metrics; SIGHUP reloads the "
+      "configuration");
   auto options = std::make_shared<ServeOptions>();
   cmd->add_option(
          "--bind", options->bind,
