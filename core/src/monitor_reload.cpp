@@ -142,6 +142,18 @@ std::vector<size_t> column_map(const SeriesLayout& from, const SeriesLayout& to)
   return map;
 }
 
+// A store of `map.size()` series holding `rows`, each column taken from the one `map` names.
+std::unique_ptr<RingBuffer> copy_rows(const StoreSnapshot& rows, const std::vector<size_t>& map,
+                                      size_t capacity) {
+  auto store = std::make_unique<RingBuffer>(map.size(), capacity);
+  std::vector<double> row(map.size());
+  for (size_t r = 0; r < rows.rows; ++r) {
+    for (size_t c = 0; c < map.size(); ++c) row[c] = map[c] == SIZE_MAX ? kNaN : rows.at(map[c], r);
+    store->append(rows.timestamps_ms[r], row);
+  }
+  return store;
+}
+
 std::vector<double> remap(const std::vector<size_t>& map, const std::vector<double>& row) {
   std::vector<double> out(map.size(), kNaN);
   for (size_t c = 0; c < map.size(); ++c) {
@@ -204,13 +216,8 @@ ReloadReport Monitor::reload(Config next) {
   const StoreSnapshot rows = store_->snapshot();
   core.layout = with_retired(*live, *layout_, rows, config_.window, report.retired_series);
   core.keys = std::make_shared<const std::vector<SeriesKey>>(core.layout->keys());
-  core.store = std::make_unique<RingBuffer>(core.layout->size(), capacity_);
   const std::vector<size_t> map = column_map(*layout_, *core.layout);
-  std::vector<double> row(map.size());
-  for (size_t r = 0; r < rows.rows; ++r) {
-    for (size_t c = 0; c < map.size(); ++c) row[c] = map[c] == SIZE_MAX ? kNaN : rows.at(map[c], r);
-    core.store->append(rows.timestamps_ms[r], row);
-  }
+  core.store = copy_rows(rows, map, capacity_);
   if (!previous_row_.empty()) core.previous_row = remap(map, previous_row_);
   try {
     core.alerts->restore_state(alerts_->save_state());
