@@ -203,6 +203,10 @@ TEST(ReloadTest, RemovedCollectorKeepsItsHistoryUntilItAgesOut) {
   ASSERT_TRUE(wait_for_log(log, "removed: b; 4 series of removed collectors kept"))
       << test::read_file(log);
   EXPECT_FALSE(has_collector(serve, "b"));
+  // /metrics no longer has it (Prometheus sees it go stale), while the window keeps it.
+  EXPECT_THAT(test::http_get(serve.url() + "/metrics").body,
+              testing::AllOf(HasSubstr("instance=\"a\""), Not(HasSubstr("instance=\"b\"")),
+                             Not(HasSubstr("collector=\"b\""))));
   // The reload saved the state file with b's series kept: its calls are in the window.
   auto b_history = [&] {
     return test::run_cli(
