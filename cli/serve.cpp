@@ -95,13 +95,13 @@ void log_reload(const ReloadReport& r, const std::string& source, std::chrono::m
 }
 
 // The HTTP server's own things to re-read on reload, called after the monitor took the new
-// configuration, with the server settings in effect (a change to `server:` itself needs a
-// restart, see Monitor::reload()). Throw to report a failure: it is logged and counted as a
-// refused reload, and what the monitor applied stays. The place for, e.g., TLS certificates
-// renewed at the same paths.
+// configuration, with the server settings in effect: its per-request policies (auth, Host, CORS,
+// Origin) apply at once; the rest of `server:` needs a restart (see Monitor::reload()). Throw to
+// report a failure: it is logged and counted as a refused reload, and what the monitor applied
+// stays. The place for, e.g., TLS certificates renewed at the same paths.
 void reload_http_server(server::HttpServer& http, const ServerConfig& running) {
-  (void)http;
-  (void)running;
+  http.apply_policies(running);
+  warn_plain_password(running, http.base_url());
 }
 
 // SIGHUP: the configuration read again as at start (same file, --bind, discovery) and applied.

@@ -37,13 +37,25 @@ int64_t now_ms() {
       .count();
 }
 
+// The settings of `server:` the running server was built around; its per-request policies (auth,
+// Host, CORS, Origin) are the server's to apply again (serve's reload_http_server()).
 bool same_server(const ServerConfig& a, const ServerConfig& b) {
   auto tie = [](const ServerConfig& s) {
-    return std::tie(s.bind, s.auth_token, s.auth_user, s.auth_password, s.auth_password_hash,
-                    s.allowed_origins, s.allowed_hosts, s.cors_origins, s.max_ws_clients, s.threads,
-                    s.max_connections_per_client, s.request_timeout);
+    return std::tie(s.bind, s.max_ws_clients, s.threads, s.max_connections_per_client,
+                    s.request_timeout);
   };
   return tie(a) == tie(b);
+}
+
+ServerConfig with_policies_of(ServerConfig running, const ServerConfig& next) {
+  running.auth_token = next.auth_token;
+  running.auth_user = next.auth_user;
+  running.auth_password = next.auth_password;
+  running.auth_password_hash = next.auth_password_hash;
+  running.allowed_origins = next.allowed_origins;
+  running.allowed_hosts = next.allowed_hosts;
+  running.cors_origins = next.cors_origins;
+  return running;
 }
 
 bool same_notify(const NotifyConfig& a, const NotifyConfig& b) {
@@ -59,8 +71,8 @@ bool same_notify(const NotifyConfig& a, const NotifyConfig& b) {
 }
 
 // Settings the running process was built around keep their value until a restart: the window's
-// shape (interval, window) sizes the store, the state file is locked, the server is bound and its
-// policies are fixed at start, and the notifiers hold queues of undelivered events.
+// shape (interval, window) sizes the store, the state file is locked, the server is bound with its
+// limits, and the notifiers hold queues of undelivered events.
 void keep_restart_only(const Config& running, Config& next, ReloadReport& report) {
   auto keep = [&](auto& field, const auto& value, const char* name, bool same) {
     if (same) return;
@@ -72,7 +84,8 @@ void keep_restart_only(const Config& running, Config& next, ReloadReport& report
   keep(next.state_file, running.state_file, "state_file", next.state_file == running.state_file);
   keep(next.state_save_interval, running.state_save_interval, "state_save_interval",
        next.state_save_interval == running.state_save_interval);
-  keep(next.server, running.server, "server", same_server(next.server, running.server));
+  if (!same_server(next.server, running.server)) report.needs_restart.push_back("server");
+  next.server = with_policies_of(running.server, next.server);
   keep(next.notify, running.notify, "notify", same_notify(next.notify, running.notify));
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -102,7 +103,7 @@ Router::Router(const Monitor& monitor, const HttpServerOptions& options, Documen
                WsBroadcaster& ws)
     : monitor_(monitor),
       options_(options),
-      chain_(options),
+      chain_(std::make_shared<const PolicyChain>(options)),
       window_minutes_(std::max<int64_t>(1, (monitor.config().window.count() + 59999) / 60000)),
       documents_(documents),
       ws_(ws) {}
@@ -121,14 +122,15 @@ const std::shared_ptr<const Document>& verdict_document(bool granted) {
 
 // A password hash costs tens of milliseconds: checked on the render pool, a few at a time, never
 // on the loop. A client beyond that bound (most likely guessing) is told to come back.
-std::optional<Render> Router::verify(const Request& r, Answer& out) {
-  const AuthPolicy& auth = chain_.auth();
-  if (!auth.try_begin_verify()) {
+std::optional<Render> Router::verify(const Request& r, Answer& out,
+                                     std::shared_ptr<const PolicyChain> chain) {
+  if (!chain->auth().try_begin_verify()) {
     out.fields.append("Retry-After: 1\r\n");
     out.set_error(429, "too many password checks in progress; retry in a second");
     return std::nullopt;
   }
-  return Render{"", [&auth, header = std::string(r.get("Authorization"))] {
+  return Render{"", [chain = std::move(chain), header = std::string(r.get("Authorization"))] {
+                  const AuthPolicy& auth = chain->auth();
                   struct End {
                     const AuthPolicy& auth;
                     ~End() { auth.end_verify(); }
@@ -137,13 +139,18 @@ std::optional<Render> Router::verify(const Request& r, Answer& out) {
                 }};
 }
 
+void Router::set_policies(const HttpServerOptions& options) {
+  std::atomic_store(&chain_, std::make_shared<const PolicyChain>(options));
+}
+
 std::optional<Render> Router::route(const Request& r, Answer& out, bool authenticated) {
   out.head_only = r.is_head();
-  switch (chain_.apply(r, out, authenticated)) {
+  std::shared_ptr<const PolicyChain> chain = std::atomic_load(&chain_);
+  switch (chain->apply(r, out, authenticated)) {
     case PolicyChain::Outcome::kAnswered:
       return std::nullopt;
     case PolicyChain::Outcome::kVerify:
-      return verify(r, out);
+      return verify(r, out, std::move(chain));
     case PolicyChain::Outcome::kContinue:
       break;
   }
@@ -250,7 +257,7 @@ std::optional<Render> Router::finish(const Request& r,
     return route(r, out, true);
   }
   if (document == verdict_document(false)) {
-    chain_.deny(out);
+    std::atomic_load(&chain_)->deny(out);
     return std::nullopt;
   }
   if (!document) {

@@ -186,6 +186,29 @@ TEST(ReloadTest, BrokenFileIsRefusedWithoutItsSecretsAndTheRunningConfigurationS
   EXPECT_EQ(serve.process().stop(), 0);
 }
 
+// Auth is checked per request, so a reload applies it to the next one (no restart, no client
+// dropped); a limit such as max_ws_clients is not, and keeps its running value with a warning.
+TEST(ReloadTest, AuthAppliesToTheNextRequestAndALimitWaitsForARestart) {
+  TempDir dir;
+  const std::string config = dir.file("resync.yaml"), log = dir.file("serve.log");
+  write_config(config, "  - {plugin: fixture, name: a}\n");
+  test::ServeProcess serve(config, log);
+  ASSERT_FALSE(serve.url().empty()) << test::read_file(log);
+  const std::string api = serve.url() + "/api/monitoring/current";
+  ASSERT_EQ(test::http_get(api).status, 200);
+
+  write_config(config, "  - {plugin: fixture, name: a}\n",
+               "server:\n  max_ws_clients: 7\n  auth: {token: \"t0k3n-not-in-logs\"}\n");
+  serve.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log(log, "reload: server changed, which needs a restart"))
+      << test::read_file(log);
+  EXPECT_EQ(test::http_get(api).status, 401);
+  EXPECT_EQ(test::http_get(api, {{"Authorization", "Bearer t0k3n-not-in-logs"}}).status, 200);
+  EXPECT_EQ(test::http_get(serve.url() + "/health").status, 200);
+  EXPECT_THAT(test::read_file(log), Not(HasSubstr("t0k3n")));
+  EXPECT_EQ(serve.process().stop(), 0);
+}
+
 TEST(ReloadTest, RemovedCollectorKeepsItsHistoryUntilItAgesOut) {
   TempDir dir;
   const std::string config = dir.file("resync.yaml"), log = dir.file("serve.log");

@@ -96,6 +96,14 @@ TEST(MonitorReloadTest, KeepsSettingsThatNeedARestart) {
   EXPECT_THAT(report.needs_restart, testing::UnorderedElementsAre("window", "server"));
   EXPECT_EQ(m.config().window, std::chrono::minutes{1});
   EXPECT_NE(m.config().server.bind, "127.0.0.1:1234");
+
+  // The server's per-request policies are not restart-only: the server applies them itself.
+  const ReloadReport auth =
+      m.reload(fixture_config("  - {plugin: fixture, name: a}\n",
+                              "server: {auth: {token: t0k3n}, cors_origins: [\"*\"]}\n"));
+  EXPECT_TRUE(auth.needs_restart.empty());
+  EXPECT_EQ(m.config().server.auth_token, "t0k3n");
+  EXPECT_THAT(m.config().server.cors_origins, testing::ElementsAre("*"));
 }
 
 // Views read snapshots on their own threads while the sampler runs and reloads swap the store,
