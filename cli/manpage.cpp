@@ -98,7 +98,9 @@ std::string render_manpage(const CLI::App& app) {
   out +=
       ".SH FILES\n.TP\n/etc/resync\\-mon/resync\\-mon.yaml\nThe service's configuration.\n"
       ".TP\n/etc/resync\\-mon/environment\nNAME=value lines for ${NAME} in it (secrets).\n"
-      ".SH SIGNALS\nSIGINT and SIGTERM stop serve, saving the state file.\n"
+      ".SH SIGNALS\nSIGINT and SIGTERM stop serve, saving the state file. SIGHUP makes serve "
+      "reload its configuration (systemctl reload), keeping the window and the alert state; a "
+      "file with an error is refused and the running configuration stays.\n"
       ".SH SEE ALSO\n/usr/share/doc/resync\\-mon/README.md\n";
   return out;
 }

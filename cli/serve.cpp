@@ -71,10 +71,82 @@ void warn_plain_password(const ServerConfig& server, const std::string& base_url
               "and prefer password_hash (resync-mon hash-password)");
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& n : names) text += (text.empty() ? "" : ", ") + n;
+  return text;
+}
+
+void log_reload(const ReloadReport& r, const std::string& source, std::chrono::milliseconds took) {
+  std::string line = "configuration reloaded from " + source + " in " +
+                     std::to_string(took.count()) + " ms: " + std::to_string(r.rules) + " rules";
+  if (!r.added.empty()) line += "; collectors added: " + joined(r.added);
+  if (!r.removed.empty()) line += "; removed: " + joined(r.removed);
+  if (!r.changed.empty()) line += "; changed: " + joined(r.changed);
+  if (r.retired_series > 0) {
+    line += "; " + std::to_string(r.retired_series) +
+            " series of removed collectors kept until they age out of the window";
+  }
+  log_info(line);
+  if (!r.needs_restart.empty()) {
+    log_warning("reload: " + joined(r.needs_restart) +
+                " changed, which needs a restart; the running values stay until then");
+  }
+}
+
+// The HTTP server's own things to re-read on reload, called after the monitor took the new
+// configuration, with the server settings in effect: its per-request policies (auth, Host, CORS,
+// Origin) apply at once; the rest of `server:` needs a restart (see Monitor::reload()). Throw to
+// report a failure: it is logged and counted as a refused reload, and what the monitor applied
+// stays. The place for, e.g., TLS certificates renewed at the same paths.
+void reload_http_server(server::HttpServer& http, const ServerConfig& running) {
+  http.apply_policies(running);
+  if (!running.tls_cert_file.empty()) {
+    // Checked before the reload was applied; a file replaced since then is refused here and the
+    // running certificate stays.
+    const std::string error = http.reload_tls(running.tls_cert_file, running.tls_key_file);
+    if (!error.empty()) log_error("reload: the running certificate stays: " + error);
+  }
+  warn_plain_password(running, http.base_url());
+}
+
+// SIGHUP: the configuration read again as at start (same file, --bind, discovery) and applied.
+// Anything wrong with it is refused with its error logged, secrets removed, and the running
+// configuration stays, as Prometheus does.
+void reload(const GlobalOptions& global, const ServeOptions& options, Monitor& monitor,
+            server::HttpServer& http) {
+  const auto started = std::chrono::steady_clock::now();
+  log_info("received SIGHUP, reloading the configuration");
+  try {
+    Config config = load_selected_config(global);
+    if (!options.bind.empty()) config.server.bind = options.bind;
+    const std::string source = config.source;
+    if (!config.server.tls_cert_file.empty()) {
+      // A certificate that does not load refuses the whole reload, before anything changes.
+      const std::string error =
+          server::check_tls_files(config.server.tls_cert_file, config.server.tls_key_file);
+      if (!error.empty()) throw ConfigError(source + ": " + error);
+    }
+    DiscoveryReport discovered = apply_discovery(config, DiscoveryTargets::from_environment());
+    const ReloadReport report = monitor.reload(std::move(config));
+    if (discovered.ran) monitor.set_discovery(discovered);
+    log_reload(report, source,
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started));
+    if (discovered.ran) log_discovery(discovered);
+    reload_http_server(http, monitor.config().server);
+  } catch (const std::exception& e) {
+    const std::string error = redact(e.what(), monitor.config().secrets);
+    log_error("reload refused, the running configuration stays: " + error);
+    monitor.reload_failed(error);
+  }
+}
+
 // main() started the signal thread: until arm_stop_signals(), SIGINT/SIGTERM end the process at
 // once (loading a configuration or plugins has nothing to save); from then on they come to
-// wait_for_stop_signal() and shutdown runs on this thread, in order. It is bounded even with a
-// collector stuck in collect(): the sampler abandons it after a deadline (~Sampler()).
+// wait_for_signal() and shutdown runs on this thread, as do reloads (SIGHUP), in order. It is
+// bounded even with a collector stuck in collect(): the sampler abandons it after a deadline
+// (~Sampler()).
 int serve(const GlobalOptions& global, const ServeOptions& options) {
   limit_malloc_arenas();
   Config config = load_selected_config(global);
@@ -102,7 +174,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   std::fflush(stdout);
   log_discovery(discovered);
 
-  const int received = wait_for_stop_signal();
+  arm_hangup();
+  int received = 0;
+  while ((received = wait_for_signal()) == SIGHUP) reload(global, options, monitor, http);
   log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
   http.stop();
   monitor.stop();
@@ -115,7 +189,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, Action& actio
   auto* cmd = app.add_subcommand(
       "serve",
       "Sample in the background and serve the live dashboard (/monitoring), the JSON API "
-      "(/api/monitoring/...), WebSocket pushes and Prometheus /metrics");
+      "(/api/monitoring/...), WebSocket pushes and Prometheus /metrics; SIGHUP reloads the "
+      "configuration");
   auto options = std::make_shared<ServeOptions>();
   cmd->add_option(
          "--bind", options->bind,

@@ -290,7 +290,7 @@ bool take_result(Worker& w, uint64_t tick, SteadyClock::time_point dispatched_at
 
 void Sampler::sample_at(int64_t grid_ms) {
   std::vector<Outcome> outcome(workers_.size());
-  std::vector<double> row(layout_.size(), kNaN);
+  std::vector<double> row(store_.series_count(), kNaN);  // the store may hold more
   uint32_t ok_runs = 0, scheduled = 0;
   Logs logs;  // written after the lock is released
 
@@ -348,10 +348,11 @@ void Sampler::sample_at(int64_t grid_ms) {
   if (listener_) listener_(grid_ms, row);
 }
 
-void Sampler::start() {
+void Sampler::start(int64_t first_grid_ms) {
   std::lock_guard lock(loop_mutex_);
   if (loop_.joinable()) return;
   stopping_ = false;
+  first_grid_ms_ = first_grid_ms;
   {
     std::lock_guard sync_lock(sync_->mutex);
     sync_->stopping = false;
@@ -373,13 +374,71 @@ void Sampler::stop() {
   if (loop_.joinable()) loop_.join();
 }
 
+void Sampler::stop_after_tick() {
+  {
+    std::lock_guard lock(loop_mutex_);
+    stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+}
+
+std::vector<Sampler::Released> Sampler::release_idle(const std::vector<std::string>& names) {
+  auto wanted = [&names](const Worker& w) {
+    return std::find(names.begin(), names.end(), w.entry.name) != names.end();
+  };
+  std::vector<Released> out;
+  std::unique_lock lock(sync_->mutex);
+  std::vector<Worker*> ending;
+  for (auto& w : workers_) {
+    if (!wanted(*w) || w->busy) continue;
+    w->stop = true;
+    w->job_cv.notify_all();
+    ending.push_back(w.get());
+  }
+  // Idle workers wait on their job_cv only, so each leaves its loop at once.
+  sync_->done_cv.wait(lock, [&ending] {
+    return std::all_of(ending.begin(), ending.end(), [](const Worker* w) { return w->exited; });
+  });
+  // Out of workers_ under the lock: health() may be reading it from another thread.
+  std::vector<std::unique_ptr<Worker>> gone;
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (std::find(ending.begin(), ending.end(), it->get()) == ending.end()) {
+      ++it;
+      continue;
+    }
+    gone.push_back(std::move(*it));
+    it = workers_.erase(it);
+  }
+  lock.unlock();
+  for (auto& w : gone) {
+    w->thread.join();
+    out.push_back({std::move(w->entry), w->health});
+  }
+  return out;
+}
+
+void Sampler::carry_health(const CollectorHealth& health) {
+  std::lock_guard lock(sync_->mutex);
+  for (auto& w : workers_) {
+    if (w->entry.name != health.name) continue;
+    const std::string isolation = w->health.isolation;
+    w->health = health;
+    w->health.isolation = isolation;
+    // A reload retries a failing collector at once: the operator may just have fixed it.
+    w->health.effective_interval = options_.interval;
+    w->health.consecutive_failures = 0;
+  }
+}
+
 void Sampler::run_loop() {
   const int64_t interval_ms = options_.interval.count();
   const int64_t wall_ms = wall_now_ms();
   const auto steady_now = SteadyClock::now();
   // Anchor the grid on the next wall-clock multiple of the interval, then count ticks on the
   // steady clock: every tick is t0 + k * interval, so errors never accumulate into drift.
-  const int64_t t0_ms = (wall_ms / interval_ms + 1) * interval_ms;
+  const int64_t t0_ms =
+      first_grid_ms_ > 0 ? first_grid_ms_ : (wall_ms / interval_ms + 1) * interval_ms;
   const auto steady_t0 = steady_now + std::chrono::milliseconds(t0_ms - wall_ms);
   int64_t k = 0;
   for (;;) {

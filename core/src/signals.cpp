@@ -35,6 +35,8 @@ struct StopState {
   std::mutex mutex;
   std::condition_variable cv;
   bool armed = false;
+  bool hangup_armed = false;  // arm_hangup() called: SIGHUP goes to wait_for_signal()
+  bool hangup = false;        // a SIGHUP not yet returned by wait_for_signal()
   int received = 0;
 };
 StopState& stop_state() {
@@ -79,15 +81,21 @@ void signal_thread(sigset_t set) {
   for (;;) {
     int signo = 0;
     if (sigwait(&set, &signo) != 0) continue;
-    if (signo == SIGHUP) {
-      log_info(
-          "received SIGHUP: ignored (resync-mon logs to stderr and does not reload its "
-          "configuration; "
-          "restart it to apply changes)");
-      continue;
-    }
     StopState& s = stop_state();
     std::unique_lock lock(s.mutex);
+    if (signo == SIGHUP) {
+      // Hangups while one is pending (or being handled) become one more reload, not a queue.
+      if (s.hangup_armed) {
+        s.hangup = true;
+        s.cv.notify_all();
+        continue;
+      }
+      lock.unlock();
+      log_info(
+          "received SIGHUP: ignored (only a running `serve` reloads its configuration on it; "
+          "resync-mon logs to stderr, so there is no log file to reopen)");
+      continue;
+    }
     if (!s.armed) {
       const EarlyStop early = s.early;
       lock.unlock();
@@ -176,6 +184,21 @@ int wait_for_stop_signal() {
   std::unique_lock lock(s.mutex);
   s.cv.wait(lock, [&s] { return s.received != 0; });
   return s.received;
+}
+
+void arm_hangup() {
+  StopState& s = stop_state();
+  std::lock_guard lock(s.mutex);
+  s.hangup_armed = true;
+}
+
+int wait_for_signal() {
+  StopState& s = stop_state();
+  std::unique_lock lock(s.mutex);
+  s.cv.wait(lock, [&s] { return s.received != 0 || s.hangup; });
+  if (s.received != 0) return s.received;  // a stop wins over a pending reload
+  s.hangup = false;
+  return SIGHUP;
 }
 
 void install_fatal_signal_handlers() {

@@ -117,15 +117,46 @@ bool AuthPolicy::hashed_authorized(std::string_view credentials) const {
   return true;
 }
 
-bool AuthPolicy::authorized(std::string_view given) const {
-  if (scheme_.empty()) return true;
+// The credentials after a matching scheme, or nullopt for another scheme or none.
+std::optional<std::string_view> AuthPolicy::credentials_of(std::string_view given) const {
   const size_t space = given.find(' ');
-  if (space == std::string_view::npos || !iequals(given.substr(0, space), scheme_)) return false;
+  if (space == std::string_view::npos || !iequals(given.substr(0, space), scheme_))
+    return std::nullopt;
   given.remove_prefix(space);
   while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
-  if (!password_hash_.empty()) return hashed_authorized(given);
-  return constant_time_equals(given, credentials_);
+  return given;
 }
+
+bool AuthPolicy::authorized(std::string_view given) const {
+  const Verdict v = check(given);
+  return v == Verdict::kAllowed || (v == Verdict::kVerify && verify(given));
+}
+
+AuthPolicy::Verdict AuthPolicy::check(std::string_view given) const {
+  if (scheme_.empty()) return Verdict::kAllowed;
+  const std::optional<std::string_view> credentials = credentials_of(given);
+  if (!credentials) return Verdict::kDenied;
+  if (password_hash_.empty())
+    return constant_time_equals(*credentials, credentials_) ? Verdict::kAllowed : Verdict::kDenied;
+  if (credentials->size() > kMaxBasicCredentials) return Verdict::kDenied;
+  if (cache_ && remembered(digest(*credentials))) return Verdict::kAllowed;
+  return Verdict::kVerify;
+}
+
+bool AuthPolicy::verify(std::string_view given) const {
+  const std::optional<std::string_view> credentials = credentials_of(given);
+  return credentials && !password_hash_.empty() && hashed_authorized(*credentials);
+}
+
+bool AuthPolicy::try_begin_verify() const {
+  size_t n = verifying_.load();
+  do {
+    if (n >= kMaxVerifying) return false;
+  } while (!verifying_.compare_exchange_weak(n, n + 1));
+  return true;
+}
+
+void AuthPolicy::end_verify() const { verifying_.fetch_sub(1); }
 
 bool constant_time_equals(std::string_view given, std::string_view expected) {
   unsigned char diff = given.size() != expected.size() ? 1 : 0;

@@ -265,7 +265,10 @@ void ConnectionLoop::take_completions() {
     for (const Waiter& w : waiters) {
       Conn* c = find(w.fd);
       if (!c || c->serial != w.serial || c->phase != Phase::kRendering) continue;
-      router_.finish(c->request, completion.document, c->answer);
+      if (std::optional<Render> next = router_.finish(c->request, completion.document, c->answer)) {
+        defer(*c, std::move(*next));  // a password check passed; now its document
+        continue;
+      }
       answer(*c);
       if (find(w.fd) == c && c->phase == Phase::kIdle) evaluate(*c);
     }

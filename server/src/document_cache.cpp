@@ -30,8 +30,7 @@ std::string DocumentCache::render(View view, size_t rows) {
   renders_.fetch_add(1);
   switch (view) {
     case View::kCurrent:
-      return views::render_current(
-          monitor_.snapshot(views::current_rows(monitor_.config().interval)));
+      return views::render_current(monitor_.snapshot(views::current_rows(monitor_.interval())));
     case View::kHistory:
       return views::render_history(monitor_.snapshot(rows));
     case View::kMetrics:

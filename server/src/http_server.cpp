@@ -216,6 +216,18 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() { impl_->start(); }
 void HttpServer::stop() { impl_->stop(); }
+void HttpServer::apply_policies(const ServerConfig& config) {
+  HttpServerOptions o = impl_->options;  // bind and limits as started
+  o.auth_token = config.auth_token;
+  o.auth_user = config.auth_user;
+  o.auth_password = config.auth_password;
+  o.auth_password_hash = config.auth_password_hash;
+  o.allowed_origins = config.allowed_origins;
+  o.allowed_hosts = config.allowed_hosts;
+  o.cors_origins = config.cors_origins;
+  impl_->router.set_policies(o);
+}
+
 uint16_t HttpServer::port() const { return impl_->port.load(); }
 
 std::string HttpServer::base_url() const {

@@ -38,11 +38,9 @@ bool cors(const Request& r, const CorsPolicy& policy, Answer& out) {
   return true;
 }
 
-bool unauthorized(const Request& r, const AuthPolicy& auth, Answer& out) {
-  if (r.path == kLivenessPath || auth.authorized(r.get("Authorization"))) return false;
+void refuse_credentials(const AuthPolicy& auth, Answer& out) {
   out.fields.append("WWW-Authenticate: ").append(auth.challenge()).append("\r\n");
   out.set_error(401, "authentication required");
-  return true;
 }
 
 bool foreign_ws_origin(const Request& r, const std::vector<std::string>& allowed, Answer& out) {
@@ -62,10 +60,23 @@ PolicyChain::PolicyChain(const HttpServerOptions& o)
       auth_(o.auth_token, o.auth_user, o.auth_password, o.auth_password_hash),
       allowed_origins_(o.allowed_origins) {}
 
-bool PolicyChain::apply(const Request& r, Answer& out) const {
-  return oversized(r, max_header_bytes_, out) || foreign_host(r, hosts_, out) ||
-         cors(r, cors_, out) || unauthorized(r, auth_, out) ||
-         foreign_ws_origin(r, allowed_origins_, out);
+PolicyChain::Outcome PolicyChain::apply(const Request& r, Answer& out, bool authenticated) const {
+  if (oversized(r, max_header_bytes_, out) || foreign_host(r, hosts_, out) || cors(r, cors_, out))
+    return Outcome::kAnswered;
+  if (!authenticated && r.path != kLivenessPath) {
+    switch (auth_.check(r.get("Authorization"))) {
+      case AuthPolicy::Verdict::kAllowed:
+        break;
+      case AuthPolicy::Verdict::kDenied:
+        refuse_credentials(auth_, out);
+        return Outcome::kAnswered;
+      case AuthPolicy::Verdict::kVerify:
+        return Outcome::kVerify;
+    }
+  }
+  return foreign_ws_origin(r, allowed_origins_, out) ? Outcome::kAnswered : Outcome::kContinue;
 }
+
+void PolicyChain::deny(Answer& out) const { refuse_credentials(auth_, out); }
 
 }  // namespace resync::server::detail

@@ -19,7 +19,9 @@ namespace resync::server::detail {
 ///     follows, and a preflight is answered here (204), before auth, since it carries no
 ///     credentials;
 ///  4. auth: 401 with WWW-Authenticate on every path but /health, 404s included, so an
-///     anonymous client learns nothing about the routes;
+///     anonymous client learns nothing about the routes; a password hash to check is not
+///     checked here (kVerify: the router has it done on the render pool, then applies the chain
+///     again as `authenticated`, or answers deny());
 ///  5. WebSocket Origin: an upgrade from an Origin not allowed gets 403.
 ///
 /// Thread-safe: immutable.
@@ -28,9 +30,15 @@ class PolicyChain {
   /// `options` is copied from.
   explicit PolicyChain(const HttpServerOptions& options);
 
-  /// True when the chain answered `request` itself (`out` is then complete); otherwise `out`
-  /// holds the header fields every answer to `request` carries (CORS), and the route goes on.
-  bool apply(const Request& request, Answer& out) const;
+  enum class Outcome { kContinue, kAnswered, kVerify };
+  /// kAnswered when the chain answered `request` itself (`out` is then complete); otherwise `out`
+  /// holds the header fields every answer to `request` carries (CORS), and the route goes on, or
+  /// first has the credentials verified (kVerify). `authenticated`: verify() said yes already.
+  Outcome apply(const Request& request, Answer& out, bool authenticated = false) const;
+  /// The slow half of auth (a password hash), off the event loop; see AuthPolicy.
+  const AuthPolicy& auth() const { return auth_; }
+  /// The 401 of credentials verify() refused.
+  void deny(Answer& out) const;
 
  private:
   const size_t max_header_bytes_;

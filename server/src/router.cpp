@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -102,14 +103,57 @@ Router::Router(const Monitor& monitor, const HttpServerOptions& options, Documen
                WsBroadcaster& ws)
     : monitor_(monitor),
       options_(options),
-      chain_(options),
+      chain_(std::make_shared<const PolicyChain>(options)),
       window_minutes_(std::max<int64_t>(1, (monitor.config().window.count() + 59999) / 60000)),
       documents_(documents),
       ws_(ws) {}
 
-std::optional<Render> Router::route(const Request& r, Answer& out) {
+namespace {
+
+// What a credential check on the pool returns to finish(): one of these two, told apart by
+// address, never sent.
+const std::shared_ptr<const Document>& verdict_document(bool granted) {
+  static const auto yes = std::make_shared<const Document>("text/plain", "granted", 0, false);
+  static const auto no = std::make_shared<const Document>("text/plain", "denied", 0, false);
+  return granted ? yes : no;
+}
+
+}  // namespace
+
+// A password hash costs tens of milliseconds: checked on the render pool, a few at a time, never
+// on the loop. A client beyond that bound (most likely guessing) is told to come back.
+std::optional<Render> Router::verify(const Request& r, Answer& out,
+                                     std::shared_ptr<const PolicyChain> chain) {
+  if (!chain->auth().try_begin_verify()) {
+    out.fields.append("Retry-After: 1\r\n");
+    out.set_error(429, "too many password checks in progress; retry in a second");
+    return std::nullopt;
+  }
+  return Render{"", [chain = std::move(chain), header = std::string(r.get("Authorization"))] {
+                  const AuthPolicy& auth = chain->auth();
+                  struct End {
+                    const AuthPolicy& auth;
+                    ~End() { auth.end_verify(); }
+                  } end{auth};
+                  return verdict_document(auth.verify(header));
+                }};
+}
+
+void Router::set_policies(const HttpServerOptions& options) {
+  std::atomic_store(&chain_, std::make_shared<const PolicyChain>(options));
+}
+
+std::optional<Render> Router::route(const Request& r, Answer& out, bool authenticated) {
   out.head_only = r.is_head();
-  if (chain_.apply(r, out)) return std::nullopt;
+  std::shared_ptr<const PolicyChain> chain = std::atomic_load(&chain_);
+  switch (chain->apply(r, out, authenticated)) {
+    case PolicyChain::Outcome::kAnswered:
+      return std::nullopt;
+    case PolicyChain::Outcome::kVerify:
+      return verify(r, out, std::move(chain));
+    case PolicyChain::Outcome::kContinue:
+      break;
+  }
   // The page's URLs are relative, so it must be loaded as /monitoring exactly; relative
   // redirects keep working behind a proxy that adds a path prefix.
   if (r.is_get() && (r.path == "/" || r.path == "/monitoring/")) {
@@ -174,7 +218,7 @@ std::optional<size_t> Router::rows_of(const Request& r, Answer& out) const {
   const std::optional<std::string_view> minutes = minutes_parameter(r.query);
   if (!minutes) return SIZE_MAX;
   try {
-    return history_rows(*minutes, window_minutes_, monitor_.config().interval);
+    return history_rows(*minutes, window_minutes_, monitor_.interval());
   } catch (const std::invalid_argument& e) {
     out.set_error(400, e.what());
     return std::nullopt;
@@ -184,7 +228,7 @@ std::optional<size_t> Router::rows_of(const Request& r, Answer& out) const {
 std::optional<Render> Router::history(const Request& r, Answer& out) {
   const std::optional<size_t> rows = rows_of(r, out);
   if (!rows) return std::nullopt;
-  if (*rows >= monitor_.store().capacity()) return cached(View::kHistory, r, out);
+  if (*rows >= monitor_.capacity()) return cached(View::kHistory, r, out);
   const size_t n = *rows;
   return Render{"history:" + std::to_string(n), [this, n] { return documents_.history_window(n); }};
 }
@@ -198,8 +242,7 @@ std::optional<Render> Router::report(const Request& r, Answer& out) {
   const bool whole = !minutes_parameter(r.query);
   return Render{"", [this, n, whole] {
                   views::ReportOptions o;
-                  o.minutes =
-                      whole ? 0 : static_cast<int>(n * monitor_.config().interval.count() / 60000);
+                  o.minutes = whole ? 0 : static_cast<int>(n * monitor_.interval().count() / 60000);
                   o.source = "live monitor";
                   return std::make_shared<const Document>(
                       "text/html; charset=utf-8", views::render_report(monitor_.snapshot(n), o),
@@ -207,14 +250,27 @@ std::optional<Render> Router::report(const Request& r, Answer& out) {
                 }};
 }
 
-void Router::finish(const Request& r, const std::shared_ptr<const Document>& document,
-                    Answer& out) const {
-  if (!document) return out.set_error(500, "internal error");
+std::optional<Render> Router::finish(const Request& r,
+                                     const std::shared_ptr<const Document>& document, Answer& out) {
+  if (document == verdict_document(true)) {
+    out = Answer();  // routed afresh, policies included, now as authenticated
+    return route(r, out, true);
+  }
+  if (document == verdict_document(false)) {
+    std::atomic_load(&chain_)->deny(out);
+    return std::nullopt;
+  }
+  if (!document) {
+    out.set_error(500, "internal error");
+    return std::nullopt;
+  }
   if (r.path == kReportPath) {
     out.fields.append("Content-Disposition: inline; filename=\"resync-mon-report.html\"\r\n");
-    return out.set_body(200, "text/html; charset=utf-8", "no-store", std::string(document->body()));
+    out.set_body(200, "text/html; charset=utf-8", "no-store", std::string(document->body()));
+    return std::nullopt;
   }
   Document::answer(document, r.get("Accept-Encoding"), r.get("If-None-Match"), out.head_only, out);
+  return std::nullopt;
 }
 
 void Router::websocket(const Request& r, Answer& out) {

@@ -43,17 +43,24 @@ class Router {
   Router(const Monitor& monitor, const HttpServerOptions& options, DocumentCache& documents,
          WsBroadcaster& ws);
 
-  /// Fills `out` with the answer to `request`, or returns the render it waits for.
-  std::optional<Render> route(const Request& request, Answer& out);
-  /// Completes the answer route() deferred, with what its render returned (null: it threw).
-  void finish(const Request& request, const std::shared_ptr<const Document>& document,
-              Answer& out) const;
+  /// Fills `out` with the answer to `request`, or returns the render it waits for (a document, or
+  /// a password check). `authenticated`: a password check said yes already.
+  std::optional<Render> route(const Request& request, Answer& out, bool authenticated = false);
+  /// Completes the answer route() deferred, with what its render returned (null: it threw), or,
+  /// after a password check that passed, returns the render the request waits for next.
+  std::optional<Render> finish(const Request& request,
+                               const std::shared_ptr<const Document>& document, Answer& out);
+  /// Replaces the policies (auth, Host, CORS, WebSocket Origin) for the requests that follow;
+  /// `options.bind` must be the one the router was made with. Upgraded WebSockets stay.
+  void set_policies(const HttpServerOptions& options);
   /// Takes a connection whose 101 was written: the slot route() reserved becomes a client. Null
   /// gives the slot back (the connection died first).
   void adopt(std::unique_ptr<Transport> transport, std::string peer);
 
  private:
   std::optional<Render> dispatch(const Request& request, Answer& out);
+  std::optional<Render> verify(const Request& request, Answer& out,
+                               std::shared_ptr<const PolicyChain> chain);
   std::optional<Render> cached(View view, const Request& request, Answer& out);
   std::optional<Render> history(const Request& request, Answer& out);
   std::optional<Render> report(const Request& request, Answer& out);
@@ -64,7 +71,9 @@ class Router {
 
   const Monitor& monitor_;
   const HttpServerOptions& options_;
-  const PolicyChain chain_;
+  // Replaced whole by set_policies() (a reload) while requests are routed: read with
+  // std::atomic_load, so a request and its password check see one chain.
+  std::shared_ptr<const PolicyChain> chain_;
   const int64_t window_minutes_;
   DocumentCache& documents_;
   WsBroadcaster& ws_;

@@ -230,6 +230,30 @@ export function renderHealth() {
   $('health').tBodies[0].replaceChildren(...rows);
 }
 
+// What serve's discovery found (/health's discovery{}): what it enabled, and what needs a
+// password with the configuration entry to add. Plain data from the server: nothing here knows a
+// plugin.
+export function renderDiscovery() {
+  const d = state.health && state.health.discovery;
+  const enabled = (d && d.enabled) || [];
+  const pending = (d && d.needs_credentials) || [];
+  $('discovery').hidden = !enabled.length && !pending.length;
+  $('discovery-enabled').hidden = !enabled.length;
+  setText('discovery-enabled-list', enabled.join(', '));
+  $('discovery-pending').hidden = !pending.length;
+  $('discovery-pending-list').replaceChildren(...pending.map((p) => {
+    const li = el('li');
+    li.append(el('span', 'what', p.what || ''));
+    if (p.how) li.append(el('span', 'how', ' \u2014 ' + p.how));
+    const pre = el('pre');
+    // One entry of the collectors: list, as it is pasted there.
+    const entry = p.config || '';
+    pre.append(el('code', '', entry.startsWith('-') ? entry : '- ' + entry));
+    li.append(pre);
+    return li;
+  }));
+}
+
 export function updateAge() {
   const cur = state.current;
   if (!cur || !isNum(cur.timestamp) || cur.timestamp <= 0) return setText('last-age', '');

@@ -3,7 +3,7 @@
 // over the WebSocket, or polled from /current while the socket is down. This entry module wires the
 // parts together; it runs after uplot.min.js, as module scripts run after deferred ones.
 import {renderAlerts} from './alerts.js';
-import {buildCards, renderCards, renderHealth, renderSamples, updateAge} from './cards.js';
+import {buildCards, renderCards, renderDiscovery, renderHealth, renderSamples, updateAge} from './cards.js';
 import {appendSample, createCharts, historyPath, loadHistory} from './charts.js';
 import {refreshConnection, startPolling, startTransport, stopPolling} from './connection.js';
 import {DASH, isNum} from './format.js';
@@ -25,8 +25,13 @@ function applyHealth(doc) {
     }
   }
   if (isNum(doc.history_window) && doc.history_window > 0) state.windowSeconds = doc.history_window;
+  // A reload (SIGHUP) may have added or removed collectors: the cards and charts follow.
+  const loadedAt = doc.config && doc.config.loaded_at;
+  if (loadedAt && state.configLoadedAt && loadedAt !== state.configLoadedAt) relayout();
+  if (loadedAt) state.configLoadedAt = loadedAt;
   renderSamples();
   renderHealth();
+  renderDiscovery();
 }
 
 function refreshHealth() {
@@ -69,6 +74,24 @@ async function loadLayout() {
   state.layout = layout;
   buildCards(layout);
   createCharts(layout);
+}
+
+// After a reload of the server's configuration: the new model, and the history drawn in it.
+async function relayout() {
+  try {
+    const layout = await getJSON('api/monitoring/layout');
+    if (JSON.stringify(layout) === JSON.stringify(state.layout)) return;
+    state.layout = layout;
+    buildCards(layout);
+    createCharts(layout);
+    loadHistory(await getJSON(historyPath()));
+    if (state.current) {
+      renderCards(state.current);
+      appendSample(state.current);
+    }
+  } catch (e) {
+    console.warn('resync-mon:', e.message);
+  }
 }
 
 async function loadAll() {

@@ -5,9 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
+#include "resync/password_hash.hpp"
 #include "run_cli.hpp"
 
 namespace resync {
@@ -123,6 +127,56 @@ TEST(PasswordCliTest, APlainPasswordBeyondLoopbackIsWarnedAbout) {
     }
     EXPECT_THAT(text, testing::Not(HasSubstr("pw}")));
   }
+}
+
+// A yescrypt check costs tens of milliseconds. While clients send wrong passwords as fast as they
+// get answers, the server's event loop must keep answering at once: /health (no auth) and a
+// dashboard whose credentials were verified before (cached) wait for no hash.
+TEST(PasswordCliTest, WrongPasswordsByTheDozenStallNoOtherRequest) {
+  const std::string hash = hash_password("correct horse");
+  const auto hashing = std::chrono::steady_clock::now();
+  ASSERT_FALSE(verify_password("wrong", hash));
+  const auto one_hash = std::chrono::steady_clock::now() - hashing;
+  test::TempDir dir("resync-hash");
+  test::write_file(dir.file("r.yaml"), config_with_hash(hash));
+  test::ServeProcess serve(dir.file("r.yaml"), dir.file("serve.log"));
+  ASSERT_FALSE(serve.url().empty());
+  const std::map<std::string, std::string> good{
+      {"Authorization", "Basic b3BzOmNvcnJlY3QgaG9yc2U="}};
+  const std::string api = serve.url() + "/api/monitoring/health";
+  ASSERT_EQ(test::http_get(api, good).status, 200);  // verified once, then remembered
+
+  constexpr int kGuessers = 24;
+  std::atomic<bool> done{false};
+  std::atomic<int> refused{0}, busy{0};
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < kGuessers; ++i) {
+    guessers.emplace_back([&] {
+      while (!done.load()) {
+        const int status =
+            test::http_get(api, {{"Authorization", "Basic b3BzOmNvcnJlY3QgaG9yczM="}}).status;
+        if (status == 401) refused.fetch_add(1);
+        if (status == 429) busy.fetch_add(1);
+      }
+    });
+  }
+  ASSERT_TRUE(test::eventually([&] { return refused.load() >= 10; }));
+  std::chrono::steady_clock::duration slowest{0};
+  for (int i = 0; i < 20; ++i) {
+    for (const auto& [url, headers] :
+         {std::pair{serve.url() + "/health", std::map<std::string, std::string>{}},
+          std::pair{api, good}}) {
+      const auto started = std::chrono::steady_clock::now();
+      EXPECT_EQ(test::http_get(url, headers).status, 200) << url;
+      slowest = std::max(slowest, std::chrono::steady_clock::now() - started);
+    }
+  }
+  done = true;
+  for (auto& t : guessers) t.join();
+  // Hashed on the loop, a request would wait behind up to kGuessers hashes; allow a quarter.
+  const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  EXPECT_LT(ms(slowest), ms(one_hash) * kGuessers / 4) << "one hash took " << ms(one_hash) << " ms";
+  EXPECT_GT(refused.load(), 0);
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "resync/state_file.hpp"
@@ -86,26 +85,26 @@ TEST(SignalsTest, StopWhileStartingEndsAtOnce) {
   EXPECT_THAT(test::read_file(log), HasSubstr("info received SIGINT while starting, exiting"));
 }
 
-TEST(SignalsTest, HangupIsLoggedAndIgnored) {
+// Once serving, SIGHUP reloads (reload_cli_test.cpp); before that, while plugins start, there is
+// nothing to reload yet and it is logged and ignored rather than ending the process.
+TEST(SignalsTest, HangupWhileStartingIsLoggedAndIgnored) {
   TempDir dir;
   const std::string log = dir.file("serve.log");
-  test::Process serve(serve_argv(write_config(dir, "  - plugin: fixture\n")), log);
-  ASSERT_TRUE(wait_for_log(log, "dashboard at", test::kPatience));
+  const std::string trace = dir.file("trace");
+  test::Process serve(
+      serve_argv(write_config(
+          dir, "  - {plugin: fixture, create_sleep_ms: 60000, trace_file: \"" + trace + "\"}\n")),
+      log);
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(trace); })) << test::read_file(log);
   serve.signal(SIGHUP);
   ASSERT_TRUE(wait_for_log(log, "received SIGHUP: ignored", test::kPatience))
       << test::read_file(log);
-  // Still serving after the hangup (an answer, not a margin of time it survived); the exit code
-  // below shows it then stopped as asked, not by the SIGHUP.
-  static const std::regex kUrl(R"(dashboard at (http://127\.0\.0\.1:[0-9]+)/)");
-  std::smatch m;
-  const std::string text = test::read_file(log);
-  ASSERT_TRUE(std::regex_search(text, m, kUrl)) << text;
-  EXPECT_EQ(test::http_get(m[1].str() + "/health").status, 200);
   EXPECT_TRUE(serve.running());
   serve.signal(SIGTERM);
-  const auto code = serve.wait_exit(5s);
+  const auto code = serve.wait_exit(30s);
   ASSERT_TRUE(code);
-  EXPECT_EQ(*code, 0);
+  // Ended by the stop signal, as asked, not by the hangup.
+  EXPECT_EQ(*code, 128 + SIGTERM);
 }
 
 TEST(SignalsTest, FatalSignalInACollectorNamesIt) {

@@ -67,7 +67,7 @@ export function freePort() {
   });
 }
 
-function canConnect(port) {
+export function canConnect(port) {
   return new Promise((resolve) => {
     const socket = net.connect({host: '127.0.0.1', port});
     socket.once('connect', () => {
@@ -94,16 +94,17 @@ export async function eventually(condition, what, timeout = 30000, poll = 50) {
 // A real `resync-mon serve`, stopped by PID (SIGTERM, then SIGKILL) when the tests end.
 // `config`: the lines of its YAML configuration after the sampling settings, by default the
 // system collector sampled every second; null runs the embedded default configuration.
-// `pluginDir` replaces --plugin-dir; `scheme` is 'https' for a configuration with server.tls.
+// `pluginDir` replaces --plugin-dir; `options.scheme` is 'https' for a configuration with
+// server.tls; `options.env` adds to its environment.
 export async function startServer(config = ['collectors:', '  - {plugin: system}'], pluginDir = null,
-                                  scheme = 'http') {
+                                  {scheme = 'http', env = {}} = {}) {
   const binary = requireOption('binary');
   pluginDir = pluginDir || requireOption('plugin-dir');
   assert.ok(fs.existsSync(binary), `resync-mon binary not found at ${binary}: build it first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resync-dashboard-'));
   const args = [];
+  const file = path.join(dir, 'resync.yaml');
   if (config) {
-    const file = path.join(dir, 'resync.yaml');
     fs.writeFileSync(file, ['interval: 1s', 'window: 2h', `plugin_dir: ${JSON.stringify(pluginDir)}`,
                             ...config, ''].join('\n'));
     args.push('--config', file);
@@ -112,7 +113,7 @@ export async function startServer(config = ['collectors:', '  - {plugin: system}
   const log = path.join(dir, 'serve.log');
   const out = fs.openSync(log, 'a');
   const started = Date.now();
-  const child = spawn(binary, [...args, 'serve', '--bind', `127.0.0.1:${port}`], {stdio: ['ignore', out, out]});
+  const child = spawn(binary, [...args, 'serve', '--bind', `127.0.0.1:${port}`], {stdio: ['ignore', out, out], env: {...process.env, ...env}});
   fs.closeSync(out);
   let exited = null;
   const exit = new Promise((resolve) => {
@@ -154,7 +155,7 @@ export async function startServer(config = ['collectors:', '  - {plugin: system}
   process.once('exit', () => {
     if (!exited) process.kill(child.pid, 'SIGKILL');
   });
-  return {origin, pid: child.pid, stop, readLog};
+  return {origin, pid: child.pid, stop, readLog, configFile: config ? file : null};
 }
 
 // Everything a page asks for, and everything it complains about.

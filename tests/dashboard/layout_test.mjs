@@ -4,11 +4,14 @@
 // placeholder, and the time axis of every chart. Run by ctest (dashboard_layout_test); the options
 // are those of helpers.mjs.
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
 import {after, before, describe, test} from 'node:test';
 
 import {routeCraftedWindow} from './fixtures.mjs';
 import {
-  DASH, VIEWPORT, assertStaysOnTheServer, freePort, launchBrowser, numberIn, screenshot, startServer, text, watch,
+  DASH, VIEWPORT, assertStaysOnTheServer, canConnect, eventually, freePort, launchBrowser, numberIn, screenshot,
+  startServer, text, watch,
 } from './helpers.mjs';
 
 // Ids the presentation model gives the bundled plugins' cards and charts (plugin, title, unit).
@@ -85,6 +88,92 @@ describe('a new user\'s first view (embedded default configuration)', () => {
 
   test('makes no request outside the server and logs no error', () => {
     assertStaysOnTheServer(seen, server.origin);
+  });
+});
+
+// A real redis-server on a free port, `args` added; killed by PID.
+async function startRedis(args = []) {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', ...args],
+                      {stdio: 'ignore'});
+  process.once('exit', () => child.kill('SIGKILL'));
+  await eventually(() => canConnect(port), `redis-server on ${port}`);
+  return {port, stop: () => child.kill('SIGTERM')};
+}
+
+describe('what discovery found on the embedded default', () => {
+  let open, locked, server, context, page;
+
+  before(async () => {
+    open = await startRedis();
+    locked = await startRedis(['--requirepass', 's3cret']);
+    const nothing = await freePort();
+    server = await startServer(null, null, {env: {
+      RESYNC_MON_DISCOVER: `redis=${open.port},${locked.port};http=${nothing};logs=;tws=${nothing}`,
+    }});
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'light', locale: 'en-US'});
+    page = await context.newPage();
+    await page.goto(server.origin + '/monitoring');
+    await page.waitForSelector('#discovery', {state: 'visible', timeout: 15000});
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-discovery.png');
+    if (context) await context.close();
+    if (server) await server.stop();
+    if (open) open.stop();
+    if (locked) locked.stop();
+  });
+
+  test('says what it enabled', async () => {
+    const words = (await text(page, '#discovery-enabled')).replace(/\s+/g, ' ');
+    assert.match(words, new RegExp(`^Found on this host: .*127\\.0\\.0\\.1:${open.port}`));
+  });
+
+  test('lists what needs a password with the configuration entry to add', async () => {
+    const items = page.locator('#discovery-pending-list li');
+    assert.equal(await items.count(), 1);
+    assert.match(await items.first().innerText(), new RegExp(`127\\.0\\.0\\.1:${locked.port}`));
+    const entry = await items.first().locator('pre code').innerText();
+    assert.match(entry, /plugin: cache/);
+    assert.match(entry, new RegExp(`address: "127\\.0\\.0\\.1:${locked.port}", password: "\\$\\{REDIS_PASSWORD\\}"`));
+    assert.match(await text(page, '#discovery-pending'), /needs credentials/);
+  });
+});
+
+describe('a reload of the configuration (SIGHUP)', () => {
+  let redis, server, context, page, seen;
+
+  before(async () => {
+    redis = await startRedis();
+    server = await startServer(['collectors:', '  - {plugin: system}']);
+    context = await browser.newContext({viewport: VIEWPORT, colorScheme: 'dark', locale: 'en-US'});
+    page = await context.newPage();
+    seen = watch(page);
+    await page.goto(server.origin + '/monitoring');
+    await page.waitForSelector('#conn[data-state="live"]', {timeout: 10000});
+    await numberIn(page, CPU);
+  });
+
+  after(async () => {
+    if (page) await screenshot(page, 'dashboard-reloaded.png');
+    if (context) await context.close();
+    if (server) await server.stop();
+    if (redis) redis.stop();
+  });
+
+  test('adds the new collector\'s card and chart, on the same WebSocket', async () => {
+    assert.equal(await page.isVisible('#card-cache-cache'), false);
+    const config = fs.readFileSync(server.configFile, 'utf8');
+    fs.writeFileSync(server.configFile,
+                     config + `  - {plugin: cache, name: redis, source: redis, address: "127.0.0.1:${redis.port}"}\n`);
+    process.kill(server.pid, 'SIGHUP');
+    await page.waitForSelector('#card-cache-cache', {state: 'visible', timeout: 30000});
+    await page.waitForSelector('#chart-cache-cache-hit-ratio-percent', {state: 'visible', timeout: 10000});
+    await page.waitForSelector('#health tbody tr[data-collector="redis"]', {timeout: 10000});
+    assert.equal(seen.websockets.length, 1, 'one WebSocket, never reconnected');
+    assert.equal(await page.getAttribute('#conn', 'data-state'), 'live');
+    assert.match(server.readLog(), /configuration reloaded from .* collectors added: redis/);
   });
 });
 

@@ -38,7 +38,7 @@ before(async () => {
     'server:',
     `  tls: {cert_file: ${JSON.stringify(path.join(dir, 'cert.pem'))}, key_file: ${JSON.stringify(path.join(dir, 'key.pem'))}}`,
     'collectors:', '  - {plugin: system}',
-  ], null, 'https');
+  ], null, {scheme: 'https'});
   browser = await launchBrowser([`--ignore-certificate-errors-spki-list=${spki}`]);
 });
 

@@ -127,6 +127,8 @@ fi
 unit=$root/usr/lib/systemd/system/resync-mon.service
 grep -qxF 'ExecStart=/usr/bin/resync-mon serve --config /etc/resync-mon/resync-mon.yaml' "$unit" ||
   fail "unexpected ExecStart in the unit"
+# `systemctl reload` sends SIGHUP, which makes serve reload its configuration.
+grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" || fail "the unit lacks ExecReload"
 # Readers in the resync-mon group can open the state file (issue 15): a static user and group, a
 # group-readable state folder and files; DynamicUser's /var/lib/private would shut them out.
 for line in User=resync-mon Group=resync-mon StateDirectoryMode=0750 UMask=0027; do

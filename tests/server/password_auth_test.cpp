@@ -117,5 +117,29 @@ TEST(HashedAuthPolicyTest, NeverCachesAFailure) {
   EXPECT_TRUE(policy.authorized(basic("ops:s3cret")));
 }
 
+// check() is what the event loop calls: it never hashes, it answers from the cache or says the
+// hash must be checked (on the render pool, a bounded few at a time).
+TEST(HashedAuthPolicyTest, CheckNeverHashesAndVerificationsAreBounded) {
+  using Verdict = AuthPolicy::Verdict;
+  const AuthPolicy policy("", "ops", "", hash_password("s3cret"));
+  EXPECT_EQ(policy.check(basic("ops:s3cret")), Verdict::kVerify);
+  EXPECT_EQ(policy.check(basic("ops:wrong")), Verdict::kVerify);
+  EXPECT_EQ(policy.check("Bearer s3cret"), Verdict::kDenied);
+  EXPECT_EQ(policy.check("Basic " + std::string(4000, 'A')), Verdict::kDenied);
+  EXPECT_TRUE(policy.verify(basic("ops:s3cret")));
+  EXPECT_FALSE(policy.verify(basic("ops:wrong")));
+  EXPECT_EQ(policy.check(basic("ops:s3cret")), Verdict::kAllowed);  // remembered
+  EXPECT_EQ(policy.check(basic("ops:wrong")), Verdict::kVerify);    // never remembered
+
+  for (size_t i = 0; i < AuthPolicy::kMaxVerifying; ++i) EXPECT_TRUE(policy.try_begin_verify());
+  EXPECT_FALSE(policy.try_begin_verify());
+  policy.end_verify();
+  EXPECT_TRUE(policy.try_begin_verify());
+
+  const AuthPolicy plain("", "ops", "pw");
+  EXPECT_EQ(plain.check(basic("ops:pw")), Verdict::kAllowed);
+  EXPECT_EQ(plain.check(basic("ops:px")), Verdict::kDenied);
+}
+
 }  // namespace
 }  // namespace resync

@@ -49,6 +49,26 @@ void write_discovery(JsonWriter& w, const DiscoveryReport& d) {
   w.end_object();
 }
 
+// Which configuration a live server runs and how its reloads (SIGHUP) went: an operator (and a
+// test) sees a refused reload here as well as in the log.
+void write_config_status(JsonWriter& w, const ConfigStatus& c) {
+  auto time = [&w](const char* key, int64_t ms) {
+    w.key(key);
+    if (ms)
+      w.value(format_iso8601(ms));
+    else
+      w.null();
+  };
+  w.key("config").begin_object();
+  w.field("source", c.source);
+  time("loaded_at", c.loaded_at_ms);
+  w.field("reloads", c.reloads);
+  w.field("reload_failures", c.reload_failures);
+  w.field("last_reload_error", c.last_reload_error);
+  time("last_reload_error_at", c.last_reload_error_ms);
+  w.end_object();
+}
+
 }  // namespace
 
 std::string render_health(const MonitorSnapshot& snap) {
@@ -116,6 +136,7 @@ std::string render_health(const MonitorSnapshot& snap) {
   }
   w.end_object();
   if (snap.discovery) write_discovery(w, *snap.discovery);
+  if (!snap.config.source.empty()) write_config_status(w, snap.config);
   w.end_object();
   return out;
 }

@@ -94,13 +94,26 @@ std::string exposition_name(const SeriesDescription& series, double* scale) {
   return "resync_mon_" + name;
 }
 
+namespace {
+
+// A series of a collector a reload removed: its history stays in the window, but it has no value
+// now, and Prometheus should see it go (stale), not a NaN until it ages out. Only a live
+// monitor's snapshot lists the running collectors.
+bool removed(const MonitorSnapshot& snap, const SeriesKey& k) {
+  if (snap.health.empty()) return false;
+  return std::none_of(snap.health.begin(), snap.health.end(),
+                      [&](const CollectorHealth& h) { return h.name == k.instance; });
+}
+
+}  // namespace
+
 std::string render_prometheus(const MonitorSnapshot& snap) {
   const std::vector<SeriesKey>& keys = snap.keys();
   const StoreSnapshot& s = snap.store;
   // One HELP/TYPE block per metric, one line per instance, metrics in layout order.
   std::vector<std::string> metrics;
   for (const SeriesKey& k : keys) {
-    if (std::find(metrics.begin(), metrics.end(), k.metric) == metrics.end())
+    if (!removed(snap, k) && std::find(metrics.begin(), metrics.end(), k.metric) == metrics.end())
       metrics.push_back(k.metric);
   }
   std::string out;
@@ -118,7 +131,7 @@ std::string render_prometheus(const MonitorSnapshot& snap) {
     const char* label = is_host_series(metric) ? "{collector=" : "{instance=";
     const bool counter = d.kind == Kind::kCounter;
     for (size_t c = 0; c < keys.size(); ++c) {
-      if (keys[c].metric != metric) continue;
+      if (keys[c].metric != metric || removed(snap, keys[c])) continue;
       out += name;
       out += label;
       write_label_value(out, keys[c].instance);

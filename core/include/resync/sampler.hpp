@@ -73,7 +73,8 @@ class Sampler {
   using Listener = std::function<void(int64_t timestamp_ms, const std::vector<double>& row)>;
 
   /// `layout` must hold, for every entry, (metric, entry.name) for each metric the entry may
-  /// emit plus collector_up and collector_duration_ms; `store` must be sized to `layout`.
+  /// emit plus collector_up and collector_duration_ms; `store` must have at least as many series
+  /// as `layout`, whose columns come first (the rest stay NaN: series a reload keeps).
   /// Both must outlive the sampler.
   Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout, RingBuffer& store,
           SamplerOptions options);
@@ -93,11 +94,28 @@ class Sampler {
   /// seen. Call before start().
   void set_recorder(Listener recorder) { recorder_ = std::move(recorder); }
 
-  /// Starts the sampling loop; the first sample is taken at the next grid point.
-  void start();
+  /// Starts the sampling loop; the first sample is taken at the next grid point, or at
+  /// `first_grid_ms` when given (a reload continues the grid of the sampler it replaces: a grid
+  /// point already past is sampled at once unless a whole interval late).
+  void start(int64_t first_grid_ms = 0);
   /// Stops the loop and joins its thread without waiting for collections in flight: a tick
   /// still waiting for collectors is dropped, not stored.
   void stop();
+  /// Stops the loop like stop(), but lets a tick in progress finish and be stored first (bounded
+  /// by the collectors' deadlines), so that a reload leaves no gap in the window.
+  void stop_after_tick();
+
+  /// A collector handed over by release_idle(), with its health so far.
+  struct Released {
+    CollectorEntry entry;
+    CollectorHealth health;
+  };
+  /// After stop: ends the worker threads of the instances named in `names` that are not inside
+  /// collect() and hands their collectors over; this sampler no longer runs them. A collector
+  /// still inside collect() (past its deadline) stays, and is abandoned with the sampler.
+  std::vector<Released> release_idle(const std::vector<std::string>& names);
+  /// Before start(): continues the health counters of an instance that another sampler ran.
+  void carry_health(const CollectorHealth& health);
 
   /// Takes one sample stamped `grid_ms` now, synchronously (for `resync-mon current` and tests).
   void sample_at(int64_t grid_ms);
@@ -130,6 +148,7 @@ class Sampler {
   std::mutex loop_mutex_;
   std::condition_variable loop_cv_;
   bool stopping_ = false;
+  int64_t first_grid_ms_ = 0;  // 0 = the next grid point after start()
   std::thread loop_;
 
   std::atomic<uint64_t> ticks_skipped_{0};

@@ -10,8 +10,8 @@ namespace resync {
 /// exists: it blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so every thread started
 /// later inherits the mask, and starts one thread that sigwait()s for them, so they work from the
 /// first instant, even while a configuration loads:
-/// - SIGHUP is logged and otherwise ignored: resync-mon logs to stderr, so there is no log file to
-///   reopen, and it does not reload its configuration (restart it to apply a change).
+/// - SIGHUP is logged and otherwise ignored (resync-mon logs to stderr, so there is no log file to
+///   reopen) until arm_hangup(); from then on wait_for_signal() returns it (serve reloads).
 /// - SIGINT or SIGTERM before arm_stop_signals() ends the process at once by that signal (nothing
 ///   needs saving while a configuration loads or plugins start), one log line first.
 /// - After arm_stop_signals(), wait_for_stop_signal() returns it; a second one while stopping
@@ -28,6 +28,12 @@ void arm_stop_signals();
 void set_early_stop(const char* during, int exit_code = -1, const char* status_prefix = nullptr);
 /// Blocks until SIGINT or SIGTERM arrives after arm_stop_signals(); returns its number.
 int wait_for_stop_signal();
+/// From here on SIGHUP is returned by wait_for_signal() instead of being logged and ignored.
+void arm_hangup();
+/// Blocks until a stop signal (after arm_stop_signals()) or a SIGHUP (after arm_hangup())
+/// arrives; returns its number. A stop wins over a pending SIGHUP, and SIGHUPs that arrive before
+/// the pending one is returned count as one.
+int wait_for_signal();
 
 /// Installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT that write one line to
 /// stderr with write(2), async-signal-safely: "resync-mon: fatal signal SIGSEGV in collector

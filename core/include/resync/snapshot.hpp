@@ -32,6 +32,17 @@ struct DiscoveryReport {
   std::vector<Pending> needs_credentials;
 };
 
+/// Where the configuration in effect came from and how its reloads went, for
+/// /api/monitoring/health.
+struct ConfigStatus {
+  std::string source;             ///< the file, or "<embedded default>"
+  int64_t loaded_at_ms = 0;       ///< when the configuration in effect was applied; 0 if unknown
+  uint64_t reloads = 0;           ///< reloads applied
+  uint64_t reload_failures = 0;   ///< reloads refused (the running configuration stayed)
+  std::string last_reload_error;  ///< the newest refusal, without secrets; "" if none
+  int64_t last_reload_error_ms = 0;
+};
+
 /// A consistent copy of everything a view needs: values, history, alerts, collector health and
 /// series descriptions. Plain data with no reference to where it came from, so a live Monitor, a
 /// state file and a remote server can each become one and every view renders all three.
@@ -43,8 +54,8 @@ struct MonitorSnapshot {
   std::chrono::milliseconds window{std::chrono::hours{2}};
   size_t capacity = 0;  ///< rows the window holds when full
 
-  /// One entry per column of `store`, with its description. Shared: a monitor's layout never
-  /// changes, so every snapshot of it points at the same list.
+  /// One entry per column of `store`, with its description. Shared: a monitor's layout changes
+  /// only on reload, so the snapshots between two reloads point at the same list.
   std::shared_ptr<const std::vector<SeriesKey>> series;
   /// The alert rules in effect, for the thresholds the screens draw; null when unknown. Shared,
   /// like `series`: a monitor's rules change only on reload.
@@ -68,6 +79,8 @@ struct MonitorSnapshot {
   uint64_t ticks_skipped = 0;
   /// serve's discovery at start; null when the source has none (a state file, a remote server).
   std::shared_ptr<const DiscoveryReport> discovery;
+  /// A live monitor's configuration and reloads; source empty when the snapshot has none.
+  ConfigStatus config;
 
   const std::vector<SeriesKey>& keys() const {
     static const std::vector<SeriesKey> kNone;

@@ -102,6 +102,11 @@ class HttpServer {
   /// refused), aborts open connections and joins every thread. Idempotent.
   void stop();
 
+  /// Applies the per-request policies of a reloaded `server:` section to the requests that
+  /// follow: auth (token, user, password, password_hash), allowed_origins, allowed_hosts and
+  /// cors_origins. WebSockets already upgraded stay; the other settings need a restart. Any
+  /// thread.
+  void apply_policies(const ServerConfig& config);
   /// The bound port (the real one when 0 was asked for); 0 before start().
   uint16_t port() const;
   /// "http://HOST:PORT", HOST as bound ("https://" with TLS).
