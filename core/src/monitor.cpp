@@ -97,9 +97,10 @@ void Monitor::finish(std::vector<CollectorEntry> entries) {
   // The engine's rules are the screens' too: thresholds and colours of the plugins' defaults.
   rules_ =
       std::make_shared<const std::vector<AlertRule>>(detail::rules_in_effect(config_, instances_));
-  const std::string dashboard_url = config_.notify.dashboard_url.empty()
-                                        ? default_dashboard_url(config_.server.bind, !config_.server.tls_cert_file.empty())
-                                        : config_.notify.dashboard_url;
+  const std::string dashboard_url =
+      config_.notify.dashboard_url.empty()
+          ? default_dashboard_url(config_.server.bind, !config_.server.tls_cert_file.empty())
+          : config_.notify.dashboard_url;
   for (const NotifierConfig& n : config_.notify.notifiers) {
     notifiers_.push_back(std::make_unique<Notifier>(n, dashboard_url, config_.secrets));
   }
