@@ -71,12 +71,13 @@ void LoopShared::release(const std::string& client) {
 }
 
 ConnectionLoop::ConnectionLoop(ListenSocket& listen, LoopShared& shared, Options options,
-                               Router& router, RenderPool& pool)
+                               Router& router, RenderPool& pool, WsBroadcaster& ws)
     : listen_(listen),
       shared_(shared),
       options_(std::move(options)),
       router_(router),
       pool_(pool),
+      ws_(ws),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) {
@@ -122,10 +123,23 @@ void ConnectionLoop::stop() {
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
   if (thread_.joinable()) thread_.join();
   for (size_t fd = 0; fd < conns_.size(); ++fd) {
-    if (conns_[fd]) close(static_cast<int>(fd));
+    if (!conns_[fd]) continue;
+    if (conns_[fd]->ws) ws_goodbye(*conns_[fd]);
+    close(static_cast<int>(fd));
   }
   std::lock_guard lock(completions_mutex_);
   completions_.clear();
+  posted_.reset();
+}
+
+void ConnectionLoop::post(std::shared_ptr<const WsFrame> frame) {
+  std::lock_guard lock(completions_mutex_);
+  if (stopped_) return;
+  const bool wake = !posted_ && completions_.empty();
+  posted_ = std::move(frame);
+  if (!wake) return;  // a wake-up is pending already
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
 void ConnectionLoop::run() {
@@ -147,7 +161,7 @@ void ConnectionLoop::run() {
         [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
         take_completions();
       } else {
-        on_event(fd);
+        on_event(fd, events[i].events);
       }
     }
     const auto now = Clock::now();
@@ -234,8 +248,15 @@ void ConnectionLoop::close(int fd) {
   Conn* c = find(fd);
   if (!c) return;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  if (c->answer.upgrade) router_.adopt(nullptr, {});  // the 101 never got out
-  release(c->client);
+  if (c->ws) {
+    // Its client address was released at the upgrade; the WebSocket slot goes now.
+    --held_;
+    --ws_clients_;
+    ws_.release();
+  } else {
+    if (c->answer.upgrade) ws_.release();  // the 101 never got out
+    release(c->client);
+  }
   conns_[static_cast<size_t>(fd)].reset();  // closes the socket
 }
 
@@ -247,10 +268,13 @@ void ConnectionLoop::release(const std::string& client) {
 // Renders the pool finished: every request waiting for one is answered with its document.
 void ConnectionLoop::take_completions() {
   std::vector<Completion> done;
+  std::shared_ptr<const WsFrame> frame;
   {
     std::lock_guard lock(completions_mutex_);
     done.swap(completions_);
+    frame.swap(posted_);
   }
+  if (frame) ws_push(frame);
   for (Completion& completion : done) {
     const auto it = rendering_.find(completion.key);
     if (it == rendering_.end()) continue;
@@ -270,6 +294,10 @@ void ConnectionLoop::sweep(Clock::time_point now) {
   resume_accepting(now);
   for (size_t i = 0; i < conns_.size(); ++i) {
     Conn* c = conns_[i].get();
+    if (c && c->ws) {
+      ws_sweep(*c, now);
+      continue;
+    }
     if (!c || now < c->deadline) continue;
     // A partial request gets its 408; anything else past its deadline (an idle connection, a
     // client not reading its answer, a refusal lingering) is closed without a word, as nginx does.

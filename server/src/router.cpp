@@ -241,11 +241,6 @@ void Router::websocket(const Request& r, Answer& out) {
   out.fields.append(websocket_accept(key)).append("\r\n");
 }
 
-void Router::adopt(std::unique_ptr<Transport> transport, std::string peer) {
-  if (!transport) return ws_.release();
-  ws_.add(std::move(transport), std::move(peer));
-}
-
 // Assets are Documents too, built once: ETag, 304 and gzip come with them.
 void Router::asset(const Request& r, Answer& out) {
   const Asset* a = find_asset(r.path);

@@ -18,7 +18,6 @@
 #include "request_head.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
-#include "transport.hpp"
 #include "ws_broadcaster.hpp"
 
 namespace resync::server::detail {
@@ -48,9 +47,6 @@ class Router {
   /// Completes the answer route() deferred, with what its render returned (null: it threw).
   void finish(const Request& request, const std::shared_ptr<const Document>& document,
               Answer& out) const;
-  /// Takes a connection whose 101 was written: the slot route() reserved becomes a client. Null
-  /// gives the slot back (the connection died first).
-  void adopt(std::unique_ptr<Transport> transport, std::string peer);
 
  private:
   std::optional<Render> dispatch(const Request& request, Answer& out);
