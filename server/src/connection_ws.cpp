@@ -93,7 +93,8 @@ bool ConnectionLoop::ws_parse(Conn& c) {
     const auto frame = decode_ws_frame_header(rest);
     if (!frame) break;
     // RFC 6455 5.1: a server must close on an unmasked client frame.
-    if (!frame->masked) return ws_send_close(c, kCloseProtocolError, "client frames must be masked");
+    if (!frame->masked)
+      return ws_send_close(c, kCloseProtocolError, "client frames must be masked");
     if (frame->payload_size > max_message) return ws_send_close(c, kCloseTooBig, "message too big");
     const auto size = static_cast<size_t>(frame->payload_size);
     if (rest.size() < frame->header_size + size) break;
