@@ -55,6 +55,12 @@ class Router {
   std::optional<Render> report(const Request& request, Answer& out);
   void websocket(const Request& request, Answer& out);
   void asset(const Request& request, Answer& out);
+  /// Bodies up to this size are compressed where they are answered (on the loop: tens of µs).
+  static constexpr size_t kCompressOnLoopBytes = 16384;
+  static bool compresses_on_pool(const Document& document, const Request& request);
+  /// `document`, its gzip variant built first when `gzip` and the body is large (on the pool).
+  static std::shared_ptr<const Document> compressed(std::shared_ptr<const Document> document,
+                                                    bool gzip);
   /// Rows of ?minutes=, SIZE_MAX without it; nullopt after answering a bad value with 400.
   std::optional<size_t> rows_of(const Request& request, Answer& out) const;
 
