@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -129,14 +130,15 @@ void ConnectionLoop::stop() {
   }
   std::lock_guard lock(completions_mutex_);
   completions_.clear();
-  posted_.reset();
+  posted_.clear();
 }
 
 void ConnectionLoop::post(std::shared_ptr<const WsFrame> frame) {
   std::lock_guard lock(completions_mutex_);
   if (stopped_) return;
-  const bool wake = !posted_ && completions_.empty();
-  posted_ = std::move(frame);
+  const bool wake = posted_.empty() && completions_.empty();
+  if (posted_.size() >= ws_.options().max_queued_frames) posted_.erase(posted_.begin());
+  posted_.push_back(std::move(frame));
   if (!wake) return;  // a wake-up is pending already
   const uint64_t one = 1;
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
@@ -145,9 +147,18 @@ void ConnectionLoop::post(std::shared_ptr<const WsFrame> frame) {
 void ConnectionLoop::run() {
   epoll_event events[256];
   auto last_sweep = Clock::now();
+  // Holding only WebSocket clients (an open dashboard), the loop wakes as often as their pings
+  // and idle timeout need (once a second by default), not every 50 ms.
+  const WsBroadcaster::Options& ws = ws_.options();
+  const auto ws_sweep = std::clamp<Clock::duration>(std::min(ws.ping_interval, ws.idle_timeout) / 4,
+                                                    10ms, kSweepInterval * 20);
   while (!stopping_) {
     const bool quiet = held_ == 0 && accepting_;
-    const int n = epoll_wait(epoll_fd_, events, 256, quiet ? -1 : int(kSweepInterval.count()));
+    const auto sweep_every = held_ == ws_clients_ && accepting_ ? ws_sweep : kSweepInterval;
+    const int timeout =
+        quiet ? -1
+              : int(std::chrono::duration_cast<std::chrono::milliseconds>(sweep_every).count());
+    const int n = epoll_wait(epoll_fd_, events, 256, timeout);
     if (n < 0 && errno != EINTR) {
       log_error(std::string("HTTP connection loop: epoll_wait: ") + std::strerror(errno));
       break;
@@ -165,7 +176,7 @@ void ConnectionLoop::run() {
       }
     }
     const auto now = Clock::now();
-    if (now - last_sweep >= kSweepInterval) {
+    if (now - last_sweep >= std::min<Clock::duration>(sweep_every, kSweepInterval)) {
       sweep(now);
       last_sweep = now;
     }
@@ -268,13 +279,13 @@ void ConnectionLoop::release(const std::string& client) {
 // Renders the pool finished: every request waiting for one is answered with its document.
 void ConnectionLoop::take_completions() {
   std::vector<Completion> done;
-  std::shared_ptr<const WsFrame> frame;
+  std::vector<std::shared_ptr<const WsFrame>> frames;
   {
     std::lock_guard lock(completions_mutex_);
     done.swap(completions_);
-    frame.swap(posted_);
+    frames.swap(posted_);
   }
-  if (frame) ws_push(frame);
+  for (const auto& frame : frames) ws_push(frame);
   for (Completion& completion : done) {
     const auto it = rendering_.find(completion.key);
     if (it == rendering_.end()) continue;

@@ -100,8 +100,8 @@ class ConnectionLoop {
   /// Stops accepting, closes every connection the loop holds (WebSocket clients get CLOSE 1001),
   /// joins its thread. Idempotent.
   void stop();
-  /// A new WebSocket frame for this loop's clients (from the render pool); only the newest
-  /// posted frame is kept until the loop takes it.
+  /// A new WebSocket frame for this loop's clients (from the render pool). Frames wait in order
+  /// until the loop takes them (at most a client's queue bound: more would only drop clients).
   void post(std::shared_ptr<const WsFrame> frame);
 
  private:
@@ -112,7 +112,7 @@ class ConnectionLoop {
     std::deque<std::shared_ptr<const std::string>> queue;  // frames to write, shared
     size_t offset = 0;                                     // of queue.front() already written
     std::string input;                                     // client frames, not yet complete
-    uint64_t generation = UINT64_MAX;                      // of the last document queued
+    std::optional<uint64_t> generation;                    // of the last document queued
     Clock::time_point last_heard, last_ping;
     bool closing = false;  // a CLOSE is queued: close once it is written
   };
@@ -198,8 +198,8 @@ class ConnectionLoop {
   Clock::time_point resume_accept_at_{};
 
   std::mutex completions_mutex_;
-  std::vector<Completion> completions_;    // renders done, posted by the pool
-  std::shared_ptr<const WsFrame> posted_;  // the newest frame not yet pushed
+  std::vector<Completion> completions_;                 // renders done, posted by the pool
+  std::vector<std::shared_ptr<const WsFrame>> posted_;  // frames not yet pushed, oldest first
 };
 
 }  // namespace resync::server::detail

@@ -181,12 +181,15 @@ bool ConnectionLoop::ws_send_close(Conn& c, uint16_t code, std::string_view reas
   return ws_flush(c);
 }
 
-// A frame posted by the render pool: queued for every client of this loop that lacks it.
+// A frame posted by the render pool: queued for every client of this loop that has not had it or
+// a newer one.
 void ConnectionLoop::ws_push(const std::shared_ptr<const WsFrame>& frame) {
   if (ws_clients_ == 0) return;
   const std::shared_ptr<const std::string> bytes(frame, &frame->bytes);  // shares `frame`
   for (auto& slot : conns_) {
-    if (!slot || !slot->ws || slot->ws->generation == frame->generation) continue;
+    // Newer documents only: a client that joined with latest() may have it already.
+    if (!slot || !slot->ws || (slot->ws->generation && *slot->ws->generation >= frame->generation))
+      continue;
     slot->ws->generation = frame->generation;
     ws_enqueue(*slot, bytes);  // may close `slot`, which the loop then skips
   }
