@@ -86,7 +86,8 @@ struct HttpServer::Impl {
 
   void start();
   void stop();
-  // On the sampler thread: no rendering here, only news that documents are stale.
+  // On the sampler thread: documents only learn they are stale; the WebSocket frame is rendered
+  // here only while clients are connected.
   void on_sample() {
     documents.invalidate();
     ws.notify();
@@ -130,7 +131,7 @@ void HttpServer::Impl::start() {
     loops.push_back(
         std::make_unique<detail::ConnectionLoop>(listen_socket, shared, o, router, pool, ws));
   }
-  // On a render pool thread, after each push's render; the loops are fixed from here on.
+  // After each push's render (sampler or pool thread); the loops are fixed from here on.
   ws.set_deliver([this](const std::shared_ptr<const detail::WsFrame>& frame) {
     for (auto& loop : loops) loop->post(frame);
   });

@@ -33,7 +33,18 @@ void WsBroadcaster::joined() {
 void WsBroadcaster::notify() {
   announced_.fetch_add(1);
   // Without clients nothing is rendered; the next client to join asks for the frame itself.
-  if (slots_.load() > 0) request();
+  if (slots_.load() == 0) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (rendering_) {
+      again_ = true;  // the render under way goes round once more
+      return;
+    }
+    rendering_ = true;
+  }
+  // Rendered right here on the sampler's thread, which is awake anyway: /current takes tens of
+  // microseconds, and a hand-off to the pool would add a thread wake-up to every push's latency.
+  render_until_current();
 }
 
 // Single flight: while a render runs, further requests only ask it to go round once more, so a

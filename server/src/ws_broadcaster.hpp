@@ -25,9 +25,10 @@ struct WsFrame {
 /// writes frames, answers PING and CLOSE, pings silent clients and drops the ones that stay silent
 /// or fall behind; this class owns no thread and no socket.
 ///
-/// A new sample renders a frame only while there are clients: notify() asks the render pool for
-/// one (single flight: one render at a time, and one more if a sample came meanwhile), and the
-/// render posts it to every loop through the Deliver callback.
+/// A new sample renders a frame only while there are clients: notify() renders it on the
+/// sampler's thread and posts it to every loop through the Deliver callback; a client joining
+/// while the newest frame is stale asks the render pool for one. One render at a time (single
+/// flight), and one more if a sample or a client came meanwhile.
 ///
 /// Thread-safe: every public method from any thread.
 class WsBroadcaster {
@@ -37,10 +38,10 @@ class WsBroadcaster {
     uint64_t generation = 0;
     std::string body;
   };
-  /// Called on a render pool thread, never under the broadcaster's lock. May throw; the push is
-  /// then skipped (logged).
+  /// Called on the sampler's or a render pool thread, never under the broadcaster's lock. May
+  /// throw; the push is then skipped (logged).
   using Source = std::function<Push()>;
-  /// Posts a new frame to every loop; called on a render pool thread.
+  /// Posts a new frame to every loop; called where the Source was.
   using Deliver = std::function<void(const std::shared_ptr<const WsFrame>&)>;
 
   struct Options {
@@ -75,8 +76,8 @@ class WsBroadcaster {
   std::shared_ptr<const WsFrame> latest() const;
   /// A reservation became a client: asks for a render unless latest() shows the newest sample.
   void joined();
-  /// A new document exists. Cheap (no rendering here, nothing at all without clients), so the
-  /// sampler thread calls it.
+  /// A new document exists: with clients, renders its frame (/current, tens of microseconds) and
+  /// delivers it, on the calling (sampler) thread; without clients, one atomic increment.
   void notify();
 
   const Options& options() const { return options_; }
