@@ -59,9 +59,10 @@ bool could_be_http(std::string_view in) {
 
 }  // namespace
 
-void ConnectionLoop::on_event(int fd) {
+void ConnectionLoop::on_event(int fd, uint32_t events) {
   Conn* c = find(fd);
   if (!c) return;
+  if (c->ws) return ws_event(*c, events);
   if (c->phase == Phase::kRendering) return close(fd);  // only errors are watched meanwhile
   if (c->phase == Phase::kWriting) {
     // Room to write again; once the answer is out, a pipelined request may be waiting in `in`.
@@ -242,15 +243,7 @@ bool ConnectionLoop::flush(Conn& c) {
 
 void ConnectionLoop::after_answer(Conn& c) {
   const int fd = c.transport->fd();
-  if (c.answer.upgrade) {
-    // The broadcaster owns the connection from here; the loop forgets it.
-    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    std::unique_ptr<Transport> transport = std::move(c.transport);
-    std::string peer = std::move(c.peer);
-    release(c.client);
-    conns_[static_cast<size_t>(fd)].reset();
-    return router_.adopt(std::move(transport), std::move(peer));
-  }
+  if (c.answer.upgrade) return ws_upgrade(c);
   if (!c.keep_alive) {
     if (c.peer_done) return close(fd);
     c.transport->shutdown_write();

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -71,12 +72,13 @@ void LoopShared::release(const std::string& client) {
 }
 
 ConnectionLoop::ConnectionLoop(ListenSocket& listen, LoopShared& shared, Options options,
-                               Router& router, RenderPool& pool)
+                               Router& router, RenderPool& pool, WsBroadcaster& ws)
     : listen_(listen),
       shared_(shared),
       options_(std::move(options)),
       router_(router),
       pool_(pool),
+      ws_(ws),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) {
@@ -122,18 +124,41 @@ void ConnectionLoop::stop() {
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
   if (thread_.joinable()) thread_.join();
   for (size_t fd = 0; fd < conns_.size(); ++fd) {
-    if (conns_[fd]) close(static_cast<int>(fd));
+    if (!conns_[fd]) continue;
+    if (conns_[fd]->ws) ws_goodbye(*conns_[fd]);
+    close(static_cast<int>(fd));
   }
   std::lock_guard lock(completions_mutex_);
   completions_.clear();
+  posted_.clear();
+}
+
+void ConnectionLoop::post(std::shared_ptr<const WsFrame> frame) {
+  std::lock_guard lock(completions_mutex_);
+  if (stopped_) return;
+  const bool wake = posted_.empty() && completions_.empty();
+  if (posted_.size() >= ws_.options().max_queued_frames) posted_.erase(posted_.begin());
+  posted_.push_back(std::move(frame));
+  if (!wake) return;  // a wake-up is pending already
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
 void ConnectionLoop::run() {
   epoll_event events[256];
   auto last_sweep = Clock::now();
+  // Holding only WebSocket clients (an open dashboard), the loop wakes as often as their pings
+  // and idle timeout need (once a second by default), not every 50 ms.
+  const WsBroadcaster::Options& ws = ws_.options();
+  const auto ws_sweep = std::clamp<Clock::duration>(std::min(ws.ping_interval, ws.idle_timeout) / 4,
+                                                    10ms, kSweepInterval * 20);
   while (!stopping_) {
     const bool quiet = held_ == 0 && accepting_;
-    const int n = epoll_wait(epoll_fd_, events, 256, quiet ? -1 : int(kSweepInterval.count()));
+    const auto sweep_every = held_ == ws_clients_ && accepting_ ? ws_sweep : kSweepInterval;
+    const int timeout =
+        quiet ? -1
+              : int(std::chrono::duration_cast<std::chrono::milliseconds>(sweep_every).count());
+    const int n = epoll_wait(epoll_fd_, events, 256, timeout);
     if (n < 0 && errno != EINTR) {
       log_error(std::string("HTTP connection loop: epoll_wait: ") + std::strerror(errno));
       break;
@@ -147,11 +172,11 @@ void ConnectionLoop::run() {
         [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
         take_completions();
       } else {
-        on_event(fd);
+        on_event(fd, events[i].events);
       }
     }
     const auto now = Clock::now();
-    if (now - last_sweep >= kSweepInterval) {
+    if (now - last_sweep >= std::min<Clock::duration>(sweep_every, kSweepInterval)) {
       sweep(now);
       last_sweep = now;
     }
@@ -240,8 +265,15 @@ void ConnectionLoop::close(int fd) {
   Conn* c = find(fd);
   if (!c) return;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  if (c->answer.upgrade) router_.adopt(nullptr, {});  // the 101 never got out
-  release(c->client);
+  if (c->ws) {
+    // Its client address was released at the upgrade; the WebSocket slot goes now.
+    --held_;
+    --ws_clients_;
+    ws_.release();
+  } else {
+    if (c->answer.upgrade) ws_.release();  // the 101 never got out
+    release(c->client);
+  }
   conns_[static_cast<size_t>(fd)].reset();  // closes the socket
 }
 
@@ -253,10 +285,13 @@ void ConnectionLoop::release(const std::string& client) {
 // Renders the pool finished: every request waiting for one is answered with its document.
 void ConnectionLoop::take_completions() {
   std::vector<Completion> done;
+  std::vector<std::shared_ptr<const WsFrame>> frames;
   {
     std::lock_guard lock(completions_mutex_);
     done.swap(completions_);
+    frames.swap(posted_);
   }
+  for (const auto& frame : frames) ws_push(frame);
   for (Completion& completion : done) {
     const auto it = rendering_.find(completion.key);
     if (it == rendering_.end()) continue;
@@ -279,6 +314,10 @@ void ConnectionLoop::sweep(Clock::time_point now) {
   resume_accepting(now);
   for (size_t i = 0; i < conns_.size(); ++i) {
     Conn* c = conns_[i].get();
+    if (c && c->ws) {
+      ws_sweep(*c, now);
+      continue;
+    }
     if (!c || now < c->deadline) continue;
     // A partial request gets its 408; anything else past its deadline (an idle connection, a
     // client not reading its answer, a refusal lingering) is closed without a word, as nginx does.

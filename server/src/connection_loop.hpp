@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "request_head.hpp"
 #include "router.hpp"
 #include "transport.hpp"
+#include "ws_broadcaster.hpp"
 
 namespace resync::server::detail {
 
@@ -61,6 +64,10 @@ class LoopShared {
 /// first waits (holding no thread) while the RenderPool renders it, once for every request that
 /// wants it. A partial write keeps its place and waits for EPOLLOUT.
 ///
+/// A WebSocket upgrade stays on its loop: the loop writes each pushed frame (one buffer shared by
+/// every client of every loop) to its clients' queues with non-blocking writes, answers PING and
+/// CLOSE, pings silent clients and drops those that stay silent or stop reading.
+///
 /// Refusals are answered here with JSON: 400 (malformed, or bytes that cannot start an HTTP
 /// request, such as a TLS handshake: at once), 408 (request not complete by the request
 /// deadline), 411, 413, 414, 429 (over the per-client cap), 431. A client that stops reading
@@ -86,21 +93,34 @@ class ConnectionLoop {
     std::function<std::unique_ptr<Transport>(int fd)> make_transport;
   };
 
-  /// `listen`, `shared`, `router` and `pool` are borrowed and must outlive the loop. Throws
-  /// std::system_error when epoll or eventfd cannot be created.
+  /// `listen`, `shared`, `router`, `pool` and `ws` are borrowed and must outlive the loop.
+  /// Throws std::system_error when epoll or eventfd cannot be created.
   ConnectionLoop(ListenSocket& listen, LoopShared& shared, Options options, Router& router,
-                 RenderPool& pool);
+                 RenderPool& pool, WsBroadcaster& ws);
   ~ConnectionLoop();
   ConnectionLoop(const ConnectionLoop&) = delete;
   ConnectionLoop& operator=(const ConnectionLoop&) = delete;
 
   void start();
-  /// Stops accepting, closes every connection the loop holds, joins its thread. Idempotent.
+  /// Stops accepting, closes every connection the loop holds (WebSocket clients get CLOSE 1001),
+  /// joins its thread. Idempotent.
   void stop();
+  /// A new WebSocket frame for this loop's clients (from the render pool). Frames wait in order
+  /// until the loop takes them (at most a client's queue bound: more would only drop clients).
+  void post(std::shared_ptr<const WsFrame> frame);
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class Phase { kIdle, kReading, kRendering, kWriting, kClosing };
+  enum class Phase { kIdle, kReading, kRendering, kWriting, kClosing, kWebSocket };
+  /// An upgraded connection's state (connection_ws.cpp).
+  struct WsState {
+    std::deque<std::shared_ptr<const std::string>> queue;  // frames to write, shared
+    size_t offset = 0;                                     // of queue.front() already written
+    std::string input;                                     // client frames, not yet complete
+    std::optional<uint64_t> generation;                    // of the last document queued
+    Clock::time_point last_heard, last_ping;
+    bool closing = false;  // a CLOSE is queued: close once it is written
+  };
   struct Conn {
     std::unique_ptr<Transport> transport;
     std::string client, peer;
@@ -117,6 +137,7 @@ class ConnectionLoop {
     std::string out_head;
     size_t written = 0;  // of out_head + the answer's tail
     bool keep_alive = false;
+    std::unique_ptr<WsState> ws;  // set once upgraded (Phase::kWebSocket)
   };
   struct Completion {
     std::string key;
@@ -129,7 +150,7 @@ class ConnectionLoop {
 
   void run();
   void accept_all();
-  void on_event(int fd);
+  void on_event(int fd, uint32_t events);
   void read_input(Conn& c);
   void evaluate(Conn& c);
   bool next_request(Conn& c);
@@ -147,12 +168,26 @@ class ConnectionLoop {
   void sweep(Clock::time_point now);
   void resume_accepting(Clock::time_point now);
   Conn* find(int fd);
+  // WebSocket clients (connection_ws.cpp). Those returning bool return false when they closed
+  // the connection, which must not be touched then.
+  void ws_upgrade(Conn& c);
+  void ws_event(Conn& c, uint32_t events);
+  bool ws_read(Conn& c);
+  bool ws_parse(Conn& c);
+  bool ws_flush(Conn& c);
+  bool ws_enqueue(Conn& c, std::shared_ptr<const std::string> frame);
+  bool ws_send_close(Conn& c, uint16_t code, std::string_view reason);
+  void ws_push(const std::shared_ptr<const WsFrame>& frame);
+  void ws_sweep(Conn& c, Clock::time_point now);
+  void ws_drop(Conn& c, const char* why);
+  void ws_goodbye(Conn& c);
 
   ListenSocket& listen_;
   LoopShared& shared_;
   const Options options_;
   Router& router_;
   RenderPool& pool_;
+  WsBroadcaster& ws_;
   const int epoll_fd_, wake_fd_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
@@ -161,13 +196,15 @@ class ConnectionLoop {
   // Loop thread only.
   std::vector<std::unique_ptr<Conn>> conns_;                        // indexed by fd
   size_t held_ = 0;                                                 // connections in conns_
+  size_t ws_clients_ = 0;                                           // of them, WebSockets
   std::unordered_map<std::string, std::vector<Waiter>> rendering_;  // by Render::key
   uint64_t next_serial_ = 0;
   bool accepting_ = true;
   Clock::time_point resume_accept_at_{};
 
   std::mutex completions_mutex_;
-  std::vector<Completion> completions_;  // renders done, posted by the pool
+  std::vector<Completion> completions_;                 // renders done, posted by the pool
+  std::vector<std::shared_ptr<const WsFrame>> posted_;  // frames not yet pushed, oldest first
 };
 
 }  // namespace resync::server::detail

@@ -148,8 +148,18 @@ const Document::Variant& Document::gzip_variant() const {
     tag.insert(tag.size() - 1, "-gzip");
     gzip_ = std::make_unique<const Variant>(content_type_, "gzip", gzip(plain_.body()),
                                             std::move(tag), shared_);
+    gzip_built_ = true;
   });
   return *gzip_;
+}
+
+bool Document::would_compress(std::string_view accept_encoding,
+                              std::string_view if_none_match) const {
+  if (gzip_built_ || !accepts_gzip(accept_encoding)) return false;
+  if (if_none_match.empty()) return true;
+  std::string tag = plain_.etag;
+  tag.insert(tag.size() - 1, "-gzip");
+  return !etag_matches(if_none_match, tag);
 }
 
 void Document::answer(const std::shared_ptr<const Document>& self, std::string_view accept_encoding,

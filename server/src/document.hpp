@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -42,6 +43,11 @@ class Document {
   const std::string& etag() const { return plain_.etag; }
   /// The gzip-compressed body, compressed on first use.
   std::string_view gzip_body() const;
+  /// Whether answer() with these header values would compress the body now (the first answer in
+  /// gzip that is not a 304). The router sends that work to the render pool for a large body: a
+  /// 100 KB /history takes milliseconds to compress, which no other connection of the loop
+  /// should wait for.
+  bool would_compress(std::string_view accept_encoding, std::string_view if_none_match) const;
 
   bool shared() const { return shared_; }
 
@@ -73,6 +79,7 @@ class Document {
   const bool shared_;
   const Variant plain_;
   mutable std::once_flag gzip_once_;
+  mutable std::atomic<bool> gzip_built_{false};
   mutable std::unique_ptr<const Variant> gzip_;
 };
 

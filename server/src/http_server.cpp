@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // HttpServer's lifecycle: binding, the connection loops, the render pool, start and stop. Requests
 // are read and answered by the ConnectionLoops (one per core) through the Router; documents come
-// from the DocumentCache, rendered on the RenderPool; WebSockets live in the WsBroadcaster.
+// from the DocumentCache, rendered on the RenderPool; WebSocket clients stay on their loop, and
+// the WsBroadcaster renders each push once and posts it to every loop.
 #include "resync/server/http_server.hpp"
 
 #include <Poco/Net/NetException.h>
@@ -90,14 +91,16 @@ struct HttpServer::Impl {
   Impl(const Monitor& monitor, HttpServerOptions o)
       : options(std::move(o)),
         documents(monitor),
-        ws(broadcaster_options(options),
-           [this] {
-             const auto current = documents.get(detail::View::kCurrent);
-             return detail::WsBroadcaster::Push{current->generation(),
-                                                std::string(current->body())};
-           }),
-        router(monitor, options, documents, ws),
         pool(options.threads),
+        ws(
+            broadcaster_options(options),
+            [this] {
+              const auto current = documents.get(detail::View::kCurrent);
+              return detail::WsBroadcaster::Push{current->generation(),
+                                                 std::string(current->body())};
+            },
+            pool),
+        router(monitor, options, documents, ws),
         shared(options.max_connections_per_client) {}
   ~Impl() { stop(); }
 
@@ -108,7 +111,8 @@ struct HttpServer::Impl {
     std::lock_guard lock(tls_mutex);
     return tls;
   }
-  // On the sampler thread: no rendering here, only news that documents are stale.
+  // On the sampler thread: documents only learn they are stale; the WebSocket frame is rendered
+  // here only while clients are connected.
   void on_sample() {
     documents.invalidate();
     ws.notify();
@@ -116,12 +120,12 @@ struct HttpServer::Impl {
 
   const HttpServerOptions options;
   detail::DocumentCache documents;
+  detail::RenderPool pool;
   detail::WsBroadcaster ws;
   detail::Router router;
 
   std::mutex lifecycle_mutex;
   bool started = false, stopped = false;
-  detail::RenderPool pool;
   detail::LoopShared shared;
   detail::ListenSocket listen_socket;
   std::vector<std::unique_ptr<detail::ConnectionLoop>> loops;
@@ -166,9 +170,12 @@ void HttpServer::Impl::start() {
   if (current_tls()) o.make_transport = [this](int fd) { return current_tls()->wrap(fd); };
   for (size_t i = 0; i < count; ++i) {
     loops.push_back(
-        std::make_unique<detail::ConnectionLoop>(listen_socket, shared, o, router, pool));
+        std::make_unique<detail::ConnectionLoop>(listen_socket, shared, o, router, pool, ws));
   }
-  ws.start();
+  // After each push's render (sampler or pool thread); the loops are fixed from here on.
+  ws.set_deliver([this](const std::shared_ptr<const detail::WsFrame>& frame) {
+    for (auto& loop : loops) loop->post(frame);
+  });
   for (auto& loop : loops) loop->start();
   started = true;
 }
@@ -177,13 +184,13 @@ void HttpServer::Impl::stop() {
   std::lock_guard lock(lifecycle_mutex);
   if (!started || stopped) return;
   stopped = true;
+  ws.stop();  // no new WebSocket client from here
   // The loops first, so nothing new reaches the pool; the pool's last renders then find the
   // loops stopped and are dropped.
   for (auto& loop : loops) loop->stop();
   // Closed, not left listening: a client that connects now is refused at once instead of
   // waiting in the backlog for an accept that never comes.
   listen_socket.close();
-  ws.stop();
   pool.stop();
 }
 

@@ -206,12 +206,28 @@ std::optional<Render> Router::dispatch(const Request& r, Answer& out) {
 }
 
 std::optional<Render> Router::cached(View view, const Request& r, Answer& out) {
+  const bool gzip = accepts_gzip(r.get("Accept-Encoding"));
   if (auto document = documents_.fresh(view)) {
-    Document::answer(document, r.get("Accept-Encoding"), r.get("If-None-Match"), out.head_only,
-                     out);
-    return std::nullopt;
+    if (!compresses_on_pool(*document, r)) {
+      Document::answer(document, r.get("Accept-Encoding"), r.get("If-None-Match"), out.head_only,
+                       out);
+      return std::nullopt;
+    }
   }
-  return Render{view_key(view), [this, view] { return documents_.get(view); }};
+  // Requests that take gzip wait for their own render, which compresses too, off the loop.
+  return Render{std::string(view_key(view)) + (gzip ? "+gzip" : ""),
+                [this, view, gzip] { return compressed(documents_.get(view), gzip); }};
+}
+
+bool Router::compresses_on_pool(const Document& document, const Request& r) {
+  return document.body().size() > kCompressOnLoopBytes &&
+         document.would_compress(r.get("Accept-Encoding"), r.get("If-None-Match"));
+}
+
+std::shared_ptr<const Document> Router::compressed(std::shared_ptr<const Document> document,
+                                                   bool gzip) {
+  if (gzip && document->body().size() > kCompressOnLoopBytes) document->gzip_body();
+  return document;
 }
 
 std::optional<size_t> Router::rows_of(const Request& r, Answer& out) const {
@@ -230,7 +246,9 @@ std::optional<Render> Router::history(const Request& r, Answer& out) {
   if (!rows) return std::nullopt;
   if (*rows >= monitor_.capacity()) return cached(View::kHistory, r, out);
   const size_t n = *rows;
-  return Render{"history:" + std::to_string(n), [this, n] { return documents_.history_window(n); }};
+  const bool gzip = accepts_gzip(r.get("Accept-Encoding"));
+  return Render{"history:" + std::to_string(n) + (gzip ? "+gzip" : ""),
+                [this, n, gzip] { return compressed(documents_.history_window(n), gzip); }};
 }
 
 // The same file `resync-mon report` writes, of the live monitor; rendered per request (rare, and
@@ -295,11 +313,6 @@ void Router::websocket(const Request& r, Answer& out) {
   out.upgrade = true;
   out.fields.append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
   out.fields.append(websocket_accept(key)).append("\r\n");
-}
-
-void Router::adopt(std::unique_ptr<Transport> transport, std::string peer) {
-  if (!transport) return ws_.release();
-  ws_.add(std::move(transport), std::move(peer));
 }
 
 // Assets are Documents too, built once: ETag, 304 and gzip come with them.

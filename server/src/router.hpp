@@ -18,7 +18,6 @@
 #include "request_head.hpp"
 #include "resync/monitor.hpp"
 #include "resync/server/http_server.hpp"
-#include "transport.hpp"
 #include "ws_broadcaster.hpp"
 
 namespace resync::server::detail {
@@ -53,9 +52,6 @@ class Router {
   /// Replaces the policies (auth, Host, CORS, WebSocket Origin) for the requests that follow;
   /// `options.bind` must be the one the router was made with. Upgraded WebSockets stay.
   void set_policies(const HttpServerOptions& options);
-  /// Takes a connection whose 101 was written: the slot route() reserved becomes a client. Null
-  /// gives the slot back (the connection died first).
-  void adopt(std::unique_ptr<Transport> transport, std::string peer);
 
  private:
   std::optional<Render> dispatch(const Request& request, Answer& out);
@@ -66,6 +62,12 @@ class Router {
   std::optional<Render> report(const Request& request, Answer& out);
   void websocket(const Request& request, Answer& out);
   void asset(const Request& request, Answer& out);
+  /// Bodies up to this size are compressed where they are answered (on the loop: tens of µs).
+  static constexpr size_t kCompressOnLoopBytes = 16384;
+  static bool compresses_on_pool(const Document& document, const Request& request);
+  /// `document`, its gzip variant built first when `gzip` and the body is large (on the pool).
+  static std::shared_ptr<const Document> compressed(std::shared_ptr<const Document> document,
+                                                    bool gzip);
   /// Rows of ?minutes=, SIZE_MAX without it; nullopt after answering a bad value with 400.
   std::optional<size_t> rows_of(const Request& request, Answer& out) const;
 

@@ -9,12 +9,12 @@
 
 namespace resync::server::detail {
 
-/// The byte stream under one connection, non-blocking. The connection loop and the WebSocket
-/// broadcaster read and write only through it, so a TLS transport (server.tls) can wrap the
-/// socket without either of them knowing: it returns -1 with errno EAGAIN while it needs the
+/// The byte stream under one connection, non-blocking. The connection loop reads and writes
+/// HTTP and WebSocket bytes only through it, so a TLS transport (server.tls) can wrap the
+/// socket without the loop knowing: it returns -1 with errno EAGAIN while it needs the
 /// socket to become readable or writable (a handshake, a renegotiation) and says which in wants().
 ///
-/// Thread-safe: no; used by one thread at a time (the loop, then the broadcaster after an upgrade).
+/// Thread-safe: no; used only by the loop that accepted the connection, upgraded or not.
 class Transport {
  public:
   /// What the transport waits for after an EAGAIN, in epoll terms.

@@ -8,7 +8,7 @@
 #include <string_view>
 
 /// The WebSocket frame codec of RFC 6455 section 5, on plain bytes: no sockets, no Poco. Shared
-/// by the server's broadcaster and the benchmark's client.
+/// by the server's connection loops and the benchmark's client.
 namespace resync::server::detail {
 
 inline constexpr uint8_t kWsText = 0x1, kWsClose = 0x8, kWsPing = 0x9, kWsPong = 0xA;

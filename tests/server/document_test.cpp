@@ -69,6 +69,19 @@ TEST(DocumentTest, ETagFollowsTheBytesAndNamesTheEncoding) {
   EXPECT_EQ(test::gunzip(std::string(a.gzip_body())), a.body());
 }
 
+// The router asks this before answering on the loop: a large body is compressed on the pool.
+TEST(DocumentTest, SaysWhenAnAnswerWouldCompress) {
+  const Document d("application/json", std::string(100000, 'x'), 1, true);
+  std::string gzip_etag = d.etag();
+  gzip_etag.insert(gzip_etag.size() - 1, "-gzip");
+  EXPECT_FALSE(d.would_compress("identity", ""));
+  EXPECT_FALSE(d.would_compress("gzip", gzip_etag)) << "a 304 compresses nothing";
+  EXPECT_TRUE(d.would_compress("gzip", ""));
+  EXPECT_TRUE(d.would_compress("gzip", d.etag()));
+  EXPECT_EQ(test::gunzip(std::string(d.gzip_body())), d.body());
+  EXPECT_FALSE(d.would_compress("gzip", "")) << "compressed once, kept";
+}
+
 TEST(DocumentTest, ServesGzipToClientsThatAcceptIt) {
   TestServer s(test::test_config("1s", "10m"));
   test::prefill(s.monitor, 600);

@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -33,6 +36,29 @@ TEST(HttpServerTest, RendersNothingWhileNobodyAsks) {
   EXPECT_EQ(current.status, 200);
   EXPECT_GT(parse_object(current.body)->getValue<int64_t>("timestamp"), 0);
   EXPECT_EQ(s.http.documents_rendered(), 1u);
+}
+
+size_t threads_of_this_process() {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                                           std::filesystem::directory_iterator{}));
+}
+
+// One event loop per core and no other thread: no render pool thread before a render, and no
+// WebSocket thread (clients stay on their loop) with or without clients.
+TEST(HttpServerTest, HoldsOneThreadPerCoreWhileIdle) {
+  TestServer s(test::test_config("10s", "1m"));
+  const size_t before = threads_of_this_process();
+  s.start(false);
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(threads_of_this_process(), before + cores);
+  {
+    test::WsClient client(s.http.port());
+    ASSERT_TRUE(client.receive(test::kPatience));
+    // The frame was rendered on the pool, whose thread ends after its idle time; the client
+    // itself holds none.
+    EXPECT_LE(threads_of_this_process(), before + 2 * cores);
+  }
+  EXPECT_TRUE(test::eventually([&] { return s.http.websocket_clients() == 0; }));
 }
 
 TEST(HttpServerTest, ReportsItsAddress) {

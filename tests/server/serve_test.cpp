@@ -9,7 +9,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <iterator>
 #include <thread>
 
 #include "server_test_util.hpp"
@@ -47,6 +50,29 @@ TEST(ServeTest, PrintsTheDashboardUrlAndServesIt) {
   EXPECT_THAT(page.body, testing::HasSubstr("<html"));
   EXPECT_EQ(test::http_get(serve.url("/monitoring/assets/uplot.min.js")).status, 200);
   EXPECT_EQ(test::http_get(serve.url("/monitoring/assets/dashboard.js")).status, 200);
+}
+
+// The embedded default configuration, idle after discovery: one event loop per core, plus the
+// main thread, the signal thread, the sampler and the system collector's worker. Issue 17's goal
+// is 2 + cores; the signal thread and the collector worker are the two still above it.
+TEST(ServeTest, IdleOnTheDefaultConfigurationHoldsTheLoopsAndFourThreads) {
+  TempDir dir;
+  const std::string log = dir.file("serve.log");
+  Process serve({test::resync_binary(), "serve", "--bind", "127.0.0.1:0"}, log);
+  const auto discovered = [&] {
+    return std::filesystem::exists(log) &&
+           test::read_file(log).find("discovery: probed") != std::string::npos;
+  };
+  ASSERT_TRUE(test::eventually(discovered)) << log;
+  const std::string tasks = "/proc/" + std::to_string(serve.pid()) + "/task";
+  const auto threads = [&] {
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(tasks),
+                                             std::filesystem::directory_iterator{}));
+  };
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  // Discovery's probe threads end just after its log line.
+  EXPECT_TRUE(test::eventually([&] { return threads() <= cores + 4; }))
+      << threads() << " threads on " << cores << " cores";
 }
 
 TEST(ServeTest, SigtermClosesWebSocketsAndExitsZeroQuickly) {
