@@ -34,7 +34,7 @@ namespace {
 }
 
 // Which installed plugin declares `metric`, as advice for a rule nobody provides: a newcomer who
-// copied an `error_rate` rule needs to hear that the api collector brings it. Error path only.
+// copied a rule from an example needs to hear which collector brings its series. Error path only.
 std::string provider_hint(const std::string& metric, const std::string& plugin_dir) {
   for (const PluginInfo& p : discover_plugins(plugin_search_dirs(plugin_dir))) {
     for (const SeriesDescription& d : p.series) {

@@ -34,7 +34,7 @@ ReportWindow report_window(const MonitorSnapshot& snap, int minutes);
 struct ReportData {
   const MonitorSnapshot& snap;
   ReportWindow window;
-  FieldNode current;    ///< by current_field ("api.requests_per_sec")
+  FieldNode current;    ///< by current_field ("section.field")
   FieldNode history;    ///< by history_field ("tws.latency")
   Presentation layout;  ///< the cards and charts, as the dashboard shows them
 };

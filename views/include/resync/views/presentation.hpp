@@ -26,7 +26,7 @@ struct Threshold {
 struct LayoutField {
   size_t column = 0;  ///< in the snapshot's store
   std::string metric, instance, label;
-  std::string current;  ///< its /current path ("api.error_rate"); "" when it has none
+  std::string current;  ///< its /current path ("section.field"); "" when it has none
   Unit unit = Unit::kCount;
   Kind kind = Kind::kGauge;
   bool headline = false;
