@@ -60,11 +60,8 @@ detail::ConnectionLoop::Options loop_options(const HttpServerOptions& o) {
   return l;
 }
 
-}  // namespace
-
-HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
-  HttpServerOptions o;
-  o.bind = config.bind;
+// The settings read per request (a reload may change them), as opposed to the bind and limits.
+void take_policies(HttpServerOptions& o, const ServerConfig& config) {
   o.auth_token = config.auth_token;
   o.auth_user = config.auth_user;
   o.auth_password = config.auth_password;
@@ -72,6 +69,14 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
   o.allowed_origins = config.allowed_origins;
   o.allowed_hosts = config.allowed_hosts;
   o.cors_origins = config.cors_origins;
+}
+
+}  // namespace
+
+HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
+  HttpServerOptions o;
+  o.bind = config.bind;
+  take_policies(o, config);
   o.max_ws_clients = config.max_ws_clients;
   o.threads = config.threads;
   o.max_connections_per_client = config.max_connections_per_client;
@@ -225,13 +230,7 @@ void HttpServer::start() { impl_->start(); }
 void HttpServer::stop() { impl_->stop(); }
 void HttpServer::apply_policies(const ServerConfig& config) {
   HttpServerOptions o = impl_->options;  // bind and limits as started
-  o.auth_token = config.auth_token;
-  o.auth_user = config.auth_user;
-  o.auth_password = config.auth_password;
-  o.auth_password_hash = config.auth_password_hash;
-  o.allowed_origins = config.allowed_origins;
-  o.allowed_hosts = config.allowed_hosts;
-  o.cors_origins = config.cors_origins;
+  take_policies(o, config);
   impl_->router.set_policies(o);
 }
 
