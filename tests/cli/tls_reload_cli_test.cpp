@@ -86,10 +86,11 @@ class TlsWebSocket {
   TlsWebSocket(uint16_t port, const std::string& ca) : client_(port, ca) {}
   // The upgrade's status line.
   std::string upgrade(const std::string& extra_headers) {
-    client_.write("GET /api/monitoring/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                  "Sec-WebSocket-Version: 13\r\n" +
-                  extra_headers + "\r\n");
+    client_.write(
+        "GET /api/monitoring/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n" +
+        extra_headers + "\r\n");
     in_ = client_.read_until(
         [](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; });
     const std::string status = in_.substr(0, in_.find("\r\n"));
@@ -159,7 +160,8 @@ class TlsReloadCliTest : public testing::Test {
   test::TestPki first;    // CA A and the certificate the server starts with: /CN=localhost
   test::TestPki renewal;  // CA B and renewed.pem: /CN=renewed.localhost
   const std::string config = dir.file("resync.yaml"), log = dir.file("serve.log");
-  const std::string cert = dir.file("tls.pem"), key = dir.file("tls.key"), cas = dir.file("cas.pem");
+  const std::string cert = dir.file("tls.pem"), key = dir.file("tls.key"),
+                    cas = dir.file("cas.pem");
   std::string auth;  // curl's credentials when the configuration asks for them
   std::unique_ptr<test::ServeProcess> serve;
 };
@@ -204,8 +206,8 @@ TEST_F(TlsReloadCliTest, RenewedFilesServeNewConnectionsAfterSighupOpenOnesAndTh
   Poco::JSON::Object::Ptr after;
   ASSERT_TRUE(test::eventually([&] {
     after = json_of(curl("--cacert " + cas + auth, history));
-    return after && after->getValue<uint64_t>("sample_count") >
-                        before->getValue<uint64_t>("sample_count");
+    return after &&
+           after->getValue<uint64_t>("sample_count") > before->getValue<uint64_t>("sample_count");
   })) << test::read_file(log);
   EXPECT_EQ(after->getArray("epoch")->getElement<int64_t>(0),
             before->getArray("epoch")->getElement<int64_t>(0));
