@@ -37,15 +37,23 @@ int64_t now_ms() {
       .count();
 }
 
-// The settings of `server:` the running server was built around; its per-request policies (auth,
-// Host, CORS, Origin) are the server's to apply again (serve's reload_http_server()).
-bool same_server(const ServerConfig& a, const ServerConfig& b) {
-  auto tie = [](const ServerConfig& s) {
-    // TLS on or off changes what the listening port speaks; new files for it apply on reload.
-    return std::make_tuple(s.bind, s.max_ws_clients, s.threads, s.max_connections_per_client,
-                           s.request_timeout, s.tls_cert_file.empty());
+// The settings of `server:` the running server was built around, named one by one so the warning
+// says which (a `server.tls` added or removed, not just "server"); its per-request policies
+// (auth, Host, CORS, Origin) and new TLS files are the server's to apply again (serve's
+// reload_http_server()).
+void name_server_changes(const ServerConfig& running, const ServerConfig& next,
+                         ReloadReport& report) {
+  auto check = [&](const char* name, bool same) {
+    if (!same) report.needs_restart.push_back(std::string("server.") + name);
   };
-  return tie(a) == tie(b);
+  check("bind", next.bind == running.bind);
+  check("max_ws_clients", next.max_ws_clients == running.max_ws_clients);
+  check("threads", next.threads == running.threads);
+  check("max_connections_per_client",
+        next.max_connections_per_client == running.max_connections_per_client);
+  check("request_timeout", next.request_timeout == running.request_timeout);
+  // TLS on or off changes what the listening port speaks.
+  check("tls", next.tls_cert_file.empty() == running.tls_cert_file.empty());
 }
 
 ServerConfig with_policies_of(ServerConfig running, const ServerConfig& next) {
@@ -89,7 +97,7 @@ void keep_restart_only(const Config& running, Config& next, ReloadReport& report
   keep(next.state_file, running.state_file, "state_file", next.state_file == running.state_file);
   keep(next.state_save_interval, running.state_save_interval, "state_save_interval",
        next.state_save_interval == running.state_save_interval);
-  if (!same_server(next.server, running.server)) report.needs_restart.push_back("server");
+  name_server_changes(running.server, next.server, report);
   next.server = with_policies_of(running.server, next.server);
   keep(next.notify, running.notify, "notify", same_notify(next.notify, running.notify));
 }

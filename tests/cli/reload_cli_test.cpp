@@ -200,7 +200,7 @@ TEST(ReloadTest, AuthAppliesToTheNextRequestAndALimitWaitsForARestart) {
   write_config(config, "  - {plugin: fixture, name: a}\n",
                "server:\n  max_ws_clients: 7\n  auth: {token: \"t0k3n-not-in-logs\"}\n");
   serve.process().signal(SIGHUP);
-  ASSERT_TRUE(wait_for_log(log, "reload: server changed, which needs a restart"))
+  ASSERT_TRUE(wait_for_log(log, "reload: server.max_ws_clients changed, which needs a restart"))
       << test::read_file(log);
   EXPECT_EQ(test::http_get(api).status, 401);
   EXPECT_EQ(test::http_get(api, {{"Authorization", "Bearer t0k3n-not-in-logs"}}).status, 200);

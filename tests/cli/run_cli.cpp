@@ -21,7 +21,7 @@ ServeProcess::ServeProcess(const std::string& config, const std::string& log,
                            const std::map<std::string, std::string>& env,
                            std::vector<std::string> extra)
     : process_(argv(config, std::move(extra)), log, env) {
-  static const std::regex kLine(R"(dashboard at (http://127\.0\.0\.1:\d+)/monitoring)");
+  static const std::regex kLine(R"(dashboard at (https?://127\.0\.0\.1:\d+)/monitoring)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
   std::smatch m;
   while (std::chrono::steady_clock::now() < deadline) {

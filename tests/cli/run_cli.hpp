@@ -41,7 +41,8 @@ class ServeProcess {
   ServeProcess(const std::string& config, const std::string& log,
                const std::map<std::string, std::string>& env = {},
                std::vector<std::string> extra = {});
-  /// "http://127.0.0.1:PORT", or "" when it did not start (the test has failed then).
+  /// "http://127.0.0.1:PORT" (https with server.tls), or "" when it did not start (the test has
+  /// failed then).
   const std::string& url() const { return url_; }
   Process& process() { return process_; }
   /// Waits (test::eventually) until /api/monitoring/health counts at least `samples` samples

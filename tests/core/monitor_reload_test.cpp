@@ -93,7 +93,7 @@ TEST(MonitorReloadTest, KeepsSettingsThatNeedARestart) {
       fixture_config("  - {plugin: fixture, name: a}\n", "server: {bind: \"127.0.0.1:1234\"}\n");
   next.window = std::chrono::minutes{5};
   const ReloadReport report = m.reload(std::move(next));
-  EXPECT_THAT(report.needs_restart, testing::UnorderedElementsAre("window", "server"));
+  EXPECT_THAT(report.needs_restart, testing::UnorderedElementsAre("window", "server.bind"));
   EXPECT_EQ(m.config().window, std::chrono::minutes{1});
   EXPECT_NE(m.config().server.bind, "127.0.0.1:1234");
 
@@ -104,6 +104,13 @@ TEST(MonitorReloadTest, KeepsSettingsThatNeedARestart) {
   EXPECT_TRUE(auth.needs_restart.empty());
   EXPECT_EQ(m.config().server.auth_token, "t0k3n");
   EXPECT_THAT(m.config().server.cors_origins, testing::ElementsAre("*"));
+
+  // TLS turned on is named as such; the port goes on speaking plain HTTP until a restart.
+  const ReloadReport tls =
+      m.reload(fixture_config("  - {plugin: fixture, name: a}\n",
+                              "server: {tls: {cert_file: /c.pem, key_file: /k.pem}}\n"));
+  EXPECT_THAT(tls.needs_restart, testing::ElementsAre("server.tls"));
+  EXPECT_EQ(m.config().server.tls_cert_file, "");
 }
 
 // Views read snapshots on their own threads while the sampler runs and reloads swap the store,

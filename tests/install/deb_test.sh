@@ -103,6 +103,11 @@ for sub in serve discover hash-password completion; do
   zcat "$man_page" | grep -qxF ".SS ${sub//-/\\-}" || fail "resync-mon(1) has no section for $sub"
 done
 zcat "$man_page" | grep -q '^\.SH CONFIGURATION' || fail "resync-mon(1) has no CONFIGURATION"
+# What `systemctl reload` does, and that it re-reads the certificates (issue 18).
+zcat "$man_page" | grep -q '^\.SH SIGNALS' || fail "resync-mon(1) has no SIGNALS"
+zcat "$man_page" | grep -q 'SIGHUP makes serve' || fail "resync-mon(1) does not say what SIGHUP does"
+zcat "$man_page" | grep -q '^tls ({cert_file, key_file}.*re\\-read on reload' ||
+  fail "resync-mon(1) does not document server.tls"
 grep -q 'complete -F _resync_mon resync-mon' "$root/usr/share/bash-completion/completions/resync-mon" ||
   fail "the bash completion does not register itself"
 zcat "$root/usr/share/doc/resync-mon/changelog.gz" | head -1 | grep -q "^resync-mon ($(dpkg-deb -f "$deb" Version))" ||
