@@ -118,7 +118,7 @@ struct Sampler::Worker {
 
 Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout, RingBuffer& store,
                  SamplerOptions options)
-    : options_(options), layout_(layout), store_(store), sync_(std::make_shared<Sync>()) {
+    : options_(options), store_(store), sync_(std::make_shared<Sync>()) {
   if (options_.max_backoff.count() <= 0) {
     options_.max_backoff =
         std::min<std::chrono::milliseconds>(std::chrono::seconds{30}, 8 * options_.interval);

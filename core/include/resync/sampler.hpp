@@ -135,7 +135,6 @@ class Sampler {
   static void abandon(std::unique_ptr<Worker> w);
 
   SamplerOptions options_;
-  const SeriesLayout& layout_;
   RingBuffer& store_;
   Listener listener_;
   Listener recorder_;
