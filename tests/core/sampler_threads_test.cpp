@@ -36,7 +36,8 @@ double latest(const Monitor& m, const std::string& metric, const std::string& in
 TEST(SamplerTest, ACollectorsThreadEndsAfterItsRunAndTheNextRunStartsAnother) {
   // Counted before the monitor is built: it starts no thread per collector until a run.
   const size_t idle = thread_count();
-  auto monitor = fixture_monitor("  - {plugin: fixture, name: a}\n  - {plugin: fixture, name: b}\n");
+  auto monitor =
+      fixture_monitor("  - {plugin: fixture, name: a}\n  - {plugin: fixture, name: b}\n");
   EXPECT_EQ(thread_count(), idle);
   for (int run = 1; run <= 3; ++run) {
     monitor->sample_now(1000 * run);
