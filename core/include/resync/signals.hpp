@@ -26,7 +26,8 @@ void arm_stop_signals();
 /// code instead: `check` must end UNKNOWN (3) with a status line, not by the signal. Pointers must
 /// be to static storage.
 void set_early_stop(const char* during, int exit_code = -1, const char* status_prefix = nullptr);
-/// Blocks until SIGINT or SIGTERM arrives after arm_stop_signals(); returns its number.
+/// Blocks until SIGINT or SIGTERM arrives after arm_stop_signals(); returns its number. Relies on
+/// the signal thread: not after take_signals().
 int wait_for_stop_signal();
 /// From here on SIGHUP is returned by wait_for_signal() instead of being logged and ignored.
 void arm_hangup();
