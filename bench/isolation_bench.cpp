@@ -7,9 +7,13 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "plugin_host.hpp"
 #include "process_collector.hpp"
+#include "resync/config.hpp"
+#include "resync/monitor.hpp"
+#include "resync/signals.hpp"
 
 namespace resync {
 namespace {
@@ -64,6 +68,31 @@ void BM_StartChild(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_StartChild)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// One whole sampler tick with the in-process system plugin: dispatch, collect() on a collector
+// thread started for the run (issue 17: none is kept while idle), the row, derived series.
+void BM_SampleTick(benchmark::State& state) {
+  Monitor monitor(parse_config(std::string("plugin_dir: ") + RESYNC_PLUGIN_BUILD_DIR +
+                                   "\ninterval: 1s\nwindow: 1m\ncollectors:\n"
+                                   "  - {plugin: system, proc_root: \"" RESYNC_TEST_DATA_DIR
+                                   "/proc\"}\n",
+                               ConfigFormat::kYaml, "bench.yaml"));
+  int64_t grid_ms = 1000;
+  for (auto _ : state) monitor.sample_now(grid_ms += 1000);
+}
+BENCHMARK(BM_SampleTick)->UseRealTime()->MeasureProcessCPUTime();
+
+// What a collector thread started per run costs over one kept between runs: start, its
+// alternate signal stack, end and join.
+void BM_StartCollectorThread(benchmark::State& state) {
+  for (auto _ : state) {
+    std::thread([] {
+      AltSignalStack stack;
+      benchmark::ClobberMemory();
+    }).join();
+  }
+}
+BENCHMARK(BM_StartCollectorThread)->UseRealTime()->MeasureProcessCPUTime();
 
 }  // namespace
 }  // namespace resync

@@ -144,7 +144,8 @@ void reload(const GlobalOptions& global, const ServeOptions& options, Monitor& m
 
 // main() started the signal thread: until arm_stop_signals(), SIGINT/SIGTERM end the process at
 // once (loading a configuration or plugins has nothing to save); from then on they come to
-// wait_for_signal() and shutdown runs on this thread, as do reloads (SIGHUP), in order. It is
+// wait_for_signal(), which this thread sigwaits in itself once serving (take_signals()), and
+// shutdown runs on this thread, as do reloads (SIGHUP), in order. It is
 // bounded even with a collector stuck in collect(): the sampler abandons it after a deadline
 // (~Sampler()).
 int serve(const GlobalOptions& global, const ServeOptions& options) {
@@ -175,6 +176,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   log_discovery(discovered);
 
   arm_hangup();
+  // Serving, this thread has nothing to do but wait for signals: it takes them itself, one
+  // idle thread fewer (issue 17).
+  take_signals();
   int received = 0;
   while ((received = wait_for_signal()) == SIGHUP) reload(global, options, monitor, http);
   log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "resync/sampler.hpp"
 
+#include "collector_health.hpp"
 #include "derived_series.hpp"
+#include "sampler_worker.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,12 +13,12 @@
 #include "resync/catalog.hpp"
 #include "resync/config.hpp"
 #include "resync/log.hpp"
-#include "resync/signals.hpp"
 #include "resync/util/duration.hpp"
 
 namespace resync {
 namespace {
 
+using detail::Logs;
 using SteadyClock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -26,95 +28,7 @@ int64_t wall_now_ms() {
       .count();
 }
 
-bool is_power_of_two(uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
-
-// Collects emitted values into (column, value) pairs; anything outside the plugin's declared
-// series is dropped so a misbehaving plugin cannot write into another collector's columns.
-class BufferSink final : public SampleSink {
- public:
-  BufferSink(const std::unordered_map<std::string, size_t>& columns,
-             std::vector<std::pair<size_t, double>>& out)
-      : columns_(columns), out_(out) {}
-  void emit(std::string_view metric, double value) override {
-    auto it = columns_.find(std::string(metric));
-    if (it != columns_.end()) out_.emplace_back(it->second, value);
-  }
-
- private:
-  const std::unordered_map<std::string, size_t>& columns_;
-  std::vector<std::pair<size_t, double>>& out_;
-};
-
-using Logs = std::vector<std::pair<LogLevel, std::string>>;
-
-// A successful run resets the backoff; the first after a streak of failures is logged. Returns
-// the grid time from which the collector runs again (0: the next tick).
-int64_t record_success(CollectorHealth& h, const std::string& name, const SamplerOptions& o,
-                       int64_t grid_ms, Logs& logs) {
-  if (h.consecutive_failures > 0) {
-    logs.emplace_back(LogLevel::kInfo, "collector " + name + " recovered after " +
-                                           std::to_string(h.consecutive_failures) + " failed runs");
-  }
-  h.consecutive_failures = 0;
-  h.effective_interval = o.interval;
-  h.last_success_ms = grid_ms;
-  return 0;
-}
-
-// A failed run doubles the interval per consecutive failure, up to the cap. Returns the grid
-// time from which the collector runs again.
-int64_t record_failure(CollectorHealth& h, const std::string& name, const std::string& error,
-                       const SamplerOptions& o, int64_t grid_ms, Logs& logs) {
-  ++h.failures;
-  ++h.consecutive_failures;
-  h.last_error = error;
-  h.last_error_at_ms = wall_now_ms();
-  // Computed in steps to avoid overflow.
-  auto backoff = o.interval;
-  for (uint32_t k = 0; k < h.consecutive_failures && backoff < o.max_backoff; ++k) backoff *= 2;
-  h.effective_interval = std::min(backoff, o.max_backoff);
-  // Log the 1st, 2nd, 4th, 8th... failure of a streak: the log stays readable during an outage.
-  if (is_power_of_two(h.consecutive_failures)) {
-    logs.emplace_back(LogLevel::kWarning,
-                      "collector " + name + " failed (" + std::to_string(h.consecutive_failures) +
-                          " in a row, next try in " + format_duration(h.effective_interval) +
-                          "): " + error);
-  }
-  return grid_ms + h.effective_interval.count();
-}
-
 }  // namespace
-
-struct Sampler::Sync {
-  std::mutex mutex;  // guards every Worker's job/result/health state and `stopping`
-  std::condition_variable done_cv;
-  bool stopping = false;  // stop() called: a tick in progress stops waiting for collectors
-};
-
-struct Sampler::Worker {
-  CollectorEntry entry;
-  std::vector<std::string> secrets;  // a copy: an abandoned worker may outlive the sampler
-  std::unordered_map<std::string, size_t> columns;  // metric -> column, for this instance
-  size_t up_column = 0, duration_column = 0;
-  std::thread thread;
-  std::condition_variable job_cv;
-
-  // Guarded by Sync::mutex.
-  bool stop = false;
-  bool exited = false;
-  bool has_job = false;
-  bool busy = false;
-  uint64_t job_tick = 0;
-  uint64_t done_tick = 0;
-  bool ok = false;
-  std::string error;
-  std::string status;
-  double duration_ms = 0;
-  uint64_t restarts = 0;
-  std::vector<std::pair<size_t, double>> values;
-  int64_t next_run_ms = 0;  // backoff: skip ticks before this grid time
-  CollectorHealth health;
-};
 
 Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout, RingBuffer& store,
                  SamplerOptions options)
@@ -140,13 +54,12 @@ Sampler::Sampler(std::vector<CollectorEntry> entries, const SeriesLayout& layout
     w->health.plugin = e.plugin;
     w->health.effective_interval = options_.interval;
     if (e.collector) w->health.isolation = e.collector->isolation();
+    w->keep_thread = w->health.isolation == "process";
     w->secrets = options_.secrets;
     w->entry = std::move(e);
     workers_.push_back(std::move(w));
   }
   derived_ = std::make_unique<DerivedSeries>(layout, store.capacity());
-  // The thread holds the Sync and its Worker, never the Sampler, which it may outlive.
-  for (auto& w : workers_) w->thread = std::thread([sync = sync_, &w = *w] { work(*sync, w); });
 }
 
 Sampler::~Sampler() {
@@ -166,81 +79,13 @@ Sampler::~Sampler() {
   }
   for (size_t i = 0; i < workers_.size(); ++i) {
     if (exited[i]) {
-      workers_[i]->thread.join();
+      if (workers_[i]->thread.joinable()) workers_[i]->thread.join();
     } else {
       log_warning("collector " + workers_[i]->entry.name + " still running " +
                   format_duration(options_.stop_timeout) + " after stop; abandoning its thread");
       abandon(std::move(workers_[i]));
     }
   }
-}
-
-// Reachable from a global until the process exits (so leak checkers do not report them either).
-void Sampler::abandon(std::unique_ptr<Worker> w) {
-  static auto* mutex = new std::mutex;
-  static auto* abandoned = new std::vector<std::unique_ptr<Worker>>;
-  w->thread.detach();
-  std::lock_guard lock(*mutex);
-  abandoned->push_back(std::move(w));
-}
-
-void Sampler::work(Sync& sync, Worker& w) {
-  AltSignalStack alt_stack;  // so a stack overflow in a collector is reported with its name
-  std::unique_lock lock(sync.mutex);
-  for (;;) {
-    w.job_cv.wait(lock, [&w] { return w.stop || w.has_job; });
-    if (w.stop) break;
-    const uint64_t tick = w.job_tick;
-    w.has_job = false;
-    lock.unlock();
-
-    std::vector<std::pair<size_t, double>> values;
-    BufferSink sink(w.columns, values);
-    bool ok = true;
-    std::string error;
-    const auto started = SteadyClock::now();
-    std::string status;
-    {
-      const CurrentCollector current(w.entry.name.c_str());
-      try {
-        w.entry.collector->collect(sink);
-      } catch (const std::exception& e) {
-        ok = false;
-        error = e.what();
-      } catch (...) {
-        ok = false;
-        error = "unknown exception";
-      }
-    }
-    const double elapsed =
-        std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
-    uint64_t restarts = 0;
-    {
-      const CurrentCollector current(w.entry.name.c_str());
-      try {
-        status = w.entry.collector->status();
-        restarts = w.entry.collector->restarts();
-      } catch (...) {
-      }
-    }
-
-    if (!w.secrets.empty()) {
-      error = redact(std::move(error), w.secrets);
-      status = redact(std::move(status), w.secrets);
-    }
-    lock.lock();
-    w.busy = false;
-    w.done_tick = tick;
-    w.ok = ok;
-    w.error = std::move(error);
-    w.status = std::move(status);
-    w.duration_ms = elapsed;
-    w.restarts = restarts;
-    w.values = std::move(values);
-    sync.done_cv.notify_all();
-  }
-  w.exited = true;
-  sync.done_cv.notify_all();
 }
 
 namespace {
@@ -250,8 +95,9 @@ enum class Outcome { kDispatched, kStillRunning, kBackoff };
 // This and take_result() are templates only because Sampler::Worker is private to the sampler;
 // they are its sample_at() in pieces, called under its lock. Hands the tick to an idle worker
 // that is not backing off.
-template <class Worker>
-Outcome dispatch(Worker& w, int64_t grid_ms, uint64_t tick, std::atomic<uint64_t>& runs_started) {
+template <class Worker, class StartThread>
+Outcome dispatch(Worker& w, int64_t grid_ms, uint64_t tick, std::atomic<uint64_t>& runs_started,
+                 StartThread&& start_thread) {
   if (w.busy) return Outcome::kStillRunning;
   if (grid_ms < w.next_run_ms) return Outcome::kBackoff;
   w.busy = true;
@@ -259,7 +105,10 @@ Outcome dispatch(Worker& w, int64_t grid_ms, uint64_t tick, std::atomic<uint64_t
   w.job_tick = tick;
   ++w.health.runs;
   runs_started.fetch_add(1);
-  w.job_cv.notify_one();
+  if (w.exited)
+    start_thread(w);
+  else
+    w.job_cv.notify_one();
   return Outcome::kDispatched;
 }
 
@@ -297,8 +146,10 @@ void Sampler::sample_at(int64_t grid_ms) {
   std::unique_lock lock(sync_->mutex);
   const uint64_t tick = ++tick_;
   const auto dispatched_at = SteadyClock::now();
-  for (size_t i = 0; i < workers_.size(); ++i)
-    outcome[i] = dispatch(*workers_[i], grid_ms, tick, runs_started_);
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    outcome[i] = dispatch(*workers_[i], grid_ms, tick, runs_started_,
+                          [this](Worker& w) { start_thread(w); });
+  }
   // Wait for each dispatched collector until it answers or its own deadline passes.
   Sync& sync = *sync_;
   for (size_t i = 0; i < workers_.size(); ++i) {
@@ -333,9 +184,9 @@ void Sampler::sample_at(int64_t grid_ms) {
     h.up = ok;
     if (ok) {
       ++ok_runs;
-      w.next_run_ms = record_success(h, w.entry.name, options_, grid_ms, logs);
+      w.next_run_ms = detail::record_success(h, w.entry.name, options_, grid_ms, logs);
     } else {
-      w.next_run_ms = record_failure(h, w.entry.name, error, options_, grid_ms, logs);
+      w.next_run_ms = detail::record_failure(h, w.entry.name, error, options_, grid_ms, logs);
     }
   }
   lock.unlock();
@@ -396,7 +247,7 @@ std::vector<Sampler::Released> Sampler::release_idle(const std::vector<std::stri
     w->job_cv.notify_all();
     ending.push_back(w.get());
   }
-  // Idle workers wait on their job_cv only, so each leaves its loop at once.
+  // An idle worker has no thread, or one waiting on its job_cv only, which leaves at once.
   sync_->done_cv.wait(lock, [&ending] {
     return std::all_of(ending.begin(), ending.end(), [](const Worker* w) { return w->exited; });
   });
@@ -412,7 +263,7 @@ std::vector<Sampler::Released> Sampler::release_idle(const std::vector<std::stri
   }
   lock.unlock();
   for (auto& w : gone) {
-    w->thread.join();
+    if (w->thread.joinable()) w->thread.join();
     out.push_back({std::move(w->entry), w->health});
   }
   return out;

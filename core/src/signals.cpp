@@ -32,8 +32,12 @@ struct EarlyStop {
 
 struct StopState {
   EarlyStop early;
+  sigset_t set;  // SIGINT, SIGTERM, SIGHUP: written before the first thread starts
   std::mutex mutex;
   std::condition_variable cv;
+  std::thread thread;           // the signal thread; only the thread that owns main() joins it
+  bool thread_running = false;  // false: wait_for_signal() sigwaits in its caller
+  bool retiring = false;        // take_signals() asked the signal thread to leave
   bool armed = false;
   bool hangup_armed = false;  // arm_hangup() called: SIGHUP goes to wait_for_signal()
   bool hangup = false;        // a SIGHUP not yet returned by wait_for_signal()
@@ -77,48 +81,80 @@ const char* signal_name(int signo) {
   _exit(128 + signo);
 }
 
-void signal_thread(sigset_t set) {
-  for (;;) {
-    int signo = 0;
-    if (sigwait(&set, &signo) != 0) continue;
-    StopState& s = stop_state();
-    std::unique_lock lock(s.mutex);
-    if (signo == SIGHUP) {
-      // Hangups while one is pending (or being handled) become one more reload, not a queue.
-      if (s.hangup_armed) {
-        s.hangup = true;
-        s.cv.notify_all();
-        continue;
-      }
-      lock.unlock();
-      log_info(
-          "received SIGHUP: ignored (only a running `serve` reloads its configuration on it; "
-          "resync-mon logs to stderr, so there is no log file to reopen)");
-      continue;
+// What a stop or hangup signal does, wherever it was taken. Called with `lock` held; returns with
+// it released when it logged.
+void deliver(int signo, std::unique_lock<std::mutex>& lock) {
+  StopState& s = stop_state();
+  if (signo == SIGHUP) {
+    // Hangups while one is pending (or being handled) become one more reload, not a queue.
+    if (s.hangup_armed) {
+      s.hangup = true;
+      s.cv.notify_all();
+      return;
     }
-    if (!s.armed) {
-      const EarlyStop early = s.early;
-      lock.unlock();
-      if (early.during) {
-        log_info(std::string("received ") + signal_name(signo) + (*early.during ? " " : "") +
-                 early.during + ", exiting");
-      }
-      if (early.exit_code < 0) die_by(signo);
-      if (early.status_prefix) {
-        std::printf("%s%s\n", early.status_prefix, signal_name(signo));
-        std::fflush(stdout);
-      }
-      _exit(early.exit_code);
-    }
-    if (s.received != 0) {
-      lock.unlock();
-      log_warning(std::string("received ") + signal_name(signo) +
-                  " again while stopping, exiting at once");
-      die_by(signo);
-    }
-    s.received = signo;
-    s.cv.notify_all();
+    lock.unlock();
+    log_info(
+        "received SIGHUP: ignored (only a running `serve` reloads its configuration on it; "
+        "resync-mon logs to stderr, so there is no log file to reopen)");
+    return;
   }
+  if (!s.armed) {
+    const EarlyStop early = s.early;
+    lock.unlock();
+    if (early.during) {
+      log_info(std::string("received ") + signal_name(signo) + (*early.during ? " " : "") +
+               early.during + ", exiting");
+    }
+    if (early.exit_code < 0) die_by(signo);
+    if (early.status_prefix) {
+      std::printf("%s%s\n", early.status_prefix, signal_name(signo));
+      std::fflush(stdout);
+    }
+    _exit(early.exit_code);
+  }
+  if (s.received != 0) {
+    lock.unlock();
+    log_warning(std::string("received ") + signal_name(signo) +
+                " again while stopping, exiting at once");
+    die_by(signo);
+  }
+  s.received = signo;
+  s.cv.notify_all();
+}
+
+// take_signals()'s request to leave: a SIGHUP this process queued to this very thread. Another
+// process cannot forge it (its pid would be in si_pid). Queued rather than pthread_kill()ed:
+// some kernels report a tgkill as SI_USER, which a plain `kill -HUP` from a shell also is.
+constexpr int kRetireValue = 0x7e5;
+bool is_retire_request(const StopState& s, const siginfo_t& info) {
+  return info.si_signo == SIGHUP && s.retiring && info.si_code == SI_QUEUE &&
+         info.si_pid == getpid() && info.si_value.sival_int == kRetireValue;
+}
+
+void signal_thread() {
+  StopState& s = stop_state();
+  for (;;) {
+    siginfo_t info{};
+    const int signo = sigwaitinfo(&s.set, &info);
+    if (signo < 0) continue;
+    std::unique_lock lock(s.mutex);
+    if (is_retire_request(s, info)) {
+      s.retiring = false;
+      s.thread_running = false;
+      s.cv.notify_all();
+      return;
+    }
+    deliver(signo, lock);
+  }
+}
+
+// Called with the state's mutex held. The thread object lives in the never-freed state, so a
+// thread still running while main() returns is never destroyed joinable.
+void spawn_signal_thread(StopState& s) {
+  if (s.thread_running) return;
+  if (s.thread.joinable()) s.thread.join();
+  s.thread_running = true;
+  s.thread = std::thread(signal_thread);
 }
 
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
@@ -157,13 +193,14 @@ void on_fatal_signal(int signo) {
 void start_signal_thread() {
   static std::once_flag once;
   std::call_once(once, [] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    std::thread(signal_thread, set).detach();
+    StopState& s = stop_state();
+    sigemptyset(&s.set);
+    sigaddset(&s.set, SIGINT);
+    sigaddset(&s.set, SIGTERM);
+    sigaddset(&s.set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &s.set, nullptr);
+    std::lock_guard lock(s.mutex);
+    spawn_signal_thread(s);
   });
 }
 
@@ -192,13 +229,50 @@ void arm_hangup() {
   s.hangup_armed = true;
 }
 
+void take_signals() {
+  StopState& s = stop_state();
+  std::unique_lock lock(s.mutex);
+  // Already stopping: the thread stays, so that a second stop signal ends the process at once.
+  if (!s.thread_running || s.received != 0) return;
+  s.retiring = true;
+  sigval value{};
+  value.sival_int = kRetireValue;
+  if (pthread_sigqueue(s.thread.native_handle(), SIGHUP, value) != 0) {
+    s.retiring = false;  // the queue is full (RLIMIT_SIGPENDING): keep the thread, lose nothing
+    return;
+  }
+  // Signals stay blocked everywhere meanwhile: one arriving now waits, pending, for whichever
+  // thread sigwaits next, or was already recorded by the signal thread before it left.
+  s.cv.wait(lock, [&s] { return !s.thread_running; });
+  lock.unlock();
+  s.thread.join();
+}
+
 int wait_for_signal() {
   StopState& s = stop_state();
   std::unique_lock lock(s.mutex);
-  s.cv.wait(lock, [&s] { return s.received != 0 || s.hangup; });
-  if (s.received != 0) return s.received;  // a stop wins over a pending reload
-  s.hangup = false;
-  return SIGHUP;
+  for (;;) {
+    if (s.received != 0) {
+      // Stopping can take a while (a collector's deadline, the state file): from here on a
+      // second stop signal must end the process at once, which is the signal thread's job.
+      spawn_signal_thread(s);
+      return s.received;  // a stop wins over a pending reload
+    }
+    if (s.hangup) {
+      s.hangup = false;
+      return SIGHUP;
+    }
+    if (s.thread_running) {
+      s.cv.wait(lock);
+      continue;
+    }
+    lock.unlock();
+    siginfo_t info{};
+    const int signo = sigwaitinfo(&s.set, &info);
+    lock.lock();
+    if (signo > 0) deliver(signo, lock);
+    if (!lock.owns_lock()) lock.lock();
+  }
 }
 
 void install_fatal_signal_handlers() {

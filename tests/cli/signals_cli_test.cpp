@@ -64,6 +64,29 @@ TEST(SignalsTest, StopWithACollectorStuckForAnHourSavesStateAndExitsWithinTwoSec
   EXPECT_GE(saved->rows.rows, 1u);
 }
 
+// Stopping waits up to a second for the stuck collector; a second stop signal meanwhile ends the
+// process at once, by that signal. serve takes its signals on its main thread once serving, so
+// this is the signal thread it starts again on the first one.
+TEST(SignalsTest, SecondStopSignalWhileStoppingExitsAtOnce) {
+  TempDir dir;
+  const std::string log = dir.file("serve.log");
+  const std::string config = write_config(dir,
+                                          "  - {plugin: fixture, name: quick}\n  - {plugin: "
+                                          "fixture, name: stuck, sleep_ms: 3600000}\n");
+  test::Process serve(serve_argv(config), log);
+  ASSERT_TRUE(wait_for_log(log, "collector stuck failed", test::kPatience)) << test::read_file(log);
+  serve.signal(SIGTERM);
+  ASSERT_TRUE(wait_for_log(log, "received SIGTERM, stopping", test::kPatience))
+      << test::read_file(log);
+  serve.signal(SIGINT);
+  const auto code = serve.wait_exit(5s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 128 + SIGINT) << test::read_file(log);
+  EXPECT_THAT(test::read_file(log),
+              HasSubstr("received SIGINT again while stopping, exiting at once"));
+  EXPECT_THAT(test::read_file(log), testing::Not(HasSubstr("abandoning its thread")));
+}
+
 TEST(SignalsTest, StopWhileStartingEndsAtOnce) {
   TempDir dir;
   const std::string log = dir.file("serve.log");

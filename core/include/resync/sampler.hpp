@@ -59,7 +59,9 @@ struct SamplerOptions {
 
 /// Takes one sample every `interval` on a fixed wall-clock grid (t0 + k * interval, t0 a
 /// multiple of the interval) and appends it to the store. Each tick runs every collector in
-/// parallel on a thread of its own under its deadline; a failing, hanging or slow collector
+/// parallel on a thread of its own under its deadline (started for the run and ended after it
+/// when no next run waits, so an idle sampler holds one thread; under isolation: process the
+/// thread stays, since the child it restarts dies with it); a failing, hanging or slow collector
 /// gives NaN for its series, collector_up = 0 and a last_error, and never holds back the others
 /// beyond its own deadline. A collector still running from an earlier tick is not called again,
 /// missed ticks are never replayed, and a failing collector backs off (its interval doubles up
@@ -131,6 +133,7 @@ class Sampler {
   struct Worker;
   struct Sync;
   void run_loop();
+  void start_thread(Worker& w);
   static void work(Sync& sync, Worker& w);
   static void abandon(std::unique_ptr<Worker> w);
 

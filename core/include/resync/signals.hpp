@@ -9,7 +9,7 @@ namespace resync {
 /// Stop and hangup signals for the whole process. Call first in main(), before any other thread
 /// exists: it blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so every thread started
 /// later inherits the mask, and starts one thread that sigwait()s for them, so they work from the
-/// first instant, even while a configuration loads:
+/// first instant, even while a configuration loads (until take_signals()):
 /// - SIGHUP is logged and otherwise ignored (resync-mon logs to stderr, so there is no log file to
 ///   reopen) until arm_hangup(); from then on wait_for_signal() returns it (serve reloads).
 /// - SIGINT or SIGTERM before arm_stop_signals() ends the process at once by that signal (nothing
@@ -26,13 +26,21 @@ void arm_stop_signals();
 /// code instead: `check` must end UNKNOWN (3) with a status line, not by the signal. Pointers must
 /// be to static storage.
 void set_early_stop(const char* during, int exit_code = -1, const char* status_prefix = nullptr);
-/// Blocks until SIGINT or SIGTERM arrives after arm_stop_signals(); returns its number.
+/// Blocks until SIGINT or SIGTERM arrives after arm_stop_signals(); returns its number. Relies on
+/// the signal thread: not after take_signals().
 int wait_for_stop_signal();
 /// From here on SIGHUP is returned by wait_for_signal() instead of being logged and ignored.
 void arm_hangup();
+/// After arm_stop_signals() and arm_hangup(): from here on the calling thread takes the signals
+/// itself, in wait_for_signal(), and the signal thread ends (returns once it has), so a process
+/// that only waits for signals holds no thread for them. Nothing is lost meanwhile: the signals
+/// stay blocked in every thread. When wait_for_signal() returns a stop signal the signal thread
+/// starts again, so that a second one while stopping still ends the process at once. Call from
+/// the thread that called start_signal_thread().
+void take_signals();
 /// Blocks until a stop signal (after arm_stop_signals()) or a SIGHUP (after arm_hangup())
 /// arrives; returns its number. A stop wins over a pending SIGHUP, and SIGHUPs that arrive before
-/// the pending one is returned count as one.
+/// the pending one is returned count as one. After take_signals() it sigwaits in the caller.
 int wait_for_signal();
 
 /// Installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT that write one line to
