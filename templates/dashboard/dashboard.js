@@ -25,10 +25,11 @@ function applyHealth(doc) {
     }
   }
   if (isNum(doc.history_window) && doc.history_window > 0) state.windowSeconds = doc.history_window;
-  // A reload (SIGHUP) may have added or removed collectors: the cards and charts follow.
-  const loadedAt = doc.config && doc.config.loaded_at;
-  if (loadedAt && state.configLoadedAt && loadedAt !== state.configLoadedAt) relayout();
-  if (loadedAt) state.configLoadedAt = loadedAt;
+  // A reload (SIGHUP) may have added or removed collectors: the cards and charts follow. The
+  // counter tells a reload within the second the server started (loaded_at is in seconds).
+  const loaded = doc.config && doc.config.loaded_at ? doc.config.loaded_at + '#' + doc.config.reloads : '';
+  if (loaded && state.configLoadedAt && loaded !== state.configLoadedAt) relayout();
+  if (loaded) state.configLoadedAt = loaded;
   renderSamples();
   renderHealth();
   renderDiscovery();

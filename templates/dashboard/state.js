@@ -25,7 +25,7 @@ export const state = {
   alertsKey: null,
   alertsFetchedAt: 0,
   healthFetchedAt: 0,
-  configLoadedAt: '',     // /health's config.loaded_at: a change means the server reloaded
+  configLoadedAt: '',     // /health's config.loaded_at and reloads: a change means a reload
 };
 
 export const $ = (id) => document.getElementById(id);
