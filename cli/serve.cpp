@@ -96,9 +96,8 @@ void log_reload(const ReloadReport& r, const std::string& source, std::chrono::m
 
 // The HTTP server's own things to re-read on reload, called after the monitor took the new
 // configuration, with the server settings in effect: its per-request policies (auth, Host, CORS,
-// Origin) apply at once; the rest of `server:` needs a restart (see Monitor::reload()). Throw to
-// report a failure: it is logged and counted as a refused reload, and what the monitor applied
-// stays. The place for, e.g., TLS certificates renewed at the same paths.
+// Origin) apply at once, and the TLS files are read again for new connections; the rest of
+// `server:` needs a restart (see Monitor::reload()).
 void reload_http_server(server::HttpServer& http, const ServerConfig& running) {
   http.apply_policies(running);
   if (!running.tls_cert_file.empty()) {
