@@ -8,12 +8,11 @@
 
 #include "config_notify.hpp"
 #include "config_rules.hpp"
+#include "config_server.hpp"
 #include "config_tree.hpp"
 #include "resync/error.hpp"
 #include "resync/json_writer.hpp"
-#include "resync/password_hash.hpp"
 #include "resync/util/duration.hpp"
-#include "resync/util/host_port.hpp"
 
 namespace resync {
 namespace {
@@ -100,7 +99,7 @@ class Loader : private ConfigReader {
     }
     if (const Node* v = root.find("isolation")) c.isolation = isolation(*v, "isolation");
     if (const Node* v = root.find("discover")) c.discover = boolean(*v, "discover");
-    if (const Node* v = root.find("server"); v && !skip_server) parse_server(*v, c);
+    if (const Node* v = root.find("server"); v && !skip_server) detail::parse_server(*this, *v, c);
     if (const Node* v = root.find("collectors")) parse_collectors(*v, c);
     if (const Node* v = root.find("alerts")) {
       if (v->seq.size() > ConfigLimits::kAlertRules) {
@@ -127,18 +126,6 @@ class Loader : private ConfigReader {
 
   void remember_secret(Config& c, const std::string& key, const std::string& value) const {
     if (is_secret_key(key) && !value.empty()) c.secrets.push_back(value);
-  }
-
-  // An auth value that comes out empty (often `${VAR:-}` with VAR unset) must not quietly turn
-  // authentication off for a server the operator meant to protect.
-  std::string secret(const Node& n, const std::string& path) const {
-    std::string value = string(n, path);
-    if (value.empty()) {
-      fail(n.line, path,
-           "is empty; an empty secret would turn authentication off (check the environment "
-           "variable it names, or remove server.auth to serve without authentication)");
-    }
-    return value;
   }
 
   void write_json(JsonWriter& w, const Node& n, Config& c, const std::string& key) const {
@@ -177,111 +164,6 @@ class Loader : private ConfigReader {
         w.end_object();
         break;
     }
-  }
-
-  std::vector<std::string> strings(const Node& n, const std::string& path,
-                                   const std::string& what) const {
-    if (n.kind != Node::Kind::kSequence) fail(n.line, path, "expected a list of " + what);
-    std::vector<std::string> out;
-    for (size_t i = 0; i < n.seq.size(); ++i)
-      out.push_back(string(n.seq[i], path + "[" + std::to_string(i) + "]"));
-    return out;
-  }
-
-  void parse_server(const Node& n, Config& c) const {
-    check_keys(n, "server",
-               {"bind", "auth", "tls", "allowed_origins", "allowed_hosts", "cors_origins",
-                "max_ws_clients", "threads", "max_connections_per_client", "request_timeout"});
-    ServerConfig& s = c.server;
-    if (const Node* v = n.find("bind")) {
-      s.bind = string(*v, "server.bind");
-      std::string why;
-      if (!try_parse_host_port(s.bind, std::nullopt, PortZero::kAllow, &why)) {
-        fail(v->line, "server.bind",
-             "expected HOST:PORT like \"127.0.0.1:9882\", got \"" + s.bind + "\" (" + why + ")");
-      }
-    }
-    if (const Node* a = n.find("auth")) {
-      check_keys(*a, "server.auth", {"token", "user", "password", "password_hash"});
-      if (const Node* v = a->find("token")) s.auth_token = secret(*v, "server.auth.token");
-      if (const Node* v = a->find("user")) s.auth_user = secret(*v, "server.auth.user");
-      if (const Node* v = a->find("password")) s.auth_password = secret(*v, "server.auth.password");
-      if (const Node* v = a->find("password_hash")) {
-        s.auth_password_hash = secret(*v, "server.auth.password_hash");
-        if (!s.auth_password.empty())
-          fail(a->line, "server.auth", "set either password or password_hash, not both");
-        if (!password_hash_supported(s.auth_password_hash)) {
-          fail(v->line, "server.auth.password_hash",
-               "not a crypt(3) hash this system can verify; expected yescrypt ($y$...), bcrypt "
-               "($2b$...) or sha512-crypt ($6$...), e.g. from `resync-mon hash-password`");
-        }
-      }
-      if (!s.auth_token.empty() && !s.auth_user.empty()) {
-        fail(a->line, "server.auth", "set either token or user and password, not both");
-      }
-      if (s.auth_user.empty() != (s.auth_password.empty() && s.auth_password_hash.empty())) {
-        fail(a->line, "server.auth", "basic auth needs both user and password");
-      }
-      if (s.auth_token.empty() && s.auth_user.empty()) {
-        fail(a->line, "server.auth",
-             "set token, or user and password; to serve without authentication, remove "
-             "server.auth");
-      }
-      remember_secret(c, "token", s.auth_token);
-      remember_secret(c, "password", s.auth_password);
-      remember_secret(c, "password", s.auth_password_hash);
-    }
-    if (const Node* v = n.find("allowed_origins"))
-      s.allowed_origins = strings(*v, "server.allowed_origins", "origins");
-    if (const Node* v = n.find("cors_origins"))
-      s.cors_origins = strings(*v, "server.cors_origins", "origins");
-    if (const Node* v = n.find("allowed_hosts")) {
-      s.allowed_hosts = strings(*v, "server.allowed_hosts", "host names");
-      for (size_t i = 0; i < s.allowed_hosts.size(); ++i) {
-        std::string& h = s.allowed_hosts[i];
-        std::string why;
-        const auto parsed = try_parse_host_port(h, 80, PortZero::kReject, &why);
-        if (h != "*" && (!parsed || parsed->host.empty())) {
-          fail(v->seq[i].line, "server.allowed_hosts[" + std::to_string(i) + "]",
-               "expected a host name or address like \"monitor.example\", got \"" + h + "\" (" +
-                   why + ")");
-        }
-        // Compared without the port, as the Host header is.
-        if (h != "*") h = parsed->host;
-      }
-    }
-    if (const Node* v = n.find("max_ws_clients"))
-      s.max_ws_clients = count(*v, "server.max_ws_clients", 0, 100000);
-    if (const Node* v = n.find("threads")) s.threads = count(*v, "server.threads", 1, 1024);
-    if (const Node* v = n.find("max_connections_per_client")) {
-      s.max_connections_per_client = count(*v, "server.max_connections_per_client", 0, 1'000'000);
-    }
-    if (const Node* t = n.find("tls")) parse_tls(*t, s);
-    if (const Node* v = n.find("request_timeout")) {
-      s.request_timeout = duration(*v, "server.request_timeout");
-      if (s.request_timeout < std::chrono::milliseconds{100} ||
-          s.request_timeout > std::chrono::minutes{10}) {
-        fail(v->line, "server.request_timeout", "expected a duration from 100ms to 10m");
-      }
-    }
-  }
-
-  // Relative to the configuration file, as Prometheus takes its files: the service's working
-  // folder is rarely the one the operator wrote the file in.
-  void parse_tls(const Node& t, ServerConfig& s) const {
-    check_keys(t, "server.tls", {"cert_file", "key_file"});
-    const auto file = [&](const char* key) {
-      const Node* v = t.find(key);
-      const std::string path = std::string("server.tls.") + key;
-      if (!v) fail(t.line, path, "missing; TLS needs both cert_file and key_file (PEM)");
-      const std::string name = string(*v, path);
-      if (name.empty()) fail(v->line, path, "expected a file name, got \"\"");
-      const size_t slash = source().rfind('/');
-      return name[0] == '/' || slash == std::string::npos ? name
-                                                          : source().substr(0, slash + 1) + name;
-    };
-    s.tls_cert_file = file("cert_file");
-    s.tls_key_file = file("key_file");
   }
 
   Isolation isolation(const Node& n, const std::string& path) const {
