@@ -74,8 +74,8 @@ std::vector<std::string> allowed_hosts(const ConfigReader& r, const Node& n) {
     const auto parsed = try_parse_host_port(h, 80, PortZero::kReject, &why);
     if (h != "*" && (!parsed || parsed->host.empty())) {
       r.fail(n.seq[i].line, "server.allowed_hosts[" + std::to_string(i) + "]",
-             "expected a host name or address like \"monitor.example\", got \"" + h + "\" (" +
-                 why + ")");
+             "expected a host name or address like \"monitor.example\", got \"" + h + "\" (" + why +
+                 ")");
     }
     // Compared without the port, as the Host header is.
     if (h != "*") h = parsed->host;
