@@ -279,9 +279,9 @@ void ConnectionLoop::defer(Conn& c, Render render) {
     }
     std::lock_guard lock(completions_mutex_);
     if (stopped_) return;
+    const bool was_empty = queues_empty();
     completions_.push_back({key, std::move(document)});
-    const uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+    if (was_empty) wake();
   });
 }
 

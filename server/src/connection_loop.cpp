@@ -64,6 +64,17 @@ bool LoopShared::accept_failing() {
   return accept_failing_;
 }
 
+ConnectionLoop& LoopShared::pick(ConnectionLoop& self) {
+  // Once per connection; without the lock two loops accepting at once could both pick the same.
+  std::lock_guard lock(mutex_);
+  ConnectionLoop* best = &self;
+  for (ConnectionLoop* loop : loops_) {
+    if (loop->assigned() < best->assigned()) best = loop;
+  }
+  ++best->assigned_;
+  return *best;
+}
+
 void LoopShared::release(const std::string& client) {
   std::lock_guard lock(mutex_);
   --open_;
@@ -120,8 +131,7 @@ void ConnectionLoop::stop() {
     stopped_ = true;
   }
   stopping_ = true;
-  const uint64_t one = 1;
-  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  wake();
   if (thread_.joinable()) thread_.join();
   for (size_t fd = 0; fd < conns_.size(); ++fd) {
     if (!conns_[fd]) continue;
@@ -131,15 +141,29 @@ void ConnectionLoop::stop() {
   std::lock_guard lock(completions_mutex_);
   completions_.clear();
   posted_.clear();
+  for (const Accepted& a : adopted_) {
+    ::close(a.fd);
+    shared_.release(a.host);
+    --assigned_;
+  }
+  adopted_.clear();
 }
 
 void ConnectionLoop::post(std::shared_ptr<const WsFrame> frame) {
   std::lock_guard lock(completions_mutex_);
   if (stopped_) return;
-  const bool wake = posted_.empty() && completions_.empty();
+  const bool was_empty = queues_empty();
   if (posted_.size() >= ws_.options().max_queued_frames) posted_.erase(posted_.begin());
   posted_.push_back(std::move(frame));
-  if (!wake) return;  // a wake-up is pending already
+  if (was_empty) wake();
+}
+
+// One wake-up per batch: the loop takes everything queued when it wakes.
+bool ConnectionLoop::queues_empty() const {
+  return posted_.empty() && completions_.empty() && adopted_.empty();
+}
+
+void ConnectionLoop::wake() {
   const uint64_t one = 1;
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -225,27 +249,51 @@ void ConnectionLoop::accept_all() {
       ::close(a->fd);
       continue;
     }
-    auto c = std::make_unique<Conn>();
-    c->transport = options_.make_transport ? options_.make_transport(a->fd)
-                                           : std::make_unique<PlainTransport>(a->fd);
-    c->client = std::move(a->host);
-    c->peer = std::move(a->peer);
-    c->serial = ++next_serial_;
-    c->events = EPOLLIN | EPOLLRDHUP;
-    c->deadline = Clock::now() + options_.request_timeout;
-    epoll_event event{c->events, {}};
-    event.data.fd = a->fd;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, a->fd, &event) != 0) {
-      shared_.release(c->client);
-      continue;  // closed with `c`
+    ConnectionLoop& to = shared_.pick(*this);
+    if (&to == this) {
+      add(std::move(*a));
+    } else {
+      to.adopt(std::move(*a));
     }
-    ++held_;
-    if (conns_.size() <= static_cast<size_t>(a->fd)) conns_.resize(static_cast<size_t>(a->fd) + 1);
-    conns_[static_cast<size_t>(a->fd)] = std::move(c);
     // While descriptors run short, a loop accepts until the backlog is empty, which is how the
     // episode is seen to end.
     if (options_.accept_one_by_one && !shared_.accept_failing()) return;
   }
+}
+
+// Registers a connection this loop accepted or adopted (counted in assigned_ already).
+void ConnectionLoop::add(Accepted a) {
+  auto c = std::make_unique<Conn>();
+  c->transport = options_.make_transport ? options_.make_transport(a.fd)
+                                         : std::make_unique<PlainTransport>(a.fd);
+  c->client = std::move(a.host);
+  c->peer = std::move(a.peer);
+  c->serial = ++next_serial_;
+  c->events = EPOLLIN | EPOLLRDHUP;
+  c->deadline = Clock::now() + options_.request_timeout;
+  epoll_event event{c->events, {}};
+  event.data.fd = a.fd;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, a.fd, &event) != 0) {
+    shared_.release(c->client);
+    --assigned_;
+    return;  // closed with `c`
+  }
+  ++held_;
+  if (conns_.size() <= static_cast<size_t>(a.fd)) conns_.resize(static_cast<size_t>(a.fd) + 1);
+  conns_[static_cast<size_t>(a.fd)] = std::move(c);
+}
+
+void ConnectionLoop::adopt(Accepted a) {
+  std::lock_guard lock(completions_mutex_);
+  if (stopped_) {
+    ::close(a.fd);
+    shared_.release(a.host);
+    --assigned_;
+    return;
+  }
+  const bool was_empty = queues_empty();
+  adopted_.push_back(std::move(a));
+  if (was_empty) wake();
 }
 
 ConnectionLoop::Conn* ConnectionLoop::find(int fd) {
@@ -275,6 +323,7 @@ void ConnectionLoop::close(int fd) {
     release(c->client);
   }
   conns_[static_cast<size_t>(fd)].reset();  // closes the socket
+  --assigned_;
 }
 
 void ConnectionLoop::release(const std::string& client) {
@@ -286,11 +335,14 @@ void ConnectionLoop::release(const std::string& client) {
 void ConnectionLoop::take_completions() {
   std::vector<Completion> done;
   std::vector<std::shared_ptr<const WsFrame>> frames;
+  std::vector<Accepted> adopted;
   {
     std::lock_guard lock(completions_mutex_);
     done.swap(completions_);
     frames.swap(posted_);
+    adopted.swap(adopted_);
   }
+  for (Accepted& a : adopted) add(std::move(a));
   for (const auto& frame : frames) ws_push(frame);
   for (Completion& completion : done) {
     const auto it = rendering_.find(completion.key);

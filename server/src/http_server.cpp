@@ -169,7 +169,8 @@ void HttpServer::Impl::start() {
   port = listen_socket.address().port();
 
   // One loop per core, each owning the connections it accepts.
-  const size_t count = std::max(1u, std::thread::hardware_concurrency());
+  const size_t count =
+      options.loops ? options.loops : std::max(1u, std::thread::hardware_concurrency());
   detail::ConnectionLoop::Options o = loop_options(options);
   o.accept_one_by_one = count > 1;
   if (current_tls()) o.make_transport = [this](int fd) { return current_tls()->wrap(fd); };
@@ -177,6 +178,9 @@ void HttpServer::Impl::start() {
     loops.push_back(
         std::make_unique<detail::ConnectionLoop>(listen_socket, shared, o, router, pool, ws));
   }
+  std::vector<detail::ConnectionLoop*> all;
+  for (auto& loop : loops) all.push_back(loop.get());
+  shared.set_loops(std::move(all));
   // After each push's render (sampler or pool thread); the loops are fixed from here on.
   ws.set_deliver([this](const std::shared_ptr<const detail::WsFrame>& frame) {
     for (auto& loop : loops) loop->post(frame);
@@ -262,6 +266,12 @@ std::string HttpServer::reload_tls(const std::string& cert_file, const std::stri
 }
 
 size_t HttpServer::connections() const { return impl_->shared.open(); }
+
+std::vector<size_t> HttpServer::connections_per_loop() const {
+  std::vector<size_t> counts;
+  for (const auto& loop : impl_->loops) counts.push_back(loop->assigned());
+  return counts;
+}
 size_t HttpServer::websocket_clients() const { return impl_->ws.clients(); }
 uint64_t HttpServer::websocket_clients_dropped() const { return impl_->ws.dropped(); }
 uint64_t HttpServer::documents_rendered() const { return impl_->documents.renders(); }

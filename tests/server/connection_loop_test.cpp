@@ -74,6 +74,38 @@ TEST(ConnectionLoopTest, IdleAndHalfOpenConnectionsHoldNoWorker) {
   EXPECT_TRUE(test::eventually([&] { return s.http.connections() == 0; })) << s.http.connections();
 }
 
+// Left to EPOLLEXCLUSIVE, the loop registered first took nearly every connection of a burst.
+TEST(ConnectionLoopTest, ConnectionsSpreadEvenlyOverTheLoops) {
+  server::HttpServerOptions o;
+  o.loops = 4;
+  o.max_connections_per_client = 0;
+  TestServer s(test::test_config("10s", "1m"), o);
+  s.start();
+  const auto held = [&] {
+    size_t sum = 0;
+    for (const size_t n : s.http.connections_per_loop()) sum += n;
+    return sum;
+  };
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 40; ++i) {
+    clients.push_back(std::make_unique<RawClient>(s.http.port()));
+    ASSERT_TRUE(clients.back()->connected());
+  }
+  ASSERT_TRUE(test::eventually([&] { return held() == 40; })) << held();
+  EXPECT_THAT(s.http.connections_per_loop(), testing::ElementsAre(10, 10, 10, 10));
+  // Whichever loop took it, every connection is answered, and keeps its loop for the next request.
+  for (int round = 0; round < 2; ++round) {
+    for (auto& c : clients) {
+      ASSERT_TRUE(c->send("GET /api/monitoring/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      EXPECT_EQ(status_of(c->read_response(2000ms)), 200);
+    }
+  }
+  clients.resize(20);
+  EXPECT_TRUE(test::eventually([&] { return held() == 20; })) << held();
+  clients.clear();
+  EXPECT_TRUE(test::eventually([&] { return held() == 0 && s.http.connections() == 0; }));
+}
+
 TEST(ConnectionLoopTest, SlowlorisIsClosedByTheWholeRequestDeadline) {
   server::HttpServerOptions o;
   o.request_timeout = 500ms;

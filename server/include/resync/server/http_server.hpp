@@ -32,6 +32,8 @@ struct HttpServerOptions {
   /// Threads that render documents for the connection loop (started on demand, ended when
   /// idle); 0 = one per core.
   size_t threads = 0;
+  /// Event loops, each on its own thread; 0 = one per core.
+  size_t loops = 0;
 
   size_t max_uri_length = 4096;     ///< longer request targets get 414
   size_t max_header_bytes = 16384;  ///< larger request headers (names + values) get 431
@@ -72,16 +74,17 @@ std::string check_tls_files(const std::string& cert_file, const std::string& key
 
 /// `resync-mon serve`'s HTTP and WebSocket server (SPEC section 7) over a Monitor.
 ///
-/// One event loop thread accepts connections, parses requests with its own head scanner, applies
-/// the policies (size, Host, CORS, auth, WebSocket Origin) and writes every ready answer itself
-/// with non-blocking writev: /api/monitoring/current, /history (whole window) and /metrics are
-/// rendered lazily, by a small render pool, once per sample for all requests that ask meanwhile,
-/// and served as shared immutable bytes, gzip-compressed on demand, with a strong ETag that
-/// If-None-Match turns into a 304; /history?minutes=N for a partial window and the HTML report are
-/// rendered on the pool per request. WebSocket clients are handed to one broadcaster thread after
-/// the upgrade; it renders /current for them only while there are any. A server nobody asks
-/// renders nothing (docs/operations.md, "Connections"). With tls_cert_file every connection,
-/// WebSockets included, speaks TLS through OpenSSL on the same loops (docs/operations.md, "TLS").
+/// One event loop per core accepts connections (each goes to the loop holding the fewest), parses
+/// requests with its own head scanner, applies the policies (size, Host, CORS, auth, WebSocket
+/// Origin) and writes every ready answer itself with non-blocking writev: /api/monitoring/current,
+/// /history (whole window) and /metrics are rendered lazily, by a small render pool, once per
+/// sample for all requests that ask meanwhile, and served as shared immutable bytes,
+/// gzip-compressed on demand, with a strong ETag that If-None-Match turns into a 304;
+/// /history?minutes=N for a partial window and the HTML report are rendered on the pool per
+/// request. WebSocket clients stay on their loop, which writes them each push's frame; /current is
+/// rendered for them only while there are any. A server nobody asks renders nothing
+/// (docs/operations.md, "Connections"). With tls_cert_file every connection, WebSockets included,
+/// speaks TLS through OpenSSL on the same loops (docs/operations.md, "TLS").
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {
@@ -122,6 +125,8 @@ class HttpServer {
   std::string reload_tls(const std::string& cert_file, const std::string& key_file);
   /// HTTP connections open now (waiting for a request or being answered; not WebSockets).
   size_t connections() const;
+  /// Connections (WebSockets included) each event loop holds or is about to take, in loop order.
+  std::vector<size_t> connections_per_loop() const;
   /// WebSocket clients connected now.
   size_t websocket_clients() const;
   /// WebSocket clients dropped because their send queue overflowed or they went silent.
