@@ -55,8 +55,8 @@ TEST_F(ConfigTest, YamlAndTomlGiveTheSameConfig) {
     EXPECT_EQ(c->plugin_dir, "/opt/resync-mon/plugins");
     EXPECT_EQ(c->state_file, "/var/lib/resync-mon/state");
     EXPECT_EQ(c->server.bind, "0.0.0.0:9100");
-    EXPECT_EQ(c->server.auth_token, "t0k3n-value");
-    EXPECT_THAT(c->server.allowed_origins,
+    EXPECT_EQ(c->server.policies.auth_token, "t0k3n-value");
+    EXPECT_THAT(c->server.policies.allowed_origins,
                 ElementsAre("https://ops.example", "https://noc.example"));
     EXPECT_EQ(c->server.max_ws_clients, 64u);
     EXPECT_EQ(c->server.threads, 8u);
@@ -144,7 +144,7 @@ TEST_F(ConfigTest, ReaderToleratesUnsetSecretsItNeverUses) {
   EXPECT_EQ(c.state_file, "/tmp/s");
   ASSERT_EQ(c.collectors.size(), 1u);
   EXPECT_EQ(c.collectors[0].plugin, "cache");
-  EXPECT_TRUE(c.server.auth_token.empty());
+  EXPECT_TRUE(c.server.policies.auth_token.empty());
   EXPECT_TRUE(c.notify.notifiers.empty());
   ASSERT_EQ(c.unresolved.size(), 3u);
   EXPECT_THAT(c.unresolved[0], testing::StartsWith("test.yaml:4: server.auth.token: environment "
