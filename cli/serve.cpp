@@ -61,7 +61,7 @@ void return_free_heap() { malloc_trim(0); }
 // A plain password in the configuration is also sent in the clear by every browser request; on
 // loopback nobody else sees it, beyond it without TLS (server.tls) anyone on the path does.
 void warn_plain_password(const ServerConfig& server, const std::string& base_url) {
-  if (server.auth_password.empty()) return;
+  if (server.policies.auth_password.empty()) return;
   const auto bound = try_parse_host_port(server.bind, std::nullopt, PortZero::kAllow);
   const std::string host = bound ? bound->host : "";
   const bool loopback = host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;

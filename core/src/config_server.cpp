@@ -35,7 +35,7 @@ std::vector<std::string> strings(const ConfigReader& r, const Node& n, const std
 }
 
 void parse_auth(const ConfigReader& r, const Node& a, Config& c) {
-  ServerConfig& s = c.server;
+  ServerPolicies& s = c.server.policies;
   r.check_keys(a, "server.auth", {"token", "user", "password", "password_hash"});
   if (const Node* v = a.find("token")) s.auth_token = secret(r, *v, "server.auth.token");
   if (const Node* v = a.find("user")) s.auth_user = secret(r, *v, "server.auth.user");
@@ -134,10 +134,10 @@ void parse_server(const ConfigReader& r, const Node& n, Config& c) {
   }
   if (const Node* a = n.find("auth")) parse_auth(r, *a, c);
   if (const Node* v = n.find("allowed_origins"))
-    s.allowed_origins = strings(r, *v, "server.allowed_origins", "origins");
+    s.policies.allowed_origins = strings(r, *v, "server.allowed_origins", "origins");
   if (const Node* v = n.find("cors_origins"))
-    s.cors_origins = strings(r, *v, "server.cors_origins", "origins");
-  if (const Node* v = n.find("allowed_hosts")) s.allowed_hosts = allowed_hosts(r, *v);
+    s.policies.cors_origins = strings(r, *v, "server.cors_origins", "origins");
+  if (const Node* v = n.find("allowed_hosts")) s.policies.allowed_hosts = allowed_hosts(r, *v);
   if (const Node* t = n.find("tls")) parse_tls(r, *t, s);
   parse_limits(r, n, s);
 }

@@ -57,13 +57,7 @@ void name_server_changes(const ServerConfig& running, const ServerConfig& next,
 }
 
 ServerConfig with_policies_of(ServerConfig running, const ServerConfig& next) {
-  running.auth_token = next.auth_token;
-  running.auth_user = next.auth_user;
-  running.auth_password = next.auth_password;
-  running.auth_password_hash = next.auth_password_hash;
-  running.allowed_origins = next.allowed_origins;
-  running.allowed_hosts = next.allowed_hosts;
-  running.cors_origins = next.cors_origins;
+  running.policies = next.policies;
   if (!running.tls_cert_file.empty() && !next.tls_cert_file.empty()) {
     running.tls_cert_file = next.tls_cert_file;
     running.tls_key_file = next.tls_key_file;

@@ -38,6 +38,28 @@ uint32_t write_events(const Transport& t) {
   return t.wants() == Transport::kWantRead ? kReadEvents : uint32_t{EPOLLOUT};
 }
 
+// One write of what is left of an answer, `written` bytes in: its bytes in memory (head, then
+// tail) with writev, then its file, if it has one, with sendfile. One loop drives both, so a
+// short write, EAGAIN or an error is handled once.
+ssize_t write_some(Transport& t, std::string_view head, std::string_view tail, const Answer& a,
+                   size_t written) {
+  const size_t bytes = head.size() + tail.size();
+  if (written >= bytes) {
+    off_t offset = static_cast<off_t>(written - bytes);
+    return t.send_file(a.file, &offset, bytes + a.file_size - written);
+  }
+  iovec parts[2];
+  int count = 0;
+  if (written < head.size()) {
+    parts[count++] = {const_cast<char*>(head.data()) + written, head.size() - written};
+    if (!tail.empty()) parts[count++] = {const_cast<char*>(tail.data()), tail.size()};
+  } else {
+    const size_t offset = written - head.size();
+    parts[count++] = {const_cast<char*>(tail.data()) + offset, tail.size() - offset};
+  }
+  return t.writev(parts, count, a.file >= 0);  // with a file to follow, TCP holds a short segment
+}
+
 bool is_token_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
@@ -199,37 +221,14 @@ bool ConnectionLoop::flush(Conn& c) {
   const int fd = c.transport->fd();
   const std::string_view head = c.out_head;
   const std::string_view tail = answer_tail(c.answer);
-  const size_t total = head.size() + tail.size();
-  const bool file = c.answer.file >= 0;
+  const size_t total =
+      head.size() + tail.size() + (c.answer.file >= 0 ? c.answer.file_size : size_t{0});
   while (c.written < total) {
-    iovec parts[2];
-    int count = 0;
-    if (c.written < head.size()) {
-      parts[count++] = {const_cast<char*>(head.data()) + c.written, head.size() - c.written};
-      if (!tail.empty()) parts[count++] = {const_cast<char*>(tail.data()), tail.size()};
-    } else {
-      const size_t offset = c.written - head.size();
-      parts[count++] = {const_cast<char*>(tail.data()) + offset, tail.size() - offset};
-    }
-    const ssize_t n = c.transport->writev(parts, count, file);
+    const ssize_t n = write_some(*c.transport, head, tail, c.answer, c.written);
     if (n > 0) {
       c.written += static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       // The client reads slower than we write: wait for room, reading nothing meanwhile.
-      want(c, write_events(*c.transport));
-      return true;
-    } else {
-      close(fd);
-      return false;
-    }
-  }
-  while (file && c.written < total + c.answer.file_size) {
-    off_t offset = static_cast<off_t>(c.written - total);
-    const ssize_t n =
-        c.transport->send_file(c.answer.file, &offset, total + c.answer.file_size - c.written);
-    if (n > 0) {
-      c.written += static_cast<size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       want(c, write_events(*c.transport));
       return true;
     } else {

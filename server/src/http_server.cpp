@@ -60,23 +60,12 @@ detail::ConnectionLoop::Options loop_options(const HttpServerOptions& o) {
   return l;
 }
 
-// The settings read per request (a reload may change them), as opposed to the bind and limits.
-void take_policies(HttpServerOptions& o, const ServerConfig& config) {
-  o.auth_token = config.auth_token;
-  o.auth_user = config.auth_user;
-  o.auth_password = config.auth_password;
-  o.auth_password_hash = config.auth_password_hash;
-  o.allowed_origins = config.allowed_origins;
-  o.allowed_hosts = config.allowed_hosts;
-  o.cors_origins = config.cors_origins;
-}
-
 }  // namespace
 
 HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
   HttpServerOptions o;
   o.bind = config.bind;
-  take_policies(o, config);
+  o.policies = config.policies;
   o.max_ws_clients = config.max_ws_clients;
   o.threads = config.threads;
   o.max_connections_per_client = config.max_connections_per_client;
@@ -234,7 +223,7 @@ void HttpServer::start() { impl_->start(); }
 void HttpServer::stop() { impl_->stop(); }
 void HttpServer::apply_policies(const ServerConfig& config) {
   HttpServerOptions o = impl_->options;  // bind and limits as started
-  take_policies(o, config);
+  o.policies = config.policies;
   impl_->router.set_policies(o);
 }
 

@@ -55,10 +55,11 @@ bool foreign_ws_origin(const Request& r, const std::vector<std::string>& allowed
 
 PolicyChain::PolicyChain(const HttpServerOptions& o)
     : max_header_bytes_(o.max_header_bytes),
-      hosts_(HostPolicy::for_bind(o.bind, o.allowed_hosts)),
-      cors_(o.cors_origins),
-      auth_(o.auth_token, o.auth_user, o.auth_password, o.auth_password_hash),
-      allowed_origins_(o.allowed_origins) {}
+      hosts_(HostPolicy::for_bind(o.bind, o.policies.allowed_hosts)),
+      cors_(o.policies.cors_origins),
+      auth_(o.policies.auth_token, o.policies.auth_user, o.policies.auth_password,
+            o.policies.auth_password_hash),
+      allowed_origins_(o.policies.allowed_origins) {}
 
 PolicyChain::Outcome PolicyChain::apply(const Request& r, Answer& out, bool authenticated) const {
   if (oversized(r, max_header_bytes_, out) || foreign_host(r, hosts_, out) || cors(r, cors_, out))

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
+// The configuration file as a whole: YAML and TOML alike, ${ENV} substitution, the embedded
+// default, and errors that name file, line and key. The `collectors:` section is in
+// config_collectors_test.cpp.
 #include "resync/config.hpp"
 
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <sstream>
 
+#include "config_test_util.hpp"
 #include "resync/error.hpp"
 #include "resync/monitor.hpp"
 #include "test_support.hpp"
@@ -22,32 +22,9 @@ using testing::ElementsAre;
 
 std::string data(const std::string& name) { return test::test_data_dir() + "/config/" + name; }
 
-// The message of the ConfigError that parsing `text` throws, or "" if it parses.
-std::string yaml_error(const std::string& text) {
-  try {
-    parse_config(text, ConfigFormat::kYaml, "test.yaml");
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(e.exit_code(), kExitConfig);
-    return e.what();
-  }
-  return "";
-}
-
+std::string yaml_error(const std::string& text) { return test::config_error(text); }
 std::string toml_error(const std::string& text) {
-  try {
-    parse_config(text, ConfigFormat::kToml, "test.toml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// JSON objects compare equal whatever their key order: parse, then print with sorted keys.
-std::string canonical_json(const std::string& json) {
-  Poco::JSON::Parser parser;
-  std::ostringstream out;
-  Poco::JSON::Stringifier::stringify(parser.parse(json), out);
-  return out.str();
+  return test::config_error(text, ConfigFormat::kToml);
 }
 
 class ConfigTest : public testing::Test {
@@ -78,8 +55,8 @@ TEST_F(ConfigTest, YamlAndTomlGiveTheSameConfig) {
     EXPECT_EQ(c->plugin_dir, "/opt/resync-mon/plugins");
     EXPECT_EQ(c->state_file, "/var/lib/resync-mon/state");
     EXPECT_EQ(c->server.bind, "0.0.0.0:9100");
-    EXPECT_EQ(c->server.auth_token, "t0k3n-value");
-    EXPECT_THAT(c->server.allowed_origins,
+    EXPECT_EQ(c->server.policies.auth_token, "t0k3n-value");
+    EXPECT_THAT(c->server.policies.allowed_origins,
                 ElementsAre("https://ops.example", "https://noc.example"));
     EXPECT_EQ(c->server.max_ws_clients, 64u);
     EXPECT_EQ(c->server.threads, 8u);
@@ -95,10 +72,10 @@ TEST_F(ConfigTest, YamlAndTomlGiveTheSameConfig) {
     EXPECT_EQ(c->collectors[1].timeout, 500ms);
     EXPECT_EQ(c->collectors[1].key_path, "collectors[1]");
     EXPECT_EQ(
-        canonical_json(c->collectors[0].options_json),
+        test::canonical_json(c->collectors[0].options_json),
         R"({"interval_ms":2000,"name":"system","proc_root":"/proc","timeout_ms":2000,"window_ms":3600000})");
     EXPECT_EQ(
-        canonical_json(c->collectors[1].options_json),
+        test::canonical_json(c->collectors[1].options_json),
         R"({"address":"127.0.0.1:6379","databases":[0,1],"interval_ms":2000,)"
         R"("labels":{"env":"prod","region":"eu-west"},"name":"redis","password":"s3cret-pw",)"
         R"("port_text":"6379","ratio":0.5,"source":"redis","timeout_ms":500,"verify":true,"window_ms":3600000})");
@@ -135,7 +112,7 @@ TEST_F(ConfigTest, EnvironmentSubstitution) {
       "\"https://${RESYNC_TEST_REGION}.example/${RESYNC_TEST_UNSET:-x}/${RESYNC_TEST_UNSET:-}\"\n",
       ConfigFormat::kYaml, "test.yaml");
   EXPECT_EQ(
-      canonical_json(c.collectors[0].options_json),
+      test::canonical_json(c.collectors[0].options_json),
       R"({"interval_ms":5000,"name":"cache","timeout_ms":2000,"url":"https://us-east.example/x/","window_ms":7200000})");
 }
 
@@ -167,7 +144,7 @@ TEST_F(ConfigTest, ReaderToleratesUnsetSecretsItNeverUses) {
   EXPECT_EQ(c.state_file, "/tmp/s");
   ASSERT_EQ(c.collectors.size(), 1u);
   EXPECT_EQ(c.collectors[0].plugin, "cache");
-  EXPECT_TRUE(c.server.auth_token.empty());
+  EXPECT_TRUE(c.server.policies.auth_token.empty());
   EXPECT_TRUE(c.notify.notifiers.empty());
   ASSERT_EQ(c.unresolved.size(), 3u);
   EXPECT_THAT(c.unresolved[0], testing::StartsWith("test.yaml:4: server.auth.token: environment "
@@ -182,24 +159,6 @@ TEST_F(ConfigTest, ReaderToleratesUnsetSecretsItNeverUses) {
   EXPECT_THROW(parse_config("collectors:\n  - {plugin: \"${RESYNC_TEST_UNSET}\"}\n",
                             ConfigFormat::kYaml, "test.yaml", ConfigUse::kRead),
                ConfigError);
-}
-
-TEST_F(ConfigTest, IsolationDefaultsInProcessAndEntriesOverrideTheTopLevel) {
-  const Config plain = parse_config("collectors:\n  - plugin: system\n", ConfigFormat::kYaml, "t");
-  EXPECT_EQ(plain.collectors[0].isolation, Isolation::kInProcess);
-  const Config c = parse_config(
-      "isolation: process\ncollectors:\n  - plugin: system\n"
-      "  - {plugin: system, name: inside, isolation: in-process}\n",
-      ConfigFormat::kYaml, "t");
-  EXPECT_EQ(c.collectors[0].isolation, Isolation::kProcess);
-  EXPECT_EQ(c.collectors[1].isolation, Isolation::kInProcess);
-  EXPECT_EQ(c.collectors[0].options_json.find("isolation"), std::string::npos)
-      << "a host key, not the plugin's";
-  EXPECT_EQ(yaml_error("collectors:\n  - plugin: system\n    isolation: sandbox\n"),
-            "test.yaml:3: collectors[0].isolation: expected \"in-process\" or \"process\", got "
-            "\"sandbox\"");
-  EXPECT_EQ(toml_error("isolation = \"fork\"\n"),
-            "test.toml:1: isolation: expected \"in-process\" or \"process\", got \"fork\"");
 }
 
 TEST_F(ConfigTest, DiscoverIsOffUnlessSetAndOnInTheEmbeddedDefault) {
@@ -244,30 +203,6 @@ TEST_F(ConfigTest, BadDurationNamesFileLineAndKey) {
             "test.yaml:4: collectors[0].timeout: expected a duration like \"5s\", got \"soon\"");
   EXPECT_EQ(yaml_error("alerts:\n  - metric: error_rate\n    above: {warning: 5}\n    for: .s\n"),
             "test.yaml:4: alerts[0].for: expected a duration like \"5s\", got \".s\"");
-}
-
-TEST_F(ConfigTest, DuplicateInstanceNames) {
-  EXPECT_EQ(yaml_error("collectors:\n  - plugin: system\n  - plugin: system\n"),
-            "test.yaml:3: collectors[1].name: collector name \"system\" is already used by "
-            "collectors[0]; give each "
-            "instance a distinct name");
-  EXPECT_EQ(
-      yaml_error("collectors:\n  - {plugin: cache, name: redis}\n  - {plugin: tws, name: redis}\n"),
-      "test.yaml:3: collectors[1].name: collector name \"redis\" is already used by collectors[0]; "
-      "give each "
-      "instance a distinct name");
-  EXPECT_EQ(
-      yaml_error("collectors:\n  - {plugin: cache, name: \"red is\"}\n"),
-      "test.yaml:2: collectors[0].name: expected letters, digits, '_', '.' or '-', got \"red is\"");
-}
-
-TEST_F(ConfigTest, TimeoutLongerThanTheInterval) {
-  EXPECT_EQ(yaml_error("interval: 1s\ncollectors:\n  - {plugin: system, timeout: 2s}\n"),
-            "test.yaml:3: collectors[0].timeout: 2s must not exceed the interval (1s)");
-  // Without a timeout the deadline is min(2 s, interval).
-  const Config c =
-      parse_config("interval: 500ms\ncollectors:\n  - plugin: system\n", ConfigFormat::kYaml, "t");
-  EXPECT_EQ(c.collectors[0].timeout, 500ms);
 }
 
 TEST_F(ConfigTest, OtherValueErrors) {
@@ -364,18 +299,6 @@ TEST_F(ConfigTest, EmptyFileMeansDefaultsWithoutCollectors) {
   EXPECT_TRUE(effective_alert_rules(none, {}).empty()) << "alerts: replaces the defaults";
 }
 
-TEST_F(ConfigTest, ScalarTypesReachThePluginAsJsonTypes) {
-  const Config c = parse_config(
-      "collectors:\n  - plugin: x\n    a: 12\n    b: \"12\"\n    c: true\n    d: 'true'\n    e: "
-      "~\n    f: -1.5e3\n    "
-      "g: 1.2.3\n",
-      ConfigFormat::kYaml, "t");
-  EXPECT_EQ(
-      canonical_json(c.collectors[0].options_json),
-      R"({"a":12,"b":"12","c":true,"d":"true","e":null,"f":-1500,"g":"1.2.3","interval_ms":5000,"name":"x",)"
-      R"("timeout_ms":2000,"window_ms":7200000})");
-}
-
 TEST_F(ConfigTest, RedactReplacesEverySecret) {
   EXPECT_EQ(redact("auth s3cret failed for s3cret and pw", {"s3cret", "pw", ""}),
             "auth *** failed for *** and ***");
@@ -387,75 +310,6 @@ TEST_F(ConfigTest, ConfigMessageFormat) {
             "a.yaml:3: collectors[0].plugin: bad");
   EXPECT_EQ(config_message("a.yaml", 0, "window", "bad"), "a.yaml: window: bad");
   EXPECT_EQ(config_message("a.yaml", 2, "", "bad"), "a.yaml:2: bad");
-}
-
-// The errors that need plugins come from Monitor, which loads them.
-class MonitorConfigTest : public ConfigTest {
- protected:
-  std::string monitor_error(const std::string& yaml, int* exit_code) {
-    test::write_file(file_, yaml);
-    try {
-      Monitor monitor(load_config(file_));
-    } catch (const Error& e) {
-      *exit_code = e.exit_code();
-      return e.what();
-    }
-    return "";
-  }
-  test::TempDir dir_;
-  const std::string file_ = dir_.file("resync.yaml");
-};
-
-TEST_F(MonitorConfigTest, MissingPluginNamesFileLineAndKey) {
-  test::TempDir empty;
-  int code = 0;
-  EXPECT_EQ(
-      monitor_error("plugin_dir: " + empty.path() + "\ncollectors:\n  - plugin: nope\n", &code),
-      file_ + ":3: collectors[0].plugin: no plugin 'nope' (looked for nope.so in " + empty.path() +
-          ")");
-  EXPECT_EQ(code, kExitPlugin);
-}
-
-TEST_F(MonitorConfigTest, BrokenPluginNamesFileLineKeyAndTheSo) {
-  int code = 0;
-  test::TempDir dir;
-  std::filesystem::copy_file(std::string(RESYNC_FIXTURE_DIR) + "/fixture_abi2.so",
-                             dir.file("fixture.so"));
-  EXPECT_EQ(
-      monitor_error("plugin_dir: " + dir.path() + "\ncollectors:\n  - plugin: fixture\n", &code),
-      file_ + ":3: collectors[0].plugin: " + dir.file("fixture.so") +
-          ": built for plugin ABI version 2, this resync-mon needs version 1");
-  EXPECT_EQ(code, kExitPlugin);
-}
-
-TEST_F(MonitorConfigTest, PluginOptionErrorNamesFileLineAndKey) {
-  int code = 0;
-  const std::string head =
-      std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR + "\ninterval: 1s\ncollectors:\n";
-  EXPECT_EQ(monitor_error(head + "  - plugin: fixture\n    name: f1\n    samples: 9\n", &code),
-            file_ + ":6: collectors[0].samples: expected a whole number from 0 to 8, got 9");
-  EXPECT_EQ(code, kExitConfig);
-  EXPECT_EQ(monitor_error(
-                head + "  - plugin: fixture\n  - plugin: fixture\n    name: f2\n    sleeep_ms: 5\n",
-                &code),
-            file_ +
-                ":7: collectors[1].sleeep_ms: unknown key; expected one of plugin, name, timeout, "
-                "isolation, crash, "
-                "create_sleep_ms, fail, fail_first, garbage_fd, mode_file, samples, sleep_first, "
-                "sleep_ms, trace_file");
-  EXPECT_EQ(code, kExitConfig);
-}
-
-TEST_F(MonitorConfigTest, SecretsNeverAppearInPluginErrors) {
-  int code = 0;
-  setenv("RESYNC_TEST_SECRET_TRACE", "hunter2", 1);
-  const std::string error = monitor_error(
-      std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
-          "\ncollectors:\n  - plugin: fixture\n    password: \"${RESYNC_TEST_SECRET_TRACE}\"\n",
-      &code);
-  unsetenv("RESYNC_TEST_SECRET_TRACE");
-  EXPECT_THAT(error, testing::StartsWith(file_ + ":4: collectors[0].password: unknown key"));
-  EXPECT_THAT(error, testing::Not(testing::HasSubstr("hunter2")));
 }
 
 }  // namespace

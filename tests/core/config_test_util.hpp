@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
-// What the configuration tests share: the error a text is refused with. Header-only.
+// What the configuration tests share: the error a text is refused with, and JSON compared
+// whatever its key order. Header-only.
 #pragma once
 
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 
 #include "resync/config.hpp"
@@ -22,6 +26,14 @@ inline std::string config_error(const std::string& text,
     return e.what();
   }
   return "";
+}
+
+// JSON objects compare equal whatever their key order: parse, then print with sorted keys.
+inline std::string canonical_json(const std::string& json) {
+  Poco::JSON::Parser parser;
+  std::ostringstream out;
+  Poco::JSON::Stringifier::stringify(parser.parse(json), out);
+  return out.str();
 }
 
 }  // namespace resync::test

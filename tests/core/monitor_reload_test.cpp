@@ -102,8 +102,8 @@ TEST(MonitorReloadTest, KeepsSettingsThatNeedARestart) {
       m.reload(fixture_config("  - {plugin: fixture, name: a}\n",
                               "server: {auth: {token: t0k3n}, cors_origins: [\"*\"]}\n"));
   EXPECT_TRUE(auth.needs_restart.empty());
-  EXPECT_EQ(m.config().server.auth_token, "t0k3n");
-  EXPECT_THAT(m.config().server.cors_origins, testing::ElementsAre("*"));
+  EXPECT_EQ(m.config().server.policies.auth_token, "t0k3n");
+  EXPECT_THAT(m.config().server.policies.cors_origins, testing::ElementsAre("*"));
 
   // TLS turned on is named as such; the port goes on speaking plain HTTP until a restart.
   const ReloadReport tls =

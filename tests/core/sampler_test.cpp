@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: MIT
-// The sampler driven through the real loader: each collector is an instance of the test-only
-// `fixture` plugin, dlopened from the test plugin folder, configured by YAML like a user would.
-#include "resync/sampler.hpp"
-
+// The sampler's own thread through the real loader (see sampler_test_util.hpp): samples on a
+// fixed grid without drift, a hanging collector that delays no row, missed ticks skipped rather
+// than replayed, stop and start again. Failures one tick at a time: sampler_failures_test.cpp.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <fstream>
-#include <mutex>
-#include <sstream>
 #include <thread>
+#include <vector>
 
-#include "resync/config.hpp"
-#include "resync/monitor.hpp"
+#include "resync/sampler.hpp"
+#include "sampler_test_util.hpp"
 #include "test_support.hpp"
 
 namespace resync {
@@ -24,104 +19,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// A monitor of fixture collectors; `collectors` is the YAML list under `collectors:`.
-std::unique_ptr<Monitor> fixture_monitor(const std::string& interval,
-                                         const std::string& collectors) {
-  const std::string yaml = std::string("plugin_dir: ") + RESYNC_FIXTURE_DIR +
-                           "\ninterval: " + interval + "\nwindow: 1m\ncollectors:\n" + collectors;
-  return std::make_unique<Monitor>(parse_config(yaml, ConfigFormat::kYaml, "sampler_test.yaml"));
-}
-
-// What the sampler thread reported: each sample's grid time and the wall time it was delivered.
-class Recorder {
- public:
-  explicit Recorder(Monitor& monitor) {
-    monitor.add_listener([this](int64_t t) {
-      std::lock_guard lock(mutex_);
-      timestamps_.push_back(t);
-      delivered_.push_back(wall_ms());
-      cv_.notify_all();
-    });
-  }
-
-  /// Waits until `n` samples arrived; false after `timeout`.
-  bool wait_for(size_t n, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, timeout, [&] { return timestamps_.size() >= n; });
-  }
-  std::vector<int64_t> timestamps() const {
-    std::lock_guard lock(mutex_);
-    return timestamps_;
-  }
-  std::vector<int64_t> delivered() const {
-    std::lock_guard lock(mutex_);
-    return delivered_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<int64_t> timestamps_, delivered_;
-};
-
-size_t column(const Monitor& m, const std::string& metric, const std::string& instance) {
-  auto c = m.layout().find(metric, instance);
-  EXPECT_TRUE(c.has_value()) << metric << " of " << instance;
-  return c.value_or(0);
-}
-
-double latest(const Monitor& m, const std::string& metric, const std::string& instance) {
-  const StoreSnapshot snap = m.store().snapshot(1);
-  EXPECT_EQ(snap.rows, 1u);
-  return snap.at(column(m, metric, instance), 0);
-}
-
-const CollectorHealth& health_of(const std::vector<CollectorHealth>& all, const std::string& name) {
-  for (const CollectorHealth& h : all) {
-    if (h.name == name) return h;
-  }
-  throw std::runtime_error("no collector " + name);
-}
-
-// One (event, call, wall ms) per line of a fixture's trace_file.
-struct TraceLine {
-  std::string event;
-  int call;
-  int64_t at;
-};
-
-std::vector<TraceLine> read_trace(const std::string& path) {
-  std::vector<TraceLine> lines;
-  std::ifstream in(path);
-  TraceLine l;
-  while (in >> l.event >> l.call >> l.at) lines.push_back(l);
-  return lines;
-}
-
-// Calls on one instance never overlap: "begin n" is always followed by "end n".
-void expect_no_overlap(const std::vector<TraceLine>& trace) {
-  for (size_t i = 0; i < trace.size(); ++i) {
-    const bool begin = i % 2 == 0;
-    EXPECT_EQ(trace[i].event, begin ? "begin" : "end") << "line " << i;
-    EXPECT_EQ(trace[i].call, int(i / 2) + 1) << "line " << i;
-  }
-}
-
-bool wait_for_trace(const std::string& path, const std::string& event, int call) {
-  const auto seen = [&] {
-    const auto lines = read_trace(path);
-    return std::any_of(lines.begin(), lines.end(),
-                       [&](const TraceLine& l) { return l.event == event && l.call == call; });
-  };
-  return test::eventually(seen, test::kPatience, 5ms);
-}
+using test::column;
+using test::expect_no_overlap;
+using test::fixture_monitor;
+using test::health_of;
+using test::read_trace;
+using test::Recorder;
+using test::TraceLine;
+using test::wall_ms;
 
 TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
   auto monitor = fixture_monitor("50ms", "  - plugin: fixture\n");
@@ -178,90 +83,6 @@ TEST(SamplerTest, RunsOnAFixedGridWithoutDrift) {
   EXPECT_LE(last, first + 10) << "collection lag grows: drift";
 }
 
-TEST(SamplerTest, FailingCollectorGivesNaNAndLeavesTheOthersAlone) {
-  auto monitor = fixture_monitor("1s",
-                                 "  - {plugin: fixture, name: good, samples: 2}\n"
-                                 "  - {plugin: fixture, name: bad, fail: true, samples: 2}\n");
-  monitor->sample_now(1000);
-  const StoreSnapshot snap = monitor->store().snapshot();
-  ASSERT_EQ(snap.rows, 1u);
-  EXPECT_EQ(snap.timestamps_ms[0], 1000);
-  EXPECT_EQ(snap.at(column(*monitor, "fixture_calls", "good"), 0), 1);
-  EXPECT_EQ(snap.at(column(*monitor, "fixture_s1", "good"), 0), 101);
-  EXPECT_EQ(snap.at(column(*monitor, "collector_up", "good"), 0), 1);
-  EXPECT_TRUE(std::isnan(snap.at(column(*monitor, "fixture_calls", "bad"), 0)));
-  EXPECT_TRUE(std::isnan(snap.at(column(*monitor, "fixture_s1", "bad"), 0)));
-  EXPECT_EQ(snap.at(column(*monitor, "collector_up", "bad"), 0), 0);
-  EXPECT_FALSE(std::isnan(snap.at(column(*monitor, "collector_duration_ms", "bad"), 0)));
-
-  const auto health = monitor->sampler().health();
-  const CollectorHealth& good = health_of(health, "good");
-  const CollectorHealth& bad = health_of(health, "bad");
-  EXPECT_TRUE(good.up);
-  EXPECT_EQ(good.last_error, "");
-  EXPECT_EQ(good.status, "ok");
-  EXPECT_EQ(good.plugin, "fixture");
-  EXPECT_FALSE(bad.up);
-  EXPECT_EQ(bad.last_error, "fixture: failing as configured (call 1)");
-  EXPECT_EQ(bad.status, "failing");
-  EXPECT_EQ(bad.consecutive_failures, 1u);
-  EXPECT_EQ(bad.failures, 1u);
-  EXPECT_GT(bad.last_error_at_ms, 0);
-}
-
-TEST(SamplerTest, HangingCollectorTimesOutAndIsNotCalledAgainWhileRunning) {
-  test::TempDir dir;
-  const std::string trace = dir.file("hang.trace");
-  auto monitor = fixture_monitor("200ms",
-                                 "  - {plugin: fixture, name: hang, timeout: 60ms, sleep_ms: 400, "
-                                 "sleep_first: 1, trace_file: \"" +
-                                     trace +
-                                     "\"}\n"
-                                     "  - {plugin: fixture, name: good, timeout: 150ms}\n");
-  const auto started = Clock::now();
-  const int64_t started_wall = wall_ms();
-  monitor->sample_now(10'000);
-  const auto took = Clock::now() - started;
-  // Given up at its deadline, not at the end of its 400 ms: the upper bound leaves a slow machine
-  // 240 ms of room and still tells the two apart.
-  EXPECT_GE(took, 55ms);
-  EXPECT_LT(took, 300ms);
-  EXPECT_EQ(latest(*monitor, "collector_up", "hang"), 0);
-  EXPECT_TRUE(std::isnan(latest(*monitor, "fixture_calls", "hang")));
-  EXPECT_GE(latest(*monitor, "collector_duration_ms", "hang"), 55);
-  // The other collector ran at once, in parallel, and its values are in the same row.
-  EXPECT_EQ(latest(*monitor, "collector_up", "good"), 1);
-  EXPECT_EQ(latest(*monitor, "fixture_calls", "good"), 1);
-  // Before the hang's 60 ms deadline had passed: beside it, not after it.
-  EXPECT_LT(latest(*monitor, "fixture_wall_ms", "good") - double(started_wall), 55);
-  {
-    const auto health = monitor->sampler().health();
-    EXPECT_EQ(health_of(health, "hang").last_error,
-              "no result within its 60ms deadline; not called again until it returns");
-    EXPECT_FALSE(health_of(health, "hang").up);
-  }
-
-  // Next tick (past its backoff) while the first call still sleeps: not called again.
-  monitor->sample_now(20'000);
-  EXPECT_EQ(latest(*monitor, "collector_up", "hang"), 0);
-  EXPECT_TRUE(std::isnan(latest(*monitor, "collector_duration_ms", "hang")));
-  EXPECT_EQ(latest(*monitor, "fixture_calls", "good"), 2);
-  EXPECT_EQ(health_of(monitor->sampler().health(), "hang").runs, 1u);
-
-  // Once it has returned it is called again, and its second call is quick.
-  ASSERT_TRUE(wait_for_trace(trace, "end", 1));
-  monitor->sample_now(30'000);
-  EXPECT_EQ(latest(*monitor, "collector_up", "hang"), 1);
-  EXPECT_EQ(latest(*monitor, "fixture_calls", "hang"), 2);
-  const auto health = monitor->sampler().health();
-  EXPECT_EQ(health_of(health, "hang").runs, 2u);
-  EXPECT_EQ(health_of(health, "hang").consecutive_failures, 0u);
-  const auto lines = read_trace(trace);
-  ASSERT_EQ(lines.size(), 4u);
-  expect_no_overlap(lines);
-  EXPECT_GE(lines[1].at - lines[0].at, 395);  // the first call really hung for 400 ms
-}
-
 TEST(SamplerTest, HangingCollectorDoesNotDelayOthersOnTheGrid) {
   test::TempDir dir;
   const std::string trace = dir.file("hang.trace");
@@ -298,56 +119,6 @@ TEST(SamplerTest, HangingCollectorDoesNotDelayOthersOnTheGrid) {
   const auto health = health_of(monitor->sampler().health(), "hang");
   EXPECT_LE(health.runs, ts.size() / 2);
   EXPECT_EQ(health.failures, health.runs);  // every run overran its deadline
-}
-
-TEST(SamplerTest, SlowCollectorWithinItsDeadlineIsUp) {
-  auto monitor =
-      fixture_monitor("1s", "  - {plugin: fixture, name: slow, timeout: 300ms, sleep_ms: 30}\n");
-  monitor->sample_now(1000);
-  EXPECT_EQ(latest(*monitor, "collector_up", "slow"), 1);
-  EXPECT_EQ(latest(*monitor, "fixture_calls", "slow"), 1);
-  EXPECT_GE(latest(*monitor, "collector_duration_ms", "slow"), 29);
-  EXPECT_GE(health_of(monitor->sampler().health(), "slow").duration_ms, 29);
-}
-
-TEST(SamplerTest, BackoffDoublesPerFailureAndResetsAfterSuccess) {
-  auto monitor = fixture_monitor("100ms", "  - {plugin: fixture, name: flaky, fail_first: 3}\n");
-  std::vector<int64_t> ran;
-  std::vector<std::chrono::milliseconds> backoff;
-  const size_t duration = column(*monitor, "collector_duration_ms", "flaky");
-  for (int64_t k = 0; k <= 20; ++k) {
-    monitor->sample_now(k * 100);
-    if (!std::isnan(monitor->store().snapshot(1).at(duration, 0))) {
-      ran.push_back(k);
-      backoff.push_back(health_of(monitor->sampler().health(), "flaky").effective_interval);
-    }
-  }
-  // Fails at ticks 0, 2 and 6, each time doubling its interval (200, 400, then the 800 ms cap
-  // of 8 intervals); succeeds at 14 and from then on runs every tick.
-  EXPECT_THAT(ran, testing::ElementsAre(0, 2, 6, 14, 15, 16, 17, 18, 19, 20));
-  EXPECT_THAT(backoff, testing::ElementsAre(200ms, 400ms, 800ms, 100ms, 100ms, 100ms, 100ms, 100ms,
-                                            100ms, 100ms));
-  const auto h = health_of(monitor->sampler().health(), "flaky");
-  EXPECT_EQ(h.failures, 3u);
-  EXPECT_EQ(h.runs, 10u);
-  EXPECT_EQ(h.consecutive_failures, 0u);
-  EXPECT_TRUE(h.up);
-  EXPECT_EQ(h.last_error, "fixture: failing as configured (call 3)");  // kept after recovery
-  EXPECT_EQ(h.last_success_ms, 2000);
-  EXPECT_EQ(monitor->sampler().runs_started(), 10u);
-}
-
-TEST(SamplerTest, BackoffIsCappedWhileFailing) {
-  auto monitor = fixture_monitor("100ms", "  - {plugin: fixture, name: down, fail: true}\n");
-  std::vector<int64_t> ran;
-  const size_t duration = column(*monitor, "collector_duration_ms", "down");
-  for (int64_t k = 0; k <= 40; ++k) {
-    monitor->sample_now(k * 100);
-    if (!std::isnan(monitor->store().snapshot(1).at(duration, 0))) ran.push_back(k);
-  }
-  EXPECT_THAT(ran, testing::ElementsAre(0, 2, 6, 14, 22, 30, 38));
-  EXPECT_EQ(health_of(monitor->sampler().health(), "down").effective_interval, 800ms);
-  EXPECT_EQ(health_of(monitor->sampler().health(), "down").consecutive_failures, 7u);
 }
 
 TEST(SamplerTest, MissedTicksAreSkippedNotReplayed) {

@@ -64,7 +64,7 @@ TEST(AuthPolicyTest, ChecksSchemeAndCredentials) {
 
 TEST(AuthPolicyTest, BearerTokenGuardsEverythingButLiveness) {
   server::HttpServerOptions o;
-  o.auth_token = "tok-9f8e7d6c5b4a";
+  o.policies.auth_token = "tok-9f8e7d6c5b4a";
   TestServer s(test::test_config("1s", "1m"), o);
   s.start(false);
   for (const char* path :
@@ -94,8 +94,8 @@ TEST(AuthPolicyTest, BasicAuthGuardsEverythingButLivenessAndLeaksNoSecret) {
   LogSink previous =
       set_log_sink([&logged](LogLevel, std::string_view line) { logged.append(line) += '\n'; });
   server::HttpServerOptions o;
-  o.auth_user = "ops";
-  o.auth_password = "pa55-Wd-31337";
+  o.policies.auth_user = "ops";
+  o.policies.auth_password = "pa55-Wd-31337";
   {
     TestServer s(test::test_config("200ms", "1m"), o);
     s.start();

@@ -74,7 +74,7 @@ TEST(HostPolicyTest, ARebindingHostGets403OnEveryEndpoint) {
 
 TEST(HostPolicyTest, AllowedHostsExtendTheList) {
   server::HttpServerOptions o;
-  o.allowed_hosts = {"monitor.example"};
+  o.policies.allowed_hosts = {"monitor.example"};
   TestServer s(test::test_config("10s", "1m"), o);
   s.start(false);
   EXPECT_EQ(http_get(s.url("/health"), {{"Host", "monitor.example:8000"}}).status, 200);
@@ -83,8 +83,8 @@ TEST(HostPolicyTest, AllowedHostsExtendTheList) {
 
 TEST(HostPolicyTest, CorsHeadersOnlyForListedOrigins) {
   server::HttpServerOptions o;
-  o.cors_origins = {"https://ops.example"};
-  o.auth_token = "t0k3n";
+  o.policies.cors_origins = {"https://ops.example"};
+  o.policies.auth_token = "t0k3n";
   TestServer s(test::test_config("10s", "1m"), o);
   s.start(false);
   const std::map<std::string, std::string> auth{{"Authorization", "Bearer t0k3n"},

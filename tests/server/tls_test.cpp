@@ -70,8 +70,8 @@ TEST_F(TlsTest, BasicAuthWithAHashFromHashPassword) {
       test::run("printf 'tls pass\\n' | " + test::resync_binary() + " hash-password");
   ASSERT_EQ(hashed.status, 0) << hashed.output;
   server::HttpServerOptions o = options();
-  o.auth_user = "ops";
-  o.auth_password_hash = hashed.output.substr(0, hashed.output.find('\n'));
+  o.policies.auth_user = "ops";
+  o.policies.auth_password_hash = hashed.output.substr(0, hashed.output.find('\n'));
   TestServer s(test::test_config("1s", "1m"), o);
   s.start();
   const std::string ca = "--cacert " + pki.ca();

@@ -132,7 +132,7 @@ TEST(WsBroadcasterTest, ChecksOrigin) {
   EXPECT_EQ(test::http_get(s.url("/api/monitoring/ws")).status, 400);
 
   server::HttpServerOptions o;
-  o.allowed_origins = {"https://ops.example"};
+  o.policies.allowed_origins = {"https://ops.example"};
   TestServer listed(test::test_config("10s", "1m"), o);
   listed.start(false);
   WsClient ops(listed.http.port(), {{"Origin", "https://ops.example"}});

@@ -28,16 +28,25 @@ struct CollectorConfig {
   std::map<std::string, int> key_lines;  ///< plugin key -> line, to place plugin errors
 };
 
-struct ServerConfig {
-  std::string bind = "127.0.0.1:9882";  ///< HOST:PORT
-  std::string auth_token;               ///< bearer token; "" = none
-  std::string auth_user;                ///< basic auth user; "" = none
+/// The settings of `server:` read per request: who may ask (auth) and from where (Host, Origin,
+/// CORS). A reload applies them to the running server (HttpServer::apply_policies); the rest of
+/// ServerConfig needs a restart.
+struct ServerPolicies {
+  std::string auth_token;  ///< bearer token; "" = none
+  std::string auth_user;   ///< basic auth user; "" = none
   std::string auth_password;
   std::string auth_password_hash;  ///< crypt(3) hash ($y$, $2b$, $6$); instead of auth_password
-  std::vector<std::string> allowed_origins;  ///< WebSocket origins; empty = same origin only
-  /// Host header values accepted besides loopback names and the bound address; "*" = any
+  /// WebSocket Origins; empty = same origin only; "*" = any
+  std::vector<std::string> allowed_origins;
+  /// Host header values accepted besides loopback names and the bound address (see
+  /// docs/operations.md "Server hardening"); "*" = any
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
+};
+
+struct ServerConfig {
+  std::string bind = "127.0.0.1:9882";  ///< HOST:PORT
+  ServerPolicies policies;
   size_t max_ws_clients = 1024;
   size_t threads = 0;                                ///< HTTP worker threads; 0 = automatic
   size_t max_connections_per_client = 1024;          ///< 0 = no cap

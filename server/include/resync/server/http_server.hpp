@@ -18,17 +18,8 @@ namespace resync::server {
 /// defaults an operator rarely needs to change (tests shorten the WebSocket timers).
 struct HttpServerOptions {
   std::string bind = "127.0.0.1:9882";  ///< HOST:PORT; port 0 picks a free port
-  std::string auth_token;               ///< bearer token; "" = none
-  std::string auth_user;                ///< basic auth; "" = none
-  std::string auth_password;
-  std::string auth_password_hash;  ///< crypt(3) hash; replaces auth_password when set
-  std::vector<std::string>
-      allowed_origins;           ///< WebSocket Origins; empty = same origin only; "*" = any
-  size_t max_ws_clients = 1024;  ///< 0 refuses every WebSocket
-  /// Host header values answered besides the loopback names and the bound address (see
-  /// docs/operations.md "Server hardening"); "*" = any
-  std::vector<std::string> allowed_hosts;
-  std::vector<std::string> cors_origins;  ///< Origins given CORS headers; empty = no CORS
+  ServerPolicies policies;              ///< auth, Host, CORS and WebSocket Origin checks
+  size_t max_ws_clients = 1024;         ///< 0 refuses every WebSocket
   /// Threads that render documents for the connection loop (started on demand, ended when
   /// idle); 0 = one per core.
   size_t threads = 0;
@@ -54,8 +45,8 @@ struct HttpServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
 
-  /// Copies bind, auth, allowed_origins, allowed_hosts, cors_origins, max_ws_clients, threads,
-  /// max_connections_per_client, request_timeout and the TLS files.
+  /// Copies bind, the policies, max_ws_clients, threads, max_connections_per_client,
+  /// request_timeout and the TLS files.
   static HttpServerOptions from_config(const ServerConfig& config);
 };
 
@@ -105,10 +96,9 @@ class HttpServer {
   /// refused), aborts open connections and joins every thread. Idempotent.
   void stop();
 
-  /// Applies the per-request policies of a reloaded `server:` section to the requests that
-  /// follow: auth (token, user, password, password_hash), allowed_origins, allowed_hosts and
-  /// cors_origins. WebSockets already upgraded stay; the other settings need a restart. Any
-  /// thread.
+  /// Applies the per-request policies of a reloaded `server:` section (ServerPolicies: auth,
+  /// allowed_origins, allowed_hosts, cors_origins) to the requests that follow. WebSockets
+  /// already upgraded stay; the other settings need a restart. Any thread.
   void apply_policies(const ServerConfig& config);
   /// The bound port (the real one when 0 was asked for); 0 before start().
   uint16_t port() const;
