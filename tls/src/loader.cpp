@@ -54,8 +54,9 @@ const Module* open_module() {
     // fails here, with the missing symbol named, and not in the middle of a request.
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
+      // dlerror() names the file itself, as "PATH: cannot open shared object file: ...".
       const char* why = dlerror();
-      failure = path + ": " + (why ? why : "cannot load");
+      failure = why ? why : path + ": cannot load";
       break;
     }
     using Entry = const Module* (*)(uint32_t);
