@@ -61,6 +61,7 @@ resync_export_library(resync_plugin_sdk plugin_sdk
   ${PROJECT_SOURCE_DIR}/plugins/sdk/include resync/plugin)
 resync_export_library(resync_util util ${PROJECT_SOURCE_DIR}/util/include resync/util)
 resync_export_library(resync_http_client http_client ${PROJECT_SOURCE_DIR}/http/include resync/http)
+resync_export_library(resync_tls_loader tls_loader ${PROJECT_SOURCE_DIR}/tls/include resync/tls)
 
 install(EXPORT ResyncMonTargets NAMESPACE ResyncMon::
   DESTINATION ${RESYNC_CMAKE_DESTINATION} COMPONENT sdk)

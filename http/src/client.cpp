@@ -3,15 +3,11 @@
 
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLException.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
@@ -20,18 +16,14 @@
 #include <cerrno>
 #include <istream>
 #include <memory>
-#include <mutex>
 #include <ostream>
+
+#include "https.hpp"
 
 namespace resync::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-void initialize_ssl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { Poco::Net::initializeSSL(); });
-}
 
 Poco::Timespan to_timespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(std::max<long long>(ms.count(), 1)) *
@@ -178,13 +170,12 @@ HttpResponse request(const std::string& method, const std::string& url, const st
 
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (uri.getScheme() == "https") {
-    initialize_ssl_once();
-    Poco::Net::Context::Ptr context(new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", options.ca_file,
-        options.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED, 9,
-        options.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"));
-    session =
-        std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+    try {
+      session =
+          detail::https_session(uri.getHost(), uri.getPort(), options.ca_file, options.insecure);
+    } catch (const HttpError& e) {
+      throw HttpError(e.kind(), what + ": " + e.what());
+    }
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
@@ -286,11 +277,12 @@ HttpResponse request(const std::string& method, const std::string& url, const st
   } catch (const Poco::TimeoutException&) {
     throw HttpError(HttpError::Kind::kTimeout,
                     what + ": timed out after " + std::to_string(options.timeout.count()) + " ms");
-  } catch (const Poco::Net::SSLException& e) {
-    throw HttpError(HttpError::Kind::kTls, what + ": TLS: " + e.displayText());
   } catch (const Poco::Net::ConnectionRefusedException&) {
     throw HttpError(HttpError::Kind::kConnect, what + ": connection refused");
   } catch (const Poco::Net::NetException& e) {
+    // NetSSL's SSLException is a NetException; asked of NetSSL, which the host may not have loaded.
+    if (detail::is_tls_error(e))
+      throw HttpError(HttpError::Kind::kTls, what + ": TLS: " + e.displayText());
     throw HttpError(HttpError::Kind::kProtocol, what + ": " + e.displayText());
   } catch (const Poco::IOException& e) {
     // Poco 1.11 turns a receive timeout into TimeoutException but reports a send timeout

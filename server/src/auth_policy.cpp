@@ -3,13 +3,14 @@
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <Poco/HMACEngine.h>
+#include <Poco/SHA2Engine.h>
+#include <sys/random.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <sstream>
@@ -47,6 +48,30 @@ std::optional<std::string> unbase64(std::string_view text) {
   }
 }
 
+// Poco's HMACEngine wants the block and digest sizes as members, which Poco 1.11's SHA2Engine
+// lacks. Poco Foundation rather than OpenSSL, so that a server without TLS never maps libcrypto.
+class Sha256Engine : public Poco::SHA2Engine {
+ public:
+  enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
+  Sha256Engine() : Poco::SHA2Engine(SHA_256) {}
+};
+
+// From the kernel's CSPRNG; getrandom(2) blocks only before the pool is first seeded at boot.
+void random_bytes(unsigned char* out, size_t size) {
+  for (size_t got = 0; got < size;) {
+    const ssize_t n = ::getrandom(out + got, size - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      throw std::runtime_error(std::string("cannot draw the credential cache's key: ") +
+                               std::strerror(errno));
+    got += static_cast<size_t>(n);
+  }
+}
+
+std::string_view bytes(const std::array<unsigned char, 32>& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
 }  // namespace
 
 AuthPolicy::AuthPolicy(const std::string& token, const std::string& user,
@@ -63,19 +88,18 @@ AuthPolicy::AuthPolicy(const std::string& token, const std::string& user,
     } else {
       user_ = user;
       password_hash_ = password_hash;
-      if (RAND_bytes(key_.data(), static_cast<int>(key_.size())) != 1)
-        throw std::runtime_error("OpenSSL could not draw the credential cache's key");
+      random_bytes(key_.data(), key_.size());
     }
     challenge_ = "Basic realm=\"resync-mon\", charset=\"UTF-8\"";
   }
 }
 
 AuthPolicy::Digest AuthPolicy::digest(std::string_view credentials) const {
+  Poco::HMACEngine<Sha256Engine> hmac(reinterpret_cast<const char*>(key_.data()), key_.size());
+  hmac.update(credentials.data(), credentials.size());
+  const Poco::DigestEngine::Digest& result = hmac.digest();
   Digest d{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(credentials.data()), credentials.size(), d.data(),
-       &len);
+  std::copy_n(result.begin(), std::min(result.size(), d.size()), d.begin());
   return d;
 }
 
@@ -85,7 +109,7 @@ bool AuthPolicy::remembered(const Digest& d) const {
   bool found = false;
   // Every live entry is compared, whatever matches, so the time taken says nothing about which.
   for (const Remembered& r : cache_entries_) {
-    const bool same = CRYPTO_memcmp(r.digest.data(), d.data(), d.size()) == 0;
+    const bool same = constant_time_equals(bytes(r.digest), bytes(d));
     found = found || (same && r.until > now);
   }
   return found;

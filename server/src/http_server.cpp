@@ -18,11 +18,13 @@
 #include "document_cache.hpp"
 #include "host_policy.hpp"
 #include "listen_socket.hpp"
+#include "raw_response.hpp"
 #include "render_pool.hpp"
 #include "resync/error.hpp"
 #include "resync/log.hpp"
+#include "resync/tls/module.hpp"
 #include "router.hpp"
-#include "tls.hpp"
+#include "transport.hpp"
 #include "ws_broadcaster.hpp"
 
 namespace resync::server {
@@ -39,12 +41,27 @@ detail::WsBroadcaster::Options broadcaster_options(const HttpServerOptions& o) {
 }
 
 // An expired certificate still serves (clients decide), but an operator should hear of it first.
-void log_tls(const detail::TlsContext& tls, const std::string& file) {
+void log_tls(const tls::ServerContext& tls, const std::string& file) {
   const std::string what = "TLS: certificate " + tls.subject() + " from " + file;
   if (tls.expired()) {
     log_warning(what + " expired on " + tls.expires() + "; clients will refuse it");
   } else {
     log_info(what + ", valid until " + tls.expires());
+  }
+}
+
+// Through the TLS module, loaded here the first time: a server without server.tls never maps
+// OpenSSL.
+std::shared_ptr<const tls::ServerContext> load_tls(const std::string& cert_file,
+                                                   const std::string& key_file,
+                                                   std::string* error) {
+  try {
+    static const std::string refusal =
+        detail::error_response(400, "plain HTTP sent to a TLS port (use https://)", false);
+    return tls::module().load_server_context(cert_file, key_file, refusal, error);
+  } catch (const tls::ModuleError& e) {
+    *error = std::string("server.tls: ") + e.what();
+    return nullptr;
   }
 }
 
@@ -77,7 +94,7 @@ HttpServerOptions HttpServerOptions::from_config(const ServerConfig& config) {
 
 std::string check_tls_files(const std::string& cert_file, const std::string& key_file) {
   std::string error;
-  detail::TlsContext::load(cert_file, key_file, &error);
+  load_tls(cert_file, key_file, &error);
   return error;
 }
 
@@ -101,7 +118,7 @@ struct HttpServer::Impl {
   void start();
   void stop();
   std::string reload_tls(const std::string& cert_file, const std::string& key_file);
-  std::shared_ptr<const detail::TlsContext> current_tls() {
+  std::shared_ptr<const tls::ServerContext> current_tls() {
     std::lock_guard lock(tls_mutex);
     return tls;
   }
@@ -128,7 +145,7 @@ struct HttpServer::Impl {
 
   // Swapped whole by reload_tls(); each accept takes the current one.
   std::mutex tls_mutex;
-  std::shared_ptr<const detail::TlsContext> tls;  // null: plain HTTP
+  std::shared_ptr<const tls::ServerContext> tls;  // null: plain HTTP
   std::string tls_files[2];                       // cert, key; guarded by tls_mutex
 };
 
@@ -138,7 +155,7 @@ void HttpServer::Impl::start() {
   const BindAddress bind = parse_bind(options.bind);
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
     std::string error;
-    auto loaded = detail::TlsContext::load(options.tls_cert_file, options.tls_key_file, &error);
+    auto loaded = load_tls(options.tls_cert_file, options.tls_key_file, &error);
     if (!loaded) throw ConfigError(error);
     log_tls(*loaded, options.tls_cert_file);
     std::lock_guard tls_lock(tls_mutex);
@@ -202,7 +219,7 @@ std::string HttpServer::Impl::reload_tls(const std::string& cert_file,
   if (!on) return "";
   // Loaded outside the lock: accepting goes on meanwhile with the old certificate.
   std::string error;
-  auto fresh = detail::TlsContext::load(cert_file, key_file, &error);
+  auto fresh = load_tls(cert_file, key_file, &error);
   if (!fresh) return error;
   std::lock_guard lock(tls_mutex);
   tls = std::move(fresh);

@@ -16,8 +16,6 @@
 #include <cstring>
 #include <ctime>
 
-#include "raw_response.hpp"
-
 namespace resync::server::detail {
 namespace {
 
@@ -94,6 +92,7 @@ std::string subject_of(SSL_CTX* ctx) {
 
 std::shared_ptr<const TlsContext> TlsContext::load(const std::string& cert_file,
                                                    const std::string& key_file,
+                                                   const std::string& plain_http_refusal,
                                                    std::string* error) {
   for (const auto& [key, file] : {std::pair{"cert_file", &cert_file}, {"key_file", &key_file}}) {
     *error = unreadable(key, *file);
@@ -105,7 +104,7 @@ std::shared_ptr<const TlsContext> TlsContext::load(const std::string& cert_file,
     *error = "server.tls: cannot create a TLS context: " + openssl_reason();
     return nullptr;
   }
-  std::shared_ptr<TlsContext> tls(new TlsContext(ctx));
+  std::shared_ptr<TlsContext> tls(new TlsContext(ctx, plain_http_refusal));
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   // No renegotiation (a client could make the server pay handshakes without new connections);
   // an EOF without close_notify is an ordinary close, as curl and browsers often do it.
@@ -153,10 +152,13 @@ std::unique_ptr<Transport> TlsContext::wrap(int fd) const {
   // sets TCP_NODELAY on its keep-alive connections too.
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return std::make_unique<TlsTransport>(ctx_, fd);
+  return std::make_unique<TlsTransport>(ctx_, fd, refusal_);
 }
 
-TlsTransport::TlsTransport(ssl_ctx_st* ctx, int fd) : ctx_(ctx), fd_(fd) { SSL_CTX_up_ref(ctx); }
+TlsTransport::TlsTransport(ssl_ctx_st* ctx, int fd, std::shared_ptr<const std::string> refusal)
+    : ctx_(ctx), refusal_(std::move(refusal)), fd_(fd) {
+  SSL_CTX_up_ref(ctx);
+}
 
 TlsTransport::~TlsTransport() {
   SSL_free(ssl_);
@@ -246,10 +248,8 @@ ssize_t TlsTransport::failed(int ret, bool reading) {
       const bool http = ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST;
       ERR_clear_error();
       if (reading && http) {
-        const std::string refusal =
-            error_response(400, "plain HTTP sent to a TLS port (use https://)", false);
         [[maybe_unused]] const ssize_t n =
-            ::send(fd_, refusal.data(), refusal.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            ::send(fd_, refusal_->data(), refusal_->size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         // Drained, so that closing sends a FIN and not a reset that could discard the answer.
         ::shutdown(fd_, SHUT_WR);
         char sink[4096];

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "resync/tls/module.hpp"
 #include "transport.hpp"
 
 struct ssl_ctx_st;
@@ -13,33 +14,32 @@ struct ssl_st;
 namespace resync::server::detail {
 
 /// A server certificate and key loaded into an OpenSSL context: TLS 1.2 minimum, OpenSSL's
-/// default ciphers, ALPN http/1.1. Immutable once loaded; a reload builds a new one, and a
-/// connection keeps the context it started with (OpenSSL counts its references).
+/// default ciphers, ALPN http/1.1. Part of the TLS module (resync/tls/module.hpp), never of the
+/// host. Immutable once loaded; a reload builds a new one, and a connection keeps the context it
+/// started with (OpenSSL counts its references).
 ///
 /// Thread-safe: wrap() from any thread.
-class TlsContext {
+class TlsContext final : public tls::ServerContext {
  public:
-  /// Loads `cert_file` (PEM, the certificate first, then any chain) and `key_file` (PEM). Null
-  /// with `*error` set ("server.tls.key_file: ... does not match ...") when a file is missing,
-  /// unreadable, not PEM, or the key is not the certificate's.
+  /// As tls::Module::load_server_context().
   static std::shared_ptr<const TlsContext> load(const std::string& cert_file,
-                                                const std::string& key_file, std::string* error);
-  ~TlsContext();
+                                                const std::string& key_file,
+                                                const std::string& plain_http_refusal,
+                                                std::string* error);
+  ~TlsContext() override;
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
-  /// A TLS transport over the accepted socket `fd`, which it then owns; the handshake runs in
-  /// its first reads.
-  std::unique_ptr<Transport> wrap(int fd) const;
-  /// The certificate's subject, for logs ("/CN=localhost").
-  const std::string& subject() const { return subject_; }
-  /// Its notAfter as ISO-8601 UTC ("2027-12-07T19:20:13Z"), and whether that has passed.
-  const std::string& expires() const { return expires_; }
-  bool expired() const;
+  std::unique_ptr<Transport> wrap(int fd) const override;
+  const std::string& subject() const override { return subject_; }
+  const std::string& expires() const override { return expires_; }
+  bool expired() const override;
 
  private:
-  explicit TlsContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
+  TlsContext(ssl_ctx_st* ctx, const std::string& plain_http_refusal)
+      : ctx_(ctx), refusal_(std::make_shared<const std::string>(plain_http_refusal)) {}
   ssl_ctx_st* const ctx_;
+  std::shared_ptr<const std::string> refusal_;  // shared with the transports, which may outlive it
   std::string subject_;
   std::string expires_;
   int64_t expires_epoch_ = 0;
@@ -48,7 +48,7 @@ class TlsContext {
 /// TLS over a non-blocking socket with OpenSSL: SSL_read/SSL_write whose SSL_ERROR_WANT_READ and
 /// _WRITE become EAGAIN, with the direction in wants(). Partial writes are on, so a write returns
 /// after each record; after an EAGAIN the caller retries with the same bytes, as the connection
-/// loop and the broadcaster do. A socket that sent plain HTTP gets a plain 400 before closing.
+/// loop and the broadcaster do. A socket that sent plain HTTP gets `refusal` before closing.
 /// The OpenSSL session is made at the first read or write, so a connection that never sends a
 /// byte holds none.
 ///
@@ -56,7 +56,7 @@ class TlsContext {
 class TlsTransport final : public Transport {
  public:
   /// Holds a reference to `ctx` until its session is made; takes over `fd`.
-  TlsTransport(ssl_ctx_st* ctx, int fd);
+  TlsTransport(ssl_ctx_st* ctx, int fd, std::shared_ptr<const std::string> refusal);
   ~TlsTransport() override;
   TlsTransport(const TlsTransport&) = delete;
   TlsTransport& operator=(const TlsTransport&) = delete;
@@ -73,6 +73,7 @@ class TlsTransport final : public Transport {
   ssize_t failed(int ret, bool reading);
 
   ssl_ctx_st* const ctx_;
+  const std::shared_ptr<const std::string> refusal_;
   ssl_st* ssl_ = nullptr;
   const int fd_;
   unsigned wants_ = 0;

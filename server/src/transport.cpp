@@ -10,15 +10,6 @@
 
 namespace resync::server::detail {
 
-ssize_t Transport::send_file(int file, off_t* offset, size_t count) {
-  char buffer[16384];
-  const ssize_t n = ::pread(file, buffer, std::min(count, sizeof buffer), *offset);
-  if (n <= 0) return n;
-  const ssize_t written = write(buffer, static_cast<size_t>(n));
-  if (written > 0) *offset += written;
-  return written;
-}
-
 PlainTransport::~PlainTransport() { ::close(fd_); }
 
 ssize_t PlainTransport::read(void* buffer, size_t size) {

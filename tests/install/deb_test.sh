@@ -49,7 +49,8 @@ expect_files "$deb" ./usr/bin/resync-mon ./etc/resync-mon/resync-mon.yaml \
   ./usr/share/doc/resync-mon/docs/configuration.md ./usr/share/doc/resync-mon/copyright \
   ./usr/lib/resync-mon/plugins/system.so ./usr/lib/resync-mon/plugins/api.so \
   ./usr/lib/resync-mon/plugins/cache.so ./usr/lib/resync-mon/plugins/agents.so \
-  ./usr/lib/resync-mon/plugins/tws.so ./usr/share/doc/resync-mon/changelog.gz \
+  ./usr/lib/resync-mon/plugins/tws.so ./usr/lib/resync-mon/resync-mon-tls.so \
+  ./usr/share/doc/resync-mon/changelog.gz \
   ./usr/share/man/man1/resync-mon.1.gz ./usr/share/bash-completion/completions/resync-mon \
   ./usr/share/zsh/vendor-completions/_resync-mon
 # The SDK's libdir is lib/<multiarch> when the build was configured for the /usr prefix.
@@ -70,6 +71,8 @@ fi
 depends=$(dpkg-deb -f "$deb" Depends)
 [[ -n $depends ]] || fail "resync-mon has no Depends (dpkg-shlibdeps did not run?)"
 grep -q 'libpoco' <<<"$depends" || fail "resync-mon's Depends lacks Poco: $depends"
+# OpenSSL is the TLS module's only (dpkg-shlibdeps reads it too); the binary itself never links it.
+grep -q 'libssl' <<<"$depends" || fail "resync-mon's Depends lacks OpenSSL: $depends"
 grep -q 'resync-mon (= ' <<<"$(dpkg-deb -f "$dev" Depends)" ||
   fail "resync-mon-dev does not depend on resync-mon"
 
@@ -96,6 +99,17 @@ sed "s|/var/lib/resync-mon|$work/var/lib/resync-mon|" "$root/etc/resync-mon/resy
   >"$work/packaged.yaml"
 "$root/usr/bin/resync-mon" config check "$work/packaged.yaml" >"$work/check.log" 2>&1 ||
   fail "the packaged config does not pass config check: $(cat "$work/check.log")"
+# The packaged binary loads the packaged TLS module (../lib/resync-mon beside itself) for
+# server.tls, and links no OpenSSL of its own.
+if readelf -d "$root/usr/bin/resync-mon" | grep -E 'NEEDED.*(libssl|libcrypto|NetSSL)'; then
+  fail "the binary links a TLS library (above); only resync-mon-tls.so may"
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$work/tls.key" -out "$work/tls.pem" >/dev/null 2>&1 || fail "openssl req failed"
+printf 'server:\n  tls: {cert_file: "%s", key_file: "%s"}\n' "$work/tls.pem" "$work/tls.key" \
+  >"$work/tls.yaml"
+"$root/usr/bin/resync-mon" config check "$work/tls.yaml" >"$work/tls-check.log" 2>&1 ||
+  fail "the packaged binary cannot check server.tls files: $(cat "$work/tls-check.log")"
 
 # The manual and the completions come from the packaged binary's own command tree.
 man_page=$root/usr/share/man/man1/resync-mon.1.gz

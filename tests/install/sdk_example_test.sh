@@ -32,6 +32,11 @@ mkdir -p "$work"
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 ||
   fail "cmake --install (is everything built?): $(cat "$work/install.log")"
 [[ -x $prefix/bin/resync-mon ]] || fail "no bin/resync-mon in $prefix"
+# The TLS module beside the plugins' folder, found by the installed binary: an https URL gets as far
+# as connecting (nothing listens on port 9 of the loopback).
+[[ -f $prefix/lib/resync-mon/resync-mon-tls.so ]] || fail "no lib/resync-mon/resync-mon-tls.so in $prefix"
+https_out=$("$prefix/bin/resync-mon" current --url https://127.0.0.1:9 2>&1) && fail "https to port 9 succeeded"
+grep -q 'connection refused' <<<"$https_out" || fail "the installed binary's https: $https_out"
 # lib/<multiarch>/cmake when the build was configured for the /usr prefix.
 [[ -n $(find "$prefix" -path '*/cmake/ResyncMon/ResyncMonConfig.cmake') ]] ||
   fail "no ResyncMon package config in $prefix"

@@ -75,7 +75,8 @@ std::string check_tls_files(const std::string& cert_file, const std::string& key
 /// request. WebSocket clients stay on their loop, which writes them each push's frame; /current is
 /// rendered for them only while there are any. A server nobody asks renders nothing
 /// (docs/operations.md, "Connections"). With tls_cert_file every connection, WebSockets included,
-/// speaks TLS through OpenSSL on the same loops (docs/operations.md, "TLS").
+/// speaks TLS through OpenSSL on the same loops; OpenSSL comes with the TLS module, loaded then
+/// (resync/tls/module.hpp; docs/operations.md, "TLS").
 ///
 /// Thread-safe: start()/stop() from the owning thread; the accessors from any thread.
 class HttpServer {
