@@ -26,6 +26,15 @@ using namespace std::chrono_literals;
 constexpr auto kSweepInterval = 50ms;
 // accept() out of file descriptors: wait this long instead of spinning on a ready listen socket.
 constexpr auto kAcceptPause = 100ms;
+// A wake-up that found fewer than half of the loop's HTTP connections with something to read is
+// followed by this pause before the next epoll_wait, so that the others' requests arrive together
+// and are answered in one pass (as a network card coalesces interrupts). Woken for every request
+// instead, the loop preempted the clients sharing its cores, or queued behind them, each time:
+// wrk -t2 -c32 on 2 cores, median of 5 runs, p99 3.95 -> 0.53 ms at 145k -> 139k req/s; at -c8,
+// p99 2.1 -> 0.24 ms at 102k -> 76k req/s; with 1 ms between each connection's requests, p50
+// 146 -> 176 us. One or two connections per loop never pause; a request that arrives during a
+// pause waits at most that long (plus the kernel's timer slack, 50 us).
+constexpr auto kCoalescePause = 50us;
 
 // "2.4 s": one decimal, without the locale that printf would consult.
 std::string seconds_text(std::chrono::steady_clock::duration d) {
@@ -198,6 +207,9 @@ void ConnectionLoop::run() {
       } else {
         on_event(fd, events[i].events);
       }
+    }
+    if (n > 0 && 2 * static_cast<size_t>(n) < held_ - ws_clients_ && !stopping_) {
+      std::this_thread::sleep_for(kCoalescePause);
     }
     const auto now = Clock::now();
     if (now - last_sweep >= std::min<Clock::duration>(sweep_every, kSweepInterval)) {

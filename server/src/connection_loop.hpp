@@ -74,7 +74,9 @@ class LoopShared {
 /// other idled (p99 15 ms instead of 4). Ready
 /// documents go out from here with no thread hand-off; a request whose document must be rendered
 /// first waits (holding no thread) while the RenderPool renders it, once for every request that
-/// wants it. A partial write keeps its place and waits for EPOLLOUT.
+/// wants it. A partial write keeps its place and waits for EPOLLOUT. A wake-up that found few of
+/// the loop's connections ready is followed by a 50 us pause, so that the rest arrive together
+/// (kCoalescePause).
 ///
 /// A WebSocket upgrade stays on its loop: the loop writes each pushed frame (one buffer shared by
 /// every client of every loop) to its clients' queues with non-blocking writes, answers PING and
