@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
-import {alert, alertsDoc, routeAlerts} from './fixtures.mjs';
+import {alert, alertsDoc, closeRouted, routeAlerts} from './fixtures.mjs';
 import {
   VIEWPORT, artifactPath, assertStaysOnTheServer, eventually, launchBrowser, screenshot, startServer, text, watch,
 } from './helpers.mjs';
@@ -142,7 +142,7 @@ describe('alert states from a crafted document', () => {
       await page.locator('#alerts-panel').screenshot({path: artifactPath('dashboard-alerts.png')});
       assertStaysOnTheServer(seen, server.origin);
     } finally {
-      await context.close();
+      await closeRouted(context);
     }
   });
 
@@ -159,7 +159,7 @@ describe('alert states from a crafted document', () => {
       assert.deepEqual(history.map((a) => a.state), ['resolved', 'resolved']);
       assert.equal(await text(page, '#alerts-summary'), '2 firing \u00b7 2 in history');
     } finally {
-      await context.close();
+      await closeRouted(context);
     }
   });
 });
@@ -225,7 +225,7 @@ describe('browser notifications of new critical alerts', () => {
   });
 
   after(async () => {
-    if (context) await context.close();
+    if (context) await closeRouted(context);
   });
 
   test('asks nothing until the button is clicked, then remembers the choice', async () => {
