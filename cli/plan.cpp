@@ -28,7 +28,7 @@ int run_plan(const GlobalOptions& global) {
               plan.series, plan.capacity, static_cast<unsigned long long>(plan.store_bytes),
               mib(plan.store_bytes).c_str());
   std::printf(
-      "window in serve  %llu B per sample (store row x %.0f + %llu B of /history) x %zu = %s\n",
+      "window in serve  %llu B per sample (store row x %.1f + %llu B of /history) x %zu = %s\n",
       static_cast<unsigned long long>(plan.per_sample_bytes), kPlanStoreFactor,
       static_cast<unsigned long long>(kPlanServerBytesPerRow), plan.capacity,
       mib(plan.window_bytes).c_str());

@@ -29,21 +29,21 @@ struct Plan {
 
 /// Fitted to the peak RSS (VmHWM) of `serve --bench-prefill` (RelWithDebInfo, Debian 12 x86-64,
 /// glibc malloc with as many arenas as cores and a trim after each sample, as `serve` sets it) with
-/// full windows of 50,000 to 200,000 samples of the system collector alone (9 series), the whole
-/// /history asked for after every sample; the collector constant comes from the earlier fit with
-/// all five collectors (43 series), docs/cli.md "plan". The fit is within about 20 % of each.
-/// RSS = base + collectors x per collector + capacity x (store row x 2 + server bytes per row):
-inline constexpr uint64_t kPlanBaseBytes = 13'300u << 10;
-/// A collector's own threads, connections and TLS context (five collectors at 1,000 samples).
-inline constexpr uint64_t kPlanPerCollectorBytes = 1'700u << 10;
-/// The store's row counts twice: the store, and the full copy each /history rendering takes.
-inline constexpr double kPlanStoreFactor = 2.0;
-/// /history per sample at its peak: the cached document and the one being rendered, whose buffer
-/// grows by doubling. Refit to the peak (issue 14): the earlier 125 B came from reads of VmRSS,
-/// which catch a rendering in flight or miss it depending on scheduling, so an idle machine
-/// measured 48.5 MiB against a plan of 38.6 at 100,000 samples; VmHWM was 44.9-46.8 MiB on a loaded
-/// one, and 29.0 / 74.5 MiB at 50,000 / 200,000 samples.
-inline constexpr uint64_t kPlanServerBytesPerRow = 200;
+/// full windows of 1,000 to 300,000 samples of the system collector alone (9 series) and 1,000 to
+/// 120,960 samples of all five collectors of examples/resync.yaml (43 series), the whole /history
+/// asked for after every sample; each of the eleven figures is within 5 % of the fit, docs/cli.md
+/// "plan". Refit when the TLS stack became a module loaded on demand (the base fell 3.3 MiB; a
+/// collector with an https URL now brings it in, hence the larger per-collector figure).
+/// RSS = base + collectors x per collector + capacity x (store row x factor + server bytes per
+/// row):
+inline constexpr uint64_t kPlanBaseBytes = 9'700u << 10;
+/// A collector's own threads and connections, and the TLS module that tws's https URL loads.
+inline constexpr uint64_t kPlanPerCollectorBytes = 2'500u << 10;
+/// The store's row, the copy each /history rendering takes, and the row's numbers as JSON text in
+/// the cached document and the one being rendered (whose buffer grows by doubling).
+inline constexpr double kPlanStoreFactor = 2.4;
+/// /history per sample beyond the row: its two timestamp columns, in both documents.
+inline constexpr uint64_t kPlanServerBytesPerRow = 175;
 
 /// The plan of `config`, reading each collector's declared series from its plugin file (loaded,
 /// never created, so no collector connects anywhere). Throws PluginLoadError naming the plugin.
