@@ -34,8 +34,7 @@ struct Plan {
 /// asked for after every sample; each of the eleven figures is within 5 % of the fit, docs/cli.md
 /// "plan". Refit when the TLS stack became a module loaded on demand (the base fell 3.3 MiB; a
 /// collector with an https URL now brings it in, hence the larger per-collector figure).
-/// RSS = base + collectors x per collector + capacity x (store row x factor + server bytes per
-/// row):
+/// RSS = base + collectors x per collector + capacity x (store row x factor + bytes per row):
 inline constexpr uint64_t kPlanBaseBytes = 9'700u << 10;
 /// A collector's own threads and connections, and the TLS module that tws's https URL loads.
 inline constexpr uint64_t kPlanPerCollectorBytes = 2'500u << 10;
