@@ -134,6 +134,7 @@ void reload(const GlobalOptions& global, const ServeOptions& options, Monitor& m
                    std::chrono::steady_clock::now() - started));
     if (discovered.ran) log_discovery(discovered);
     reload_http_server(http, monitor.config().server);
+    monitor.reload_applied();
   } catch (const std::exception& e) {
     const std::string error = redact(e.what(), monitor.config().secrets);
     log_error("reload refused, the running configuration stays: " + error);

@@ -300,6 +300,10 @@ void Monitor::swap_in(Core& core) {
   std::swap(sampler_, core.sampler);
   config_status_.source = config_.source;
   config_status_.loaded_at_ms = now_ms();
+}
+
+void Monitor::reload_applied() {
+  std::unique_lock lock(swap_mutex_);
   ++config_status_.reloads;
 }
 

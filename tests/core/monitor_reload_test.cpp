@@ -51,6 +51,9 @@ TEST(MonitorReloadTest, CopiesTheWindowKeepsUnchangedCollectorsAndRemovedHistory
   EXPECT_EQ(value(m, "fixture_calls", "a", 2), 3);  // the same collector object, still counting
   EXPECT_EQ(value(m, "fixture_calls", "c", 2), 1);
   EXPECT_TRUE(std::isnan(value(m, "fixture_calls", "b", 2)));
+  // Counted once the caller's part is done too (serve's HTTP server), not by reload() itself.
+  EXPECT_EQ(m.snapshot().config.reloads, 0u);
+  m.reload_applied();
   EXPECT_EQ(m.snapshot().config.reloads, 1u);
 }
 
@@ -134,6 +137,7 @@ TEST(MonitorReloadConcurrencyTest, SnapshotsStayConsistentAcrossReloadsWhileSamp
     const uint64_t rows = m.snapshot().rows_held;
     ASSERT_TRUE(test::eventually([&] { return m.snapshot().rows_held > rows; }));
     m.reload(i % 2 ? one : two);
+    m.reload_applied();
   }
   done = true;
   reader.join();

@@ -89,6 +89,10 @@ class Monitor {
   /// Settings that need a restart (interval, window, state_file, plugin_dir, server, notify) keep
   /// their running value and are named in the report. Listeners are called once afterwards.
   ReloadReport reload(Config config);
+  /// Counts a reload applied in full, once the caller's own part after reload() is done too (serve:
+  /// the HTTP server's policies and certificate, the log), so that /health's `config.reloads`
+  /// tells a script the whole reload took effect.
+  void reload_applied();
   /// Counts a reload refused before reload() was reached (the file did not load), for /health.
   /// `error` must hold no secret.
   void reload_failed(const std::string& error);
